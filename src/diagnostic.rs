@@ -1,0 +1,124 @@
+//! What a rule reports.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::k8s::ObjectMeta;
+use crate::rules::Rule;
+use crate::source::Span;
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Index of an input in the run's file table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A place in an input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A secondary span: a related object or the other half of a pair.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub location: Location,
+    pub message: String,
+}
+
+/// The object a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl From<&ObjectMeta> for ObjectRef {
+    fn from(meta: &ObjectMeta) -> Self {
+        ObjectRef {
+            kind: meta.kind.value.clone(),
+            namespace: meta.namespace.clone(),
+            name: meta.name().to_string(),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub location: Location,
+    pub message: String,
+    /// Text under the primary span.
+    pub label: String,
+    pub labels: Vec<Label>,
+    /// How to fix it, often with the YAML to add.
+    pub help: Option<String>,
+    pub object: Option<ObjectRef>,
+}
+
+impl Diagnostic {
+    /// A finding of `rule` at its default severity.
+    pub fn new(rule: &'static Rule, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            severity: rule.severity,
+            location,
+            message: message.into(),
+            label: String::new(),
+            labels: Vec::new(),
+            help: None,
+            object: None,
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_secondary(mut self, location: Location, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            location,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_object(mut self, meta: &ObjectMeta) -> Self {
+        self.object = Some(ObjectRef::from(meta));
+        self
+    }
+}

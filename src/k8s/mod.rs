@@ -1,0 +1,197 @@
+//! Typed views of Kubernetes objects, extracted from a YAML document.
+//!
+//! Extraction copies out only the small facts the rules need (with their spans), so
+//! the YAML tree can be dropped as soon as a document has been read.
+
+mod karpenter;
+mod pod;
+mod priority;
+pub mod scheduling;
+
+pub use karpenter::{KarpenterObject, NodePool, NodePoolApi};
+pub use pod::{Container, PodTemplate, Workload, WorkloadKind};
+pub use priority::{MAX_USER_PRIORITY, PriorityClass, builtin_priority};
+pub use scheduling::{Operator, Requirement, Scheduling, Taint, Toleration};
+
+use crate::source::Span;
+use crate::yaml::{Document, NodeId};
+
+/// A value with the span it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// Identity of an object: apiVersion, kind, namespace, name, labels, annotations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub api_version: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub name: Option<Spanned<String>>,
+    pub namespace: Option<String>,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+    /// The object's mapping: from its first key to its end.
+    pub span: Span,
+}
+
+impl ObjectMeta {
+    pub fn name(&self) -> &str {
+        self.name.as_ref().map_or("<unnamed>", |name| &name.value)
+    }
+
+    /// `Kind namespace/name`, or `Kind name` for objects without a namespace.
+    pub fn display(&self) -> String {
+        match &self.namespace {
+            Some(namespace) => format!("{} {}/{}", self.kind.value, namespace, self.name()),
+            None => format!("{} {}", self.kind.value, self.name()),
+        }
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        lookup(&self.labels, key)
+    }
+
+    /// The API group: the part of apiVersion before `/` (empty for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version
+            .value
+            .split_once('/')
+            .map_or("", |(group, _)| group)
+    }
+}
+
+pub(crate) fn lookup<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, value)| value.as_str())
+}
+
+/// Everything karplint knows how to read from one object.
+#[derive(Debug, Clone)]
+pub enum Object {
+    Workload(Box<Workload>),
+    PriorityClass(Box<PriorityClass>),
+    NodePool(Box<NodePool>),
+    /// A Karpenter object that matters only as evidence of Karpenter (node classes, NodeClaims).
+    Karpenter(Box<KarpenterObject>),
+}
+
+/// The roots of the Kubernetes objects in a document: the document itself, or the
+/// items of a `List`/`*List`. Anything without string `apiVersion` and `kind` is skipped.
+pub fn object_roots(doc: &Document<'_>) -> Vec<NodeId> {
+    let Some(root) = doc.root() else {
+        return Vec::new();
+    };
+    let Some(meta) = read_type(doc, root) else {
+        return Vec::new();
+    };
+    let (_, kind) = meta;
+    if kind.ends_with("List") {
+        if let Some(items) = doc.value(root, "items") {
+            return doc
+                .items(items)
+                .iter()
+                .map(|item| doc.resolve(*item))
+                .filter(|item| read_type(doc, *item).is_some())
+                .collect();
+        }
+    }
+    vec![root]
+}
+
+fn read_type<'d>(doc: &'d Document<'_>, node: NodeId) -> Option<(&'d str, &'d str)> {
+    if !doc.is_mapping(node) {
+        return None;
+    }
+    let api_version = doc.str(doc.value(node, "apiVersion")?)?;
+    let kind = doc.str(doc.value(node, "kind")?)?;
+    Some((api_version, kind))
+}
+
+/// Reads the identity of the object at `node`.
+pub fn read_meta(doc: &Document<'_>, node: NodeId) -> Option<ObjectMeta> {
+    let api_version = spanned_str(doc, doc.value(node, "apiVersion")?)?;
+    let kind = spanned_str(doc, doc.value(node, "kind")?)?;
+    let metadata = doc.value(node, "metadata");
+    let field = |key: &str| metadata.and_then(|m| doc.value(m, key));
+    Some(ObjectMeta {
+        api_version,
+        kind,
+        name: field("name").and_then(|n| spanned_str(doc, n)),
+        namespace: field("namespace")
+            .and_then(|n| doc.str(n))
+            .map(str::to_string),
+        labels: string_map(doc, field("labels")),
+        annotations: relevant_annotations(doc, field("annotations")),
+        span: doc.span(node),
+    })
+}
+
+/// Reads the object at `node` into a typed view, if it is a kind karplint understands.
+pub fn read_object(doc: &Document<'_>, node: NodeId) -> Option<Object> {
+    let meta = read_meta(doc, node)?;
+    if let Some(kind) = WorkloadKind::from_meta(&meta) {
+        return pod::read_workload(doc, node, meta, kind).map(|w| Object::Workload(Box::new(w)));
+    }
+    if meta.kind.value == "PriorityClass" && meta.group() == "scheduling.k8s.io" {
+        return Some(Object::PriorityClass(Box::new(priority::read(
+            doc, node, meta,
+        ))));
+    }
+    karpenter::read(doc, node, meta)
+}
+
+pub(crate) fn spanned_str(doc: &Document<'_>, node: NodeId) -> Option<Spanned<String>> {
+    Some(Spanned {
+        value: doc.str(node)?.to_string(),
+        span: doc.span(node),
+    })
+}
+
+/// A mapping of strings (labels, annotations, nodeSelector); non-string values are
+/// rendered as their scalar text, nested structures skipped.
+pub(crate) fn string_map(doc: &Document<'_>, node: Option<NodeId>) -> Vec<(String, String)> {
+    let Some(node) = node else {
+        return Vec::new();
+    };
+    doc.entries(node)
+        .into_iter()
+        .filter_map(|(key, entry)| {
+            let value = doc.scalar(entry.value)?;
+            Some((key.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+/// Annotation prefixes the rules and suppressions read. Everything else (often large:
+/// `kubectl.kubernetes.io/last-applied-configuration`, descriptions) is not kept, so
+/// memory stays proportional to what matters.
+const RELEVANT_ANNOTATION_PREFIXES: &[&str] = &["karplint.io/", "karpenter.sh/"];
+
+pub(crate) fn relevant_annotations(
+    doc: &Document<'_>,
+    node: Option<NodeId>,
+) -> Vec<(String, String)> {
+    let mut annotations = string_map(doc, node);
+    annotations.retain(|(key, _)| {
+        RELEVANT_ANNOTATION_PREFIXES
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
+    });
+    annotations
+}
+
+/// The strings of a sequence of scalars.
+pub(crate) fn string_list(doc: &Document<'_>, node: Option<NodeId>) -> Vec<String> {
+    node.map(|node| {
+        doc.items(node)
+            .iter()
+            .filter_map(|item| doc.scalar(*item))
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}

@@ -1,0 +1,163 @@
+//! Workloads and their pod templates.
+
+use super::{
+    ObjectMeta, Scheduling, Spanned, lookup, relevant_annotations, spanned_str, string_map,
+};
+use crate::source::Span;
+use crate::yaml::{Document, NodeId};
+
+/// The kinds that own a pod template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkloadKind {
+    DaemonSet,
+    Deployment,
+    StatefulSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+    Pod,
+    /// Argo Rollout (`argoproj.io`), which has a Deployment-shaped template.
+    Rollout,
+}
+
+impl WorkloadKind {
+    pub(crate) fn from_meta(meta: &ObjectMeta) -> Option<WorkloadKind> {
+        let group = meta.group();
+        Some(match (meta.kind.value.as_str(), group) {
+            ("DaemonSet", "apps" | "extensions") => WorkloadKind::DaemonSet,
+            ("Deployment", "apps" | "extensions") => WorkloadKind::Deployment,
+            ("StatefulSet", "apps") => WorkloadKind::StatefulSet,
+            ("ReplicaSet", "apps" | "extensions") => WorkloadKind::ReplicaSet,
+            ("ReplicationController", "") => WorkloadKind::ReplicationController,
+            ("Job", "batch") => WorkloadKind::Job,
+            ("CronJob", "batch") => WorkloadKind::CronJob,
+            ("Pod", "") => WorkloadKind::Pod,
+            ("Rollout", "argoproj.io") => WorkloadKind::Rollout,
+            _ => return None,
+        })
+    }
+
+    /// The path from the object to its pod template (`None` for a Pod: the object is it).
+    fn template_path(self) -> &'static [&'static str] {
+        match self {
+            WorkloadKind::CronJob => &["spec", "jobTemplate", "spec", "template"],
+            WorkloadKind::Pod => &[],
+            _ => &["spec", "template"],
+        }
+    }
+}
+
+/// A container's identity, for matching agents by name or image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+}
+
+/// The facts of a pod template that the rules read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodTemplate {
+    /// The `spec` key of the pod template: where a missing pod field belongs.
+    pub spec_key: Span,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+    /// `priorityClassName` as written; `Some` with an empty value for `""`.
+    pub priority_class_name: Option<Spanned<String>>,
+    /// `priority` set directly in the template (raw text; admission rejects it).
+    pub priority: Option<Spanned<String>>,
+    pub preemption_policy: Option<Spanned<String>>,
+    pub scheduling: Scheduling,
+    pub containers: Vec<Container>,
+}
+
+impl PodTemplate {
+    /// The class name, if one is set and not empty.
+    pub fn class_name(&self) -> Option<&Spanned<String>> {
+        self.priority_class_name
+            .as_ref()
+            .filter(|name| !name.value.is_empty())
+    }
+}
+
+/// An object that owns a pod template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    pub meta: ObjectMeta,
+    pub kind: WorkloadKind,
+    pub template: PodTemplate,
+}
+
+impl Workload {
+    /// The Karpenter controller: a Deployment labelled `app.kubernetes.io/name: karpenter`
+    /// or running the Karpenter controller image.
+    pub fn is_karpenter_controller(&self) -> bool {
+        if self.kind != WorkloadKind::Deployment {
+            return false;
+        }
+        let labelled = |labels: &[(String, String)]| {
+            lookup(labels, "app.kubernetes.io/name") == Some("karpenter")
+        };
+        labelled(&self.meta.labels)
+            || labelled(&self.template.labels)
+            || self
+                .template
+                .containers
+                .iter()
+                .any(|c| c.image.contains("karpenter/controller"))
+    }
+}
+
+pub(crate) fn read_workload(
+    doc: &Document<'_>,
+    node: NodeId,
+    meta: ObjectMeta,
+    kind: WorkloadKind,
+) -> Option<Workload> {
+    let template = doc.path(node, kind.template_path())?;
+    let spec = doc.get(template, "spec")?;
+    let pod_spec = spec.value;
+    let template_meta = doc.value(template, "metadata");
+    let field = |key: &str| doc.value(pod_spec, key);
+    let containers = ["initContainers", "containers"]
+        .iter()
+        .filter_map(|key| field(key))
+        .flat_map(|list| doc.items(list).iter().copied())
+        .map(|container| Container {
+            name: text(doc, container, "name"),
+            image: text(doc, container, "image"),
+        })
+        .collect();
+    let template = PodTemplate {
+        spec_key: doc.span(spec.key),
+        labels: string_map(doc, template_meta.and_then(|m| doc.value(m, "labels"))),
+        annotations: relevant_annotations(
+            doc,
+            template_meta.and_then(|m| doc.value(m, "annotations")),
+        ),
+        priority_class_name: field("priorityClassName").and_then(|n| {
+            // `priorityClassName: ""` is present but empty; `null` is absent.
+            spanned_str(doc, n)
+        }),
+        priority: field("priority").and_then(|n| spanned_str(doc, n)),
+        preemption_policy: field("preemptionPolicy").and_then(|n| spanned_str(doc, n)),
+        scheduling: if doc.is_mapping(pod_spec) {
+            Scheduling::read(doc, pod_spec)
+        } else {
+            Scheduling::default()
+        },
+        containers,
+    };
+    Some(Workload {
+        meta,
+        kind,
+        template,
+    })
+}
+
+fn text(doc: &Document<'_>, map: NodeId, key: &str) -> String {
+    doc.value(map, key)
+        .and_then(|v| doc.str(v))
+        .unwrap_or_default()
+        .to_string()
+}

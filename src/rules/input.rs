@@ -1,0 +1,110 @@
+//! Input-level findings: what the loader could not read as Kubernetes objects.
+
+use super::{Context, Rule, Scope};
+use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::load::InputProblem;
+
+pub static INVALID_YAML: Rule = Rule {
+    code: "KDS900",
+    name: "invalid-yaml",
+    severity: Severity::Error,
+    scope: Scope::Always,
+    doc: include_str!("../../rules/KDS900-invalid-yaml.md"),
+    check: check_invalid_yaml,
+};
+
+pub static DUPLICATE_KEY: Rule = Rule {
+    code: "KDS901",
+    name: "duplicate-key",
+    severity: Severity::Warning,
+    scope: Scope::Always,
+    doc: include_str!("../../rules/KDS901-duplicate-key.md"),
+    check: check_duplicate_key,
+};
+
+pub static UNRENDERED_TEMPLATE: Rule = Rule {
+    code: "KDS902",
+    name: "unrendered-template",
+    severity: Severity::Info,
+    scope: Scope::Always,
+    doc: include_str!("../../rules/KDS902-unrendered-template.md"),
+    check: check_unrendered_template,
+};
+
+fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (file, problem) in context.index.reported_problems() {
+        match problem {
+            InputProblem::Syntax { message, span } => out.push(
+                Diagnostic::new(
+                    &INVALID_YAML,
+                    Location { file, span: *span },
+                    format!("invalid YAML: {message}"),
+                )
+                .with_label(message.clone())
+                .with_help(
+                    "fix the syntax; the documents before this point were still linted, \
+                     the rest of the file was not",
+                ),
+            ),
+            InputProblem::NotUtf8 { span } => out.push(
+                Diagnostic::new(
+                    &INVALID_YAML,
+                    Location { file, span: *span },
+                    "the file is not valid UTF-8; Kubernetes manifests must be UTF-8",
+                )
+                .with_label("first byte that is not UTF-8")
+                .with_help("re-encode the file as UTF-8 (for example with `iconv -t UTF-8`)"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (file, problem) in context.index.reported_problems() {
+        if let InputProblem::DuplicateKey(duplicate) = problem {
+            out.push(
+                Diagnostic::new(
+                    &DUPLICATE_KEY,
+                    Location {
+                        file,
+                        span: duplicate.second,
+                    },
+                    format!(
+                        "duplicate key `{}`: Kubernetes keeps this last value and silently drops \
+                         the first (line {})",
+                        duplicate.key, duplicate.first.start.line
+                    ),
+                )
+                .with_label("this value wins")
+                .with_secondary(
+                    Location {
+                        file,
+                        span: duplicate.first,
+                    },
+                    "first occurrence, ignored",
+                )
+                .with_help("delete one of the two keys so the manifest says what it means"),
+            );
+        }
+    }
+}
+
+fn check_unrendered_template(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    for (file, problem) in context.index.reported_problems() {
+        if let InputProblem::Template { span } = problem {
+            out.push(
+                Diagnostic::new(
+                    &UNRENDERED_TEMPLATE,
+                    Location { file, span: *span },
+                    "unrendered Helm/Go template (`{{ … }}`): file skipped",
+                )
+                .with_label("template action")
+                .with_help(
+                    "render it first and lint the output: \
+                     `helm template RELEASE CHART | karplint - --stdin-filename rendered.yaml`",
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Positions in source files, and a line-indexed source for rendering snippets.
+//!
+//! Every span carries both its byte range (for snippets) and its 1-based line and
+//! column (columns count characters), so emitters that print positions never need
+//! the text again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+/// A point in a source file. `line` and `col` are 1-based; `col` counts characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub byte: u32,
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A half-open range `[start, end)` in a source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn new(start: Pos, end: Pos) -> Self {
+        Span { start, end }
+    }
+
+    pub fn point(pos: Pos) -> Self {
+        Span {
+            start: pos,
+            end: pos,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end.byte.saturating_sub(self.start.byte) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Identifies one input: a path on disk, or standard input under a display name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    File(PathBuf),
+    Stdin { name: String },
+}
+
+impl Origin {
+    /// The path as shown to the user: as given, or relative to the current directory.
+    pub fn display(&self) -> String {
+        match self {
+            Origin::File(path) => display_path(path),
+            Origin::Stdin { name } => name.clone(),
+        }
+    }
+}
+
+/// Renders a path without a leading `./`, with `/` separators.
+pub fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut text: &str = &text;
+    while let Some(rest) = text.strip_prefix("./") {
+        text = rest.trim_start_matches('/');
+    }
+    if text.is_empty() {
+        ".".to_string()
+    } else {
+        text.replace('\\', "/")
+    }
+}
+
+/// Byte offsets of line starts, for turning offsets into lines quickly.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { starts }
+    }
+
+    /// 0-based line containing `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        }
+    }
+
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts.get(line).copied().unwrap_or(usize::MAX)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+/// Source text with a line index; implements miette's `SourceCode` without scanning
+/// the whole text per snippet, so thousands of findings in a big file render fast.
+#[derive(Debug, Clone)]
+pub struct IndexedSource {
+    name: String,
+    text: Arc<str>,
+    lines: Arc<LineIndex>,
+}
+
+impl IndexedSource {
+    pub fn new(name: String, text: Arc<str>) -> Self {
+        let lines = Arc::new(LineIndex::new(&text));
+        IndexedSource { name, text, lines }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl SourceCode for IndexedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let len = self.text.len();
+        let start = span.offset();
+        let end = start + span.len();
+        if start > len || end > len {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first_line = self.lines.line_of(start);
+        let last_line = self.lines.line_of(end.saturating_sub(1).max(start));
+        let context_first = first_line.saturating_sub(context_lines_before);
+        let context_last = (last_line + context_lines_after).min(self.lines.line_count() - 1);
+        let line_start = self.lines.line_start(first_line);
+        // Without context, miette wants the data to begin at the span and the column of
+        // its start (it uses this for the `file:line:col` header).
+        let (data_start, column) = if context_lines_before == 0 {
+            let column = self
+                .text
+                .get(line_start..start)
+                .map_or(0, |s| s.chars().count());
+            (start, column)
+        } else {
+            (self.lines.line_start(context_first), 0)
+        };
+        let data_end = self
+            .lines
+            .line_start(context_last + 1)
+            .min(len)
+            .max(data_start);
+        let data = &self.text.as_bytes()[data_start..data_end];
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            data,
+            (data_start, data_end - data_start).into(),
+            context_first,
+            column,
+            context_last + 1,
+        )))
+    }
+}
+
+/// The position of byte `offset` in `text` (which must be a char boundary).
+pub fn pos_at(text: &str, offset: usize) -> Pos {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |newline| newline + 1);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    Pos {
+        byte: u32::try_from(offset).unwrap_or(u32::MAX),
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        col: u32::try_from(col).unwrap_or(u32::MAX),
+    }
+}

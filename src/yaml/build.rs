@@ -1,0 +1,295 @@
+//! Builds [`Document`]s from `saphyr-parser` events, one document at a time.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
+
+use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind};
+use crate::source::{Pos, Span};
+
+/// A syntax error with the parser's position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    pub pos: Pos,
+}
+
+/// Converts the parser's character indices into byte offsets. Events arrive in
+/// (nearly) increasing order, so a moving cursor makes this amortised linear.
+struct Positions<'a> {
+    text: &'a str,
+    ascii: bool,
+    /// Bytes stripped before parsing (a UTF-8 BOM), added back to every offset.
+    base: u32,
+    cursor_char: usize,
+    cursor_byte: usize,
+}
+
+impl<'a> Positions<'a> {
+    fn byte_of_char(&mut self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.text.len());
+        }
+        while self.cursor_char < char_index && self.cursor_byte < self.text.len() {
+            let width = self.text[self.cursor_byte..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8);
+            self.cursor_byte += width;
+            self.cursor_char += 1;
+        }
+        while self.cursor_char > char_index {
+            let width = self.text[..self.cursor_byte]
+                .chars()
+                .next_back()
+                .map_or(1, char::len_utf8);
+            self.cursor_byte -= width;
+            self.cursor_char -= 1;
+        }
+        self.cursor_byte
+    }
+
+    fn pos(&mut self, marker: &Marker) -> Pos {
+        let byte = self.byte_of_char(marker.index());
+        Pos {
+            byte: clamp_u32(byte) + self.base,
+            line: clamp_u32(marker.line()),
+            col: clamp_u32(marker.col() + 1),
+        }
+    }
+
+    fn starts_with_at(&self, byte: u32, prefix: &str) -> bool {
+        let local = (byte - self.base) as usize;
+        self.text
+            .get(local..)
+            .is_some_and(|rest| rest.starts_with(prefix))
+    }
+}
+
+fn clamp_u32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+struct Frame {
+    node: NodeId,
+    mapping: bool,
+    first_child: usize,
+}
+
+/// Yields the documents of a YAML stream in order; stops after the first syntax error.
+pub struct DocumentStream<'a> {
+    parser: Parser<'a, StrInput<'a>>,
+    positions: Positions<'a>,
+    done: bool,
+    template_braces: Option<Span>,
+}
+
+impl<'a> DocumentStream<'a> {
+    /// `text` is the whole file; a leading UTF-8 BOM is skipped (offsets still count it).
+    pub fn new(text: &'a str) -> Self {
+        let (body, base) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => (rest, 3),
+            None => (text, 0),
+        };
+        DocumentStream {
+            parser: Parser::new_from_str(body),
+            positions: Positions {
+                text: body,
+                ascii: body.is_ascii(),
+                base,
+                cursor_char: 0,
+                cursor_byte: 0,
+            },
+            done: false,
+            template_braces: None,
+        }
+    }
+
+    /// Where a flow mapping opened with `{{` was seen: the mark of an unrendered
+    /// Go/Helm template that happens to be valid YAML.
+    pub fn template_braces(&self) -> Option<Span> {
+        self.template_braces
+    }
+
+    fn next_document(&mut self) -> Option<Result<Document<'a>, ParseError>> {
+        let mut doc: Option<Document<'a>> = None;
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut scratch: Vec<NodeId> = Vec::new();
+        let mut anchors: HashMap<usize, NodeId> = HashMap::new();
+
+        loop {
+            let (event, span) = match self.parser.next()? {
+                Ok(pair) => pair,
+                Err(error) => {
+                    self.done = true;
+                    let pos = self.positions.pos(error.marker());
+                    return Some(Err(ParseError {
+                        message: error.info().to_string(),
+                        pos,
+                    }));
+                }
+            };
+            let start = self.positions.pos(&span.start);
+            let end = self.positions.pos(&span.end);
+            let span = Span::new(start, end);
+            match event {
+                Event::StreamStart | Event::Nothing => {}
+                Event::StreamEnd => {
+                    self.done = true;
+                    return None;
+                }
+                Event::DocumentStart(_) => {
+                    doc = Some(Document {
+                        start: span,
+                        ..Document::default()
+                    });
+                }
+                Event::DocumentEnd => {
+                    return doc.map(Ok);
+                }
+                Event::Scalar(value, style, anchor, _tag) => {
+                    let Some(doc) = doc.as_mut() else { continue };
+                    let plain = matches!(style, ScalarStyle::Plain);
+                    let id = push_node(doc, NodeKind::Scalar { value, plain }, span);
+                    register(&mut anchors, anchor, id);
+                    attach(doc, &mut scratch, &stack, id);
+                }
+                Event::Alias(anchor) => {
+                    let Some(doc) = doc.as_mut() else { continue };
+                    let kind = match anchors.get(&anchor) {
+                        Some(target) => NodeKind::Alias(*target),
+                        None => NodeKind::Scalar {
+                            value: Cow::Borrowed(""),
+                            plain: true,
+                        },
+                    };
+                    let id = push_node(doc, kind, span);
+                    attach(doc, &mut scratch, &stack, id);
+                }
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    let Some(doc) = doc.as_mut() else { continue };
+                    let mapping = matches!(event, Event::MappingStart(..));
+                    if mapping
+                        && self.template_braces.is_none()
+                        && self.positions.starts_with_at(start.byte, "{{")
+                    {
+                        self.template_braces = Some(Span::new(
+                            start,
+                            Pos {
+                                byte: start.byte + 2,
+                                line: start.line,
+                                col: start.col + 2,
+                            },
+                        ));
+                    }
+                    let kind = if mapping {
+                        NodeKind::Mapping { start: 0, len: 0 }
+                    } else {
+                        NodeKind::Sequence { start: 0, len: 0 }
+                    };
+                    let id = push_node(doc, kind, span);
+                    register(&mut anchors, anchor, id);
+                    attach(doc, &mut scratch, &stack, id);
+                    stack.push(Frame {
+                        node: id,
+                        mapping,
+                        first_child: scratch.len(),
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let (Some(doc), Some(frame)) = (doc.as_mut(), stack.pop()) else {
+                        continue;
+                    };
+                    let children = &scratch[frame.first_child..];
+                    if frame.mapping {
+                        record_duplicates(doc, children);
+                    }
+                    let start = clamp_u32(doc.children.len());
+                    doc.children.extend_from_slice(children);
+                    let count = clamp_u32(children.len());
+                    scratch.truncate(frame.first_child);
+                    let node = &mut doc.nodes[frame.node.0 as usize];
+                    node.span.end = end;
+                    node.kind = if frame.mapping {
+                        NodeKind::Mapping {
+                            start,
+                            len: count / 2,
+                        }
+                    } else {
+                        NodeKind::Sequence { start, len: count }
+                    };
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for DocumentStream<'a> {
+    type Item = Result<Document<'a>, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = self.next_document();
+        if next.is_none() {
+            self.done = true;
+        }
+        next
+    }
+}
+
+fn push_node<'a>(doc: &mut Document<'a>, kind: NodeKind<'a>, span: Span) -> NodeId {
+    let id = NodeId(clamp_u32(doc.nodes.len()));
+    doc.nodes.push(Node { kind, span });
+    id
+}
+
+fn register(anchors: &mut HashMap<usize, NodeId>, anchor: usize, id: NodeId) {
+    if anchor != 0 {
+        anchors.insert(anchor, id);
+    }
+}
+
+fn attach(doc: &mut Document<'_>, scratch: &mut Vec<NodeId>, stack: &[Frame], id: NodeId) {
+    if stack.is_empty() {
+        if doc.root.is_none() {
+            doc.root = Some(id);
+        }
+    } else {
+        scratch.push(id);
+    }
+}
+
+/// Records keys that occur more than once among a mapping's pairs (scalar keys only).
+fn record_duplicates(doc: &mut Document<'_>, pairs: &[NodeId]) {
+    let keys: Vec<(&str, NodeId)> = pairs
+        .chunks_exact(2)
+        .filter_map(|pair| match &doc.nodes[pair[0].0 as usize].kind {
+            NodeKind::Scalar { value, .. } => Some((value.as_ref(), pair[0])),
+            _ => None,
+        })
+        .collect();
+    let mut found = Vec::new();
+    if keys.len() <= 16 {
+        for (i, (key, id)) in keys.iter().enumerate() {
+            if let Some((_, first)) = keys[..i].iter().find(|(k, _)| k == key) {
+                found.push((key.to_string(), *first, *id));
+            }
+        }
+    } else {
+        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(keys.len());
+        for (key, id) in &keys {
+            if let Some(first) = seen.insert(key, *id) {
+                found.push((key.to_string(), first, *id));
+                seen.insert(key, first);
+            }
+        }
+    }
+    for (key, first, second) in found {
+        let first = doc.nodes[first.0 as usize].span;
+        let second = doc.nodes[second.0 as usize].span;
+        doc.duplicates.push(DuplicateKey { key, first, second });
+    }
+}

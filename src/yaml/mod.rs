@@ -1,0 +1,15 @@
+//! Our own small YAML tree with exact spans, built from `saphyr-parser` events.
+//!
+//! One [`Document`] at a time lives in an arena; callers extract what they need and
+//! drop it, so memory never grows with the size of the input. Aliases stay aliases
+//! (resolved on lookup, never expanded), `<<` merge keys are honoured on lookup, and
+//! duplicate keys are kept and recorded (the last one wins, as in Kubernetes).
+
+mod build;
+mod tree;
+
+pub use build::{DocumentStream, ParseError};
+pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,190 @@
+//! Tests of the spanned tree: positions, documents, anchors, merges, duplicates, limits.
+
+use super::{Document, DocumentStream, NodeId};
+
+fn docs(text: &str) -> Vec<Document<'_>> {
+    DocumentStream::new(text)
+        .map(|doc| doc.expect("valid YAML"))
+        .collect()
+}
+
+fn one(text: &str) -> Document<'_> {
+    let mut all = docs(text);
+    assert_eq!(all.len(), 1);
+    all.remove(0)
+}
+
+fn root(doc: &Document<'_>) -> NodeId {
+    doc.root().expect("a root node")
+}
+
+#[test]
+fn keys_and_values_have_exact_positions() {
+    let text = "a: 1\nspec:\n  név: \"é\"\n";
+    let doc = one(text);
+    let spec = doc.get(root(&doc), "spec").unwrap();
+    let key = doc.span(spec.key);
+    assert_eq!((key.start.line, key.start.col, key.start.byte), (2, 1, 5));
+    assert_eq!(
+        &text[key.start.byte as usize..key.end.byte as usize],
+        "spec"
+    );
+    let entry = doc.get(spec.value, "név").unwrap();
+    let value = doc.span(entry.value);
+    // Columns count characters, bytes count bytes.
+    assert_eq!((value.start.line, value.start.col), (3, 8));
+    assert_eq!(
+        &text[value.start.byte as usize..value.end.byte as usize],
+        "\"é\""
+    );
+    assert_eq!(doc.str(entry.value), Some("é"));
+}
+
+#[test]
+fn bom_and_crlf_keep_positions_true() {
+    let text = "\u{feff}a: 1\r\nkind: DaemonSet\r\n";
+    let doc = one(text);
+    let kind = doc.get(root(&doc), "kind").unwrap();
+    let span = doc.span(kind.value);
+    assert_eq!((span.start.line, span.start.col), (2, 7));
+    assert_eq!(
+        &text[span.start.byte as usize..span.end.byte as usize],
+        "DaemonSet"
+    );
+}
+
+#[test]
+fn multiple_and_empty_documents() {
+    assert!(docs("").is_empty());
+    let all = docs("---\n---\na: 1\n---\n# only a comment\n...\n");
+    assert!(all.iter().filter(|d| d.root().is_some()).count() >= 1);
+    let with_roots: Vec<_> = all.iter().filter_map(|d| d.root()).collect();
+    assert_eq!(
+        with_roots.len(),
+        all.iter().filter(|d| d.root().is_some()).count()
+    );
+}
+
+#[test]
+fn aliases_resolve_without_expansion_and_merges_apply() {
+    let doc = one(
+        "base: &base {a: 1, b: 2}\nother: &other {c: 3}\nm:\n  <<: [*base, *other]\n  b: 20\nref: *base\n",
+    );
+    let r = root(&doc);
+    let m = doc.value(r, "m").unwrap();
+    assert_eq!(doc.value(m, "a").and_then(|n| doc.int(n)), Some(1));
+    assert_eq!(doc.value(m, "b").and_then(|n| doc.int(n)), Some(20));
+    assert_eq!(doc.value(m, "c").and_then(|n| doc.int(n)), Some(3));
+    let keys: Vec<&str> = doc.entries(m).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["b", "a", "c"]);
+    let referenced = doc.value(r, "ref").unwrap();
+    assert_eq!(doc.value(referenced, "b").and_then(|n| doc.int(n)), Some(2));
+}
+
+#[test]
+fn duplicate_keys_are_kept_and_the_last_wins() {
+    let text = "a: 1\nb: 2\na: 3\n";
+    let doc = one(text);
+    assert_eq!(doc.value(root(&doc), "a").and_then(|n| doc.int(n)), Some(3));
+    let dups = doc.duplicates();
+    assert_eq!(dups.len(), 1);
+    assert_eq!(dups[0].key, "a");
+    assert_eq!(
+        (dups[0].first.start.line, dups[0].second.start.line),
+        (1, 3)
+    );
+}
+
+#[test]
+fn duplicate_keys_in_big_mappings_are_found_too() {
+    let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+    text.push_str("k7: again\n");
+    let doc = one(&text);
+    assert_eq!(doc.duplicates().len(), 1);
+    assert_eq!(doc.duplicates()[0].key, "k7");
+    assert_eq!(doc.str(doc.value(root(&doc), "k7").unwrap()), Some("again"));
+}
+
+#[test]
+fn a_billion_laughs_stays_small() {
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names: Vec<char> = "bcdefghij".chars().collect();
+    let mut previous = 'a';
+    for name in &names {
+        text.push_str(&format!(
+            "{name}: &{name} [*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous}]\n"
+        ));
+        previous = *name;
+    }
+    let doc = one(&text);
+    assert!(
+        doc.nodes.len() < 200,
+        "aliases were expanded: {} nodes",
+        doc.nodes.len()
+    );
+    let last = doc.value(root(&doc), "j").unwrap();
+    assert_eq!(doc.items(last).len(), 9);
+}
+
+#[test]
+fn self_referential_merges_terminate() {
+    let doc = one("m: &m\n  a: 1\n  <<: *m\n");
+    let m = doc.value(root(&doc), "m").unwrap();
+    assert_eq!(doc.value(m, "missing"), None);
+    assert_eq!(doc.entries(m).len(), 1);
+}
+
+#[test]
+fn syntax_errors_carry_the_parser_position() {
+    let mut stream = DocumentStream::new("a: 1\n---\nb: [1, 2\nc: 3\n");
+    assert!(stream.next().unwrap().is_ok());
+    let error = stream.next().unwrap().unwrap_err();
+    assert!(error.pos.line >= 3, "{error:?}");
+    assert!(stream.next().is_none());
+}
+
+#[test]
+fn absurd_nesting_is_an_error_not_a_crash() {
+    let flow = "[".repeat(100_000);
+    assert!(DocumentStream::new(&flow).any(|d| d.is_err()));
+    let block: String = (0..3_000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect();
+    // Either parsed or rejected: it must simply return.
+    let _ = DocumentStream::new(&block).count();
+}
+
+#[test]
+fn flow_style_and_json() {
+    let doc = one("{\"kind\": \"Pod\", \"spec\": {\"containers\": [{\"name\": \"x\"}]}}");
+    let containers = doc.path(root(&doc), &["spec", "containers"]).unwrap();
+    assert_eq!(doc.items(containers).len(), 1);
+    let spec = doc.get(root(&doc), "spec").unwrap();
+    assert_eq!(doc.span(spec.key).start.col, 17);
+}
+
+#[test]
+fn scalars_follow_yaml_1_2() {
+    let doc = one("a: yes\nb: true\nc: null\nd: ~\ne:\nf: '1'\ng: 0x1F\n");
+    let r = root(&doc);
+    let get = |k| doc.value(r, k).unwrap();
+    assert_eq!(doc.bool(get("a")), None);
+    assert_eq!(doc.str(get("a")), Some("yes"));
+    assert_eq!(doc.bool(get("b")), Some(true));
+    assert!(doc.is_null(get("c")) && doc.is_null(get("d")) && doc.is_null(get("e")));
+    assert_eq!(doc.int(get("f")), None, "quoted numbers are strings");
+    assert_eq!(doc.int(get("g")), Some(31));
+}
+
+#[test]
+fn template_braces_are_noticed() {
+    let mut stream = DocumentStream::new("metadata:\n  name: {{ .Release.Name }}\n");
+    let _ = stream.by_ref().count();
+    let span = stream.template_braces().expect("template noticed");
+    assert_eq!((span.start.line, span.start.col), (2, 9));
+    let mut quoted = DocumentStream::new("summary: \"{{ $labels.instance }} down\"\n");
+    let _ = quoted.by_ref().count();
+    assert!(quoted.template_braces().is_none());
+}

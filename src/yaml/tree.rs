@@ -1,0 +1,301 @@
+//! The arena tree of one YAML document and its lookups.
+
+use std::borrow::Cow;
+
+use crate::source::Span;
+
+/// Index of a node in its document's arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NodeId(pub(crate) u32);
+
+#[derive(Debug, Clone)]
+pub enum NodeKind<'a> {
+    /// A scalar; `plain` is false for quoted and block scalars (which are always strings).
+    Scalar { value: Cow<'a, str>, plain: bool },
+    /// Children are `children[start..start + len]`.
+    Sequence { start: u32, len: u32 },
+    /// Keys and values alternate in `children[start..start + 2 * len]`.
+    Mapping { start: u32, len: u32 },
+    /// Refers to the anchored node; never expanded.
+    Alias(NodeId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    pub kind: NodeKind<'a>,
+    pub span: Span,
+}
+
+/// A key that appears twice in one mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first: Span,
+    pub second: Span,
+}
+
+/// One key/value pair of a mapping.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    pub key: NodeId,
+    pub value: NodeId,
+}
+
+/// Merge keys may chain (`<<: *a` where `a` merges `b`); anchors can even be
+/// self-referential, so every walk through them is bounded.
+const MAX_MERGE_DEPTH: usize = 16;
+
+/// One parsed YAML document.
+#[derive(Debug, Default)]
+pub struct Document<'a> {
+    pub(crate) nodes: Vec<Node<'a>>,
+    pub(crate) children: Vec<NodeId>,
+    pub(crate) root: Option<NodeId>,
+    pub(crate) duplicates: Vec<DuplicateKey>,
+    /// Position of the document start (`---` or first content).
+    pub(crate) start: Span,
+}
+
+impl<'a> Document<'a> {
+    pub fn root(&self) -> Option<NodeId> {
+        self.root
+    }
+
+    pub fn start(&self) -> Span {
+        self.start
+    }
+
+    pub fn duplicates(&self) -> &[DuplicateKey] {
+        &self.duplicates
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
+        &self.nodes[id.0 as usize]
+    }
+
+    pub fn span(&self, id: NodeId) -> Span {
+        self.node(id).span
+    }
+
+    /// Follows aliases to the anchored node.
+    pub fn resolve(&self, mut id: NodeId) -> NodeId {
+        for _ in 0..MAX_MERGE_DEPTH {
+            match self.node(id).kind {
+                NodeKind::Alias(target) => id = target,
+                _ => return id,
+            }
+        }
+        id
+    }
+
+    /// The scalar text of a node (through aliases), if it is a scalar.
+    pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        match &self.node(self.resolve(id)).kind {
+            NodeKind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// True for `null`, `~`, an empty plain scalar, or a missing value.
+    pub fn is_null(&self, id: NodeId) -> bool {
+        match &self.node(self.resolve(id)).kind {
+            NodeKind::Scalar { value, plain: true } => {
+                matches!(value.as_ref(), "" | "~" | "null" | "Null" | "NULL")
+            }
+            _ => false,
+        }
+    }
+
+    /// A string value: any non-null scalar.
+    pub fn str(&self, id: NodeId) -> Option<&str> {
+        if self.is_null(id) {
+            None
+        } else {
+            self.scalar(id)
+        }
+    }
+
+    /// A YAML 1.2 core-schema integer (decimal, `0o`, `0x`), as `i64`.
+    pub fn int(&self, id: NodeId) -> Option<i64> {
+        let resolved = self.resolve(id);
+        let NodeKind::Scalar { value, plain: true } = &self.node(resolved).kind else {
+            return None;
+        };
+        parse_int(value)
+    }
+
+    /// A YAML 1.2 core-schema boolean.
+    pub fn bool(&self, id: NodeId) -> Option<bool> {
+        let NodeKind::Scalar { value, plain: true } = &self.node(self.resolve(id)).kind else {
+            return None;
+        };
+        match value.as_ref() {
+            "true" | "True" | "TRUE" => Some(true),
+            "false" | "False" | "FALSE" => Some(false),
+            _ => None,
+        }
+    }
+
+    pub fn is_mapping(&self, id: NodeId) -> bool {
+        matches!(self.node(self.resolve(id)).kind, NodeKind::Mapping { .. })
+    }
+
+    /// The items of a sequence (through aliases); empty for anything else.
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match self.node(self.resolve(id)).kind {
+            NodeKind::Sequence { start, len } => {
+                &self.children[start as usize..(start + len) as usize]
+            }
+            _ => &[],
+        }
+    }
+
+    /// The mapping's own pairs, in source order, duplicates and `<<` included.
+    fn own_entries(&self, id: NodeId) -> impl DoubleEndedIterator<Item = Entry> + '_ {
+        let pairs: &[NodeId] = match self.node(self.resolve(id)).kind {
+            NodeKind::Mapping { start, len } => {
+                &self.children[start as usize..(start + 2 * len) as usize]
+            }
+            _ => &[],
+        };
+        pairs.chunks_exact(2).map(|pair| Entry {
+            key: pair[0],
+            value: pair[1],
+        })
+    }
+
+    /// Looks up `key` in a mapping: the last occurrence wins, then merged mappings.
+    pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
+        self.get_bounded(map, key, 0)
+    }
+
+    fn get_bounded(&self, map: NodeId, key: &str, depth: usize) -> Option<Entry> {
+        if depth > MAX_MERGE_DEPTH {
+            return None;
+        }
+        if let Some(entry) = self
+            .own_entries(map)
+            .rev()
+            .find(|entry| self.is_key(entry.key, key))
+        {
+            return Some(entry);
+        }
+        // Explicit keys override merged ones; among merged mappings the first wins.
+        self.merge_sources(map)
+            .find_map(|source| self.get_bounded(source, key, depth + 1))
+    }
+
+    /// The value of `key` in a mapping, if present.
+    pub fn value(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        self.get(map, key).map(|entry| entry.value)
+    }
+
+    /// Follows a path of keys through nested mappings.
+    pub fn path(&self, mut node: NodeId, keys: &[&str]) -> Option<NodeId> {
+        for key in keys {
+            node = self.value(node, key)?;
+        }
+        Some(node)
+    }
+
+    /// All effective pairs of a mapping: own keys (last occurrence wins) and then merged
+    /// keys not overridden, each once.
+    pub fn entries(&self, map: NodeId) -> Vec<(&str, Entry)> {
+        let mut out: Vec<(&str, Entry)> = Vec::new();
+        self.collect_entries(map, &mut out, 0);
+        out
+    }
+
+    fn collect_entries<'s>(&'s self, map: NodeId, out: &mut Vec<(&'s str, Entry)>, depth: usize) {
+        if depth > MAX_MERGE_DEPTH {
+            return;
+        }
+        let first_new = out.len();
+        for entry in self.own_entries(map) {
+            let Some(key) = self.scalar(entry.key) else {
+                continue;
+            };
+            if key == "<<" && self.is_plain(entry.key) {
+                continue;
+            }
+            match out[first_new..].iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = entry,
+                None => {
+                    if !out[..first_new].iter().any(|(k, _)| *k == key) {
+                        out.push((key, entry));
+                    }
+                }
+            }
+        }
+        let sources: Vec<NodeId> = self.merge_sources(map).collect();
+        for source in sources {
+            self.collect_entries(source, out, depth + 1);
+        }
+    }
+
+    /// The mappings merged into `map` by `<<` keys.
+    fn merge_sources(&self, map: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        self.own_entries(map)
+            .filter(|entry| self.is_plain(entry.key) && self.scalar(entry.key) == Some("<<"))
+            .flat_map(move |entry| {
+                let value = self.resolve(entry.value);
+                let sources: Vec<NodeId> = match self.node(value).kind {
+                    NodeKind::Mapping { .. } => vec![value],
+                    NodeKind::Sequence { .. } => self
+                        .items(value)
+                        .iter()
+                        .map(|item| self.resolve(*item))
+                        .filter(|item| self.is_mapping(*item))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                sources
+            })
+    }
+
+    fn is_plain(&self, id: NodeId) -> bool {
+        matches!(self.node(id).kind, NodeKind::Scalar { plain: true, .. })
+    }
+
+    fn is_key(&self, id: NodeId, key: &str) -> bool {
+        matches!(&self.node(id).kind, NodeKind::Scalar { value, .. } if value == key)
+    }
+}
+
+/// Parses a YAML 1.2 core-schema integer.
+pub(crate) fn parse_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i64::from_str_radix(oct, 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse::<i64>().ok()?
+    } else {
+        return None;
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_int;
+
+    #[test]
+    fn integers_follow_the_core_schema() {
+        assert_eq!(parse_int("1000000"), Some(1_000_000));
+        assert_eq!(parse_int("-5"), Some(-5));
+        assert_eq!(parse_int("+7"), Some(7));
+        assert_eq!(parse_int("0x10"), Some(16));
+        assert_eq!(parse_int("0o17"), Some(15));
+        assert_eq!(parse_int("1e3"), None);
+        assert_eq!(parse_int("1_000"), None);
+        assert_eq!(parse_int(""), None);
+        assert_eq!(parse_int("-"), None);
+        assert_eq!(parse_int("99999999999999999999"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// The crate root (tests run with it as the working directory).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus/<sub>` if present: tests that use it skip cleanly without it.
+pub fn corpus(sub: &str) -> Option<PathBuf> {
+    let path = root().join("../shared/corpus").join(sub);
+    path.is_dir().then_some(path)
+}
+
+/// The output of one in-process run of the CLI.
+pub struct Run {
+    pub code: u8,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `karplint ARGS` in-process with `stdin` as standard input.
+pub fn run_with_stdin(args: &[&str], stdin: &str) -> Run {
+    let mut argv: Vec<OsString> = vec![OsString::from("karplint")];
+    argv.extend(args.iter().map(OsString::from));
+    let mut input = stdin.as_bytes();
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let code = karplint::cli::run(argv, &mut input, &mut stdout, &mut stderr);
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+pub fn run(args: &[&str]) -> Run {
+    run_with_stdin(args, "")
+}
+
+/// Path relative to the crate root, with `/` separators, as the CLI displays it.
+pub fn rel(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}

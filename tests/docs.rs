@@ -1,0 +1,80 @@
+//! Every rule's documentation runs: its bad example must trigger the rule and its good
+//! example must not, so the docs cannot go stale.
+
+mod common;
+
+use std::fs;
+
+use common::run;
+use karplint::rules;
+
+/// The one ```yaml block under `heading`.
+fn example(doc: &str, heading: &str) -> Option<String> {
+    let section = doc.split(&format!("\n## {heading}\n")).nth(1)?;
+    let section = section.split("\n## ").next()?;
+    let body = section.split("```yaml\n").nth(1)?;
+    Some(body.split("\n```").next()?.to_string() + "\n")
+}
+
+fn codes_reported(yaml: &str, code: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(format!("{code}-example.yaml"));
+    fs::write(&file, yaml).unwrap();
+    let out = run(&[
+        "--format",
+        "concise",
+        "--karpenter",
+        "always",
+        "--fail-on",
+        "never",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{code}: {}", out.stderr);
+    out.stdout
+        .lines()
+        .filter_map(|line| Some(line.split('[').nth(1)?.split(']').next()?.to_string()))
+        .collect()
+}
+
+#[test]
+fn every_rule_doc_has_the_standard_sections() {
+    for rule in rules::ALL {
+        for heading in [
+            "What it does",
+            "Why it matters",
+            "Bad example",
+            "Good example",
+            "How to fix",
+            "Options",
+            "References",
+        ] {
+            assert!(
+                rule.doc.contains(&format!("\n## {heading}\n")),
+                "{} doc lacks `## {heading}`",
+                rule.code
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_examples_fire_and_good_examples_do_not() {
+    for rule in rules::ALL {
+        let bad = example(rule.doc, "Bad example")
+            .unwrap_or_else(|| panic!("{} has no bad example", rule.code));
+        let good = example(rule.doc, "Good example")
+            .unwrap_or_else(|| panic!("{} has no good example", rule.code));
+        let fired = codes_reported(&bad, rule.code);
+        assert!(
+            fired.iter().any(|c| c == rule.code),
+            "{}: bad example did not fire (got {fired:?})",
+            rule.code
+        );
+        let fired = codes_reported(&good, rule.code);
+        assert!(
+            !fired.iter().any(|c| c == rule.code),
+            "{}: good example fired",
+            rule.code
+        );
+    }
+}
