@@ -7,15 +7,24 @@
 #     (baseline, karplint, baseline, karplint, ...) so drift hits both alike;
 #   - per run: wall time, user+sys CPU time and peak RSS, from GNU time;
 #   - a table of medians and the karplint/baseline ratios, checked against the targets
-#     in the issue: CPU <= 1.5x the baseline's, peak RSS <= 64 MiB;
-#   - one run of each on a small subset of the corpus, so the peak RSS for the subset
-#     and for the full corpus can be compared (memory must not grow with the corpus).
+#     in the issue: CPU <= 1.5x the baseline's, peak RSS <= 64 MiB, and peak RSS not
+#     growing with the corpus (on the doubled corpus, karplint's peak RSS may grow by at
+#     most MAX_GROWTH_PCT% more than the baseline's does);
+#   - memory against corpus size: DOUBLE_RUNS runs of each on the corpus *twice* (a
+#     temporary directory holding two copies of it: same largest file, twice the files
+#     and objects), so the growth of peak RSS from the full to the doubled corpus
+#     isolates what karplint keeps per file and per object (memory must not grow with
+#     the corpus); and one run of each on a small subset of the corpus.
 # The output is Markdown, ready to paste into BENCHMARKS.md.
 #
 # Usage: scripts/bench.sh
 # Environment:
 #   CORPUS=DIR         corpus to time (default: <repo>/../shared/corpus/bench)
 #   RUNS=N             timed runs per command (default 5)
+#   DOUBLE_RUNS=N      runs per command on the doubled corpus (default 3; 0 skips it)
+#   MAX_GROWTH_PCT=P   "not growing": from the full to the doubled corpus, karplint's median
+#                      peak RSS may grow by at most P% of its full-corpus figure more than the
+#                      baseline's grows (the baseline keeps the list of files too; default 10)
 #   THREADS=N          sets RAYON_NUM_THREADS=N for both commands (default: unset, i.e.
 #                      rayon's default of one thread per CPU)
 #   SUBSET=NAME|DIR    subset for the memory-growth check: a sub-directory of CORPUS or any
@@ -33,6 +42,9 @@
 #
 # Both commands run from an empty temporary directory with absolute paths, so no
 # .karplint.yaml from the checkout or the cwd is picked up. stdout goes to /dev/null.
+# The doubled corpus is made of hard links (`cp -al`; a real copy if the temporary
+# directory is on another file system) in that temporary directory, removed at exit.
+# It is copied, not symlinked: the baseline's walker does not follow symbolic links.
 # karplint exits 1 when it finds problems; that is expected here. Exit >= 2 is a failure.
 set -euo pipefail
 
@@ -46,6 +58,10 @@ die() {
 
 RUNS=${RUNS:-5}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
+DOUBLE_RUNS=${DOUBLE_RUNS:-3}
+MAX_GROWTH_PCT=${MAX_GROWTH_PCT:-10}
+[[ $MAX_GROWTH_PCT =~ ^[0-9]+([.][0-9]+)?$ ]] || die "MAX_GROWTH_PCT must be a number, got '$MAX_GROWTH_PCT'"
+[[ $DOUBLE_RUNS =~ ^[0-9]+$ ]] || die "DOUBLE_RUNS must be a non-negative integer, got '$DOUBLE_RUNS'"
 SKIP_KARPLINT=${SKIP_KARPLINT:-0}
 CHECK=${CHECK:-0}
 if [[ -n ${THREADS:-} ]]; then
@@ -103,6 +119,19 @@ subset_dir=$(cd "$subset_dir" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/karplint-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/cwd"
+
+# The corpus twice: two copies side by side (hard links where the file system allows).
+double_dir=
+if ((DOUBLE_RUNS > 0)); then
+    double_dir=$work/double
+    mkdir "$double_dir"
+    for copy in 1 2; do
+        cp -al "$CORPUS" "$double_dir/$copy" 2>/dev/null || {
+            rm -rf "${double_dir:?}/$copy"
+            cp -a "$CORPUS" "$double_dir/$copy"
+        } || die "could not copy the corpus to $double_dir/$copy"
+    done
+fi
 
 # --- build -----------------------------------------------------------------------------
 
@@ -198,6 +227,14 @@ for ((i = 1; i <= RUNS; i++)); do
     done
 done
 
+for ((i = 1; i <= DOUBLE_RUNS; i++)); do
+    echo "Doubled corpus, run $i/$DOUBLE_RUNS..." >&2
+    measure baseline doubled "$double_dir" "$work/baseline-doubled.out"
+    if [[ $SKIP_KARPLINT != 1 ]]; then
+        measure karplint doubled "$double_dir" /dev/null
+    fi
+done
+
 echo "Subset ($subset_dir)..." >&2
 measure baseline subset "$subset_dir" "$work/baseline-subset.out"
 if [[ $SKIP_KARPLINT != 1 ]]; then
@@ -209,13 +246,16 @@ fi
 export BENCH_CPU_MODEL BENCH_COMMIT BENCH_FINDINGS BENCH_RUSTC BENCH_NPROC
 BENCH_CPU_MODEL=$(grep -m1 -i 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)
 BENCH_COMMIT=$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo "uncommitted")
+if ! git -C "$repo_root" diff --quiet HEAD -- 2>/dev/null; then
+    BENCH_COMMIT="$BENCH_COMMIT with uncommitted changes"
+fi
 BENCH_RUSTC=$(rustc --version 2>/dev/null || echo "rustc ?")
 BENCH_NPROC=$(nproc 2>/dev/null || echo "?")
 BENCH_FINDINGS=
 if [[ $SKIP_KARPLINT != 1 ]]; then
     BENCH_FINDINGS=$(wc -l <"$work/karplint.out" | tr -d ' ')
 fi
-export CORPUS RUNS SKIP_KARPLINT CHECK subset_dir work
+export CORPUS RUNS DOUBLE_RUNS MAX_GROWTH_PCT SKIP_KARPLINT CHECK subset_dir double_dir work
 export BENCH_THREADS=${THREADS:-}
 
 python3 - "$results" <<'PYEOF'
@@ -243,12 +283,20 @@ def field(line, key):
 labels = ["baseline"] + ([] if env["SKIP_KARPLINT"] == "1" else ["karplint"])
 timed = {l: pick(l, "timed") for l in labels}
 subset = {l: pick(l, "subset")[0] for l in labels}
+doubled = {l: pick(l, "doubled") for l in labels}
+doubled_rss = {
+    l: statistics.median(r["rss"] for r in doubled[l]) if doubled[l] else None for l in labels
+}
+max_growth_pct = float(env["MAX_GROWTH_PCT"])
 med = {
     l: {k: statistics.median(r[k] for r in timed[l]) for k in ("wall", "cpu", "rss")}
     for l in labels
 }
 base_full = open(os.path.join(env["work"], "baseline.out")).read().strip()
 base_sub = open(os.path.join(env["work"], "baseline-subset.out")).read().strip()
+base_doubled = ""
+if env["double_dir"]:
+    base_doubled = open(os.path.join(env["work"], "baseline-doubled.out")).read().strip()
 
 print("## Benchmark")
 print()
@@ -261,13 +309,21 @@ print("- build: %s, commit %s; %s timed runs after one warm-up, interleaved" % (
 if env["BENCH_FINDINGS"]:
     print("- karplint: %s lines of concise output" % env["BENCH_FINDINGS"])
 print()
-print("| command | median wall (s) | median CPU user+sys (s) | CPU min-max (s) | median peak RSS (MiB) |")
-print("|---|---:|---:|---:|---:|")
+print("| command | median wall (s) | wall min-max (s) | median CPU user+sys (s) | CPU min-max (s) "
+      "| median peak RSS (MiB) | RSS min-max (MiB) |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 names = {"baseline": "parse-only baseline", "karplint": "`karplint check --format concise`"}
+
+
+def spread(runs, key, fmt):
+    values = [r[key] for r in runs]
+    return (fmt + "-" + fmt) % (min(values), max(values))
+
+
 for l in labels:
-    cpus = [r["cpu"] for r in timed[l]]
-    print("| %s | %.2f | %.2f | %.2f-%.2f | %.1f |" % (
-        names[l], med[l]["wall"], med[l]["cpu"], min(cpus), max(cpus), med[l]["rss"]))
+    print("| %s | %.2f | %s | %.2f | %s | %.1f | %s |" % (
+        names[l], med[l]["wall"], spread(timed[l], "wall", "%.2f"), med[l]["cpu"],
+        spread(timed[l], "cpu", "%.2f"), med[l]["rss"], spread(timed[l], "rss", "%.1f")))
 print()
 
 failed = False
@@ -282,6 +338,18 @@ if "karplint" in labels:
     print("| CPU time ratio | %.2fx | <= 1.5x: %s |" % (cpu_ratio, "met" if cpu_ok else "MISSED"))
     print("| wall time ratio | %.2fx | |" % wall_ratio)
     print("| karplint peak RSS | %.1f MiB | <= 64 MiB: %s |" % (rss, "met" if rss_ok else "MISSED"))
+    if doubled_rss["karplint"] is not None:
+        # What karplint itself keeps per file and object: its growth beyond the baseline's
+        # (which keeps the list of files too), against its own peak on the full corpus.
+        growth = doubled_rss["karplint"] - rss
+        own = growth - (doubled_rss["baseline"] - med["baseline"]["rss"])
+        own_pct = 100 * own / rss
+        growth_ok = own_pct <= max_growth_pct
+        failed = failed or not growth_ok
+        print("| karplint peak RSS growth, corpus doubled | %+.1f MiB, %+.1f MiB beyond the "
+              "baseline's (%+.0f%% of its full-corpus peak) | not growing (<= %g%% beyond the "
+              "baseline's): %s |" % (growth, own, own_pct, max_growth_pct,
+                                     "met" if growth_ok else "MISSED"))
     print()
 
 def largest_mb(top):
@@ -297,7 +365,9 @@ def largest_mb(top):
 sub_name = os.path.basename(env["subset_dir"].rstrip("/"))
 sub_files, full_files = field(base_sub, "files"), field(base_full, "files")
 sub_mb, full_mb = field(base_sub, "bytes") / 1e6, field(base_full, "bytes") / 1e6
-print("Peak RSS against corpus size (subset `%s`, one run; full corpus, median):" % sub_name)
+print("Peak RSS against corpus size (subset `%s`: one run; full corpus: median of %s; "
+      "doubled corpus, i.e. two copies of it: median of %s):" % (
+          sub_name, env["RUNS"], env["DOUBLE_RUNS"]))
 print()
 print("| input | files | MB | largest file (MB) | "
       + " | ".join("%s peak RSS (MiB)" % l for l in labels) + " |")
@@ -306,11 +376,29 @@ print("| subset | %d | %.1f | %.1f | " % (sub_files, sub_mb, largest_mb(env["sub
       + " | ".join("%.1f" % subset[l]["rss"] for l in labels) + " |")
 print("| full corpus | %d | %.1f | %.1f | " % (full_files, full_mb, largest_mb(env["CORPUS"]))
       + " | ".join("%.1f" % med[l]["rss"] for l in labels) + " |")
+if base_doubled:
+    dbl_files, dbl_mb = field(base_doubled, "files"), field(base_doubled, "bytes") / 1e6
+    print("| corpus twice | %d | %.1f | %.1f | " % (
+        dbl_files, dbl_mb, largest_mb(env["double_dir"]))
+          + " | ".join("%.1f" % doubled_rss[l] for l in labels) + " |")
 if sub_mb > 0:
     print()
     print("The full corpus is %.0fx the subset's bytes; peak RSS is %s the subset's." % (
         full_mb / sub_mb,
         ", ".join("%.2fx (%s)" % (med[l]["rss"] / subset[l]["rss"], l) for l in labels)))
+if base_doubled:
+    if dbl_files != 2 * full_files:
+        print("\nbench.sh: the doubled corpus has %d files, not 2 x %d" % (dbl_files, full_files),
+              file=sys.stderr)
+    growth = {l: doubled_rss[l] - med[l]["rss"] for l in labels}
+    print()
+    print("Doubling the corpus (same largest file, %d more files) adds %s to peak RSS%s." % (
+        dbl_files - full_files,
+        ", ".join("%+.1f MiB (%s)" % (growth[l], l) for l in labels),
+        "" if "karplint" not in labels else
+        "; karplint's growth beyond the baseline's is %.0f bytes per added file" % (
+            (growth["karplint"] - growth["baseline"]) * 1024 * 1024
+            / max(dbl_files - full_files, 1))))
 
 if failed and env["CHECK"] == "1":
     print("\nbench.sh: a target was missed (CHECK=1)", file=sys.stderr)

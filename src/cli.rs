@@ -6,12 +6,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{KarpenterMode, Settings};
+use crate::config::{self, Config, KarpenterMode, Settings};
 use crate::diagnostic::Severity;
-use crate::discover::{self, DiscoverOptions};
+use crate::discover::{self, DiscoverOptions, Discovery, PathFilter};
+use crate::inspect::{self as inspection, InspectFormat};
 use crate::lint;
 use crate::output::{self, EmitOptions, Format};
 use crate::rules;
+use crate::suppress::Baseline;
 
 /// Exit codes.
 pub const EXIT_CLEAN: u8 = 0;
@@ -45,6 +47,42 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Print the effective configuration and where each value came from.
+    Config(ConfigArgs),
+    /// Show each DaemonSet's class, priority, adequacy, NodePools and requests, and each
+    /// NodePool's DaemonSet overhead per node.
+    Inspect(InspectArgs),
+}
+
+/// Options that shape the configuration (shared by `check` and `config`).
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Config file to use instead of the nearest .karplint.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Run the Karpenter rules: when Karpenter objects are found, always, or never
+    /// [default: auto, or the config's `karpenter`].
+    #[arg(long, value_enum)]
+    pub karpenter: Option<KarpenterMode>,
+    /// Only these rules (codes or names, comma-separated; repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Not these rules (codes or names, comma-separated; repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Manifests that describe the cluster (classes, NodePools, workloads): analysed,
+    /// never reported. Files or directories; repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub context: Vec<PathBuf>,
+    /// Apply the config's `exclude` to files named on the command line too.
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Do not honour .gitignore and .ignore files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Hide the findings recorded in this baseline file [default: the config's `baseline`].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -52,27 +90,46 @@ pub struct CheckArgs {
     /// Files, directories (searched recursively for .yaml, .yml, .json) or `-` for stdin.
     /// Defaults to the current directory.
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human, env = "KARPLINT_FORMAT")]
     pub format: Format,
-    /// Run the Karpenter rules: when Karpenter objects are found, always, or never.
-    #[arg(long, value_enum, default_value_t = KarpenterMode::Auto)]
-    pub karpenter: KarpenterMode,
+    /// Write the report to FILE (atomically: complete or not at all) instead of stdout.
+    /// The exit code is unchanged.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Record the current findings in FILE (atomically) and exit 0: adopt karplint on a
+    /// big repository, then fix findings over time.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
     /// Colour: on a terminal (and NO_COLOR unset), always, or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Do not honour .gitignore and .ignore files.
-    #[arg(long)]
-    pub no_ignore: bool,
     /// Name standard input in diagnostics (e.g. the path an editor has open).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
     /// Print findings only, no summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Files, directories (searched recursively for .yaml, .yml, .json) or `-` for stdin.
+    /// Defaults to the current directory.
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format: an aligned table, or JSON for tools.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+    pub format: InspectFormat,
+    /// Name standard input (e.g. the path an editor has open).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -107,7 +164,7 @@ pub enum ListFormat {
     Json,
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "rule", "rules", "help"];
+const SUBCOMMANDS: &[&str] = &["check", "rule", "rules", "config", "inspect", "help"];
 
 /// Inserts `check` when the first argument is not a subcommand, so that
 /// `karplint PATHS...` and `karplint --format concise .` work.
@@ -149,6 +206,7 @@ pub fn run(
     };
     match cli.command {
         Command::Check(args) => check(args, stdin, stdout, stderr),
+        Command::Inspect(args) => inspect(args, stdin, stdout, stderr),
         Command::Rule { id } => match rules::find(&id) {
             Some(rule) => finish(write_doc(rule.doc, stdout), EXIT_CLEAN, stderr),
             None => {
@@ -160,6 +218,17 @@ pub fn run(
             }
         },
         Command::Rules { format } => finish(list_rules(format, stdout), EXIT_CLEAN, stderr),
+        Command::Config(args) => match resolve(&args) {
+            Ok(resolved) => finish(
+                stdout.write_all(describe(&args, &resolved).as_bytes()),
+                EXIT_CLEAN,
+                stderr,
+            ),
+            Err(error) => {
+                let _ = writeln!(stderr, "karplint: error: {error}");
+                EXIT_ERROR
+            }
+        },
     }
 }
 
@@ -169,30 +238,54 @@ fn check(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    let options = DiscoverOptions {
-        no_ignore: args.no_ignore,
-        stdin_filename: args.stdin_filename.clone(),
+    let found = discover_inputs(&args.paths, &args.config, args.stdin_filename.as_ref());
+    let (resolved, discovery) = match found {
+        Ok(found) => found,
+        Err(error) => return fail(&error, stderr),
     };
-    let discovery = match discover::discover(&args.paths, &options) {
-        Ok(discovery) => discovery,
-        Err(error) => {
+    // Writing a baseline records everything: an old baseline must not hide findings.
+    let baseline = match (&args.write_baseline, &resolved.baseline) {
+        (None, Some(path)) => match Baseline::read(path) {
+            Ok(baseline) => Some(baseline),
+            Err(error) => {
+                let _ = writeln!(stderr, "karplint: error: {error}");
+                return EXIT_ERROR;
+            }
+        },
+        _ => None,
+    };
+    let settings = resolved.settings;
+    let report = lint::lint(discovery, &settings, baseline.as_ref(), stdin);
+    for error in &report.errors {
+        let _ = writeln!(stderr, "karplint: error: {error}");
+    }
+    if let Some(path) = &args.write_baseline {
+        let paths: Vec<String> = report.files.iter().map(|o| o.display()).collect();
+        let baseline = Baseline::from_findings(&report.diagnostics, &paths);
+        if let Err(error) = baseline.write(path) {
             let _ = writeln!(stderr, "karplint: error: {error}");
             return EXIT_ERROR;
         }
-    };
-    let settings = Settings {
-        karpenter: args.karpenter,
-        ..Settings::default()
-    };
-    let report = lint::lint(discovery, &settings, stdin);
-    for error in &report.errors {
-        let _ = writeln!(stderr, "karplint: error: {error}");
+        let _ = writeln!(
+            stderr,
+            "karplint: wrote {} finding{} to {}",
+            baseline.len(),
+            if baseline.len() == 1 { "" } else { "s" },
+            crate::source::display_path(path)
+        );
+        return if report.errors.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
+        };
     }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            args.output_file.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     let emitter = output::emitter(
@@ -213,11 +306,295 @@ fn check(
     } else {
         EXIT_CLEAN
     };
-    finish(
-        emitter.emit(&report, stdout).and_then(|()| stdout.flush()),
-        code,
-        stderr,
+    let written = match &args.output_file {
+        Some(path) => write_output_file(emitter.as_ref(), &report, path),
+        None => emitter.emit(&report, stdout).and_then(|()| stdout.flush()),
+    };
+    finish(written, code, stderr)
+}
+
+/// Resolves the configuration, then finds the inputs and the context (for `check` and
+/// `inspect`).
+fn discover_inputs(
+    paths: &[PathBuf],
+    config: &ConfigArgs,
+    stdin_filename: Option<&String>,
+) -> Result<(Resolved, Discovery), String> {
+    let resolved = resolve(config)?;
+    let options = DiscoverOptions {
+        stdin_filename: stdin_filename.cloned(),
+        ..resolved.discover.clone()
+    };
+    let mut discovery = discover::discover(paths, &options).map_err(|e| e.to_string())?;
+    discover::add_context(
+        &mut discovery,
+        &config.context,
+        &resolved.config.root,
+        &resolved.config.context,
+        &options,
     )
+    .map_err(|e| e.to_string())?;
+    Ok((resolved, discovery))
+}
+
+/// Reports a fatal error on stderr: exit code 2.
+fn fail(error: &str, stderr: &mut dyn Write) -> u8 {
+    let _ = writeln!(stderr, "karplint: error: {error}");
+    EXIT_ERROR
+}
+
+/// `karplint inspect`: lints (for the priority verdicts), then prints the inspection.
+/// Exit code 0, or 2 when an input could not be read.
+fn inspect(
+    args: InspectArgs,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
+    let report = match discover_inputs(&args.paths, &args.config, args.stdin_filename.as_ref()) {
+        Ok((resolved, discovery)) => lint::lint(discovery, &resolved.settings, None, stdin),
+        Err(error) => return fail(&error, stderr),
+    };
+    for error in &report.errors {
+        let _ = writeln!(stderr, "karplint: error: {error}");
+    }
+    let code = if report.errors.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_ERROR
+    };
+    let written = inspection::write(&inspection::inspect(&report), args.format, stdout)
+        .and_then(|()| stdout.flush());
+    finish(written, code, stderr)
+}
+
+/// `--output-file`: renders the whole report, then writes it atomically, so FILE is
+/// either complete or untouched.
+fn write_output_file(
+    emitter: &dyn output::Emitter,
+    report: &lint::Report,
+    path: &std::path::Path,
+) -> io::Result<()> {
+    let mut bytes = Vec::new();
+    emitter.emit(report, &mut bytes)?;
+    crate::suppress::write_atomically(path, &bytes).map_err(|error| {
+        io::Error::new(
+            error.kind(),
+            format!(
+                "{}: {}",
+                crate::source::display_path(path),
+                discover::describe_io(&error)
+            ),
+        )
+    })
+}
+
+/// The configuration of a run: config file and flags merged.
+struct Resolved {
+    config: Config,
+    settings: Settings,
+    discover: DiscoverOptions,
+    baseline: Option<PathBuf>,
+}
+
+/// Finds and reads the config file, then applies the flags on top.
+fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
+    let config_path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| config::find_config(&cwd)),
+    };
+    let config = match &config_path {
+        Some(path) => config::load_config(path).map_err(|e| e.to_string())?,
+        None => Config {
+            root: PathBuf::from("."),
+            ..Config::default()
+        },
+    };
+    let mut settings = Settings::default();
+    config.apply(&mut settings);
+    if let Some(mode) = args.karpenter {
+        settings.karpenter = mode;
+    }
+    let lookup = |id: &String| {
+        rules::find(id).ok_or_else(|| format!("unknown rule `{id}` (see `karplint rules`)"))
+    };
+    let selected = args
+        .select
+        .iter()
+        .map(lookup)
+        .collect::<Result<Vec<_>, _>>()?;
+    let ignored = args
+        .ignore
+        .iter()
+        .map(lookup)
+        .collect::<Result<Vec<_>, _>>()?;
+    for rule in rules::ALL {
+        if (!selected.is_empty() && !selected.contains(rule)) || ignored.contains(rule) {
+            settings.set_level(rule, None);
+        }
+    }
+    let filter = if config.include.is_some() || !config.exclude.is_empty() {
+        Some(
+            PathFilter::new(&config.root, config.include.as_deref(), &config.exclude)
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
+    Ok(Resolved {
+        discover: DiscoverOptions {
+            no_ignore: args.no_ignore,
+            stdin_filename: None,
+            filter,
+            force_exclude: args.force_exclude,
+        },
+        baseline: args.baseline.clone().or_else(|| config.baseline.clone()),
+        settings,
+        config,
+    })
+}
+
+/// `karplint config`: the effective configuration, each value with its origin.
+fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
+    let config = &resolved.config;
+    let settings = &resolved.settings;
+    let file = config
+        .path
+        .as_deref()
+        .map(crate::source::display_path)
+        .unwrap_or_default();
+    let from = |line: Option<u64>, flag: bool| -> String {
+        match (flag, line) {
+            (true, _) => "command line".to_string(),
+            (false, Some(line)) => format!("{file}:{line}"),
+            (false, None) => "default".to_string(),
+        }
+    };
+    let list = |items: &[String]| format!("[{}]", items.join(", "));
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(format!(
+        "# config file: {}",
+        if file.is_empty() { "none found" } else { &file }
+    ));
+    let karpenter_line = config
+        .karpenter
+        .as_ref()
+        .and_then(|(_, origin)| match origin {
+            config::Origin::File { line } => Some(*line),
+            _ => None,
+        });
+    line(format!(
+        "karpenter: {}  # {}",
+        settings.karpenter.as_str(),
+        from(karpenter_line, args.karpenter.is_some())
+    ));
+    line(format!(
+        "include: {}  # {}",
+        config.include.as_deref().map_or_else(
+            || "[\"**/*.yaml\", \"**/*.yml\", \"**/*.json\"]".to_string(),
+            list
+        ),
+        if config.include.is_some() {
+            file.clone()
+        } else {
+            "default".to_string()
+        }
+    ));
+    line(format!("exclude: {}", list(&config.exclude)));
+    let mut context: Vec<String> = config.context.clone();
+    context.extend(
+        args.context
+            .iter()
+            .map(|p| format!("{} (--context)", crate::source::display_path(p))),
+    );
+    line(format!("context: {}", list(&context)));
+    line("rules:".to_string());
+    for rule in rules::ALL {
+        let configured = config
+            .levels
+            .iter()
+            .find(|(r, _, _)| r == rule)
+            .map(|(_, _, l)| *l);
+        let flagged = !args.select.is_empty() || !args.ignore.is_empty();
+        let level = settings.level(rule).map_or("off", |s| s.as_str());
+        let origin = if flagged && settings.level(rule).is_none() && configured.is_none() {
+            "command line".to_string()
+        } else {
+            from(configured, false)
+        };
+        line(format!(
+            "  {}: {level}  # {}, {origin}",
+            rule.code, rule.name
+        ));
+    }
+    line("priority:".to_string());
+    line(format!(
+        "  suggested-class: {}  # {}",
+        settings.suggested_class,
+        from(config.suggested_class.as_ref().map(|(_, l)| *l), false)
+    ));
+    line(format!(
+        "  suggested-value: {}  # {}",
+        settings.suggested_value,
+        from(config.suggested_value.map(|(_, l)| l), false)
+    ));
+    line(format!(
+        "  assumed-workload-priority: {}  # {}",
+        settings.assumed_workload_priority,
+        from(config.assumed_workload_priority.map(|(_, l)| l), false)
+    ));
+    line(format!(
+        "  node-critical: {}  # extends the built-in list",
+        list(&settings.node_critical)
+    ));
+    line(format!(
+        "  node-agents: {}  # extends the built-in list",
+        list(&settings.node_agents)
+    ));
+    line("cluster:".to_string());
+    line("  priority-classes:".to_string());
+    for class in &settings.cluster_classes {
+        line(format!(
+            "    - {{name: {}, value: {}, preemptionPolicy: {}, globalDefault: {}}}  # {file}:{}",
+            class.name,
+            class.value,
+            class
+                .preemption_policy
+                .as_deref()
+                .unwrap_or("PreemptLowerPriority"),
+            class.global_default,
+            class.span.start.line
+        ));
+    }
+    line("per-path:".to_string());
+    for (paths, ignore) in &config.per_path_text {
+        line(format!(
+            "  - {{paths: {}, ignore: {}}}",
+            list(paths),
+            list(ignore)
+        ));
+    }
+    line(format!(
+        "baseline: {}  # {}",
+        resolved
+            .baseline
+            .as_deref()
+            .map_or("none".to_string(), crate::source::display_path),
+        if args.baseline.is_some() {
+            "command line".to_string()
+        } else if config.baseline.is_some() {
+            file.clone()
+        } else {
+            "default".to_string()
+        }
+    ));
+    out
 }
 
 /// A closed pipe (`karplint … | head`) is not an error; any other write failure is.

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use crate::config::{KarpenterMode, Settings};
 use crate::diagnostic::{FileId, Location};
 use crate::k8s::{
-    self, KarpenterObject, NodePool, Object, PodTemplate, PriorityClass, Workload, WorkloadKind,
+    self, KarpenterObject, LimitRange, NodePool, Object, PodDisruptionBudget, PodTemplate,
+    PriorityClass, Workload, WorkloadKind,
 };
 use crate::load::{FileFacts, InputProblem};
 
@@ -50,6 +51,39 @@ pub enum PrioritySource<'a> {
     Zero,
 }
 
+impl<'a> PrioritySource<'a> {
+    /// The PriorityClass object the priority comes from, if one does.
+    pub fn class(&self) -> Option<&'a Located<PriorityClass>> {
+        match self {
+            PrioritySource::Class(class) | PrioritySource::GlobalDefault(class) => Some(class),
+            PrioritySource::Builtin(_) | PrioritySource::Zero => None,
+        }
+    }
+
+    /// The class's preemption policy (`PreemptLowerPriority` for built-ins and priority 0),
+    /// which admission gives the pod unless the pod template sets its own.
+    pub fn policy(&self) -> &'a str {
+        self.class()
+            .map_or("PreemptLowerPriority", |class| class.item.policy())
+    }
+
+    /// A short description for messages: ``PriorityClass `x` ``, ``built-in class
+    /// `system-node-critical` ``, ``no class (globalDefault `x`)`` or `no class`.
+    pub fn describe(&self) -> String {
+        match self {
+            PrioritySource::Builtin(name) => format!("built-in class `{name}`"),
+            PrioritySource::Class(class) => format!("PriorityClass `{}`", class.item.meta.name()),
+            PrioritySource::GlobalDefault(class) => {
+                format!(
+                    "no class, so the globalDefault `{}`",
+                    class.item.meta.name()
+                )
+            }
+            PrioritySource::Zero => "no class".to_string(),
+        }
+    }
+}
+
 /// A pod template's resolved priority and preemption policy.
 #[derive(Debug, Clone, Copy)]
 pub struct ResolvedPriority<'a> {
@@ -73,12 +107,16 @@ pub struct ClusterIndex {
     priority_classes: Vec<Located<PriorityClass>>,
     node_pools: Vec<Located<NodePool>>,
     karpenter_objects: Vec<Located<KarpenterObject>>,
+    limit_ranges: Vec<Located<LimitRange>>,
+    disruption_budgets: Vec<Located<PodDisruptionBudget>>,
     problems: Vec<Located<InputProblem>>,
     /// Per file: whether findings in it are reported (context files are not).
     reported: Vec<bool>,
     classes_by_name: HashMap<String, usize>,
     karpenter: KarpenterVerdict,
     assumed_workload_priority: i64,
+    /// Per file: the path as displayed, for naming other objects' files in messages.
+    paths: Vec<String>,
 }
 
 impl ClusterIndex {
@@ -89,6 +127,8 @@ impl ClusterIndex {
             priority_classes: Vec::new(),
             node_pools: Vec::new(),
             karpenter_objects: Vec::new(),
+            limit_ranges: Vec::new(),
+            disruption_budgets: Vec::new(),
             problems: Vec::new(),
             reported: Vec::with_capacity(facts.len()),
             classes_by_name: HashMap::new(),
@@ -97,6 +137,7 @@ impl ClusterIndex {
                 reason: KarpenterReason::NotFound,
             },
             assumed_workload_priority: settings.assumed_workload_priority,
+            paths: Vec::new(),
         };
         for (i, file_facts) in facts.into_iter().enumerate() {
             let file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
@@ -121,6 +162,12 @@ impl ClusterIndex {
                     Object::NodePool(item) => index.node_pools.push(Located { file, item: *item }),
                     Object::Karpenter(item) => {
                         index.karpenter_objects.push(Located { file, item: *item })
+                    }
+                    Object::LimitRange(item) => {
+                        index.limit_ranges.push(Located { file, item: *item })
+                    }
+                    Object::DisruptionBudget(item) => {
+                        index.disruption_budgets.push(Located { file, item: *item })
                     }
                 }
             }
@@ -180,6 +227,23 @@ impl ClusterIndex {
         &self.karpenter
     }
 
+    /// Records the display path of every file (`paths[i]` is `FileId(i)`), so that
+    /// messages can say where another object is.
+    pub fn with_paths(mut self, paths: Vec<String>) -> Self {
+        self.paths = paths;
+        self
+    }
+
+    /// `path:line` of a location, for messages that name an object in another place
+    /// (`line N` when the path is not known).
+    pub fn place(&self, location: Location) -> String {
+        let line = location.span.start.line;
+        match self.paths.get(location.file.0 as usize) {
+            Some(path) => format!("{path}:{line}"),
+            None => format!("line {line}"),
+        }
+    }
+
     /// Whether findings in `file` are reported (false for context-only inputs).
     pub fn is_reported(&self, file: FileId) -> bool {
         self.reported.get(file.0 as usize).copied().unwrap_or(false)
@@ -195,6 +259,21 @@ impl ClusterIndex {
 
     pub fn node_pools(&self) -> &[Located<NodePool>] {
         &self.node_pools
+    }
+
+    /// The LimitRanges in namespace `namespace` (see [`same_namespace`]).
+    pub fn limit_ranges_in<'a>(
+        &'a self,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Located<LimitRange>> + 'a {
+        self.limit_ranges
+            .iter()
+            .filter(move |r| same_namespace(r.item.meta.namespace.as_deref(), namespace))
+    }
+
+    /// Every PodDisruptionBudget.
+    pub fn disruption_budgets(&self) -> &[Located<PodDisruptionBudget>] {
+        &self.disruption_budgets
     }
 
     /// The DaemonSets in reported files.
@@ -217,6 +296,13 @@ impl ClusterIndex {
         self.classes_by_name
             .get(name)
             .map(|position| &self.priority_classes[*position])
+    }
+
+    /// The Karpenter controller Deployment (the first found, in input order).
+    pub fn karpenter_controller(&self) -> Option<&Located<Workload>> {
+        self.workloads
+            .iter()
+            .find(|w| w.item.is_karpenter_controller())
     }
 
     /// The `globalDefault: true` class (the lowest-valued if several, as admission picks).
@@ -324,5 +410,168 @@ impl ClusterIndex {
     pub fn is_karpenter_relevant(&self, workload: &Workload) -> bool {
         !workload.template.scheduling.excludes_karpenter_nodes()
             && (self.node_pools.is_empty() || self.compatible_pools(workload).next().is_some())
+    }
+}
+
+/// Whether two objects' namespaces are the same: an object without `metadata.namespace`
+/// counts as being in `default` (where `kubectl apply` puts it without `-n`).
+pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    a.unwrap_or("default") == b.unwrap_or("default")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load;
+
+    fn index(files: &[&str]) -> ClusterIndex {
+        let facts = files
+            .iter()
+            .map(|text| load::load(text.as_bytes(), true))
+            .collect();
+        let paths = (0..files.len()).map(|i| format!("f{i}.yaml")).collect();
+        ClusterIndex::build(facts, &Settings::default()).with_paths(paths)
+    }
+
+    const CLASSES: &str = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n\
+        metadata: {name: quiet}\nvalue: 10\npreemptionPolicy: Never\nglobalDefault: true\n---\n\
+        apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: agents}\n\
+        value: 1000\n---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n\
+        metadata: {name: empty}\nvalue:\n";
+
+    fn workload(kind: &str, name: &str, spec: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n  template:\n    \
+             spec: {spec}\n---\n"
+        )
+    }
+
+    #[test]
+    fn places_name_the_file_and_line() {
+        let index = index(&[CLASSES, CLASSES]);
+        let class = &index.priority_classes()[4];
+        let location = Location {
+            file: class.file,
+            span: class.item.meta.name_span(),
+        };
+        assert_eq!(index.place(location), "f1.yaml:10");
+        let unknown = Location {
+            file: FileId(7),
+            ..location
+        };
+        assert_eq!(index.place(unknown), "line 10");
+    }
+
+    #[test]
+    fn class_value_keys_and_int32() {
+        let index = index(&[CLASSES]);
+        let classes = index.priority_classes();
+        assert_eq!(classes[1].item.value_i32(), Some(1000));
+        let empty = &classes[2].item;
+        assert!(empty.value.is_none() && empty.value_int.is_none());
+        assert_eq!(empty.value_key.map(|k| k.start.line), Some(16));
+        let huge = index_one("value: 3000000000\n");
+        assert_eq!(huge.value_int, Some(3_000_000_000));
+        assert_eq!(huge.value_i32(), None);
+        assert!(index_one("description: none\n").value_key.is_none());
+    }
+
+    fn index_one(body: &str) -> PriorityClass {
+        let text = format!("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n{body}");
+        let index = index(&[&text]);
+        let class = index.priority_classes()[0].item.clone();
+        // Without metadata.name an object is pointed at by its kind.
+        assert_eq!(class.meta.name_span(), class.meta.kind.span);
+        class
+    }
+
+    #[test]
+    fn sources_know_their_class_policy_and_describe_themselves() {
+        let tree = [
+            CLASSES.to_string(),
+            "\n---\n".to_string(),
+            workload("DaemonSet", "none", "{containers: []}"),
+            workload(
+                "DaemonSet",
+                "named",
+                "{priorityClassName: agents, containers: []}",
+            ),
+            workload(
+                "DaemonSet",
+                "builtin",
+                "{priorityClassName: system-node-critical}",
+            ),
+            workload("DaemonSet", "empty", "{priorityClassName: \"\"}"),
+        ]
+        .concat();
+        let index = index(&[&tree]);
+        let resolved: Vec<_> = index
+            .workloads()
+            .iter()
+            .map(|w| index.resolve_priority(&w.item.template))
+            .collect();
+        let described: Vec<_> = resolved
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .map(|r| (r.source.describe(), r.source.policy(), r.value))
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                Some((
+                    "no class, so the globalDefault `quiet`".to_string(),
+                    "Never",
+                    10
+                )),
+                Some((
+                    "PriorityClass `agents`".to_string(),
+                    "PreemptLowerPriority",
+                    1000
+                )),
+                Some((
+                    "built-in class `system-node-critical`".to_string(),
+                    "PreemptLowerPriority",
+                    2_000_001_000
+                )),
+                Some((
+                    "no class, so the globalDefault `quiet`".to_string(),
+                    "Never",
+                    10
+                )),
+            ]
+        );
+        // `priorityClassName: ""` is anchored at its value, a missing one at `spec:`.
+        let anchors: Vec<u32> = index
+            .workloads()
+            .iter()
+            .map(|w| w.item.template.priority_anchor().start.col)
+            .collect();
+        assert_eq!(anchors, [5, 31, 31, 31]);
+    }
+
+    #[test]
+    fn the_first_karpenter_controller_is_found() {
+        let controller = |name: &str| {
+            workload(
+                "Deployment",
+                name,
+                "{containers: [{name: c, image: public.ecr.aws/karpenter/controller:1.3.3}]}",
+            )
+        };
+        let web = workload(
+            "Deployment",
+            "web",
+            "{containers: [{name: w, image: nginx}]}",
+        );
+        let index = index(&[&web, &controller("first"), &controller("second")]);
+        let found = index.karpenter_controller().map(|c| c.item.meta.name());
+        assert_eq!(found, Some("first"));
+        assert!(
+            super::tests::index(&[&web])
+                .karpenter_controller()
+                .is_none()
+        );
     }
 }

@@ -57,6 +57,8 @@ pub struct ObjectRef {
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
+    /// The Helm template the object was rendered from (its `# Source:` comment).
+    pub template: Option<String>,
 }
 
 impl From<&ObjectMeta> for ObjectRef {
@@ -65,6 +67,7 @@ impl From<&ObjectMeta> for ObjectRef {
             kind: meta.kind.value.clone(),
             namespace: meta.namespace.clone(),
             name: meta.name().to_string(),
+            template: meta.source_template.clone(),
         }
     }
 }
@@ -117,7 +120,12 @@ impl Diagnostic {
         self
     }
 
+    /// The object the finding is about. An object rendered by `helm template` names its
+    /// template at the end of the message, in every format.
     pub fn with_object(mut self, meta: &ObjectMeta) -> Self {
+        if let Some(template) = &meta.source_template {
+            self.message = format!("{} (from {template})", self.message);
+        }
         self.object = Some(ObjectRef::from(meta));
         self
     }

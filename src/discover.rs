@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
 use crate::source::{Origin, display_path};
@@ -45,12 +46,73 @@ pub struct DiscoverOptions {
     pub no_ignore: bool,
     /// The name standard input is shown under.
     pub stdin_filename: Option<String>,
+    /// Config `include`/`exclude` globs, if any.
+    pub filter: Option<PathFilter>,
+    /// Apply `exclude` to files named explicitly too (pre-commit names every file).
+    pub force_exclude: bool,
+}
+
+/// Include/exclude globs, relative to a root directory (the config file's).
+#[derive(Debug, Clone)]
+pub struct PathFilter {
+    root: PathBuf,
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+}
+
+impl PathFilter {
+    /// Globs are validated when the config is read; a bad one here is a bug upstream.
+    pub fn new(
+        root: &Path,
+        include: Option<&[String]>,
+        exclude: &[String],
+    ) -> Result<Self, FatalError> {
+        let build = |globs: &[String]| -> Result<GlobSet, FatalError> {
+            let mut builder = GlobSetBuilder::new();
+            for glob in globs {
+                builder.add(Glob::new(glob).map_err(|e| FatalError(e.to_string()))?);
+            }
+            builder.build().map_err(|e| FatalError(e.to_string()))
+        };
+        Ok(PathFilter {
+            root: absolute(root),
+            include: include.map(build).transpose()?,
+            exclude: build(exclude)?,
+        })
+    }
+
+    /// The path relative to the root, if it lies under it.
+    fn relative(&self, path: &Path) -> Option<PathBuf> {
+        absolute(path)
+            .strip_prefix(&self.root)
+            .ok()
+            .map(Path::to_path_buf)
+    }
+
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        self.relative(path)
+            .is_some_and(|rel| self.exclude.is_match(rel))
+    }
+
+    fn is_included(&self, path: &Path) -> bool {
+        match (&self.include, self.relative(path)) {
+            (Some(include), Some(rel)) => include.is_match(rel),
+            _ => true,
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The inputs of a run, in a stable order, and what could not be walked.
 #[derive(Debug, Default)]
 pub struct Discovery {
+    /// Linted and reported.
     pub inputs: Vec<Origin>,
+    /// Analysed, never reported (files already among `inputs` are left out).
+    pub context: Vec<Origin>,
     pub errors: Vec<InputError>,
 }
 
@@ -63,36 +125,51 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
         paths
     };
     let mut discovery = Discovery::default();
-    let mut seen = HashSet::new();
-    let mut push = |discovery: &mut Discovery, origin: Origin| {
-        if seen.insert(origin.clone()) {
-            discovery.inputs.push(origin);
-        }
-    };
     for path in paths {
         if path.as_os_str() == "-" {
             let name = options
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| "<stdin>".to_string());
-            push(&mut discovery, Origin::Stdin { name });
+            discovery.inputs.push(Origin::Stdin { name });
             continue;
         }
         let metadata = std::fs::metadata(path).map_err(|error| {
             FatalError(format!("{}: {}", display_path(path), describe_io(&error)))
         })?;
         if !metadata.is_dir() {
-            push(&mut discovery, Origin::File(normalize(path)));
+            let excluded = options.force_exclude
+                && options.filter.as_ref().is_some_and(|f| f.is_excluded(path));
+            if !excluded {
+                discovery.inputs.push(Origin::File(normalize(path)));
+            }
             continue;
         }
         let mut found = Vec::new();
         walk(path, options, &mut found, &mut discovery.errors);
         found.sort();
-        for file in found {
-            push(&mut discovery, Origin::File(file));
-        }
+        discovery.inputs.extend(found.into_iter().map(Origin::File));
+    }
+    // One walk never yields a path twice; overlapping arguments (`dir dir/a.yaml`) can.
+    if paths.len() > 1 {
+        dedup_keep_first(&mut discovery.inputs);
     }
     Ok(discovery)
+}
+
+/// Removes repeated inputs, keeping the first of each, without copying any path (a set
+/// of every path would double the memory the list of inputs takes).
+fn dedup_keep_first(inputs: &mut Vec<Origin>) {
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by(|a, b| inputs[*a].cmp(&inputs[*b]).then(a.cmp(b)));
+    let mut keep = vec![true; inputs.len()];
+    for pair in order.windows(2) {
+        if inputs[pair[0]] == inputs[pair[1]] {
+            keep[pair[1]] = false;
+        }
+    }
+    let mut keep = keep.into_iter();
+    inputs.retain(|_| keep.next().unwrap_or(true));
 }
 
 fn walk(
@@ -119,13 +196,73 @@ fn walk(
         match entry {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                if is_file && has_manifest_extension(entry.path()) {
+                let wanted = match &options.filter {
+                    Some(filter) => {
+                        filter.is_included(entry.path()) && !filter.is_excluded(entry.path())
+                    }
+                    None => true,
+                };
+                if is_file && wanted && has_manifest_extension(entry.path()) {
                     found.push(normalize(entry.path()));
                 }
             }
             Err(error) => errors.push(walk_error(root, &error)),
         }
     }
+}
+
+/// Adds context inputs: explicit paths (files or directories) and files under `root`
+/// matching `globs`. Files already linted are not repeated.
+pub fn add_context(
+    discovery: &mut Discovery,
+    paths: &[PathBuf],
+    root: &Path,
+    globs: &[String],
+    options: &DiscoverOptions,
+) -> Result<(), FatalError> {
+    if paths.is_empty() && globs.is_empty() {
+        return Ok(());
+    }
+    let walk_options = DiscoverOptions {
+        filter: None,
+        ..options.clone()
+    };
+    let mut found = Vec::new();
+    for path in paths {
+        let metadata = std::fs::metadata(path).map_err(|error| {
+            FatalError(format!(
+                "context {}: {}",
+                display_path(path),
+                describe_io(&error)
+            ))
+        })?;
+        if metadata.is_dir() {
+            walk(path, &walk_options, &mut found, &mut discovery.errors);
+        } else {
+            found.push(normalize(path));
+        }
+    }
+    if !globs.is_empty() && root.is_dir() {
+        let filter = PathFilter::new(root, Some(globs), &[])?;
+        let mut under_root = Vec::new();
+        walk(root, &walk_options, &mut under_root, &mut discovery.errors);
+        found.extend(under_root.into_iter().filter(|p| filter.is_included(p)));
+    }
+    found.sort();
+    found.dedup();
+    let linted: HashSet<&Path> = discovery
+        .inputs
+        .iter()
+        .filter_map(|origin| match origin {
+            Origin::File(path) => Some(path.as_path()),
+            Origin::Stdin { .. } => None,
+        })
+        .collect();
+    found.retain(|file| !linted.contains(file.as_path()));
+    discovery
+        .context
+        .extend(found.into_iter().map(Origin::File));
+    Ok(())
 }
 
 fn has_manifest_extension(path: &Path) -> bool {
@@ -194,5 +331,65 @@ pub fn describe_io(error: &std::io::Error) -> String {
                 None => text,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "kind: ConfigMap\n").unwrap();
+        path
+    }
+
+    fn files(origins: &[Origin]) -> Vec<String> {
+        origins.iter().map(Origin::display).collect()
+    }
+
+    #[test]
+    fn overlapping_arguments_yield_each_input_once_in_first_seen_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.yaml");
+        let b = write(dir.path(), "sub/b.yaml");
+        let root = dir.path().to_path_buf();
+        let stdin = PathBuf::from("-");
+        let paths = [
+            b.clone(),
+            stdin.clone(),
+            root.clone(),
+            a.clone(),
+            stdin,
+            root,
+        ];
+        let discovery = discover(&paths, &DiscoverOptions::default()).unwrap();
+        let expected = vec![display_path(&b), "<stdin>".to_string(), display_path(&a)];
+        assert_eq!(files(&discovery.inputs), expected);
+
+        // One directory alone: every file once, sorted.
+        let discovery = discover(&[dir.path().to_path_buf()], &DiscoverOptions::default());
+        assert_eq!(
+            files(&discovery.unwrap().inputs),
+            [display_path(&a), display_path(&b)]
+        );
+    }
+
+    #[test]
+    fn context_leaves_out_linted_files_and_repeats() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.yaml");
+        let b = write(dir.path(), "ctx/b.yaml");
+        let options = DiscoverOptions::default();
+        let mut discovery = discover(std::slice::from_ref(&a), &options).unwrap();
+        let context = [dir.path().to_path_buf(), b.clone(), a.clone()];
+        add_context(&mut discovery, &context, dir.path(), &[], &options).unwrap();
+        assert_eq!(files(&discovery.inputs), [display_path(&a)]);
+        assert_eq!(files(&discovery.context), [display_path(&b)]);
+
+        // No context at all leaves the discovery as it was.
+        add_context(&mut discovery, &[], dir.path(), &[], &options).unwrap();
+        assert_eq!(files(&discovery.context), [display_path(&b)]);
     }
 }

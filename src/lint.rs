@@ -9,9 +9,11 @@ use crate::cluster::{ClusterIndex, KarpenterVerdict};
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::discover::{Discovery, InputError, describe_io};
-use crate::load::{self, FileFacts, Outcome};
+use crate::k8s::{Object, PriorityClass};
+use crate::load::{self, FileFacts, FileSuppressions, Outcome};
 use crate::rules::{self, Context};
 use crate::source::{IndexedSource, Origin};
+use crate::suppress::{self, Baseline};
 
 /// How the inputs were accounted for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,6 +29,20 @@ pub struct Summary {
     pub objects: usize,
 }
 
+impl Summary {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Linted { objects } => {
+                self.linted += 1;
+                self.objects += objects;
+            }
+            Outcome::NotKubernetes => self.not_kubernetes += 1,
+            Outcome::Template => self.templates += 1,
+            Outcome::Unparsable => self.unparsable += 1,
+        }
+    }
+}
+
 /// The result of a run, ready for an emitter.
 #[derive(Debug)]
 pub struct Report {
@@ -37,6 +53,8 @@ pub struct Report {
     /// Inputs that could not be read or walked.
     pub errors: Vec<InputError>,
     pub summary: Summary,
+    /// The merged facts the rules read (for `karplint inspect`).
+    pub index: ClusterIndex,
     stdin: Option<Arc<str>>,
 }
 
@@ -76,9 +94,19 @@ impl Report {
     }
 }
 
-/// Lints the discovered inputs. `stdin` is read only if `-` was given.
-pub fn lint(discovery: Discovery, settings: &Settings, stdin: &mut dyn Read) -> Report {
-    let Discovery { inputs, mut errors } = discovery;
+/// Lints the discovered inputs (and reads the context for analysis). `stdin` is read only
+/// if `-` was given. `baseline` hides the findings it accepts.
+pub fn lint(
+    discovery: Discovery,
+    settings: &Settings,
+    baseline: Option<&Baseline>,
+    stdin: &mut dyn Read,
+) -> Report {
+    let Discovery {
+        inputs,
+        context,
+        mut errors,
+    } = discovery;
     let mut stdin_text = None;
     if inputs.iter().any(|i| matches!(i, Origin::Stdin { .. })) {
         let mut bytes = Vec::new();
@@ -91,67 +119,110 @@ pub fn lint(discovery: Discovery, settings: &Settings, stdin: &mut dyn Read) -> 
         }
     }
 
-    let loaded: Vec<Result<FileFacts, InputError>> = inputs
+    let reported_count = inputs.len();
+    let mut files: Vec<Origin> = inputs;
+    files.extend(context);
+    let loaded: Vec<Result<FileFacts, InputError>> = files
         .par_iter()
-        .map(|origin| match origin {
-            Origin::Stdin { name } => match &stdin_text {
-                Some(bytes) => Ok(load::load(bytes, true)),
-                None => Err(InputError {
-                    path: name.clone(),
-                    message: "standard input could not be read".to_string(),
-                }),
-            },
-            Origin::File(path) => match std::fs::read(path) {
-                Ok(bytes) => Ok(load::load(&bytes, true)),
-                Err(error) => Err(InputError {
-                    path: origin.display(),
-                    message: describe_io(&error),
-                }),
-            },
+        .enumerate()
+        .map(|(i, origin)| {
+            let reported = i < reported_count;
+            match origin {
+                Origin::Stdin { name } => match &stdin_text {
+                    Some(bytes) => Ok(load::load(bytes, reported)),
+                    None => Err(InputError {
+                        path: name.clone(),
+                        message: "standard input could not be read".to_string(),
+                    }),
+                },
+                Origin::File(path) => match std::fs::read(path) {
+                    Ok(bytes) => Ok(load::load(&bytes, reported)),
+                    Err(error) => Err(InputError {
+                        path: origin.display(),
+                        message: describe_io(&error),
+                    }),
+                },
+            }
         })
         .collect();
 
     let mut summary = Summary {
-        files: inputs.len(),
+        files: reported_count,
         ..Summary::default()
     };
-    let mut facts = Vec::with_capacity(loaded.len());
-    for result in loaded {
-        match result {
-            Ok(file_facts) => {
-                match file_facts.outcome {
-                    Outcome::Linted { objects } => {
-                        summary.linted += 1;
-                        summary.objects += objects;
+    // Converted in place (a `FileFacts` is the size of the `Result`), so the facts of the
+    // files are held once, not twice.
+    let mut facts: Vec<FileFacts> = loaded
+        .into_iter()
+        .enumerate()
+        .map(|(i, result)| {
+            let reported = i < reported_count;
+            match result {
+                Ok(file_facts) => {
+                    if reported {
+                        summary.count(file_facts.outcome);
                     }
-                    Outcome::NotKubernetes => summary.not_kubernetes += 1,
-                    Outcome::Template => summary.templates += 1,
-                    Outcome::Unparsable => summary.unparsable += 1,
+                    file_facts
                 }
-                facts.push(file_facts);
+                Err(error) => {
+                    if reported {
+                        summary.unreadable += 1;
+                    }
+                    errors.push(error);
+                    FileFacts::empty(false, Outcome::Unparsable)
+                }
             }
-            Err(error) => {
-                summary.unreadable += 1;
-                errors.push(error);
-                facts.push(FileFacts {
-                    reported: false,
-                    objects: Vec::new(),
-                    problems: Vec::new(),
-                    outcome: Outcome::Unparsable,
-                });
-            }
-        }
+        })
+        .collect();
+    // Classes declared in the config behave as if defined in a context file: the config.
+    if let (Some(path), false) = (&settings.config_path, settings.cluster_classes.is_empty()) {
+        files.push(Origin::File(path.clone()));
+        let mut config_facts = FileFacts::empty(false, Outcome::NotKubernetes);
+        config_facts.objects = settings
+            .cluster_classes
+            .iter()
+            .map(|class| {
+                Object::PriorityClass(Box::new(PriorityClass::declared(
+                    &class.name,
+                    class.value,
+                    class.preemption_policy.as_deref(),
+                    class.global_default,
+                    class.span,
+                )))
+            })
+            .collect();
+        facts.push(config_facts);
     }
+    let suppressions: Vec<FileSuppressions> = facts
+        .iter_mut()
+        .map(|f| std::mem::take(&mut f.suppressions))
+        .collect();
+    let reported: Vec<bool> = facts.iter().map(|f| f.reported).collect();
 
+    // The paths are made after the merge has consumed the facts, so they reuse that memory.
     let index = ClusterIndex::build(facts, settings);
+    let paths: Vec<String> = files.iter().map(Origin::display).collect();
+    let index = index.with_paths(paths.clone());
     let context = Context {
         index: &index,
         settings,
     };
     let mut diagnostics = rules::run(&context);
     diagnostics.retain(|d| index.is_reported(d.location.file));
+    let mut diagnostics = suppress::apply(
+        &suppress::Run {
+            settings,
+            karpenter_enabled: index.karpenter().enabled,
+            files: &suppressions,
+            reported: &reported,
+            paths: &paths,
+        },
+        diagnostics,
+    );
+    if let Some(baseline) = baseline {
+        diagnostics = baseline.filter(diagnostics, &paths);
+    }
 
-    let paths: Vec<String> = inputs.iter().map(Origin::display).collect();
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             (
@@ -168,11 +239,12 @@ pub fn lint(discovery: Discovery, settings: &Settings, stdin: &mut dyn Read) -> 
     errors.sort_by(|a, b| a.path.cmp(&b.path));
 
     Report {
-        files: inputs,
+        files,
         diagnostics,
         karpenter: index.karpenter().clone(),
         errors,
         summary,
+        index,
         stdin: stdin_text.map(|bytes| Arc::from(String::from_utf8_lossy(&bytes).as_ref())),
     }
 }

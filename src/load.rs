@@ -41,17 +41,162 @@ pub struct FileFacts {
     pub objects: Vec<Object>,
     pub problems: Vec<InputProblem>,
     pub outcome: Outcome,
+    /// `# karplint:` comments and `karplint.io/ignore` annotations, with the extents of
+    /// the objects they may apply to (empty when the file has none).
+    pub suppressions: FileSuppressions,
 }
 
 impl FileFacts {
-    fn empty(reported: bool, outcome: Outcome) -> Self {
+    pub fn empty(reported: bool, outcome: Outcome) -> Self {
         FileFacts {
             reported,
             objects: Vec::new(),
             problems: Vec::new(),
             outcome,
+            suppressions: FileSuppressions::default(),
         }
     }
+}
+
+/// A `# karplint: ignore …` or `# karplint: ignore-file …` comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressionComment {
+    /// The comment, from `#` to the end of the line.
+    pub span: Span,
+    /// Rule codes or names as written; empty for `ignore-file` without codes (all rules).
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+    pub file_wide: bool,
+    /// True when nothing but whitespace precedes the comment on its line.
+    pub own_line: bool,
+}
+
+/// Where an object is, and what its annotation suppresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectExtent {
+    pub span: Span,
+    /// The line of the object's `kind:` key.
+    pub kind_line: u32,
+    /// `karplint.io/ignore` on the object or its pod template: the value and its rules.
+    pub annotation: Option<k8s::IgnoreAnnotation>,
+}
+
+/// Suppression facts of one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileSuppressions {
+    pub comments: Vec<SuppressionComment>,
+    pub extents: Vec<ObjectExtent>,
+}
+
+impl FileSuppressions {
+    pub fn is_empty(&self) -> bool {
+        self.comments.is_empty() && self.extents.iter().all(|e| e.annotation.is_none())
+    }
+}
+
+/// The marker of suppression comments.
+const COMMENT_MARKER: &str = "karplint:";
+
+/// Finds `# karplint: ignore CODES [-- reason]` and `# karplint: ignore-file [CODES]`.
+fn suppression_comments(text: &str) -> Vec<SuppressionComment> {
+    if !text.contains(COMMENT_MARKER) {
+        return Vec::new();
+    }
+    let mut comments = Vec::new();
+    // A leading BOM is not part of the first line (else a `#` right after it is not seen).
+    let (body, mut offset) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, 3),
+        None => (text, 0),
+    };
+    for line in body.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let Some(hash) = comment_start(line) else {
+            continue;
+        };
+        let comment = line[hash..].trim_end();
+        let Some(body) = comment[1..].trim_start().strip_prefix(COMMENT_MARKER) else {
+            continue;
+        };
+        let body = body.trim();
+        let (directive, rest) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+        let file_wide = match directive {
+            "ignore" => false,
+            "ignore-file" => true,
+            _ => continue,
+        };
+        let (codes, reason) = match rest.split_once("--") {
+            Some((codes, reason)) => (
+                codes,
+                Some(reason.trim().to_string()).filter(|r| !r.is_empty()),
+            ),
+            None => (rest, None),
+        };
+        let rules = codes
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect();
+        comments.push(SuppressionComment {
+            span: Span::new(
+                pos_at(text, start + hash),
+                pos_at(text, start + hash + comment.len()),
+            ),
+            rules,
+            reason,
+            file_wide,
+            own_line: line[..hash].trim().is_empty(),
+        });
+    }
+    comments
+}
+
+/// The byte where a YAML comment starts on this line: a `#` at the start or after
+/// whitespace, outside quotes (good enough for the lines suppressions sit on).
+fn comment_start(line: &str) -> Option<usize> {
+    let mut quote = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if previous.is_whitespace() => return Some(i),
+            _ => {}
+        }
+        previous = c;
+    }
+    None
+}
+
+/// What `helm template` writes before each document it renders.
+const HELM_SOURCE: &str = "# Source: ";
+
+/// The `# Source: chart/templates/x.yaml` lines at the start of a line, with their byte
+/// offsets, in order.
+fn helm_sources(text: &str) -> Vec<(usize, &str)> {
+    if !text.contains(HELM_SOURCE) {
+        return Vec::new();
+    }
+    let mut sources = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(template) = line.strip_prefix(HELM_SOURCE).map(str::trim) {
+            if !template.is_empty() {
+                sources.push((offset, template));
+            }
+        }
+        offset += line.len();
+    }
+    sources
+}
+
+/// The template of a document whose root starts at byte `start`: the last `# Source:`
+/// line before it, if that line comes after the previous document (at `after`).
+fn source_template(sources: &[(usize, &str)], after: usize, start: usize) -> Option<String> {
+    let before = sources.partition_point(|(offset, _)| *offset < start);
+    let (offset, template) = sources.get(before.checked_sub(1)?)?;
+    (*offset >= after).then(|| (*template).to_string())
 }
 
 /// Reads the manifests in `bytes`.
@@ -79,8 +224,11 @@ pub fn load(bytes: &[u8], reported: bool) -> FileFacts {
 
 fn load_text(text: &str, reported: bool) -> FileFacts {
     let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
+    facts.suppressions.comments = suppression_comments(text);
     let mut object_count = 0;
     let mut syntax_error = None;
+    let sources = helm_sources(text);
+    let mut previous_end = 0;
     let mut stream = DocumentStream::new(text);
     for document in stream.by_ref() {
         let document = match document {
@@ -90,11 +238,28 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
                 break;
             }
         };
+        let template = document.root().and_then(|root| {
+            let span = document.span(root);
+            let template = source_template(&sources, previous_end, span.start.byte as usize);
+            previous_end = span.end.byte as usize;
+            template
+        });
         let roots = k8s::object_roots(&document);
         if roots.is_empty() {
             continue;
         }
         object_count += roots.len();
+        facts
+            .suppressions
+            .extents
+            .extend(roots.iter().filter_map(|root| {
+                let (kind_line, annotation) = k8s::suppression_facts(&document, *root)?;
+                Some(ObjectExtent {
+                    span: document.span(*root),
+                    kind_line,
+                    annotation,
+                })
+            }));
         facts.problems.extend(
             document
                 .duplicates()
@@ -105,7 +270,11 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
         facts.objects.extend(
             roots
                 .into_iter()
-                .filter_map(|root| k8s::read_object(&document, root)),
+                .filter_map(|root| k8s::read_object(&document, root))
+                .map(|mut object| {
+                    object.meta_mut().source_template = template.clone();
+                    object
+                }),
         );
     }
 
@@ -132,10 +301,19 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
             return facts;
         }
     }
+    if facts.suppressions.is_empty() {
+        // Extents only serve suppressions; without any, do not keep them.
+        facts.suppressions.extents = Vec::new();
+    }
     if object_count > 0 {
         facts.outcome = Outcome::Linted {
             objects: object_count,
         };
     }
+    // These vectors live until the whole run is indexed: drop their growth slack.
+    facts.objects.shrink_to_fit();
+    facts.problems.shrink_to_fit();
+    facts.suppressions.comments.shrink_to_fit();
+    facts.suppressions.extents.shrink_to_fit();
     facts
 }

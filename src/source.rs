@@ -190,6 +190,12 @@ pub fn pos_at(text: &str, offset: usize) -> Pos {
         .rposition(|b| *b == b'\n')
         .map_or(0, |newline| newline + 1);
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    // A UTF-8 BOM that starts the text is not a column (the YAML parser skips it too).
+    let line_start = if line_start == 0 && before.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        line_start
+    };
     let col = String::from_utf8_lossy(&before[line_start..])
         .chars()
         .count()
@@ -199,4 +205,25 @@ pub fn pos_at(text: &str, offset: usize) -> Pos {
         line: u32::try_from(line).unwrap_or(u32::MAX),
         col: u32::try_from(col).unwrap_or(u32::MAX),
     }
+}
+
+/// The position of 1-based `line` and character `col` in `text` (clamped to the text).
+pub fn pos_of_line_col(text: &str, line: u64, col: u64) -> Pos {
+    // A BOM that starts the text is not a column (the YAML parser skips it).
+    let mut offset = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    for _ in 1..line {
+        match text[offset..].find('\n') {
+            Some(newline) => offset += newline + 1,
+            None => break,
+        }
+    }
+    let in_line = text[offset..]
+        .char_indices()
+        .take_while(|(_, c)| *c != '\n')
+        .nth(usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX))
+        .map_or_else(
+            || text[offset..].find('\n').unwrap_or(text.len() - offset),
+            |(i, _)| i,
+        );
+    pos_at(text, offset + in_line)
 }

@@ -78,3 +78,19 @@ fn bad_examples_fire_and_good_examples_do_not() {
         );
     }
 }
+
+#[test]
+fn the_readme_lists_every_rule() {
+    let readme = fs::read_to_string(common::root().join("README.md")).unwrap();
+    for rule in rules::ALL {
+        let scope = match rule.scope {
+            rules::Scope::Karpenter => "Karpenter",
+            rules::Scope::Always => "always",
+        };
+        let row = format!(
+            "| {} | {} | {} | {} |",
+            rule.code, rule.name, rule.severity, scope
+        );
+        assert!(readme.contains(&row), "README lacks the row `{row}`");
+    }
+}

@@ -3,14 +3,24 @@
 //! Extraction copies out only the small facts the rules need (with their spans), so
 //! the YAML tree can be dropped as soon as a document has been read.
 
+mod agents;
+mod details;
 mod karpenter;
 mod pod;
+mod policy;
 mod priority;
+pub mod resources;
 pub mod scheduling;
 
+pub use agents::{NODE_AGENTS, NODE_CRITICAL_AGENTS, agent_matches};
+pub use details::{AnnotationSpan, DO_NOT_DISRUPT_ANNOTATIONS, PodDetails};
 pub use karpenter::{KarpenterObject, NodePool, NodePoolApi};
 pub use pod::{Container, PodTemplate, Workload, WorkloadKind};
-pub use priority::{MAX_USER_PRIORITY, PriorityClass, builtin_priority};
+pub use policy::{DefaultRequest, IntOrPercent, LabelSelector, LimitRange, PodDisruptionBudget};
+pub use priority::{
+    MAX_USER_PRIORITY, PREEMPTION_POLICIES, PriorityClass, SYSTEM_CLUSTER_CRITICAL,
+    SYSTEM_NODE_CRITICAL, builtin_priority,
+};
 pub use scheduling::{Operator, Requirement, Scheduling, Taint, Toleration};
 
 use crate::source::Span;
@@ -34,11 +44,20 @@ pub struct ObjectMeta {
     pub annotations: Vec<(String, String)>,
     /// The object's mapping: from its first key to its end.
     pub span: Span,
+    /// The Helm template the object was rendered from: the `# Source:` comment that
+    /// `helm template` writes before each document (set by the loader).
+    pub source_template: Option<String>,
 }
 
 impl ObjectMeta {
     pub fn name(&self) -> &str {
         self.name.as_ref().map_or("<unnamed>", |name| &name.value)
+    }
+
+    /// Where to point at the object as a whole: its `metadata.name` value, or its `kind`
+    /// value when it has no name.
+    pub fn name_span(&self) -> Span {
+        self.name.as_ref().map_or(self.kind.span, |name| name.span)
     }
 
     /// `Kind namespace/name`, or `Kind name` for objects without a namespace.
@@ -77,6 +96,21 @@ pub enum Object {
     NodePool(Box<NodePool>),
     /// A Karpenter object that matters only as evidence of Karpenter (node classes, NodeClaims).
     Karpenter(Box<KarpenterObject>),
+    LimitRange(Box<LimitRange>),
+    DisruptionBudget(Box<PodDisruptionBudget>),
+}
+
+impl Object {
+    pub fn meta_mut(&mut self) -> &mut ObjectMeta {
+        match self {
+            Object::Workload(workload) => &mut workload.meta,
+            Object::PriorityClass(class) => &mut class.meta,
+            Object::NodePool(pool) => &mut pool.meta,
+            Object::Karpenter(object) => &mut object.meta,
+            Object::LimitRange(range) => &mut range.meta,
+            Object::DisruptionBudget(budget) => &mut budget.meta,
+        }
+    }
 }
 
 /// The roots of the Kubernetes objects in a document: the document itself, or the
@@ -111,6 +145,48 @@ fn read_type<'d>(doc: &'d Document<'_>, node: NodeId) -> Option<(&'d str, &'d st
     Some((api_version, kind))
 }
 
+/// The annotation that suppresses findings on an object.
+pub const IGNORE_ANNOTATION: &str = "karplint.io/ignore";
+
+/// A `karplint.io/ignore` annotation: its value and the rules it lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreAnnotation {
+    pub span: Span,
+    pub rules: Vec<String>,
+}
+
+/// For suppressions: the line of the object's `kind:` key, and its `karplint.io/ignore`
+/// annotation (on the object, else on its pod template).
+pub fn suppression_facts(
+    doc: &Document<'_>,
+    node: NodeId,
+) -> Option<(u32, Option<IgnoreAnnotation>)> {
+    let kind_line = doc.get(node, "kind")?.key;
+    let kind_line = doc.span(kind_line).start.line;
+    let annotation = [
+        &["metadata"][..],
+        &["spec", "template", "metadata"][..],
+        &["spec", "jobTemplate", "spec", "template", "metadata"][..],
+    ]
+    .iter()
+    .find_map(|path| {
+        let annotations = doc.value(doc.path(node, path)?, "annotations")?;
+        let value = doc.value(annotations, IGNORE_ANNOTATION)?;
+        let rules = doc
+            .str(value)?
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect();
+        Some(IgnoreAnnotation {
+            span: doc.span(value),
+            rules,
+        })
+    });
+    Some((kind_line, annotation))
+}
+
 /// Reads the identity of the object at `node`.
 pub fn read_meta(doc: &Document<'_>, node: NodeId) -> Option<ObjectMeta> {
     let api_version = spanned_str(doc, doc.value(node, "apiVersion")?)?;
@@ -127,6 +203,7 @@ pub fn read_meta(doc: &Document<'_>, node: NodeId) -> Option<ObjectMeta> {
         labels: string_map(doc, field("labels")),
         annotations: relevant_annotations(doc, field("annotations")),
         span: doc.span(node),
+        source_template: None,
     })
 }
 
@@ -140,6 +217,17 @@ pub fn read_object(doc: &Document<'_>, node: NodeId) -> Option<Object> {
         return Some(Object::PriorityClass(Box::new(priority::read(
             doc, node, meta,
         ))));
+    }
+    match (meta.kind.value.as_str(), meta.group()) {
+        ("LimitRange", "") => {
+            let range = policy::read_limit_range(doc, node, meta);
+            return Some(Object::LimitRange(Box::new(range)));
+        }
+        ("PodDisruptionBudget", "policy") => {
+            let budget = policy::read_disruption_budget(doc, node, meta);
+            return Some(Object::DisruptionBudget(Box::new(budget)));
+        }
+        _ => {}
     }
     karpenter::read(doc, node, meta)
 }

@@ -1,5 +1,7 @@
 //! Workloads and their pod templates.
 
+use super::agents::{NODE_CRITICAL_AGENTS, agent_matches};
+use super::details::PodDetails;
 use super::{
     ObjectMeta, Scheduling, Spanned, lookup, relevant_annotations, spanned_str, string_map,
 };
@@ -69,6 +71,8 @@ pub struct PodTemplate {
     pub preemption_policy: Option<Spanned<String>>,
     pub scheduling: Scheduling,
     pub containers: Vec<Container>,
+    /// Resources and spans the DaemonSet rules read; `None` for other workloads.
+    pub details: Option<Box<PodDetails>>,
 }
 
 impl PodTemplate {
@@ -77,6 +81,14 @@ impl PodTemplate {
         self.priority_class_name
             .as_ref()
             .filter(|name| !name.value.is_empty())
+    }
+
+    /// Where a finding about this template's priority points: the `priorityClassName`
+    /// value when it is written (even `""`), otherwise the pod template's `spec` key.
+    pub fn priority_anchor(&self) -> Span {
+        self.priority_class_name
+            .as_ref()
+            .map_or(self.spec_key, |name| name.span)
     }
 }
 
@@ -89,6 +101,26 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// Whether this workload is a node-critical agent (CNI, kube-proxy, CSI node plugin,
+    /// device plugin, …): it matches [`NODE_CRITICAL_AGENTS`] or one of the `extra` globs
+    /// (config `priority.node-critical`).
+    pub fn is_node_critical_agent(&self, extra: &[String]) -> bool {
+        self.matches_agent(NODE_CRITICAL_AGENTS.iter().copied())
+            || self.matches_agent(extra.iter().map(String::as_str))
+    }
+
+    /// Whether the workload's name or one of its container images matches one of the
+    /// agent globs (as described at [`NODE_CRITICAL_AGENTS`]).
+    pub fn matches_agent<'p>(&self, mut patterns: impl Iterator<Item = &'p str>) -> bool {
+        patterns.any(|pattern| {
+            agent_matches(
+                pattern,
+                self.meta.name(),
+                self.template.containers.iter().map(|c| c.image.as_str()),
+            )
+        })
+    }
+
     /// The Karpenter controller: a Deployment labelled `app.kubernetes.io/name: karpenter`
     /// or running the Karpenter controller image.
     pub fn is_karpenter_controller(&self) -> bool {
@@ -105,6 +137,23 @@ impl Workload {
                 .containers
                 .iter()
                 .any(|c| c.image.contains("karpenter/controller"))
+    }
+}
+
+impl Workload {
+    /// Drops what no rule reads of a workload that is neither a DaemonSet nor the
+    /// Karpenter controller: such workloads only set the priority ceiling. Keeps memory
+    /// small on big repositories (thousands of Deployments, Pods and CronJobs).
+    pub(crate) fn compact(&mut self) {
+        if self.kind == WorkloadKind::DaemonSet || self.is_karpenter_controller() {
+            return;
+        }
+        self.meta.labels = Vec::new();
+        self.template.labels = Vec::new();
+        self.template.containers = Vec::new();
+        self.template.scheduling.tolerations = Vec::new();
+        // Only messages about DaemonSets and the controller point at selector keys.
+        self.template.scheduling.node_selector_spans = Vec::new();
     }
 }
 
@@ -147,12 +196,16 @@ pub(crate) fn read_workload(
             Scheduling::default()
         },
         containers,
+        details: (kind == WorkloadKind::DaemonSet && doc.is_mapping(pod_spec))
+            .then(|| Box::new(PodDetails::read(doc, template, pod_spec))),
     };
-    Some(Workload {
+    let mut workload = Workload {
         meta,
         kind,
         template,
-    })
+    };
+    workload.compact();
+    Some(workload)
 }
 
 fn text(doc: &Document<'_>, map: NodeId, key: &str) -> String {

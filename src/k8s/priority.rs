@@ -1,6 +1,7 @@
 //! PriorityClass objects (`scheduling.k8s.io`).
 
 use super::{ObjectMeta, Spanned, spanned_str};
+use crate::source::Span;
 use crate::yaml::{Document, NodeId};
 
 /// Built-in classes every cluster has, with their values.
@@ -8,6 +9,8 @@ pub const SYSTEM_CLUSTER_CRITICAL: i64 = 2_000_000_000;
 pub const SYSTEM_NODE_CRITICAL: i64 = 2_000_001_000;
 /// The largest value a user-defined class may have.
 pub const MAX_USER_PRIORITY: i64 = 1_000_000_000;
+/// The values the API server accepts for `preemptionPolicy` (the first is the default).
+pub const PREEMPTION_POLICIES: &[&str] = &["PreemptLowerPriority", "Never"];
 
 /// A PriorityClass as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,11 +19,45 @@ pub struct PriorityClass {
     /// `value` as written (raw text), and its integer if it is one.
     pub value: Option<Spanned<String>>,
     pub value_int: Option<i64>,
+    /// The `value` key, when the object has one (its value may be null or not a scalar).
+    pub value_key: Option<Span>,
     pub preemption_policy: Option<Spanned<String>>,
     pub global_default: Option<Spanned<bool>>,
 }
 
 impl PriorityClass {
+    /// A class known to exist without a manifest (declared in the config), located at
+    /// `span` of the declaring file.
+    pub fn declared(
+        name: &str,
+        value: i64,
+        preemption_policy: Option<&str>,
+        global_default: bool,
+        span: Span,
+    ) -> PriorityClass {
+        let spanned = |value: String| Spanned { value, span };
+        PriorityClass {
+            meta: ObjectMeta {
+                api_version: spanned("scheduling.k8s.io/v1".to_string()),
+                kind: spanned("PriorityClass".to_string()),
+                name: Some(spanned(name.to_string())),
+                namespace: None,
+                labels: Vec::new(),
+                annotations: Vec::new(),
+                span,
+                source_template: None,
+            },
+            value: Some(spanned(value.to_string())),
+            value_int: Some(value),
+            value_key: Some(span),
+            preemption_policy: preemption_policy.map(|p| spanned(p.to_string())),
+            global_default: Some(Spanned {
+                value: global_default,
+                span,
+            }),
+        }
+    }
+
     pub fn is_global_default(&self) -> bool {
         self.global_default.as_ref().is_some_and(|g| g.value)
     }
@@ -30,6 +67,11 @@ impl PriorityClass {
         self.preemption_policy
             .as_ref()
             .map_or("PreemptLowerPriority", |p| p.value.as_str())
+    }
+
+    /// The value, if it is one the API server can store (a 32-bit integer).
+    pub fn value_i32(&self) -> Option<i64> {
+        self.value_int.filter(|v| i32::try_from(*v).is_ok())
     }
 }
 
@@ -43,7 +85,8 @@ pub fn builtin_priority(name: &str) -> Option<(&'static str, i64)> {
 }
 
 pub(crate) fn read(doc: &Document<'_>, node: NodeId, meta: ObjectMeta) -> PriorityClass {
-    let value_node = doc.value(node, "value");
+    let value_entry = doc.get(node, "value");
+    let value_node = value_entry.map(|entry| entry.value);
     let global_default = doc.value(node, "globalDefault").and_then(|n| {
         Some(Spanned {
             value: doc.bool(n)?,
@@ -54,6 +97,7 @@ pub(crate) fn read(doc: &Document<'_>, node: NodeId, meta: ObjectMeta) -> Priori
         meta,
         value: value_node.and_then(|n| spanned_str(doc, n)),
         value_int: value_node.and_then(|n| doc.int(n)),
+        value_key: value_entry.map(|entry| doc.span(entry.key)),
         preemption_policy: doc
             .value(node, "preemptionPolicy")
             .and_then(|n| spanned_str(doc, n)),

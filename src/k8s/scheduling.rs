@@ -1,7 +1,8 @@
 //! Node selection and taints: nodeSelector, required node affinity, tolerations, and
 //! how Karpenter decides whether a pod can land on a NodePool's nodes.
 
-use super::{lookup, string_list, string_map};
+use super::{lookup, string_list};
+use crate::source::Span;
 use crate::yaml::{Document, NodeId};
 
 /// Operators of node selector requirements (shared by node affinity and NodePools).
@@ -35,6 +36,8 @@ pub struct Requirement {
     pub key: String,
     pub operator: Operator,
     pub values: Vec<String>,
+    /// The `key` value as written (for a nodeSelector entry: its key).
+    pub span: Span,
 }
 
 impl Requirement {
@@ -71,6 +74,8 @@ pub struct Taint {
     pub key: String,
     pub value: Option<String>,
     pub effect: String,
+    /// The `key` value as written.
+    pub span: Span,
 }
 
 impl std::fmt::Display for Taint {
@@ -82,30 +87,46 @@ impl std::fmt::Display for Taint {
     }
 }
 
+/// The operator of a toleration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TolerationOperator {
+    /// `Equal`, or no operator (the default).
+    Equal,
+    Exists,
+    /// Anything else: tolerates nothing.
+    Other,
+}
+
 /// A pod toleration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toleration {
     pub key: Option<String>,
-    /// `Exists` when true, `Equal` (the default) otherwise.
-    pub exists: bool,
+    pub operator: TolerationOperator,
     pub value: Option<String>,
     pub effect: Option<String>,
 }
 
 impl Toleration {
-    /// Standard Kubernetes toleration matching.
+    /// Kubernetes' `Toleration.ToleratesTaint`: an empty effect matches every effect, an
+    /// empty key every key (so `operator: Exists` alone tolerates everything), `Exists`
+    /// any value, `Equal` (the default) the same value.
     pub fn tolerates(&self, taint: &Taint) -> bool {
         if let Some(effect) = self.effect.as_deref().filter(|e| !e.is_empty()) {
             if effect != taint.effect {
                 return false;
             }
         }
-        match self.key.as_deref().filter(|k| !k.is_empty()) {
-            // An empty key with `Exists` tolerates everything.
-            None => self.exists,
-            Some(key) if key != taint.key => false,
-            Some(_) if self.exists => true,
-            Some(_) => self.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or(""),
+        if let Some(key) = self.key.as_deref().filter(|k| !k.is_empty()) {
+            if key != taint.key {
+                return false;
+            }
+        }
+        match self.operator {
+            TolerationOperator::Exists => true,
+            TolerationOperator::Equal => {
+                self.value.as_deref().unwrap_or("") == taint.value.as_deref().unwrap_or("")
+            }
+            TolerationOperator::Other => false,
         }
     }
 }
@@ -114,6 +135,9 @@ impl Toleration {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scheduling {
     pub node_selector: Vec<(String, String)>,
+    /// The key of each `node_selector` entry as written (same order; may be shorter
+    /// when built by hand).
+    pub node_selector_spans: Vec<Span>,
     /// Required node affinity: OR of terms, each an AND of requirements.
     /// `matchFields` are ignored, as Karpenter does.
     pub required_terms: Vec<Vec<Requirement>>,
@@ -146,15 +170,32 @@ impl Scheduling {
                     .iter()
                     .map(|item| Toleration {
                         key: text(doc, *item, "key"),
-                        exists: text(doc, *item, "operator").as_deref() == Some("Exists"),
+                        operator: match text(doc, *item, "operator").as_deref() {
+                            None | Some("" | "Equal") => TolerationOperator::Equal,
+                            Some("Exists") => TolerationOperator::Exists,
+                            Some(_) => TolerationOperator::Other,
+                        },
                         value: text(doc, *item, "value"),
                         effect: text(doc, *item, "effect"),
                     })
                     .collect()
             })
             .unwrap_or_default();
+        let (node_selector, node_selector_spans) = doc
+            .value(pod_spec, "nodeSelector")
+            .map(|map| {
+                doc.entries(map)
+                    .into_iter()
+                    .filter_map(|(key, entry)| {
+                        let value = doc.scalar(entry.value)?;
+                        Some(((key.to_string(), value.to_string()), doc.span(entry.key)))
+                    })
+                    .unzip()
+            })
+            .unwrap_or_default();
         Scheduling {
-            node_selector: string_map(doc, doc.value(pod_spec, "nodeSelector")),
+            node_selector,
+            node_selector_spans,
             required_terms,
             tolerations,
         }
@@ -166,10 +207,12 @@ impl Scheduling {
         let selector: Vec<Requirement> = self
             .node_selector
             .iter()
-            .map(|(key, value)| Requirement {
+            .enumerate()
+            .map(|(i, (key, value))| Requirement {
                 key: key.clone(),
                 operator: Operator::In,
                 values: vec![value.clone()],
+                span: self.node_selector_spans.get(i).copied().unwrap_or_default(),
             })
             .collect();
         if self.required_terms.is_empty() {
@@ -193,7 +236,8 @@ impl Scheduling {
             .all(|alternative| alternative.iter().any(excludes_karpenter))
     }
 
-    /// True when some alternative requires the Karpenter node label (`Exists`/`In`).
+    /// True when every alternative requires the Karpenter node label (`Exists`/`In`), so
+    /// the pod can only run on Karpenter nodes.
     pub fn requires_karpenter_nodes(&self) -> bool {
         self.alternatives().iter().all(|alternative| {
             alternative.iter().any(|r| {
@@ -207,14 +251,31 @@ impl Scheduling {
 /// Labels every Karpenter-launched node carries (current and pre-v1beta1).
 const KARPENTER_NODE_LABELS: &[&str] = &["karpenter.sh/nodepool", "karpenter.sh/provisioner-name"];
 
+/// The EKS label of the kind of compute: `fargate`, `hybrid`, or `auto` on EKS Auto Mode
+/// nodes (which Karpenter manages); absent on other nodes.
+const COMPUTE_TYPE: &str = "eks.amazonaws.com/compute-type";
+
+/// Whether a requirement keeps a pod off every Karpenter node: the Karpenter node labels
+/// required absent, Fargate or hybrid nodes required, or an EKS managed node group named
+/// (`eks.amazonaws.com/nodegroup` is never on a Karpenter node).
 fn excludes_karpenter(requirement: &Requirement) -> bool {
     let key = requirement.key.as_str();
     if KARPENTER_NODE_LABELS.contains(&key) {
         return requirement.operator == Operator::DoesNotExist;
     }
-    key == "eks.amazonaws.com/compute-type"
-        && requirement.operator == Operator::In
-        && requirement.values.iter().all(|v| v == "fargate")
+    match key {
+        COMPUTE_TYPE => {
+            requirement.operator == Operator::In
+                && requirement
+                    .values
+                    .iter()
+                    .all(|v| v == "fargate" || v == "hybrid")
+        }
+        "eks.amazonaws.com/nodegroup" => {
+            matches!(requirement.operator, Operator::In | Operator::Exists)
+        }
+        _ => false,
+    }
 }
 
 pub(crate) fn read_requirements(doc: &Document<'_>, list: Option<NodeId>) -> Vec<Requirement> {
@@ -224,10 +285,12 @@ pub(crate) fn read_requirements(doc: &Document<'_>, list: Option<NodeId>) -> Vec
     doc.items(list)
         .iter()
         .filter_map(|item| {
+            let key = doc.value(*item, "key")?;
             Some(Requirement {
-                key: text(doc, *item, "key")?,
+                key: doc.str(key)?.to_string(),
                 operator: Operator::parse(doc.str(doc.value(*item, "operator")?)?)?,
                 values: string_list(doc, doc.value(*item, "values")),
+                span: doc.span(key),
             })
         })
         .collect()
@@ -240,10 +303,12 @@ pub(crate) fn read_taints(doc: &Document<'_>, list: Option<NodeId>) -> Vec<Taint
     doc.items(list)
         .iter()
         .filter_map(|item| {
+            let key = doc.value(*item, "key")?;
             Some(Taint {
-                key: text(doc, *item, "key")?,
+                key: doc.str(key)?.to_string(),
                 value: text(doc, *item, "value"),
                 effect: text(doc, *item, "effect")?,
+                span: doc.span(key),
             })
         })
         .collect()
@@ -254,7 +319,14 @@ fn text(doc: &Document<'_>, map: NodeId, key: &str) -> Option<String> {
 }
 
 /// Labels Karpenter knows about without a NodePool declaring them (its well-known
-/// labels): a requirement on them is satisfiable unless the NodePool constrains them.
+/// labels, and its cloud providers'): every node has them, so a requirement on them is
+/// satisfiable unless the NodePool constrains them. Any other label is custom: a node
+/// has it only if the NodePool declares it (template label or requirement).
+///
+/// `kubernetes.azure.com/*` labels are not among them: Karpenter's Azure examples declare
+/// `kubernetes.azure.com/ebpf-dataplane` as a template label so that Karpenter counts the
+/// Cilium DaemonSet that selects it. `eks.amazonaws.com/compute-type` is decided by the
+/// NodePool's node class (see [`NodeLabels::can_satisfy`]).
 pub fn is_well_known_label(key: &str) -> bool {
     const EXACT: &[&str] = &[
         "topology.kubernetes.io/zone",
@@ -272,12 +344,14 @@ pub fn is_well_known_label(key: &str) -> bool {
         "karpenter.sh/capacity-type",
         "karpenter.sh/nodepool",
         "karpenter.sh/provisioner-name",
+        "topology.k8s.aws/zone-id",
+        COMPUTE_TYPE,
     ];
     const PREFIXES: &[&str] = &[
         "karpenter.k8s.aws/",
         "karpenter.azure.com/",
-        "eks.amazonaws.com/",
-        "kubernetes.azure.com/",
+        // EKS Auto Mode's instance labels (instance-category, instance-generation, …).
+        "eks.amazonaws.com/instance-",
     ];
     EXACT.contains(&key) || PREFIXES.iter().any(|prefix| key.starts_with(prefix))
 }
@@ -287,51 +361,128 @@ pub struct NodeLabels<'a> {
     pub pool_name: &'a str,
     pub labels: &'a [(String, String)],
     pub requirements: &'a [Requirement],
+    /// EKS Auto Mode (node class `eks.amazonaws.com` NodeClass): its nodes carry
+    /// `eks.amazonaws.com/compute-type: auto`.
+    pub auto_mode: bool,
+    /// A v1alpha5 Provisioner: its nodes carry `karpenter.sh/provisioner-name`, not
+    /// `karpenter.sh/nodepool` (and the other way round for NodePools).
+    pub provisioner: bool,
 }
 
 impl NodeLabels<'_> {
-    /// Whether some node of the pool can satisfy `requirement`.
+    /// Whether some node of the pool can satisfy `requirement`, as Karpenter's
+    /// requirement compatibility decides: the pool's template labels and requirements on
+    /// the key must leave a value (or, for a custom label the pool may leave off, its
+    /// absence) that the pod's requirement accepts.
     pub fn can_satisfy(&self, requirement: &Requirement) -> bool {
         let key = requirement.key.as_str();
         if KARPENTER_NODE_LABELS.contains(&key) {
-            return requirement.matches(Some(self.pool_name));
+            let own = if self.provisioner {
+                "karpenter.sh/provisioner-name"
+            } else {
+                "karpenter.sh/nodepool"
+            };
+            return requirement.matches((key == own).then_some(self.pool_name));
         }
-        if let Some(value) = lookup(self.labels, key) {
-            return requirement.matches(Some(value));
+        if key == COMPUTE_TYPE {
+            return requirement.matches(self.auto_mode.then_some("auto"));
         }
-        let constraints: Vec<&Requirement> =
-            self.requirements.iter().filter(|r| r.key == key).collect();
-        if constraints.is_empty() {
-            return if is_well_known_label(key) {
-                // Every node has its well-known labels; any value may be chosen.
-                !matches!(requirement.operator, Operator::DoesNotExist)
+        let label = lookup(self.labels, key).map(|value| Requirement {
+            key: key.to_string(),
+            operator: Operator::In,
+            values: vec![value.to_string()],
+            span: Span::default(),
+        });
+        let pool: Vec<&Requirement> = self
+            .requirements
+            .iter()
+            .filter(|r| r.key == key)
+            .chain(label.as_ref())
+            .collect();
+        let well_known = is_well_known_label(key);
+        if pool.is_empty() {
+            return if well_known {
+                // Every node has the label; any value may be chosen.
+                some_value_satisfies(&[requirement])
             } else {
                 // An undeclared custom label is absent from the pool's nodes.
                 requirement.matches(None)
             };
         }
-        // Some value allowed by the pool's constraints must satisfy the pod's.
-        let candidates: Vec<Option<&str>> = constraints
-            .iter()
-            .flat_map(|c| c.values.iter().map(|v| Some(v.as_str())))
-            .chain(requirement.values.iter().map(|v| Some(v.as_str())))
-            .chain([None])
-            .collect();
-        let allowed_by_pool = |value: Option<&str>| constraints.iter().all(|c| c.matches(value));
-        if candidates
-            .iter()
-            .any(|value| allowed_by_pool(*value) && requirement.matches(*value))
-        {
-            return true;
+        let mut all = pool.clone();
+        all.push(requirement);
+        // A custom label the pool only excludes values of may be absent from its nodes.
+        let may_be_absent = !well_known
+            && pool
+                .iter()
+                .all(|r| matches!(r.operator, Operator::NotIn | Operator::DoesNotExist));
+        (may_be_absent && all.iter().all(|r| r.matches(None))) || some_value_satisfies(&all)
+    }
+}
+
+/// Whether one value of a label satisfies every requirement (all on the same key):
+/// the intersection of the `In` sets minus the `NotIn` values, within the `Gt`/`Lt`
+/// bounds (integers).
+fn some_value_satisfies(requirements: &[&Requirement]) -> bool {
+    let mut lower = i64::MIN; // inclusive
+    let mut upper = i64::MAX; // inclusive
+    let mut excluded: Vec<&str> = Vec::new();
+    let mut allowed: Option<Vec<&str>> = None;
+    let mut bounded = false;
+    for requirement in requirements {
+        let values = requirement.values.iter().map(String::as_str);
+        match requirement.operator {
+            Operator::DoesNotExist => return false,
+            Operator::Exists => {}
+            Operator::NotIn => excluded.extend(values),
+            Operator::In => {
+                allowed = Some(match allowed {
+                    None => values.collect(),
+                    Some(previous) => previous
+                        .into_iter()
+                        .filter(|v| requirement.values.iter().any(|w| w == v))
+                        .collect(),
+                });
+            }
+            Operator::Gt | Operator::Lt => {
+                // Kubernetes wants exactly one integer value; anything else matches nothing.
+                let [bound] = requirement.values.as_slice() else {
+                    return false;
+                };
+                let Ok(bound) = bound.parse::<i64>() else {
+                    return false;
+                };
+                bounded = true;
+                if requirement.operator == Operator::Gt {
+                    match bound.checked_add(1) {
+                        Some(next) => lower = lower.max(next),
+                        None => return false,
+                    }
+                } else {
+                    match bound.checked_sub(1) {
+                        Some(previous) => upper = upper.min(previous),
+                        None => return false,
+                    }
+                }
+            }
         }
-        // Open-ended constraints (NotIn/Exists/Gt/Lt) leave values we have not listed.
-        constraints
+    }
+    let in_bounds =
+        |value: &str| !bounded || value.parse::<i64>().is_ok_and(|n| lower <= n && n <= upper);
+    match allowed {
+        Some(allowed) => allowed
             .iter()
-            .all(|c| !matches!(c.operator, Operator::In | Operator::DoesNotExist))
-            && matches!(
-                requirement.operator,
-                Operator::NotIn | Operator::Exists | Operator::Gt | Operator::Lt
-            )
+            .any(|v| !excluded.contains(v) && in_bounds(v)),
+        // Infinitely many strings avoid a finite `NotIn` list.
+        None if !bounded => true,
+        // Some integer in [lower, upper] that is not excluded: at most `excluded.len()`
+        // of the first `excluded.len() + 1` candidates can be.
+        None => (0..=excluded.len()).any(|offset| {
+            i64::try_from(offset)
+                .ok()
+                .and_then(|offset| lower.checked_add(offset))
+                .is_some_and(|n| n <= upper && !excluded.contains(&n.to_string().as_str()))
+        }),
     }
 }
 
@@ -344,6 +495,7 @@ mod tests {
             key: key.to_string(),
             operator,
             values: values.iter().map(|v| v.to_string()).collect(),
+            span: Span::default(),
         }
     }
 
@@ -352,6 +504,7 @@ mod tests {
             key: key.to_string(),
             value: value.map(str::to_string),
             effect: effect.to_string(),
+            span: Span::default(),
         }
     }
 
@@ -363,10 +516,71 @@ mod tests {
     ) -> Toleration {
         Toleration {
             key: key.map(str::to_string),
-            exists,
+            operator: if exists {
+                TolerationOperator::Exists
+            } else {
+                TolerationOperator::Equal
+            },
             value: value.map(str::to_string),
             effect: effect.map(str::to_string),
         }
+    }
+
+    #[test]
+    fn toleration_edge_cases_follow_tolerates_taint() {
+        let cilium = taint("node.cilium.io/agent-not-ready", Some("true"), "NoExecute");
+        // An empty effect matches every effect, an empty key every key.
+        assert!(
+            toleration(Some("node.cilium.io/agent-not-ready"), true, None, None).tolerates(&cilium)
+        );
+        assert!(toleration(None, true, None, Some("NoExecute")).tolerates(&cilium));
+        assert!(!toleration(None, true, None, Some("NoSchedule")).tolerates(&cilium));
+        assert!(toleration(Some(""), true, None, Some("")).tolerates(&cilium));
+        // `Equal` compares values; a missing value equals an empty one.
+        let bare = taint("dedicated", None, "NoSchedule");
+        assert!(toleration(Some("dedicated"), false, Some(""), None).tolerates(&bare));
+        assert!(!toleration(Some("dedicated"), false, Some("x"), None).tolerates(&bare));
+        // An empty key with `Equal` compares values only (validation forbids it; the
+        // matching itself is Kubernetes').
+        assert!(toleration(None, false, None, None).tolerates(&bare));
+        // An unknown operator tolerates nothing, not even with a matching key.
+        let other = Toleration {
+            operator: TolerationOperator::Other,
+            ..toleration(Some("dedicated"), false, None, None)
+        };
+        assert!(!other.tolerates(&bare));
+    }
+
+    fn read_scheduling(spec: &str) -> Scheduling {
+        let mut stream = crate::yaml::DocumentStream::new(spec);
+        let doc = stream.next().and_then(Result::ok).expect("a document");
+        Scheduling::read(&doc, doc.root().expect("a root"))
+    }
+
+    #[test]
+    fn reads_operators_and_selector_spans() {
+        let scheduling = read_scheduling(
+            "nodeSelector:\n  kubernetes.io/os: linux\n  team: data\n\
+             tolerations:\n- {operator: Exists}\n- {key: a, operator: Equal, value: b}\n\
+             - {key: a}\n- {key: a, operator: exists}\n",
+        );
+        let operators: Vec<TolerationOperator> =
+            scheduling.tolerations.iter().map(|t| t.operator).collect();
+        assert_eq!(
+            operators,
+            [
+                TolerationOperator::Exists,
+                TolerationOperator::Equal,
+                TolerationOperator::Equal,
+                TolerationOperator::Other
+            ]
+        );
+        let alternatives = scheduling.alternatives();
+        let spans: Vec<(u32, u32)> = alternatives[0]
+            .iter()
+            .map(|r| (r.span.start.line, r.span.start.col))
+            .collect();
+        assert_eq!(spans, [(2, 3), (3, 3)]);
     }
 
     #[test]
@@ -413,6 +627,8 @@ mod tests {
             pool_name: "default",
             labels: &labels,
             requirements: &requirements,
+            auto_mode: false,
+            provisioner: false,
         };
         assert!(pool.can_satisfy(&req("team", Operator::In, &["data"])));
         assert!(!pool.can_satisfy(&req("team", Operator::In, &["web"])));
@@ -444,6 +660,135 @@ mod tests {
         assert!(!pool.can_satisfy(&req("karpenter.sh/nodepool", Operator::DoesNotExist, &[])));
     }
 
+    fn pool<'a>(
+        labels: &'a [(String, String)],
+        requirements: &'a [Requirement],
+        auto_mode: bool,
+    ) -> NodeLabels<'a> {
+        NodeLabels {
+            pool_name: "p",
+            labels,
+            requirements,
+            auto_mode,
+            provisioner: false,
+        }
+    }
+
+    #[test]
+    fn integer_bounds_intersect() {
+        let generation = "karpenter.k8s.aws/instance-generation";
+        let requirements = [req(generation, Operator::Gt, &["4"])];
+        let above_four = pool(&[], &requirements, false);
+        assert!(above_four.can_satisfy(&req(generation, Operator::Lt, &["6"])));
+        assert!(!above_four.can_satisfy(&req(generation, Operator::Lt, &["5"])));
+        assert!(!above_four.can_satisfy(&req(generation, Operator::Lt, &["3"])));
+        assert!(above_four.can_satisfy(&req(generation, Operator::Gt, &["100"])));
+        assert!(above_four.can_satisfy(&req(generation, Operator::NotIn, &["5", "6"])));
+        assert!(!above_four.can_satisfy(&req(generation, Operator::In, &["4"])));
+        // Malformed bounds match nothing.
+        assert!(!above_four.can_satisfy(&req(generation, Operator::Gt, &["x"])));
+        assert!(!above_four.can_satisfy(&req(generation, Operator::Gt, &["1", "2"])));
+        // A narrow range that the pod's NotIn empties: (4, 7) holds 5 and 6 only.
+        let narrow = [
+            req(generation, Operator::Gt, &["4"]),
+            req(generation, Operator::Lt, &["7"]),
+        ];
+        let narrow = pool(&[], &narrow, false);
+        assert!(narrow.can_satisfy(&req(generation, Operator::NotIn, &["5"])));
+        assert!(!narrow.can_satisfy(&req(generation, Operator::NotIn, &["5", "6"])));
+        assert!(!narrow.can_satisfy(&req(generation, Operator::Gt, &["6"])));
+        assert!(!narrow.can_satisfy(&req(generation, Operator::DoesNotExist, &[])));
+        assert!(narrow.can_satisfy(&req(generation, Operator::Exists, &[])));
+    }
+
+    #[test]
+    fn template_labels_and_requirements_combine() {
+        let labels = vec![("team".to_string(), "data".to_string())];
+        let requirements = [req("team", Operator::In, &["data", "web"])];
+        let both = pool(&labels, &requirements, false);
+        assert!(both.can_satisfy(&req("team", Operator::In, &["data"])));
+        assert!(!both.can_satisfy(&req("team", Operator::In, &["web"])));
+        assert!(!both.can_satisfy(&req("team", Operator::DoesNotExist, &[])));
+        // A custom label the pool only excludes values of may be absent.
+        let excluding = [req("team", Operator::NotIn, &["web"])];
+        let excluding = pool(&[], &excluding, false);
+        assert!(excluding.can_satisfy(&req("team", Operator::DoesNotExist, &[])));
+        assert!(excluding.can_satisfy(&req("team", Operator::In, &["data"])));
+        assert!(!excluding.can_satisfy(&req("team", Operator::In, &["web"])));
+        // A well-known label is never absent, whatever the pool excludes.
+        let os = [req("kubernetes.io/os", Operator::NotIn, &["windows"])];
+        let os = pool(&[], &os, false);
+        assert!(!os.can_satisfy(&req("kubernetes.io/os", Operator::DoesNotExist, &[])));
+        assert!(os.can_satisfy(&req("kubernetes.io/os", Operator::In, &["linux"])));
+        assert!(!os.can_satisfy(&req("kubernetes.io/os", Operator::In, &["windows"])));
+        // `Exists` on a declared custom label.
+        let declared = [req("gpu", Operator::Exists, &[])];
+        assert!(pool(&[], &declared, false).can_satisfy(&req("gpu", Operator::In, &["a100"])));
+    }
+
+    #[test]
+    fn eks_labels_depend_on_the_node_class() {
+        // The EBS CSI node plugin keeps off Fargate, Auto Mode and hybrid nodes.
+        let ebs = req(
+            "eks.amazonaws.com/compute-type",
+            Operator::NotIn,
+            &["fargate", "auto", "hybrid"],
+        );
+        assert!(pool(&[], &[], false).can_satisfy(&ebs));
+        assert!(!pool(&[], &[], true).can_satisfy(&ebs));
+        let auto = req("eks.amazonaws.com/compute-type", Operator::In, &["auto"]);
+        assert!(pool(&[], &[], true).can_satisfy(&auto));
+        assert!(!pool(&[], &[], false).can_satisfy(&auto));
+        // Auto Mode instance labels are well known; a managed node group's is not.
+        let category = req("eks.amazonaws.com/instance-category", Operator::In, &["g"]);
+        assert!(pool(&[], &[], true).can_satisfy(&category));
+        let nodegroup = req("eks.amazonaws.com/nodegroup", Operator::In, &["system"]);
+        assert!(!pool(&[], &[], false).can_satisfy(&nodegroup));
+        assert!(!is_well_known_label("kubernetes.azure.com/ebpf-dataplane"));
+    }
+
+    #[test]
+    fn provisioner_nodes_carry_the_provisioner_label_nodepool_nodes_the_nodepool_label() {
+        let nodepool = pool(&[], &[], false);
+        let provisioner = NodeLabels {
+            provisioner: true,
+            ..pool(&[], &[], false)
+        };
+        let on_pool = req("karpenter.sh/nodepool", Operator::In, &["p"]);
+        let on_provisioner = req("karpenter.sh/provisioner-name", Operator::In, &["p"]);
+        let not_pool = req("karpenter.sh/nodepool", Operator::DoesNotExist, &[]);
+        assert!(nodepool.can_satisfy(&on_pool));
+        assert!(!nodepool.can_satisfy(&on_provisioner));
+        assert!(!nodepool.can_satisfy(&not_pool));
+        assert!(provisioner.can_satisfy(&on_provisioner));
+        assert!(!provisioner.can_satisfy(&on_pool));
+        assert!(provisioner.can_satisfy(&not_pool));
+        let other = req("karpenter.sh/nodepool", Operator::In, &["q"]);
+        assert!(!nodepool.can_satisfy(&other));
+        assert!(is_well_known_label("karpenter.azure.com/sku-family"));
+    }
+
+    #[test]
+    fn requiring_karpenter_nodes_needs_every_alternative() {
+        let with_terms = |required_terms| Scheduling {
+            required_terms,
+            ..Scheduling::default()
+        };
+        let exists = || req("karpenter.sh/nodepool", Operator::Exists, &[]);
+        let linux = || req("kubernetes.io/os", Operator::In, &["linux"]);
+        assert!(with_terms(vec![vec![exists()]]).requires_karpenter_nodes());
+        assert!(!with_terms(vec![vec![exists()], vec![linux()]]).requires_karpenter_nodes());
+        let selector = vec![("karpenter.sh/nodepool".to_string(), "gpu".to_string())];
+        assert!(!with_terms(Vec::new()).requires_karpenter_nodes());
+        assert!(
+            Scheduling {
+                node_selector: selector,
+                ..Scheduling::default()
+            }
+            .requires_karpenter_nodes()
+        );
+    }
+
     #[test]
     fn fargate_and_karpenter_exclusions() {
         let off = Scheduling {
@@ -455,6 +800,7 @@ mod tests {
             ..Scheduling::default()
         };
         assert!(off.excludes_karpenter_nodes());
+        assert!(!off.requires_karpenter_nodes());
         let fargate = Scheduling {
             node_selector: vec![("eks.amazonaws.com/compute-type".into(), "fargate".into())],
             ..Scheduling::default()

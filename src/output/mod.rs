@@ -1,16 +1,29 @@
 //! Emitters: one module per format behind one trait.
 
+mod checkstyle;
 mod concise;
+mod github;
 mod human;
+mod json;
+mod junit;
+mod sarif;
+mod xml;
 
 use std::io::{self, Write};
 
 use clap::ValueEnum;
+use serde::Serialize;
 
+use crate::diagnostic::{Diagnostic, Location};
 use crate::lint::Report;
 
+pub use checkstyle::Checkstyle;
 pub use concise::Concise;
+pub use github::Github;
 pub use human::Human;
+pub use json::Json;
+pub use junit::Junit;
+pub use sarif::Sarif;
 
 /// Output formats of `karplint check`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -20,6 +33,16 @@ pub enum Format {
     Human,
     /// `path:line:col: severity[CODE] message`, one per line (problem matchers).
     Concise,
+    /// Versioned JSON (`docs/json-format.md`).
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
+    /// JUnit XML (GitLab and Jenkins test reports).
+    Junit,
+    /// Checkstyle XML (reviewdog and other Checkstyle consumers).
+    Checkstyle,
 }
 
 /// Options every emitter may honour.
@@ -40,7 +63,77 @@ pub fn emitter(format: Format, options: EmitOptions) -> Box<dyn Emitter> {
     match format {
         Format::Human => Box::new(Human::new(options)),
         Format::Concise => Box::new(Concise::new(options)),
+        Format::Json => Box::new(Json),
+        Format::Sarif => Box::new(Sarif),
+        Format::Github => Box::new(Github),
+        Format::Junit => Box::new(Junit),
+        Format::Checkstyle => Box::new(Checkstyle),
     }
+}
+
+/// Where a span is, as the machine-readable formats print it: the displayed path and
+/// 1-based lines and columns (columns count characters; the end is exclusive, the
+/// position just after the last character).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct Position {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+impl Position {
+    pub fn of(report: &Report, location: Location) -> Self {
+        let Location { file, span } = location;
+        // Every consumer wants 1-based positions; never print a 0 (a synthetic span).
+        let line = span.start.line.max(1);
+        let column = span.start.col.max(1);
+        let end_line = span.end.line.max(line);
+        let end_column = if end_line == line {
+            span.end.col.max(column)
+        } else {
+            span.end.col.max(1)
+        };
+        Position {
+            path: report.path(file),
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// The primary position of a finding.
+    pub fn primary(report: &Report, diagnostic: &Diagnostic) -> Self {
+        Position::of(report, diagnostic.location)
+    }
+
+    /// `path:line:col`.
+    pub fn start(&self) -> String {
+        format!("{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+/// The findings grouped by file (they are sorted by path), with the file's path.
+pub(crate) fn by_file(report: &Report) -> impl Iterator<Item = (String, &[Diagnostic])> {
+    report
+        .diagnostics
+        .chunk_by(|a, b| a.location.file == b.location.file)
+        .filter_map(|group| Some((report.path(group.first()?.location.file), group)))
+}
+
+/// The message and the fix, as the formats without a separate help field show them.
+pub(crate) fn message_with_help(diagnostic: &Diagnostic) -> String {
+    match &diagnostic.help {
+        Some(help) => format!("{}\n\n{help}", diagnostic.message),
+        None => diagnostic.message.clone(),
+    }
+}
+
+/// `CODE name`, the title of a finding in annotations and test reports.
+pub(crate) fn title(diagnostic: &Diagnostic) -> String {
+    format!("{} {}", diagnostic.rule.code, diagnostic.rule.name)
 }
 
 /// ANSI styling of a severity word, shared by the text formats.

@@ -52,11 +52,35 @@ impl<'a> Positions<'a> {
 
     fn pos(&mut self, marker: &Marker) -> Pos {
         let byte = self.byte_of_char(marker.index());
+        let (line, col) = match self.unterminated_last_line_col(marker, byte) {
+            Some(col) => (marker.line().saturating_sub(1), col),
+            None => (marker.line(), marker.col() + 1),
+        };
         Pos {
             byte: clamp_u32(byte) + self.base,
-            line: clamp_u32(marker.line()),
-            col: clamp_u32(marker.col() + 1),
+            line: clamp_u32(line),
+            col: clamp_u32(col),
         }
+    }
+
+    /// At the end of a text whose last line has no line break, saphyr "forces a new line"
+    /// (line + 1, column 0) without reading a character; the position really is the end
+    /// of the last line: this is its column. (A line of only BOMs leaves saphyr at column
+    /// 0 without that: a BOM starting a line is not a column.)
+    fn unterminated_last_line_col(&self, marker: &Marker, byte: usize) -> Option<usize> {
+        if marker.col() != 0 || byte != self.text.len() {
+            return None;
+        }
+        let last_line = &self.text[self.text.rfind(['\n', '\r']).map_or(0, |i| i + 1)..];
+        let content = last_line.trim_start_matches('\u{feff}');
+        (!content.is_empty()).then(|| content.chars().count() + 1)
+    }
+
+    /// The text of `span`, if it lies in the parsed text on character boundaries.
+    fn source(&self, span: Span) -> Option<&'a str> {
+        let start = span.start.byte.checked_sub(self.base)? as usize;
+        let end = span.end.byte.checked_sub(self.base)? as usize;
+        self.text.get(start..end)
     }
 
     fn starts_with_at(&self, byte: u32, prefix: &str) -> bool {
@@ -64,6 +88,31 @@ impl<'a> Positions<'a> {
         self.text
             .get(local..)
             .is_some_and(|rest| rest.starts_with(prefix))
+    }
+}
+
+/// The parser hands every scalar over as its own `String`. When the scalar is written
+/// verbatim in the source (a one-line plain scalar, a quoted one without escapes: almost
+/// every key and value of a manifest), the tree borrows it from the text instead and the
+/// parser's copy is freed at once: a big document's tree then takes about half the
+/// memory. The value is the same either way.
+fn borrow_verbatim<'a>(
+    value: Cow<'a, str>,
+    style: ScalarStyle,
+    source: Option<&'a str>,
+) -> Cow<'a, str> {
+    let (Cow::Owned(owned), Some(source)) = (&value, source) else {
+        return value;
+    };
+    let verbatim = match style {
+        ScalarStyle::Plain => Some(source),
+        ScalarStyle::SingleQuoted => source.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')),
+        ScalarStyle::DoubleQuoted => source.strip_prefix('"').and_then(|s| s.strip_suffix('"')),
+        _ => None,
+    };
+    match verbatim {
+        Some(verbatim) if verbatim == owned.as_str() => Cow::Borrowed(verbatim),
+        _ => value,
     }
 }
 
@@ -151,6 +200,7 @@ impl<'a> DocumentStream<'a> {
                 Event::Scalar(value, style, anchor, _tag) => {
                     let Some(doc) = doc.as_mut() else { continue };
                     let plain = matches!(style, ScalarStyle::Plain);
+                    let value = borrow_verbatim(value, style, self.positions.source(span));
                     let id = push_node(doc, NodeKind::Scalar { value, plain }, span);
                     register(&mut anchors, anchor, id);
                     attach(doc, &mut scratch, &stack, id);

@@ -188,3 +188,42 @@ fn template_braces_are_noticed() {
     let _ = quoted.by_ref().count();
     assert!(quoted.template_braces().is_none());
 }
+
+#[test]
+fn scalars_written_verbatim_are_borrowed_from_the_text() {
+    use super::NodeKind;
+    use std::borrow::Cow;
+
+    let text = "\u{feff}plain: value with spaces\nsingle: 'it''s'\ndouble: \"a\\tb\"\n\
+                quoted: \"névé\"\nfolded: >\n  one\n  two\nmulti: first\n  second\n\
+                flow: {k: v, 'q': \"w\"}\n";
+    let doc = one(text);
+    let expected = [
+        ("plain", "value with spaces", true),
+        ("single", "it's", false),
+        ("double", "a\tb", false),
+        ("quoted", "névé", true),
+        ("folded", "one two\n", false),
+        ("multi", "first second", false),
+    ];
+    for (key, value, borrowed) in expected {
+        let node = doc.value(root(&doc), key).unwrap();
+        assert_eq!(doc.str(node), Some(value), "{key}");
+        let NodeKind::Scalar { value: cow, .. } = &doc.node(node).kind else {
+            panic!("{key} is not a scalar");
+        };
+        assert_eq!(matches!(cow, Cow::Borrowed(_)), borrowed, "{key}");
+    }
+    let flow = doc.value(root(&doc), "flow").unwrap();
+    for (key, value) in [("k", "v"), ("q", "w")] {
+        let entry = doc.get(flow, key).unwrap();
+        assert_eq!(doc.str(entry.value), Some(value));
+        assert!(matches!(
+            &doc.node(entry.key).kind,
+            NodeKind::Scalar {
+                value: Cow::Borrowed(_),
+                ..
+            }
+        ));
+    }
+}

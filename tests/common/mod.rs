@@ -15,6 +15,11 @@ pub fn corpus(sub: &str) -> Option<PathBuf> {
     path.is_dir().then_some(path)
 }
 
+/// The capacity and scheduling rules (KDS010–KDS019 but KDS015). Tests about other rules
+/// or about formats and configuration lint minimal DaemonSets without resources, and
+/// ignore these rules; their own tests are `tests/corpus_capacity.rs` and their fixtures.
+pub const CAPACITY_RULES: &str = "KDS010,KDS011,KDS012,KDS013,KDS014,KDS016,KDS017,KDS018,KDS019";
+
 /// The output of one in-process run of the CLI.
 pub struct Run {
     pub code: u8,
@@ -39,6 +44,22 @@ pub fn run_with_stdin(args: &[&str], stdin: &str) -> Run {
 
 pub fn run(args: &[&str]) -> Run {
     run_with_stdin(args, "")
+}
+
+/// Runs `karplint ARGS PATHS` and expects exit code 0.
+pub fn run_ok(args: &[&str], paths: &[PathBuf]) -> Run {
+    let paths: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let argv: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(paths.iter().map(String::as_str))
+        .collect();
+    let out = run(&argv);
+    assert_eq!(out.code, 0, "{argv:?}: {}", out.stderr);
+    out
 }
 
 /// Path relative to the crate root, with `/` separators, as the CLI displays it.

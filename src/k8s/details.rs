@@ -1,0 +1,57 @@
+//! Facts of a pod template that only the DaemonSet rules read: resources, and the spans
+//! of a few fields. Read for DaemonSets only, so that thousands of other workloads cost
+//! nothing.
+
+use super::resources::PodResources;
+use crate::source::Span;
+use crate::yaml::{Document, NodeId};
+
+/// Pod annotations that keep Karpenter from disrupting the node: `karpenter.sh/do-not-disrupt`
+/// (v0.32+) and its predecessor `karpenter.sh/do-not-evict`.
+pub const DO_NOT_DISRUPT_ANNOTATIONS: &[&str] =
+    &["karpenter.sh/do-not-disrupt", "karpenter.sh/do-not-evict"];
+
+/// An annotation as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnotationSpan {
+    pub key: String,
+    pub value: String,
+    pub key_span: Span,
+    pub value_span: Span,
+}
+
+/// What the DaemonSet rules read of a pod template beyond [`super::PodTemplate`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodDetails {
+    pub resources: PodResources,
+    /// The `tolerations:` key of the pod spec, when present.
+    pub tolerations_key: Option<Span>,
+    /// The do-not-disrupt annotations of the pod template (any value).
+    pub do_not_disrupt: Vec<AnnotationSpan>,
+}
+
+impl PodDetails {
+    /// Reads the details of the pod template at `template` whose spec is `pod_spec`.
+    pub(crate) fn read(doc: &Document<'_>, template: NodeId, pod_spec: NodeId) -> PodDetails {
+        let annotations = doc.path(template, &["metadata", "annotations"]);
+        let do_not_disrupt = annotations
+            .map(|map| {
+                doc.entries(map)
+                    .into_iter()
+                    .filter(|(key, _)| DO_NOT_DISRUPT_ANNOTATIONS.contains(key))
+                    .map(|(key, entry)| AnnotationSpan {
+                        key: key.to_string(),
+                        value: doc.scalar(entry.value).unwrap_or_default().to_string(),
+                        key_span: doc.span(entry.key),
+                        value_span: doc.span(entry.value),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        PodDetails {
+            resources: PodResources::read(doc, pod_spec),
+            tolerations_key: doc.get(pod_spec, "tolerations").map(|e| doc.span(e.key)),
+            do_not_disrupt,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! `--format json`: a versioned schema, documented in `docs/json-format.md`.
+//!
+//! The schema is these structs; change them only with a new `version`.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Emitter, Position};
+use crate::cluster::KarpenterReason;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::Report;
+
+/// The version of the schema below.
+pub const JSON_VERSION: u32 = 1;
+
+pub struct Json;
+
+impl Emitter for Json {
+    fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let document = JsonReport::new(report);
+        serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+        writeln!(out)
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary,
+    /// Inputs that could not be read (also printed on stderr; the exit code is 2).
+    errors: Vec<JsonError<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    message: &'a str,
+    #[serde(flatten)]
+    position: Position,
+    /// The text under the primary span (may be empty).
+    label: &'a str,
+    help: Option<&'a str>,
+    labels: Vec<JsonLabel<'a>>,
+    object: Option<JsonObject<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    #[serde(flatten)]
+    position: Position,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonObject<'a> {
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    /// The Helm template it was rendered from (`# Source:`), if any.
+    template: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    /// Inputs named or found (context files excluded).
+    files: usize,
+    /// Inputs holding Kubernetes objects.
+    linted: usize,
+    objects: usize,
+    skipped: JsonSkipped,
+    karpenter: JsonKarpenter,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped {
+    not_kubernetes: usize,
+    templates: usize,
+    unparsable: usize,
+    unreadable: usize,
+}
+
+#[derive(Serialize)]
+struct JsonKarpenter {
+    /// Whether the Karpenter-only rules ran.
+    enabled: bool,
+    /// `found`, `not_found`, `forced` (`--karpenter always`) or `disabled` (`never`).
+    reason: &'static str,
+    /// With `found`: the object that showed Karpenter runs, and where.
+    evidence: Option<JsonEvidence>,
+}
+
+#[derive(Serialize)]
+struct JsonEvidence {
+    object: String,
+    #[serde(flatten)]
+    position: Position,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+impl<'a> JsonReport<'a> {
+    fn new(report: &'a Report) -> Self {
+        let summary = &report.summary;
+        let (reason, evidence) = match &report.karpenter.reason {
+            KarpenterReason::Forced => ("forced", None),
+            KarpenterReason::Disabled => ("disabled", None),
+            KarpenterReason::NotFound => ("not_found", None),
+            KarpenterReason::Found { object, location } => (
+                "found",
+                Some(JsonEvidence {
+                    object: object.clone(),
+                    position: Position::of(report, *location),
+                }),
+            ),
+        };
+        JsonReport {
+            version: JSON_VERSION,
+            diagnostics: report
+                .diagnostics
+                .iter()
+                .map(|d| JsonDiagnostic::new(report, d))
+                .collect(),
+            summary: JsonSummary {
+                errors: report.count(Severity::Error),
+                warnings: report.count(Severity::Warning),
+                infos: report.count(Severity::Info),
+                files: summary.files,
+                linted: summary.linted,
+                objects: summary.objects,
+                skipped: JsonSkipped {
+                    not_kubernetes: summary.not_kubernetes,
+                    templates: summary.templates,
+                    unparsable: summary.unparsable,
+                    unreadable: summary.unreadable,
+                },
+                karpenter: JsonKarpenter {
+                    enabled: report.karpenter.enabled,
+                    reason,
+                    evidence,
+                },
+            },
+            errors: report
+                .errors
+                .iter()
+                .map(|e| JsonError {
+                    path: &e.path,
+                    message: &e.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    fn new(report: &Report, diagnostic: &'a Diagnostic) -> Self {
+        JsonDiagnostic {
+            code: diagnostic.rule.code,
+            name: diagnostic.rule.name,
+            severity: diagnostic.severity,
+            message: &diagnostic.message,
+            position: Position::primary(report, diagnostic),
+            label: &diagnostic.label,
+            help: diagnostic.help.as_deref(),
+            labels: diagnostic
+                .labels
+                .iter()
+                .map(|label| JsonLabel {
+                    position: Position::of(report, label.location),
+                    message: &label.message,
+                })
+                .collect(),
+            object: diagnostic.object.as_ref().map(|o| JsonObject {
+                kind: &o.kind,
+                namespace: o.namespace.as_deref(),
+                name: &o.name,
+                template: o.template.as_deref(),
+            }),
+        }
+    }
+}

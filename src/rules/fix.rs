@@ -1,0 +1,161 @@
+//! Fix texts shared by the priority rules: the class a DaemonSet should use (an existing
+//! adequate one, or a new one to add), the YAML for it, and the sentences every
+//! priority fix carries.
+
+use super::Context;
+use crate::cluster::{ClusterIndex, Located};
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::k8s::{MAX_USER_PRIORITY, PriorityClass, Workload};
+
+/// Priority is best effort: said in every fix that suggests a class.
+pub(crate) const HONESTY: &str = "Priority does not reserve room: the DaemonSet pod preempts a \
+     lower-priority workload pod on that node, which goes Pending and gets a new node from \
+     Karpenter.";
+
+/// Said wherever the fix would otherwise be to edit a class.
+pub(crate) const IMMUTABLE: &str = "A PriorityClass's `value` and `preemptionPolicy` are \
+     immutable (the API server refuses to change them), so the fix is a class with a new name, \
+     not an edit of the existing one.";
+
+/// Adds the class fix for a DaemonSet to `diagnostic`: an existing adequate class
+/// (labelled as a secondary span) or a new class, then `notes` (one paragraph each), then
+/// [`HONESTY`].
+pub(crate) fn with_class_fix(
+    diagnostic: Diagnostic,
+    workload: &Workload,
+    context: &Context<'_>,
+    notes: &[&str],
+) -> Diagnostic {
+    let index = context.index;
+    match adequate_existing_class(index) {
+        Some(class) => diagnostic
+            .with_secondary(
+                Location {
+                    file: class.file,
+                    span: class.item.meta.name_span(),
+                },
+                format!(
+                    "PriorityClass `{}` outranks every workload",
+                    class.item.meta.name()
+                ),
+            )
+            .with_help(use_existing_class_help(workload, &class.item, notes)),
+        None => diagnostic.with_help(new_class_help(workload, index, context.settings, notes)),
+    }
+}
+
+/// A class already defined that would be adequate for a DaemonSet: above the workload
+/// ceiling, preempting, not the global default, a valid user class.
+pub(crate) fn adequate_existing_class(index: &ClusterIndex) -> Option<&Located<PriorityClass>> {
+    let ceiling = index.workload_ceiling().value;
+    index
+        .priority_classes()
+        .iter()
+        .filter(|c| {
+            let class = &c.item;
+            class
+                .value_int
+                .is_some_and(|v| v > ceiling && v <= MAX_USER_PRIORITY)
+                && class.policy() == "PreemptLowerPriority"
+                && !class.is_global_default()
+                && !class.meta.name().starts_with("system-")
+                && index
+                    .class(class.meta.name())
+                    .is_some_and(|first| std::ptr::eq(first, *c))
+        })
+        // The lowest adequate class preempts the fewest pods.
+        .min_by_key(|c| (c.item.value_int, c.file))
+}
+
+/// The value to suggest for a new DaemonSet class: the configured value, raised to the
+/// workload ceiling + 1 if that is higher, never above what a user class may have.
+pub(crate) fn suggested_value(index: &ClusterIndex, settings: &Settings) -> i64 {
+    settings
+        .suggested_value
+        .max(index.workload_ceiling().value.saturating_add(1))
+        .min(MAX_USER_PRIORITY)
+}
+
+/// The YAML of a preempting, non-default PriorityClass, indented for help text.
+pub(crate) fn class_yaml(name: &str, value: i64) -> String {
+    format!(
+        "  apiVersion: scheduling.k8s.io/v1\n  kind: PriorityClass\n  metadata:\n    \
+         name: {name}\n  value: {value}\n  preemptionPolicy: PreemptLowerPriority\n  \
+         globalDefault: false\n  description: DaemonSet agents that must run on every node"
+    )
+}
+
+/// The pod template line that selects `class`, indented for help text.
+pub(crate) fn template_yaml(class: &str) -> String {
+    format!("  spec:\n    template:\n      spec:\n        priorityClassName: {class}")
+}
+
+fn use_existing_class_help(workload: &Workload, class: &PriorityClass, notes: &[&str]) -> String {
+    format!(
+        "set the existing class `{name}` (value {value}, preemptionPolicy PreemptLowerPriority) \
+         in the pod template of {ds}:\n\n{template}\n\n{tail}",
+        name = class.meta.name(),
+        value = class.value_int.unwrap_or_default(),
+        ds = workload.meta.display(),
+        template = template_yaml(class.meta.name()),
+        tail = tail(notes),
+    )
+}
+
+fn new_class_help(
+    workload: &Workload,
+    index: &ClusterIndex,
+    settings: &Settings,
+    notes: &[&str],
+) -> String {
+    let ceiling = index.workload_ceiling();
+    let value = suggested_value(index, settings);
+    let name = &settings.suggested_class;
+    let outranks = if value > ceiling.value {
+        format!("above every workload (highest: {})", ceiling.value)
+    } else {
+        format!(
+            "the highest a user class may have; workloads at {} cannot be outranked",
+            ceiling.value
+        )
+    };
+    format!(
+        "add a PriorityClass {outranks} and reference it from {ds}:\n\n{class}\n\n\
+         then in the DaemonSet's pod template:\n\n{template}\n\n{tail}",
+        ds = workload.meta.display(),
+        class = class_yaml(name, value),
+        template = template_yaml(name),
+        tail = tail(notes),
+    )
+}
+
+/// The closing paragraphs: the notes, then [`HONESTY`].
+fn tail(notes: &[&str]) -> String {
+    notes
+        .iter()
+        .copied()
+        .chain([HONESTY])
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_puts_notes_before_the_honesty_sentence() {
+        assert_eq!(tail(&[]), HONESTY);
+        assert_eq!(tail(&["a", "b"]), format!("a\n\nb\n\n{HONESTY}"));
+    }
+
+    #[test]
+    fn class_yaml_is_a_valid_preempting_class() {
+        let yaml = class_yaml("node-agents", 1_000_000);
+        assert!(yaml.contains("name: node-agents\n  value: 1000000\n"));
+        assert!(yaml.contains("preemptionPolicy: PreemptLowerPriority"));
+        assert!(yaml.contains("globalDefault: false"));
+        assert!(!yaml.ends_with('\n'));
+    }
+}

@@ -1,0 +1,363 @@
+//! Suppressions, applied after the rules: configured severities and per-path ignores,
+//! `karplint.io/ignore` annotations, `# karplint:` comments, and the baseline. A
+//! suppression that matches nothing is itself reported (KDS903), so stale ones get
+//! cleaned up.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, FileId, Location};
+use crate::load::FileSuppressions;
+use crate::rules::{self, Rule, Scope};
+use crate::source::Span;
+
+/// What the suppression stage needs to know about the run.
+pub struct Run<'a> {
+    pub settings: &'a Settings,
+    pub karpenter_enabled: bool,
+    /// Per file: its suppressions (empty for most files).
+    pub files: &'a [FileSuppressions],
+    /// Per file: whether it is reported (context files are not).
+    pub reported: &'a [bool],
+    /// Per file: the path as displayed.
+    pub paths: &'a [String],
+}
+
+impl Run<'_> {
+    /// Whether `rule` ran in this run (enabled, and in scope).
+    fn ran(&self, rule: &Rule) -> bool {
+        self.settings.is_enabled(rule) && (rule.scope == Scope::Always || self.karpenter_enabled)
+    }
+}
+
+/// Applies configured levels, per-path ignores, annotations and comments. Returns the
+/// findings that remain, with KDS903 findings for suppressions that matched nothing.
+pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    // used[file] = (per comment, per extent annotation)
+    let mut used: Vec<(Vec<bool>, Vec<bool>)> = run
+        .files
+        .iter()
+        .map(|f| (vec![false; f.comments.len()], vec![false; f.extents.len()]))
+        .collect();
+    let mut kept = Vec::with_capacity(diagnostics.len());
+    for mut diagnostic in diagnostics {
+        let Some(severity) = run.settings.level(diagnostic.rule) else {
+            continue;
+        };
+        // A configured level replaces the finding's severity. At the rule's default level a
+        // finding keeps its own: a rule may raise one (KDS013 for node agents).
+        if severity != diagnostic.rule.severity {
+            diagnostic.severity = severity;
+        }
+        let file = diagnostic.location.file.0 as usize;
+        let path = run.paths.get(file).map_or("", String::as_str);
+        if run.settings.ignored_for_path(diagnostic.rule, path) {
+            continue;
+        }
+        let Some(suppressions) = run.files.get(file) else {
+            kept.push(diagnostic);
+            continue;
+        };
+        if let Some(marks) = used.get_mut(file) {
+            if !suppressed(suppressions, &diagnostic, marks) {
+                kept.push(diagnostic);
+            }
+        }
+    }
+    for (file, suppressions) in run.files.iter().enumerate() {
+        if !run.reported.get(file).copied().unwrap_or(false) {
+            continue;
+        }
+        let (comments_used, annotations_used) = &used[file];
+        let id = FileId(u32::try_from(file).unwrap_or(u32::MAX));
+        for (comment, used) in suppressions.comments.iter().zip(comments_used) {
+            if !used {
+                kept.extend(unused(run, id, comment.span, &comment.rules, "comment"));
+            }
+        }
+        for (extent, used) in suppressions.extents.iter().zip(annotations_used) {
+            if let (Some(annotation), false) = (&extent.annotation, used) {
+                kept.extend(unused(
+                    run,
+                    id,
+                    annotation.span,
+                    &annotation.rules,
+                    "annotation",
+                ));
+            }
+        }
+    }
+    kept
+}
+
+fn matches(listed: &[String], rule: &Rule) -> bool {
+    listed.is_empty()
+        || listed.iter().any(|id| {
+            id.eq_ignore_ascii_case("all") || id.eq_ignore_ascii_case(rule.code) || id == rule.name
+        })
+}
+
+/// Whether a suppression applies to `diagnostic`; marks the ones that do as used.
+fn suppressed(
+    suppressions: &FileSuppressions,
+    diagnostic: &Diagnostic,
+    (comments_used, annotations_used): &mut (Vec<bool>, Vec<bool>),
+) -> bool {
+    let rule = diagnostic.rule;
+    let at = diagnostic.location.span.start.byte;
+    // The innermost object holding the finding (List items sit inside their List).
+    let extent = suppressions
+        .extents
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.span.start.byte <= at && at <= e.span.end.byte)
+        .min_by_key(|(_, e)| e.span.len());
+    let mut hit = false;
+    for (i, comment) in suppressions.comments.iter().enumerate() {
+        let applies = if comment.file_wide {
+            true
+        } else if let Some((_, extent)) = extent {
+            let line = comment.span.start.line;
+            // On the `kind:` line, or on its own line directly above the object.
+            (line == extent.kind_line && !comment.own_line)
+                || (comment.own_line && line + 1 == extent.span.start.line)
+        } else {
+            false
+        };
+        // `ignore` needs codes; `ignore-file` without codes means every rule.
+        let listed_ok = comment.file_wide || !comment.rules.is_empty();
+        if applies && listed_ok && matches(&comment.rules, rule) {
+            comments_used[i] = true;
+            hit = true;
+        }
+    }
+    if let Some((i, extent)) = extent {
+        if let Some(annotation) = &extent.annotation {
+            if !annotation.rules.is_empty() && matches(&annotation.rules, rule) {
+                annotations_used[i] = true;
+                hit = true;
+            }
+        }
+    }
+    hit
+}
+
+/// KDS903 for a suppression that matched nothing, if any rule it names ran.
+fn unused(
+    run: &Run<'_>,
+    file: FileId,
+    span: Span,
+    listed: &[String],
+    form: &str,
+) -> Option<Diagnostic> {
+    let location = Location { file, span };
+    let unknown: Vec<&String> = listed
+        .iter()
+        .filter(|id| !id.eq_ignore_ascii_case("all") && rules::find(id).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
+        return Some(
+            Diagnostic::new(
+                &rules::UNUSED_SUPPRESSION,
+                location,
+                format!("suppression {form} names unknown rule{} {}", if names.len() == 1 { "" } else { "s" }, names.join(", ")),
+            )
+            .with_label("unknown rule")
+            .with_help("use rule codes (KDS001) or names (daemonset-missing-priority-class); `karplint rules` lists them"),
+        );
+    }
+    // Only call it unused when what it targets was checked: not when a Karpenter rule it
+    // names was skipped, or when every rule it names is turned off.
+    let targets: Vec<&Rule> = rules::ALL
+        .iter()
+        .copied()
+        .filter(|rule| matches(listed, rule) && rule.code != rules::UNUSED_SUPPRESSION.code)
+        .collect();
+    let skipped_karpenter =
+        !run.karpenter_enabled && targets.iter().any(|r| r.scope == Scope::Karpenter);
+    let any_ran = targets.iter().any(|rule| run.ran(rule));
+    if skipped_karpenter || !any_ran || !run.ran(&rules::UNUSED_SUPPRESSION) {
+        return None;
+    }
+    let what = if listed.is_empty() {
+        "all".to_string()
+    } else {
+        listed.join(", ")
+    };
+    Some(
+        Diagnostic::new(
+            &rules::UNUSED_SUPPRESSION,
+            location,
+            format!("suppression {form} for {what} matches no finding; remove it"),
+        )
+        .with_label("nothing to suppress here")
+        .with_help("the finding it was written for is gone (or never applied to this object); delete the suppression so it cannot hide a future finding"),
+    )
+    .map(|mut d| {
+        d.severity = run.settings.level(&rules::UNUSED_SUPPRESSION).unwrap_or(d.severity);
+        d
+    })
+}
+
+/// A finding's identity in a baseline: not its line, so edits above do not break it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaselineKey {
+    pub path: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BaselineEntry {
+    #[serde(flatten)]
+    key: BaselineKey,
+    count: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BaselineFile {
+    version: u32,
+    findings: Vec<BaselineEntry>,
+}
+
+/// Accepted findings, by key, with how many of each.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    counts: BTreeMap<BaselineKey, usize>,
+}
+
+fn key(diagnostic: &Diagnostic, path: &str) -> BaselineKey {
+    let object = diagnostic.object.as_ref();
+    BaselineKey {
+        path: crate::source::display_path(Path::new(path)),
+        kind: object.map(|o| o.kind.clone()).unwrap_or_default(),
+        namespace: object.and_then(|o| o.namespace.clone()).unwrap_or_default(),
+        name: object.map(|o| o.name.clone()).unwrap_or_default(),
+        rule: diagnostic.rule.code.to_string(),
+    }
+}
+
+impl Baseline {
+    /// Records `diagnostics` (`paths[file]` is each file's displayed path).
+    pub fn from_findings(diagnostics: &[Diagnostic], paths: &[String]) -> Baseline {
+        let mut counts = BTreeMap::new();
+        for d in diagnostics {
+            let path = paths
+                .get(d.location.file.0 as usize)
+                .map_or("", String::as_str);
+            *counts.entry(key(d, path)).or_insert(0) += 1;
+        }
+        Baseline { counts }
+    }
+
+    pub fn read(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!("{}: cannot read baseline: {} (create it with `karplint check --write-baseline {}`)", crate::source::display_path(path), crate::discover::describe_io(&e), crate::source::display_path(path))
+        })?;
+        let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: invalid baseline: {}",
+                crate::source::display_path(path),
+                e.line(),
+                e.column(),
+                e
+            )
+        })?;
+        if file.version != 1 {
+            return Err(format!(
+                "{}: baseline version {} is not supported (expected 1)",
+                crate::source::display_path(path),
+                file.version
+            ));
+        }
+        let counts = file
+            .findings
+            .into_iter()
+            .map(|e| (e.key, e.count))
+            .collect();
+        Ok(Baseline { counts })
+    }
+
+    /// Writes the baseline atomically: a temporary file beside it, then a rename.
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let file = BaselineFile {
+            version: 1,
+            findings: self
+                .counts
+                .iter()
+                .map(|(key, count)| BaselineEntry {
+                    key: key.clone(),
+                    count: *count,
+                })
+                .collect(),
+        };
+        let mut text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+        text.push('\n');
+        write_atomically(path, text.as_bytes()).map_err(|e| {
+            format!(
+                "{}: cannot write baseline: {}",
+                crate::source::display_path(path),
+                crate::discover::describe_io(&e)
+            )
+        })
+    }
+
+    /// Hides the findings the baseline accepts (as many of each key as it recorded).
+    pub fn filter(&self, diagnostics: Vec<Diagnostic>, paths: &[String]) -> Vec<Diagnostic> {
+        let mut remaining = self.counts.clone();
+        diagnostics
+            .into_iter()
+            .filter(|d| {
+                let path = paths
+                    .get(d.location.file.0 as usize)
+                    .map_or("", String::as_str);
+                match remaining.get_mut(&key(d, path)) {
+                    Some(count) if *count > 0 => {
+                        *count -= 1;
+                        false
+                    }
+                    _ => true,
+                }
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.counts.values().sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Writes `bytes` to `path` via a temporary file in the same directory and a rename, so
+/// readers never see a half-written file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
