@@ -8,8 +8,9 @@
 //! - the heap kept after discovery (the list of inputs), after loading every file (the
 //!   facts: typed views of the objects, problems, suppressions) and after the index is
 //!   built from them, in bytes per file and per object;
-//! - the heap's peak while loading (the text and YAML tree of the biggest file) and
-//!   while merging the facts into the index;
+//! - the heaviest single file to load (the most heap its text, YAML tree and parser
+//!   buffers take at once, per thread) and the heap's peak while merging the facts into
+//!   the index;
 //! - the peak of one whole `lint()` run (rayon's threads, rules and all).
 //!
 //! Heap bytes are counted twice: as requested, and as glibc's malloc takes them (each
