@@ -119,10 +119,16 @@ pub struct ClusterIndex {
     paths: Vec<String>,
 }
 
-impl ClusterIndex {
-    /// Merges the facts of every file. `facts[i]` belongs to `FileId(i)`.
-    pub fn build(facts: Vec<FileFacts>, settings: &Settings) -> ClusterIndex {
-        let mut index = ClusterIndex {
+/// Builds a [`ClusterIndex`] one file at a time, in file order, so a caller can merge
+/// each file's facts as soon as they are loaded instead of holding every file's at once.
+pub struct IndexBuilder<'s> {
+    index: ClusterIndex,
+    settings: &'s Settings,
+}
+
+impl<'s> IndexBuilder<'s> {
+    pub fn new(settings: &'s Settings) -> Self {
+        let index = ClusterIndex {
             workloads: Vec::new(),
             priority_classes: Vec::new(),
             node_pools: Vec::new(),
@@ -130,7 +136,7 @@ impl ClusterIndex {
             limit_ranges: Vec::new(),
             disruption_budgets: Vec::new(),
             problems: Vec::new(),
-            reported: Vec::with_capacity(facts.len()),
+            reported: Vec::new(),
             classes_by_name: HashMap::new(),
             karpenter: KarpenterVerdict {
                 enabled: false,
@@ -139,41 +145,58 @@ impl ClusterIndex {
             assumed_workload_priority: settings.assumed_workload_priority,
             paths: Vec::new(),
         };
-        for (i, file_facts) in facts.into_iter().enumerate() {
-            let file = FileId(u32::try_from(i).unwrap_or(u32::MAX));
-            index.reported.push(file_facts.reported);
-            for problem in file_facts.problems {
-                index.problems.push(Located {
-                    file,
-                    item: problem,
-                });
-            }
-            for object in file_facts.objects {
-                match object {
-                    Object::Workload(item) => index.workloads.push(Located { file, item: *item }),
-                    Object::PriorityClass(item) => {
-                        let position = index.priority_classes.len();
-                        index
-                            .classes_by_name
-                            .entry(item.meta.name().to_string())
-                            .or_insert(position);
-                        index.priority_classes.push(Located { file, item: *item });
-                    }
-                    Object::NodePool(item) => index.node_pools.push(Located { file, item: *item }),
-                    Object::Karpenter(item) => {
-                        index.karpenter_objects.push(Located { file, item: *item })
-                    }
-                    Object::LimitRange(item) => {
-                        index.limit_ranges.push(Located { file, item: *item })
-                    }
-                    Object::DisruptionBudget(item) => {
-                        index.disruption_budgets.push(Located { file, item: *item })
-                    }
+        IndexBuilder { index, settings }
+    }
+
+    /// Merges the facts of the next file: the first file added is `FileId(0)`.
+    pub fn add(&mut self, file_facts: FileFacts) {
+        let index = &mut self.index;
+        let file = FileId(u32::try_from(index.reported.len()).unwrap_or(u32::MAX));
+        index.reported.push(file_facts.reported);
+        for problem in file_facts.problems {
+            index.problems.push(Located {
+                file,
+                item: problem,
+            });
+        }
+        for object in file_facts.objects {
+            match object {
+                Object::Workload(item) => index.workloads.push(Located { file, item: *item }),
+                Object::PriorityClass(item) => {
+                    let position = index.priority_classes.len();
+                    index
+                        .classes_by_name
+                        .entry(item.meta.name().to_string())
+                        .or_insert(position);
+                    index.priority_classes.push(Located { file, item: *item });
+                }
+                Object::NodePool(item) => index.node_pools.push(Located { file, item: *item }),
+                Object::Karpenter(item) => {
+                    index.karpenter_objects.push(Located { file, item: *item })
+                }
+                Object::LimitRange(item) => index.limit_ranges.push(Located { file, item: *item }),
+                Object::DisruptionBudget(item) => {
+                    index.disruption_budgets.push(Located { file, item: *item })
                 }
             }
         }
-        index.karpenter = index.detect_karpenter(settings.karpenter);
+    }
+
+    pub fn finish(self) -> ClusterIndex {
+        let mut index = self.index;
+        index.karpenter = index.detect_karpenter(self.settings.karpenter);
         index
+    }
+}
+
+impl ClusterIndex {
+    /// Merges the facts of every file. `facts[i]` belongs to `FileId(i)`.
+    pub fn build(facts: Vec<FileFacts>, settings: &Settings) -> ClusterIndex {
+        let mut builder = IndexBuilder::new(settings);
+        for file_facts in facts {
+            builder.add(file_facts);
+        }
+        builder.finish()
     }
 
     fn detect_karpenter(&self, mode: KarpenterMode) -> KarpenterVerdict {

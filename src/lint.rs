@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::cluster::{ClusterIndex, KarpenterVerdict};
+use crate::cluster::{ClusterIndex, IndexBuilder, KarpenterVerdict};
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::discover::{Discovery, InputError, describe_io};
@@ -14,6 +14,10 @@ use crate::load::{self, FileFacts, FileSuppressions, Outcome};
 use crate::rules::{self, Context};
 use crate::source::{IndexedSource, Origin};
 use crate::suppress::{self, Baseline};
+
+/// Files loaded in parallel before their facts are merged into the index: enough to keep
+/// every thread busy, few enough that the facts waiting to be merged stay small.
+const LOAD_CHUNK: usize = 256;
 
 /// How the inputs were accounted for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -122,58 +126,67 @@ pub fn lint(
     let reported_count = inputs.len();
     let mut files: Vec<Origin> = inputs;
     files.extend(context);
-    let loaded: Vec<Result<FileFacts, InputError>> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, origin)| {
-            let reported = i < reported_count;
-            match origin {
-                Origin::Stdin { name } => match &stdin_text {
-                    Some(bytes) => Ok(load::load(bytes, reported)),
-                    None => Err(InputError {
-                        path: name.clone(),
-                        message: "standard input could not be read".to_string(),
-                    }),
-                },
-                Origin::File(path) => match std::fs::read(path) {
-                    Ok(bytes) => Ok(load::load(&bytes, reported)),
-                    Err(error) => Err(InputError {
-                        path: origin.display(),
-                        message: describe_io(&error),
-                    }),
-                },
-            }
-        })
-        .collect();
+    let load_one = |i: usize, origin: &Origin| -> Result<FileFacts, InputError> {
+        let reported = i < reported_count;
+        match origin {
+            Origin::Stdin { name } => match &stdin_text {
+                Some(bytes) => Ok(load::load(bytes, reported)),
+                None => Err(InputError {
+                    path: name.clone(),
+                    message: "standard input could not be read".to_string(),
+                }),
+            },
+            Origin::File(path) => match std::fs::read(path) {
+                Ok(bytes) => Ok(load::load(&bytes, reported)),
+                Err(error) => Err(InputError {
+                    path: origin.display(),
+                    message: describe_io(&error),
+                }),
+            },
+        }
+    };
 
     let mut summary = Summary {
         files: reported_count,
         ..Summary::default()
     };
-    // Converted in place (a `FileFacts` is the size of the `Result`), so the facts of the
-    // files are held once, not twice.
-    let mut facts: Vec<FileFacts> = loaded
-        .into_iter()
-        .enumerate()
-        .map(|(i, result)| {
-            let reported = i < reported_count;
+    let mut builder = IndexBuilder::new(settings);
+    let mut suppressions: Vec<FileSuppressions> = Vec::with_capacity(files.len() + 1);
+    let mut reported: Vec<bool> = Vec::with_capacity(files.len() + 1);
+    let mut merge = |mut file_facts: FileFacts| {
+        suppressions.push(std::mem::take(&mut file_facts.suppressions));
+        reported.push(file_facts.reported);
+        builder.add(file_facts);
+    };
+    // Loaded in parallel a chunk at a time and merged in file order as each chunk ends,
+    // so the facts of a file are moved into the index (and the memory they were loaded
+    // into reused) instead of all files' facts being held, then copied, at once.
+    for (n, chunk) in files.chunks(LOAD_CHUNK).enumerate() {
+        let first = n * LOAD_CHUNK;
+        let loaded: Vec<Result<FileFacts, InputError>> = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(i, origin)| load_one(first + i, origin))
+            .collect();
+        for (i, result) in loaded.into_iter().enumerate() {
+            let is_reported = first + i < reported_count;
             match result {
                 Ok(file_facts) => {
-                    if reported {
+                    if is_reported {
                         summary.count(file_facts.outcome);
                     }
-                    file_facts
+                    merge(file_facts);
                 }
                 Err(error) => {
-                    if reported {
+                    if is_reported {
                         summary.unreadable += 1;
                     }
                     errors.push(error);
-                    FileFacts::empty(false, Outcome::Unparsable)
+                    merge(FileFacts::empty(false, Outcome::Unparsable));
                 }
             }
-        })
-        .collect();
+        }
+    }
     // Classes declared in the config behave as if defined in a context file: the config.
     if let (Some(path), false) = (&settings.config_path, settings.cluster_classes.is_empty()) {
         files.push(Origin::File(path.clone()));
@@ -191,16 +204,9 @@ pub fn lint(
                 )))
             })
             .collect();
-        facts.push(config_facts);
+        merge(config_facts);
     }
-    let suppressions: Vec<FileSuppressions> = facts
-        .iter_mut()
-        .map(|f| std::mem::take(&mut f.suppressions))
-        .collect();
-    let reported: Vec<bool> = facts.iter().map(|f| f.reported).collect();
-
-    // The paths are made after the merge has consumed the facts, so they reuse that memory.
-    let index = ClusterIndex::build(facts, settings);
+    let index = builder.finish();
     let paths: Vec<String> = files.iter().map(Origin::display).collect();
     let index = index.with_paths(paths.clone());
     let context = Context {
