@@ -117,6 +117,9 @@ pub struct ClusterIndex {
     assumed_workload_priority: i64,
     /// Per file: the path as displayed, for naming other objects' files in messages.
     paths: Vec<String>,
+    /// The workload ceiling (value, position in `workloads` of the workload setting it),
+    /// computed once when the index is complete: every DaemonSet finding asks for it.
+    ceiling: (i64, Option<usize>),
 }
 
 /// Builds a [`ClusterIndex`] one file at a time, in file order, so a caller can merge
@@ -144,6 +147,7 @@ impl<'s> IndexBuilder<'s> {
             },
             assumed_workload_priority: settings.assumed_workload_priority,
             paths: Vec::new(),
+            ceiling: (0, None),
         };
         IndexBuilder { index, settings }
     }
@@ -185,6 +189,7 @@ impl<'s> IndexBuilder<'s> {
     pub fn finish(self) -> ClusterIndex {
         let mut index = self.index;
         index.karpenter = index.detect_karpenter(self.settings.karpenter);
+        index.ceiling = index.compute_ceiling();
         index
     }
 }
@@ -377,6 +382,14 @@ impl ClusterIndex {
     /// non-DaemonSet workloads that can run on Karpenter nodes, at least the
     /// `globalDefault` value (or 0) and the configured assumption.
     pub fn workload_ceiling(&self) -> Ceiling<'_> {
+        let (value, workload) = self.ceiling;
+        Ceiling {
+            value,
+            workload: workload.map(|position| &self.workloads[position]),
+        }
+    }
+
+    fn compute_ceiling(&self) -> (i64, Option<usize>) {
         let floor = self
             .global_default()
             .and_then(|c| c.item.value_int)
@@ -385,26 +398,18 @@ impl ClusterIndex {
         let highest = self
             .workloads
             .iter()
-            .filter(|w| w.item.kind != WorkloadKind::DaemonSet)
-            .filter(|w| !w.item.template.scheduling.excludes_karpenter_nodes())
-            .filter_map(|w| Some((self.resolve_priority(&w.item.template)?.value, w)))
+            .enumerate()
+            .filter(|(_, w)| w.item.kind != WorkloadKind::DaemonSet)
+            .filter(|(_, w)| !w.item.template.scheduling.excludes_karpenter_nodes())
+            .filter_map(|(i, w)| Some((self.resolve_priority(&w.item.template)?.value, i)))
             // Ties go to the first workload in input order, for stable messages.
-            .fold(
-                None::<(i64, &Located<Workload>)>,
-                |best, (value, w)| match best {
-                    Some((top, _)) if top >= value => best,
-                    _ => Some((value, w)),
-                },
-            );
+            .fold(None::<(i64, usize)>, |best, (value, i)| match best {
+                Some((top, _)) if top >= value => best,
+                _ => Some((value, i)),
+            });
         match highest {
-            Some((value, workload)) if value >= floor => Ceiling {
-                value,
-                workload: Some(workload),
-            },
-            _ => Ceiling {
-                value: floor,
-                workload: None,
-            },
+            Some((value, position)) if value >= floor => (value, Some(position)),
+            _ => (floor, None),
         }
     }
 

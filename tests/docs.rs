@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 
-use common::run;
+use common::run_ok;
 use karplint::rules;
 
 /// The one ```yaml block under `heading`.
@@ -20,16 +20,17 @@ fn codes_reported(yaml: &str, code: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(format!("{code}-example.yaml"));
     fs::write(&file, yaml).unwrap();
-    let out = run(&[
-        "--format",
-        "concise",
-        "--karpenter",
-        "always",
-        "--fail-on",
-        "never",
-        file.to_str().unwrap(),
-    ]);
-    assert_eq!(out.code, 0, "{code}: {}", out.stderr);
+    let out = run_ok(
+        &[
+            "--format",
+            "concise",
+            "--karpenter",
+            "always",
+            "--fail-on",
+            "never",
+        ],
+        &[file],
+    );
     out.stdout
         .lines()
         .filter_map(|line| Some(line.split('[').nth(1)?.split(']').next()?.to_string()))

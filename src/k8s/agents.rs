@@ -23,6 +23,8 @@ pub const NODE_CRITICAL_AGENTS: &[&str] = &[
     "calico/cni",
     "canal",
     "cilium*",
+    "istio-cni*",
+    "install-cni",
     "antrea-agent*",
     "antrea/*",
     "*flannel*",
@@ -247,6 +249,12 @@ mod tests {
         ));
         assert!(critical("calico", "docker.io/calico/node:v3.28.0"));
         assert!(critical("cilium", "quay.io/cilium/cilium:v1.16.0"));
+        // Istio's CNI node agent (kubeflow's istio-install ships it on system-node-critical).
+        assert!(critical(
+            "istio-cni-node",
+            "docker.io/istio/install-cni:1.22.1"
+        ));
+        assert!(critical("cni", "gcr.io/istio-release/install-cni:1.22.1"));
         assert!(critical("kube-proxy", "registry.k8s.io/kube-proxy:v1.30.0"));
         assert!(critical(
             "ebs-csi-node",
