@@ -156,7 +156,7 @@ fn main() {
             Origin::Stdin { .. } => FileFacts::empty(true, load::Outcome::Unparsable),
         };
         if peak() - before > transient.0 {
-            transient = (peak() - before, origin.display());
+            transient = (peak() - before, origin.display().into_owned());
         }
         for object in &file_facts.objects {
             let kind = match object {

@@ -260,8 +260,7 @@ fn check(
         let _ = writeln!(stderr, "karplint: error: {error}");
     }
     if let Some(path) = &args.write_baseline {
-        let paths: Vec<String> = report.files.iter().map(|o| o.display()).collect();
-        let baseline = Baseline::from_findings(&report.diagnostics, &paths);
+        let baseline = Baseline::from_findings(&report.diagnostics, &report.index);
         if let Err(error) = baseline.write(path) {
             let _ = writeln!(stderr, "karplint: error: {error}");
             return EXIT_ERROR;

@@ -2,7 +2,9 @@
 //! rules ask (which class does this pod get, what is the workload ceiling, is this a
 //! Karpenter cluster, which NodePools can a DaemonSet land on).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use crate::config::{KarpenterMode, Settings};
 use crate::diagnostic::{FileId, Location};
@@ -11,6 +13,7 @@ use crate::k8s::{
     PriorityClass, Workload, WorkloadKind,
 };
 use crate::load::{FileFacts, InputProblem};
+use crate::source::{Origin, Span};
 
 /// An item and the input it came from.
 #[derive(Debug, Clone)]
@@ -97,13 +100,34 @@ pub struct ResolvedPriority<'a> {
 pub struct Ceiling<'a> {
     pub value: i64,
     /// The workload that sets it, if one does (otherwise the default or assumption).
-    pub workload: Option<&'a Located<Workload>>,
+    pub workload: Option<&'a Located<CeilingWorkload>>,
+}
+
+/// A workload that counts towards the ceiling (not a DaemonSet, not kept off Karpenter
+/// nodes), reduced to what the ceiling needs: the class it asks for, and how to name and
+/// point at it. Only the first workload asking for each class is kept: every later one
+/// has the same priority, so it can never set the ceiling (ties go to input order). So
+/// thousands of Deployments, Pods and CronJobs cost the index a few entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CeilingWorkload {
+    /// As [`k8s::ObjectMeta::display`]: ``Deployment `ns/name` ``.
+    pub display: String,
+    /// [`PodTemplate::priority_anchor`]: its `priorityClassName`, or its pod `spec` key.
+    pub anchor: Span,
+    /// The class it names (`None` for none or `""`).
+    pub class_name: Option<String>,
+    /// `preemptionPolicy` set in its pod template.
+    pub preemption_policy: Option<String>,
 }
 
 /// Everything known about the cluster, merged from all inputs.
 #[derive(Debug)]
 pub struct ClusterIndex {
+    /// The workloads the rules read whole: DaemonSets and Karpenter controllers.
     workloads: Vec<Located<Workload>>,
+    /// Per class name asked for (`None`: no class), the first workload asking for it
+    /// that counts towards the ceiling.
+    ceiling_candidates: HashMap<Option<String>, Located<CeilingWorkload>>,
     priority_classes: Vec<Located<PriorityClass>>,
     node_pools: Vec<Located<NodePool>>,
     karpenter_objects: Vec<Located<KarpenterObject>>,
@@ -115,11 +139,12 @@ pub struct ClusterIndex {
     classes_by_name: HashMap<String, usize>,
     karpenter: KarpenterVerdict,
     assumed_workload_priority: i64,
-    /// Per file: the path as displayed, for naming other objects' files in messages.
-    paths: Vec<String>,
-    /// The workload ceiling (value, position in `workloads` of the workload setting it),
-    /// computed once when the index is complete: every DaemonSet finding asks for it.
-    ceiling: (i64, Option<usize>),
+    /// Per file: where it came from (`files[i]` is `FileId(i)`), for naming other
+    /// objects' files in messages.
+    files: Vec<Origin>,
+    /// The workload ceiling (value, class name of the workload setting it), computed once
+    /// when the index is complete: every DaemonSet finding asks for it.
+    ceiling: (i64, Option<Option<String>>),
 }
 
 /// Builds a [`ClusterIndex`] one file at a time, in file order, so a caller can merge
@@ -133,6 +158,7 @@ impl<'s> IndexBuilder<'s> {
     pub fn new(settings: &'s Settings) -> Self {
         let index = ClusterIndex {
             workloads: Vec::new(),
+            ceiling_candidates: HashMap::new(),
             priority_classes: Vec::new(),
             node_pools: Vec::new(),
             karpenter_objects: Vec::new(),
@@ -146,14 +172,15 @@ impl<'s> IndexBuilder<'s> {
                 reason: KarpenterReason::NotFound,
             },
             assumed_workload_priority: settings.assumed_workload_priority,
-            paths: Vec::new(),
+            files: Vec::new(),
             ceiling: (0, None),
         };
         IndexBuilder { index, settings }
     }
 
-    /// Merges the facts of the next file: the first file added is `FileId(0)`.
-    pub fn add(&mut self, file_facts: FileFacts) {
+    /// Merges the facts of the next file and returns its id: the first file added is
+    /// `FileId(0)`.
+    pub fn add(&mut self, file_facts: FileFacts) -> FileId {
         let index = &mut self.index;
         let file = FileId(u32::try_from(index.reported.len()).unwrap_or(u32::MAX));
         index.reported.push(file_facts.reported);
@@ -165,7 +192,7 @@ impl<'s> IndexBuilder<'s> {
         }
         for object in file_facts.objects {
             match object {
-                Object::Workload(item) => index.workloads.push(Located { file, item: *item }),
+                Object::Workload(item) => index.add_workload(file, *item),
                 Object::PriorityClass(item) => {
                     let position = index.priority_classes.len();
                     index
@@ -184,6 +211,7 @@ impl<'s> IndexBuilder<'s> {
                 }
             }
         }
+        file
     }
 
     pub fn finish(self) -> ClusterIndex {
@@ -195,6 +223,30 @@ impl<'s> IndexBuilder<'s> {
 }
 
 impl ClusterIndex {
+    fn add_workload(&mut self, file: FileId, workload: Workload) {
+        let template = &workload.template;
+        if workload.kind != WorkloadKind::DaemonSet
+            && !template.scheduling.excludes_karpenter_nodes()
+        {
+            let class_name = template.class_name().map(|name| name.value.clone());
+            if let Entry::Vacant(entry) = self.ceiling_candidates.entry(class_name) {
+                let item = CeilingWorkload {
+                    display: workload.meta.display(),
+                    anchor: template.priority_anchor(),
+                    class_name: entry.key().clone(),
+                    preemption_policy: template.preemption_policy.as_ref().map(|p| p.value.clone()),
+                };
+                entry.insert(Located { file, item });
+            }
+        }
+        if workload.is_read_whole() {
+            self.workloads.push(Located {
+                file,
+                item: workload,
+            });
+        }
+    }
+
     /// Merges the facts of every file. `facts[i]` belongs to `FileId(i)`.
     pub fn build(facts: Vec<FileFacts>, settings: &Settings) -> ClusterIndex {
         let mut builder = IndexBuilder::new(settings);
@@ -224,12 +276,7 @@ impl ClusterIndex {
                             .iter()
                             .map(|o| (&o.item.meta, o.file)),
                     )
-                    .chain(
-                        self.workloads
-                            .iter()
-                            .filter(|w| w.item.is_karpenter_controller())
-                            .map(|w| (&w.item.meta, w.file)),
-                    )
+                    .chain(self.karpenter_controllers().map(|w| (&w.item.meta, w.file)))
                     .min_by_key(|(meta, file)| (*file, meta.span.start));
                 match evidence {
                     Some((meta, file)) => KarpenterVerdict {
@@ -255,19 +302,31 @@ impl ClusterIndex {
         &self.karpenter
     }
 
-    /// Records the display path of every file (`paths[i]` is `FileId(i)`), so that
-    /// messages can say where another object is.
-    pub fn with_paths(mut self, paths: Vec<String>) -> Self {
-        self.paths = paths;
+    /// Records where every file came from (`files[i]` is `FileId(i)`), so that messages
+    /// can say where another object is.
+    pub fn with_files(mut self, files: Vec<Origin>) -> Self {
+        self.files = files;
         self
+    }
+
+    /// Where every file came from: `files()[i]` is `FileId(i)`.
+    pub fn files(&self) -> &[Origin] {
+        &self.files
+    }
+
+    /// The path of `file` as displayed (empty when it is not known).
+    pub fn path(&self, file: FileId) -> Cow<'_, str> {
+        self.files
+            .get(file.0 as usize)
+            .map_or(Cow::Borrowed(""), Origin::display)
     }
 
     /// `path:line` of a location, for messages that name an object in another place
     /// (`line N` when the path is not known).
     pub fn place(&self, location: Location) -> String {
         let line = location.span.start.line;
-        match self.paths.get(location.file.0 as usize) {
-            Some(path) => format!("{path}:{line}"),
+        match self.files.get(location.file.0 as usize) {
+            Some(origin) => format!("{}:{line}", origin.display()),
             None => format!("line {line}"),
         }
     }
@@ -277,8 +336,18 @@ impl ClusterIndex {
         self.reported.get(file.0 as usize).copied().unwrap_or(false)
     }
 
-    pub fn workloads(&self) -> &[Located<Workload>] {
-        &self.workloads
+    /// Every DaemonSet, reported or not.
+    pub fn daemonsets(&self) -> impl Iterator<Item = &Located<Workload>> {
+        self.workloads
+            .iter()
+            .filter(|w| w.item.kind == WorkloadKind::DaemonSet)
+    }
+
+    /// Every Karpenter controller Deployment, in input order.
+    pub fn karpenter_controllers(&self) -> impl Iterator<Item = &Located<Workload>> {
+        self.workloads
+            .iter()
+            .filter(|w| w.item.is_karpenter_controller())
     }
 
     pub fn priority_classes(&self) -> &[Located<PriorityClass>] {
@@ -306,9 +375,7 @@ impl ClusterIndex {
 
     /// The DaemonSets in reported files.
     pub fn reported_daemonsets(&self) -> impl Iterator<Item = &Located<Workload>> {
-        self.workloads
-            .iter()
-            .filter(|w| w.item.kind == WorkloadKind::DaemonSet && self.is_reported(w.file))
+        self.daemonsets().filter(|w| self.is_reported(w.file))
     }
 
     /// Input problems in reported files.
@@ -328,9 +395,7 @@ impl ClusterIndex {
 
     /// The Karpenter controller Deployment (the first found, in input order).
     pub fn karpenter_controller(&self) -> Option<&Located<Workload>> {
-        self.workloads
-            .iter()
-            .find(|w| w.item.is_karpenter_controller())
+        self.karpenter_controllers().next()
     }
 
     /// The `globalDefault: true` class (the lowest-valued if several, as admission picks).
@@ -344,7 +409,35 @@ impl ClusterIndex {
     /// The priority a pod from this template gets; `None` when it names a class that is
     /// neither built in nor defined anywhere known (or defined with an invalid value).
     pub fn resolve_priority(&self, template: &PodTemplate) -> Option<ResolvedPriority<'_>> {
-        let (value, source, class_policy) = match template.class_name() {
+        self.resolve(
+            template.class_name().map(|name| name.value.as_str()),
+            template
+                .preemption_policy
+                .as_ref()
+                .map(|p| p.value.as_str()),
+        )
+    }
+
+    /// The priority of a workload that counts towards the ceiling, as
+    /// [`resolve_priority`](Self::resolve_priority) gives it.
+    pub fn resolve_ceiling_workload(
+        &self,
+        workload: &CeilingWorkload,
+    ) -> Option<ResolvedPriority<'_>> {
+        self.resolve(
+            workload.class_name.as_deref(),
+            workload.preemption_policy.as_deref(),
+        )
+    }
+
+    /// The priority of a pod naming class `class_name` (`None`: no class) and setting
+    /// `preemption_policy` itself (`None`: the class's).
+    fn resolve(
+        &self,
+        class_name: Option<&str>,
+        preemption_policy: Option<&str>,
+    ) -> Option<ResolvedPriority<'_>> {
+        let (value, source, class_policy) = match class_name {
             None => match self.global_default() {
                 Some(class) => (
                     class.item.value_int?,
@@ -353,10 +446,10 @@ impl ClusterIndex {
                 ),
                 None => (0, PrioritySource::Zero, None),
             },
-            Some(name) => match k8s::builtin_priority(&name.value) {
+            Some(name) => match k8s::builtin_priority(name) {
                 Some((builtin, value)) => (value, PrioritySource::Builtin(builtin), None),
                 None => {
-                    let class = self.class(&name.value)?;
+                    let class = self.class(name)?;
                     (
                         class.item.value_int?,
                         PrioritySource::Class(class),
@@ -365,10 +458,7 @@ impl ClusterIndex {
                 }
             },
         };
-        let policy = template
-            .preemption_policy
-            .as_ref()
-            .map(|p| p.value.as_str())
+        let policy = preemption_policy
             .or(class_policy)
             .unwrap_or("PreemptLowerPriority");
         Some(ResolvedPriority {
@@ -382,33 +472,36 @@ impl ClusterIndex {
     /// non-DaemonSet workloads that can run on Karpenter nodes, at least the
     /// `globalDefault` value (or 0) and the configured assumption.
     pub fn workload_ceiling(&self) -> Ceiling<'_> {
-        let (value, workload) = self.ceiling;
+        let (value, setter) = &self.ceiling;
         Ceiling {
-            value,
-            workload: workload.map(|position| &self.workloads[position]),
+            value: *value,
+            workload: setter
+                .as_ref()
+                .and_then(|class_name| self.ceiling_candidates.get(class_name)),
         }
     }
 
-    fn compute_ceiling(&self) -> (i64, Option<usize>) {
+    fn compute_ceiling(&self) -> (i64, Option<Option<String>>) {
         let floor = self
             .global_default()
             .and_then(|c| c.item.value_int)
             .unwrap_or(0)
             .max(self.assumed_workload_priority);
+        // Ties go to the first workload in input order, for stable messages.
         let highest = self
-            .workloads
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| w.item.kind != WorkloadKind::DaemonSet)
-            .filter(|(_, w)| !w.item.template.scheduling.excludes_karpenter_nodes())
-            .filter_map(|(i, w)| Some((self.resolve_priority(&w.item.template)?.value, i)))
-            // Ties go to the first workload in input order, for stable messages.
-            .fold(None::<(i64, usize)>, |best, (value, i)| match best {
-                Some((top, _)) if top >= value => best,
-                _ => Some((value, i)),
+            .ceiling_candidates
+            .values()
+            .filter_map(|w| Some((self.resolve_ceiling_workload(&w.item)?.value, w)))
+            .max_by(|(a, a_at), (b, b_at)| {
+                a.cmp(b).then_with(|| {
+                    (b_at.file, b_at.item.anchor.start.byte)
+                        .cmp(&(a_at.file, a_at.item.anchor.start.byte))
+                })
             });
         match highest {
-            Some((value, position)) if value >= floor => (value, Some(position)),
+            Some((value, setter)) if value >= floor => {
+                (value, Some(setter.item.class_name.clone()))
+            }
             _ => (floor, None),
         }
     }
@@ -457,8 +550,10 @@ mod tests {
             .iter()
             .map(|text| load::load(text.as_bytes(), true))
             .collect();
-        let paths = (0..files.len()).map(|i| format!("f{i}.yaml")).collect();
-        ClusterIndex::build(facts, &Settings::default()).with_paths(paths)
+        let names = (0..files.len())
+            .map(|i| Origin::File(format!("f{i}.yaml").into()))
+            .collect();
+        ClusterIndex::build(facts, &Settings::default()).with_files(names)
     }
 
     const CLASSES: &str = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n\
@@ -534,8 +629,7 @@ mod tests {
         .concat();
         let index = index(&[&tree]);
         let resolved: Vec<_> = index
-            .workloads()
-            .iter()
+            .daemonsets()
             .map(|w| index.resolve_priority(&w.item.template))
             .collect();
         let described: Vec<_> = resolved
@@ -572,8 +666,7 @@ mod tests {
         );
         // `priorityClassName: ""` is anchored at its value, a missing one at `spec:`.
         let anchors: Vec<u32> = index
-            .workloads()
-            .iter()
+            .daemonsets()
             .map(|w| w.item.template.priority_anchor().start.col)
             .collect();
         assert_eq!(anchors, [5, 31, 31, 31]);
@@ -600,6 +693,99 @@ mod tests {
             super::tests::index(&[&web])
                 .karpenter_controller()
                 .is_none()
+        );
+    }
+
+    fn ceiling_of(files: &[&str]) -> (i64, Option<(FileId, u32, String)>) {
+        let index = index(files);
+        let ceiling = index.workload_ceiling();
+        let setter = ceiling
+            .workload
+            .map(|w| (w.file, w.item.anchor.start.line, w.item.display.clone()));
+        (ceiling.value, setter)
+    }
+
+    #[test]
+    fn the_ceiling_is_set_by_the_first_workload_at_the_highest_priority() {
+        let deployment = |name: &str, class: &str| {
+            workload(
+                "Deployment",
+                name,
+                &format!("{{priorityClassName: {class}}}"),
+            )
+        };
+        // `agents` (1000) is asked for in the second file; `late` is asked for at the
+        // same priority only later, so the first asker keeps the ceiling.
+        let first = [deployment("web", "quiet"), deployment("api", "agents")].concat();
+        let second = [deployment("late", "agents"), CLASSES.to_string()].concat();
+        let (value, setter) = ceiling_of(&[&first, &second]);
+        assert_eq!(value, 1000);
+        assert_eq!(setter, Some((FileId(0), 13, "Deployment api".to_string())));
+        // A tie between two classes at the same value goes to input order too.
+        let twin = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n\
+            metadata: {name: twin}\nvalue: 1000\n---\n";
+        let both = [deployment("b", "twin"), deployment("a", "agents")].concat();
+        let (_, setter) = ceiling_of(&[&both, CLASSES, twin]);
+        assert_eq!(setter.map(|s| s.2), Some("Deployment b".to_string()));
+    }
+
+    #[test]
+    fn the_ceiling_skips_daemonsets_and_workloads_kept_off_karpenter_nodes() {
+        let off = workload(
+            "Deployment",
+            "off",
+            "{priorityClassName: system-cluster-critical, nodeSelector: \
+             {eks.amazonaws.com/compute-type: fargate}}",
+        );
+        let agent = workload(
+            "DaemonSet",
+            "agent",
+            "{priorityClassName: system-node-critical}",
+        );
+        let job = workload("StatefulSet", "j", "{}");
+        // Nothing counts but `j`, without a class: the globalDefault `quiet` (10).
+        let (value, setter) = ceiling_of(&[&[off, agent, job].concat(), CLASSES]);
+        assert_eq!(value, 10);
+        assert_eq!(setter.map(|s| s.2), Some("StatefulSet j".to_string()));
+    }
+
+    #[test]
+    fn the_karpenter_controller_is_kept_whole_and_counts_towards_the_ceiling() {
+        let controller = workload(
+            "Deployment",
+            "karpenter",
+            "{priorityClassName: system-cluster-critical, containers: \
+             [{name: c, image: public.ecr.aws/karpenter/controller:1.3.3}]}",
+        );
+        let index = index(&[&controller]);
+        assert!(index.karpenter_controller().is_some());
+        assert_eq!(index.daemonsets().count(), 0);
+        let ceiling = index.workload_ceiling();
+        assert_eq!(ceiling.value, 2_000_000_000);
+        assert_eq!(
+            ceiling.workload.map(|w| w.item.display.as_str()),
+            Some("Deployment karpenter")
+        );
+    }
+
+    #[test]
+    fn workloads_sharing_a_class_cost_one_ceiling_entry() {
+        let pods: String = (0..50)
+            .map(|i| {
+                workload(
+                    "ReplicaSet",
+                    &format!("r{i}"),
+                    "{priorityClassName: agents}",
+                )
+            })
+            .collect();
+        let index = index(&[&pods, CLASSES]);
+        assert_eq!(index.ceiling_candidates.len(), 1);
+        let ceiling = index.workload_ceiling();
+        assert_eq!(ceiling.value, 1000);
+        assert_eq!(
+            ceiling.workload.map(|w| w.item.display.as_str()),
+            Some("ReplicaSet r0")
         );
     }
 }

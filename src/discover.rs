@@ -346,7 +346,7 @@ mod tests {
     }
 
     fn files(origins: &[Origin]) -> Vec<String> {
-        origins.iter().map(Origin::display).collect()
+        origins.iter().map(|o| o.display().into_owned()).collect()
     }
 
     #[test]

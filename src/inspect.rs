@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::cluster::{ClusterIndex, Located};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::k8s::resources::Resource;
-use crate::k8s::{NodePool, NodePoolApi, Workload, WorkloadKind};
+use crate::k8s::{NodePool, NodePoolApi, Workload};
 use crate::lint::Report;
 
 /// How `inspect` prints.
@@ -190,9 +190,7 @@ fn node_pool_row(report: &Report, pool: &Located<NodePool>) -> NodePoolRow {
     let mut overhead = Requests::default();
     let mut daemonsets = Vec::new();
     for daemonset in index
-        .workloads()
-        .iter()
-        .filter(|w| w.item.kind == WorkloadKind::DaemonSet)
+        .daemonsets()
         .filter(|w| pool.item.runs(&w.item.template.scheduling))
     {
         overhead.add(requests(&daemonset.item));
@@ -222,9 +220,7 @@ pub fn inspect(report: &Report) -> Inspection {
         version: 1,
         karpenter: report.karpenter.enabled,
         daemonsets: index
-            .workloads()
-            .iter()
-            .filter(|w| w.item.kind == WorkloadKind::DaemonSet)
+            .daemonsets()
             .map(|w| daemonset_row(report, w))
             .collect(),
         node_pools: index

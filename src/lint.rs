@@ -1,5 +1,6 @@
 //! One run: load every input in parallel, index, run the rules, sort.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -50,31 +51,27 @@ impl Summary {
 /// The result of a run, ready for an emitter.
 #[derive(Debug)]
 pub struct Report {
-    pub files: Vec<Origin>,
     /// Sorted by path, position, code.
     pub diagnostics: Vec<Diagnostic>,
     pub karpenter: KarpenterVerdict,
     /// Inputs that could not be read or walked.
     pub errors: Vec<InputError>,
     pub summary: Summary,
-    /// The merged facts the rules read (for `karplint inspect`).
+    /// The merged facts the rules read (for `karplint inspect`), and every input's origin.
     pub index: ClusterIndex,
     stdin: Option<Arc<str>>,
 }
 
 impl Report {
-    pub fn origin(&self, file: FileId) -> &Origin {
-        &self.files[file.0 as usize]
-    }
-
+    /// The path of an input as displayed.
     pub fn path(&self, file: FileId) -> String {
-        self.origin(file).display()
+        self.index.path(file).into_owned()
     }
 
     /// The text of an input, for rendering snippets: read again from disk (the run keeps
     /// only facts), or the standard input kept from the run.
     pub fn source(&self, file: FileId) -> Option<IndexedSource> {
-        let origin = self.origin(file);
+        let origin = self.index.files().get(file.0 as usize)?;
         let text: Arc<str> = match origin {
             Origin::Stdin { .. } => self.stdin.clone()?,
             Origin::File(path) => {
@@ -82,7 +79,7 @@ impl Report {
                 Arc::from(String::from_utf8_lossy(&bytes).as_ref())
             }
         };
-        Some(IndexedSource::new(origin.display(), text))
+        Some(IndexedSource::new(origin.display().into_owned(), text))
     }
 
     /// The most severe finding, if any.
@@ -139,7 +136,7 @@ pub fn lint(
             Origin::File(path) => match std::fs::read(path) {
                 Ok(bytes) => Ok(load::load(&bytes, reported)),
                 Err(error) => Err(InputError {
-                    path: origin.display(),
+                    path: origin.display().into_owned(),
                     message: describe_io(&error),
                 }),
             },
@@ -151,12 +148,14 @@ pub fn lint(
         ..Summary::default()
     };
     let mut builder = IndexBuilder::new(settings);
-    let mut suppressions: Vec<FileSuppressions> = Vec::with_capacity(files.len() + 1);
-    let mut reported: Vec<bool> = Vec::with_capacity(files.len() + 1);
+    // Only the files that have suppressions: most have none.
+    let mut suppressions: BTreeMap<FileId, FileSuppressions> = BTreeMap::new();
     let mut merge = |mut file_facts: FileFacts| {
-        suppressions.push(std::mem::take(&mut file_facts.suppressions));
-        reported.push(file_facts.reported);
-        builder.add(file_facts);
+        let suppressed = std::mem::take(&mut file_facts.suppressions);
+        let file = builder.add(file_facts);
+        if !suppressed.is_empty() {
+            suppressions.insert(file, suppressed);
+        }
     };
     // Loaded in parallel a chunk at a time and merged in file order as each chunk ends,
     // so the facts of a file are moved into the index (and the memory they were loaded
@@ -206,9 +205,7 @@ pub fn lint(
             .collect();
         merge(config_facts);
     }
-    let index = builder.finish();
-    let paths: Vec<String> = files.iter().map(Origin::display).collect();
-    let index = index.with_paths(paths.clone());
+    let index = builder.finish().with_files(files);
     let context = Context {
         index: &index,
         settings,
@@ -218,15 +215,13 @@ pub fn lint(
     let mut diagnostics = suppress::apply(
         &suppress::Run {
             settings,
-            karpenter_enabled: index.karpenter().enabled,
-            files: &suppressions,
-            reported: &reported,
-            paths: &paths,
+            index: &index,
+            suppressions: &suppressions,
         },
         diagnostics,
     );
     if let Some(baseline) = baseline {
-        diagnostics = baseline.filter(diagnostics, &paths);
+        diagnostics = baseline.filter(diagnostics, &index);
     }
 
     diagnostics.sort_by(|a, b| {
@@ -237,15 +232,15 @@ pub fn lint(
                 d.location.span.end.byte,
             )
         };
-        paths[a.location.file.0 as usize]
-            .cmp(&paths[b.location.file.0 as usize])
+        index
+            .path(a.location.file)
+            .cmp(&index.path(b.location.file))
             .then_with(|| key(a).cmp(&key(b)))
             .then_with(|| a.message.cmp(&b.message))
     });
     errors.sort_by(|a, b| a.path.cmp(&b.path));
 
     Report {
-        files,
         diagnostics,
         karpenter: index.karpenter().clone(),
         errors,

@@ -4,6 +4,7 @@
 //! column (columns count characters), so emitters that print positions never need
 //! the text again.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -54,25 +55,31 @@ pub enum Origin {
 
 impl Origin {
     /// The path as shown to the user: as given, or relative to the current directory.
-    pub fn display(&self) -> String {
+    /// Borrowed for nearly every path, so a run need not keep a second copy of each.
+    pub fn display(&self) -> Cow<'_, str> {
         match self {
-            Origin::File(path) => display_path(path),
-            Origin::Stdin { name } => name.clone(),
+            Origin::File(path) => displayed(path),
+            Origin::Stdin { name } => Cow::Borrowed(name),
         }
     }
 }
 
 /// Renders a path without a leading `./`, with `/` separators.
 pub fn display_path(path: &Path) -> String {
-    let text = path.to_string_lossy();
-    let mut text: &str = &text;
-    while let Some(rest) = text.strip_prefix("./") {
-        text = rest.trim_start_matches('/');
+    displayed(path).into_owned()
+}
+
+/// [`display_path`], borrowed from `path` when it is UTF-8 without `\\` (nearly always).
+fn displayed(path: &Path) -> Cow<'_, str> {
+    fn trim(mut text: &str) -> &str {
+        while let Some(rest) = text.strip_prefix("./") {
+            text = rest.trim_start_matches('/');
+        }
+        if text.is_empty() { "." } else { text }
     }
-    if text.is_empty() {
-        ".".to_string()
-    } else {
-        text.replace('\\', "/")
+    match path.to_string_lossy() {
+        Cow::Borrowed(text) if !text.contains('\\') => Cow::Borrowed(trim(text)),
+        text => Cow::Owned(trim(&text).replace('\\', "/")),
     }
 }
 
@@ -226,4 +233,26 @@ pub fn pos_of_line_col(text: &str, line: u64, col: u64) -> Pos {
             |(i, _)| i,
         );
     pos_at(text, offset + in_line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displayed_paths_drop_leading_dot_slashes_and_borrow_when_they_can() {
+        let shown = |path: &str| Origin::File(PathBuf::from(path)).display().into_owned();
+        assert_eq!(shown("./a/b.yaml"), "a/b.yaml");
+        assert_eq!(shown(".//./a.yaml"), "a.yaml");
+        assert_eq!(shown("./"), ".");
+        assert_eq!(shown("/abs/x.yaml"), "/abs/x.yaml");
+        assert_eq!(shown("dir\\x.yaml"), "dir/x.yaml");
+        // The run keeps one copy of each path: displaying it does not make another.
+        let origin = Origin::File(PathBuf::from("./deploy/ds.yaml"));
+        assert!(matches!(origin.display(), Cow::Borrowed("deploy/ds.yaml")));
+        let stdin = Origin::Stdin {
+            name: "<stdin>".to_string(),
+        };
+        assert!(matches!(stdin.display(), Cow::Borrowed("<stdin>")));
+    }
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::ClusterIndex;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId, Location};
 use crate::load::FileSuppressions;
@@ -18,30 +19,35 @@ use crate::source::Span;
 /// What the suppression stage needs to know about the run.
 pub struct Run<'a> {
     pub settings: &'a Settings,
-    pub karpenter_enabled: bool,
-    /// Per file: its suppressions (empty for most files).
-    pub files: &'a [FileSuppressions],
-    /// Per file: whether it is reported (context files are not).
-    pub reported: &'a [bool],
-    /// Per file: the path as displayed.
-    pub paths: &'a [String],
+    /// Which files are reported, their paths, whether Karpenter rules ran.
+    pub index: &'a ClusterIndex,
+    /// The suppressions of each file that has any.
+    pub suppressions: &'a BTreeMap<FileId, FileSuppressions>,
 }
 
 impl Run<'_> {
     /// Whether `rule` ran in this run (enabled, and in scope).
     fn ran(&self, rule: &Rule) -> bool {
-        self.settings.is_enabled(rule) && (rule.scope == Scope::Always || self.karpenter_enabled)
+        self.settings.is_enabled(rule)
+            && (rule.scope == Scope::Always || self.index.karpenter().enabled)
     }
 }
+
+/// Per comment and per object extent of a file: whether a suppression was used.
+type Used = (Vec<bool>, Vec<bool>);
 
 /// Applies configured levels, per-path ignores, annotations and comments. Returns the
 /// findings that remain, with KDS903 findings for suppressions that matched nothing.
 pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    // used[file] = (per comment, per extent annotation)
-    let mut used: Vec<(Vec<bool>, Vec<bool>)> = run
-        .files
+    let mut used: BTreeMap<FileId, Used> = run
+        .suppressions
         .iter()
-        .map(|f| (vec![false; f.comments.len()], vec![false; f.extents.len()]))
+        .map(|(file, f)| {
+            (
+                *file,
+                (vec![false; f.comments.len()], vec![false; f.extents.len()]),
+            )
+        })
         .collect();
     let mut kept = Vec::with_capacity(diagnostics.len());
     for mut diagnostic in diagnostics {
@@ -53,37 +59,37 @@ pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         if severity != diagnostic.rule.severity {
             diagnostic.severity = severity;
         }
-        let file = diagnostic.location.file.0 as usize;
-        let path = run.paths.get(file).map_or("", String::as_str);
-        if run.settings.ignored_for_path(diagnostic.rule, path) {
+        let file = diagnostic.location.file;
+        if run
+            .settings
+            .ignored_for_path(diagnostic.rule, &run.index.path(file))
+        {
             continue;
         }
-        let Some(suppressions) = run.files.get(file) else {
-            kept.push(diagnostic);
-            continue;
+        let hidden = match (run.suppressions.get(&file), used.get_mut(&file)) {
+            (Some(suppressions), Some(marks)) => suppressed(suppressions, &diagnostic, marks),
+            _ => false,
         };
-        if let Some(marks) = used.get_mut(file) {
-            if !suppressed(suppressions, &diagnostic, marks) {
-                kept.push(diagnostic);
-            }
+        if !hidden {
+            kept.push(diagnostic);
         }
     }
-    for (file, suppressions) in run.files.iter().enumerate() {
-        if !run.reported.get(file).copied().unwrap_or(false) {
+    for (file, suppressions) in run.suppressions {
+        let (Some((comments_used, annotations_used)), true) =
+            (used.get(file), run.index.is_reported(*file))
+        else {
             continue;
-        }
-        let (comments_used, annotations_used) = &used[file];
-        let id = FileId(u32::try_from(file).unwrap_or(u32::MAX));
+        };
         for (comment, used) in suppressions.comments.iter().zip(comments_used) {
             if !used {
-                kept.extend(unused(run, id, comment.span, &comment.rules, "comment"));
+                kept.extend(unused(run, *file, comment.span, &comment.rules, "comment"));
             }
         }
         for (extent, used) in suppressions.extents.iter().zip(annotations_used) {
             if let (Some(annotation), false) = (&extent.annotation, used) {
                 kept.extend(unused(
                     run,
-                    id,
+                    *file,
                     annotation.span,
                     &annotation.rules,
                     "annotation",
@@ -105,7 +111,7 @@ fn matches(listed: &[String], rule: &Rule) -> bool {
 fn suppressed(
     suppressions: &FileSuppressions,
     diagnostic: &Diagnostic,
-    (comments_used, annotations_used): &mut (Vec<bool>, Vec<bool>),
+    (comments_used, annotations_used): &mut Used,
 ) -> bool {
     let rule = diagnostic.rule;
     let at = diagnostic.location.span.start.byte;
@@ -179,7 +185,7 @@ fn unused(
         .filter(|rule| matches(listed, rule) && rule.code != rules::UNUSED_SUPPRESSION.code)
         .collect();
     let skipped_karpenter =
-        !run.karpenter_enabled && targets.iter().any(|r| r.scope == Scope::Karpenter);
+        !run.index.karpenter().enabled && targets.iter().any(|r| r.scope == Scope::Karpenter);
     let any_ran = targets.iter().any(|rule| run.ran(rule));
     if skipped_karpenter || !any_ran || !run.ran(&rules::UNUSED_SUPPRESSION) {
         return None;
@@ -245,14 +251,13 @@ fn key(diagnostic: &Diagnostic, path: &str) -> BaselineKey {
 }
 
 impl Baseline {
-    /// Records `diagnostics` (`paths[file]` is each file's displayed path).
-    pub fn from_findings(diagnostics: &[Diagnostic], paths: &[String]) -> Baseline {
+    /// Records `diagnostics` (of a run whose inputs `index` holds).
+    pub fn from_findings(diagnostics: &[Diagnostic], index: &ClusterIndex) -> Baseline {
         let mut counts = BTreeMap::new();
         for d in diagnostics {
-            let path = paths
-                .get(d.location.file.0 as usize)
-                .map_or("", String::as_str);
-            *counts.entry(key(d, path)).or_insert(0) += 1;
+            *counts
+                .entry(key(d, &index.path(d.location.file)))
+                .or_insert(0) += 1;
         }
         Baseline { counts }
     }
@@ -310,22 +315,19 @@ impl Baseline {
     }
 
     /// Hides the findings the baseline accepts (as many of each key as it recorded).
-    pub fn filter(&self, diagnostics: Vec<Diagnostic>, paths: &[String]) -> Vec<Diagnostic> {
+    pub fn filter(&self, diagnostics: Vec<Diagnostic>, index: &ClusterIndex) -> Vec<Diagnostic> {
         let mut remaining = self.counts.clone();
         diagnostics
             .into_iter()
-            .filter(|d| {
-                let path = paths
-                    .get(d.location.file.0 as usize)
-                    .map_or("", String::as_str);
-                match remaining.get_mut(&key(d, path)) {
+            .filter(
+                |d| match remaining.get_mut(&key(d, &index.path(d.location.file))) {
                     Some(count) if *count > 0 => {
                         *count -= 1;
                         false
                     }
                     _ => true,
-                }
-            })
+                },
+            )
             .collect()
     }
 

@@ -141,11 +141,17 @@ impl Workload {
 }
 
 impl Workload {
-    /// Drops what no rule reads of a workload that is neither a DaemonSet nor the
-    /// Karpenter controller: such workloads only set the priority ceiling. Keeps memory
-    /// small on big repositories (thousands of Deployments, Pods and CronJobs).
+    /// Whether rules read this workload whole: DaemonSets and the Karpenter controller.
+    /// Any other workload only counts towards the priority ceiling.
+    pub fn is_read_whole(&self) -> bool {
+        self.kind == WorkloadKind::DaemonSet || self.is_karpenter_controller()
+    }
+
+    /// Drops what no rule reads of a workload that is not [read whole](Self::is_read_whole),
+    /// until the index reduces it to its ceiling facts. Keeps memory small on big
+    /// repositories (thousands of Deployments, Pods and CronJobs).
     pub(crate) fn compact(&mut self) {
-        if self.kind == WorkloadKind::DaemonSet || self.is_karpenter_controller() {
+        if self.is_read_whole() {
             return;
         }
         self.meta.labels = Vec::new();

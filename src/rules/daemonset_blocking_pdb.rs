@@ -9,7 +9,7 @@ use super::capacity::object_location;
 use super::{Context, Rule, Scope};
 use crate::cluster::{Located, same_namespace};
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::k8s::{IntOrPercent, Taint, Workload, WorkloadKind};
+use crate::k8s::{IntOrPercent, Taint, Workload};
 use crate::source::Span;
 
 pub static RULE: Rule = Rule {
@@ -38,16 +38,13 @@ fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let selected: Vec<&Located<Workload>> = index
-            .workloads()
-            .iter()
+            .daemonsets()
             .filter(|w| {
                 let template = &w.item.template;
-                w.item.kind == WorkloadKind::DaemonSet
-                    && same_namespace(
-                        w.item.meta.namespace.as_deref(),
-                        pdb.meta.namespace.as_deref(),
-                    )
-                    && pdb.selects(&template.labels)
+                same_namespace(
+                    w.item.meta.namespace.as_deref(),
+                    pdb.meta.namespace.as_deref(),
+                ) && pdb.selects(&template.labels)
                     && !template.scheduling.tolerates(&disrupted)
                     && index.is_karpenter_relevant(&w.item)
             })

@@ -111,7 +111,7 @@ mod tests {
     use super::*;
     use crate::config::{KarpenterMode, Settings};
     use crate::diagnostic::Severity;
-    use crate::rules::testing::{check, check_with, positions};
+    use crate::rules::testing::{self, check, positions};
     use crate::suppress;
 
     const POOLS: &str = "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: default}\n\
@@ -171,19 +171,14 @@ mod tests {
     }
 
     fn run_with_levels(settings: &Settings, files: &[&str]) -> Vec<crate::diagnostic::Diagnostic> {
-        let found = check_with(&RULE, files, settings);
-        let paths: Vec<String> = (0..files.len()).map(|i| format!("{i}.yaml")).collect();
-        let suppressions = vec![crate::load::FileSuppressions::default(); files.len()];
-        let reported = vec![true; files.len()];
+        let index = testing::index(files, settings);
         suppress::apply(
             &suppress::Run {
                 settings,
-                karpenter_enabled: true,
-                files: &suppressions,
-                reported: &reported,
-                paths: &paths,
+                index: &index,
+                suppressions: &Default::default(),
             },
-            found,
+            testing::check_in(&RULE, &index, settings),
         )
     }
 

@@ -70,22 +70,22 @@ impl CeilingReason {
         if let Some(top) = ceiling.workload {
             let location = Location {
                 file: top.file,
-                span: top.item.template.priority_anchor(),
+                span: top.item.anchor,
             };
             let source = index
-                .resolve_priority(&top.item.template)
+                .resolve_ceiling_workload(&top.item)
                 .map_or_else(String::new, |r| format!("{}, ", r.source.describe()));
             return CeilingReason {
                 text: format!(
                     "{} at {value} ({source}{})",
-                    top.item.meta.display(),
+                    top.item.display,
                     index.place(location)
                 ),
                 label: Some((
                     location,
                     format!(
                         "{} sets the workload ceiling: priority {value}",
-                        top.item.meta.display()
+                        top.item.display
                     ),
                 )),
             };

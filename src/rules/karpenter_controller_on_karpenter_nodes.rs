@@ -25,10 +25,9 @@ const AFFINITY: &str = "  spec:\n    template:\n      spec:\n        affinity:\n
 
 fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
-    for controller in index.workloads() {
+    for controller in index.karpenter_controllers() {
         let workload = &controller.item;
         if !index.is_reported(controller.file)
-            || !workload.is_karpenter_controller()
             || workload.template.scheduling.excludes_karpenter_nodes()
         {
             continue;

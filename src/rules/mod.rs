@@ -202,6 +202,7 @@ pub(crate) mod testing {
     use crate::config::{KarpenterMode, Settings};
     use crate::diagnostic::Diagnostic;
     use crate::load;
+    use crate::source::Origin;
 
     /// Lints `files` (all reported, named `0.yaml`, `1.yaml`, …) as one tree with
     /// `--karpenter always` and returns the findings of `rule`.
@@ -212,20 +213,29 @@ pub(crate) mod testing {
     }
 
     pub fn check_with(rule: &'static Rule, files: &[&str], settings: &Settings) -> Vec<Diagnostic> {
+        check_in(rule, &index(files, settings), settings)
+    }
+
+    /// The index of `files` (all reported, named `0.yaml`, `1.yaml`, …).
+    pub fn index(files: &[&str], settings: &Settings) -> ClusterIndex {
         let facts = files
             .iter()
             .map(|text| load::load(text.as_bytes(), true))
             .collect();
-        let paths = (0..files.len()).map(|i| format!("{i}.yaml")).collect();
-        let index = ClusterIndex::build(facts, settings).with_paths(paths);
+        let names = (0..files.len())
+            .map(|i| Origin::File(format!("{i}.yaml").into()))
+            .collect();
+        ClusterIndex::build(facts, settings).with_files(names)
+    }
+
+    /// The findings of `rule` on `index`.
+    pub fn check_in(
+        rule: &'static Rule,
+        index: &ClusterIndex,
+        settings: &Settings,
+    ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        (rule.check)(
-            &Context {
-                index: &index,
-                settings,
-            },
-            &mut out,
-        );
+        (rule.check)(&Context { index, settings }, &mut out);
         for diagnostic in &out {
             assert!(
                 !diagnostic.message.contains('\n'),

@@ -8,7 +8,7 @@ use super::capacity::object_location;
 use super::{Context, Rule, Scope};
 use crate::cluster::Located;
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::k8s::{Workload, WorkloadKind};
+use crate::k8s::Workload;
 
 pub static RULE: Rule = Rule {
     code: "KDS014",
@@ -21,11 +21,7 @@ pub static RULE: Rule = Rule {
 
 fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
-    let daemonsets: Vec<&Located<Workload>> = index
-        .workloads()
-        .iter()
-        .filter(|w| w.item.kind == WorkloadKind::DaemonSet)
-        .collect();
+    let daemonsets: Vec<&Located<Workload>> = index.daemonsets().collect();
     for pool in index.node_pools() {
         if !index.is_reported(pool.file) {
             continue;
