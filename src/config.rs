@@ -129,6 +129,12 @@ impl Settings {
             .unwrap_or(Some(rule.severity))
     }
 
+    /// The level the config or command line set for `rule`: `None` when it is left at its
+    /// default, `Some(None)` when it is turned off.
+    pub fn configured_level(&self, rule: &Rule) -> Option<Option<Severity>> {
+        self.levels.get(rule.code).copied()
+    }
+
     pub fn is_enabled(&self, rule: &Rule) -> bool {
         self.level(rule).is_some()
     }

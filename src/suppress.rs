@@ -51,13 +51,12 @@ pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         .collect();
     let mut kept = Vec::with_capacity(diagnostics.len());
     for mut diagnostic in diagnostics {
-        let Some(severity) = run.settings.level(diagnostic.rule) else {
-            continue;
-        };
-        // A configured level replaces the finding's severity. At the rule's default level a
-        // finding keeps its own: a rule may raise one (KDS013 for node agents).
-        if severity != diagnostic.rule.severity {
-            diagnostic.severity = severity;
+        // A configured level replaces the finding's severity, even one the rule raised
+        // (KDS013 for node agents); left at the default, a finding keeps its own.
+        match run.settings.configured_level(diagnostic.rule) {
+            Some(None) => continue,
+            Some(Some(severity)) => diagnostic.severity = severity,
+            None => {}
         }
         let file = diagnostic.location.file;
         if run

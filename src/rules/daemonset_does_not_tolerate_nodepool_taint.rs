@@ -183,7 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn node_agents_warn_unless_the_config_sets_a_level() {
+    fn node_agents_warn_unless_a_level_is_configured() {
         let mut settings = Settings::default();
         settings.karpenter = KarpenterMode::Always;
         let shipper = daemonset("fluent-bit", "cr.fluentbit.io/fluent/fluent-bit:3.2.4", "");
@@ -196,10 +196,9 @@ mod tests {
         };
         // Default level: the agent's finding is escalated, the other stays info.
         assert_eq!(severities(&settings), [Severity::Warning, Severity::Info]);
-        // Configured at the default level: the same.
+        // A configured level wins for every finding, even at the rule's default level.
         settings.set_level(&RULE, Some(Severity::Info));
-        assert_eq!(severities(&settings), [Severity::Warning, Severity::Info]);
-        // Configured otherwise: the configured level wins for every finding.
+        assert_eq!(severities(&settings), [Severity::Info, Severity::Info]);
         settings.set_level(&RULE, Some(Severity::Error));
         assert_eq!(severities(&settings), [Severity::Error, Severity::Error]);
         settings.set_level(&RULE, None);
