@@ -9,11 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config, KarpenterMode, Settings};
 use crate::diagnostic::Severity;
 use crate::discover::{self, DiscoverOptions, Discovery, PathFilter};
+use crate::fix;
 use crate::inspect::{self as inspection, InspectFormat};
 use crate::lint;
 use crate::output::{self, EmitOptions, Format};
 use crate::rules;
-use crate::suppress::Baseline;
+use crate::source::Origin;
+use crate::suppress::{Baseline, write_atomically};
 
 /// Exit codes.
 pub const EXIT_CLEAN: u8 = 0;
@@ -115,6 +117,13 @@ pub struct CheckArgs {
     /// Print findings only, no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Apply the automatic fixes to the files (atomically), then report what is left.
+    #[arg(long, conflicts_with_all = ["diff", "write_baseline"])]
+    pub fix: bool,
+    /// Print the automatic fixes as a unified diff and change nothing; exit 1 when there
+    /// is something to fix.
+    #[arg(long, conflicts_with = "write_baseline")]
+    pub diff: bool,
 }
 
 #[derive(Debug, Args)]
@@ -254,8 +263,37 @@ fn check(
         },
         _ => None,
     };
+    if args.fix
+        && discovery
+            .inputs
+            .iter()
+            .any(|i| matches!(i, Origin::Stdin { .. }))
+    {
+        return fail(
+            "--fix cannot change standard input; use --diff to see the fixes",
+            stderr,
+        );
+    }
     let settings = resolved.settings;
-    let report = lint::lint(discovery, &settings, baseline.as_ref(), stdin);
+    let mut report = lint::lint(discovery, &settings, baseline.as_ref(), stdin);
+    if args.diff {
+        return print_fixes(&report, stdout, stderr);
+    }
+    if args.fix {
+        match apply_fixes(&report, stderr) {
+            Err(code) => return code,
+            // Report what is left: the inputs as they are now.
+            Ok(true) => {
+                report = match discover_inputs(&args.paths, &args.config, None) {
+                    Ok((_, discovery)) => {
+                        lint::lint(discovery, &settings, baseline.as_ref(), &mut io::empty())
+                    }
+                    Err(error) => return fail(&error, stderr),
+                }
+            }
+            Ok(false) => {}
+        }
+    }
     for error in &report.errors {
         let _ = writeln!(stderr, "karplint: error: {error}");
     }
@@ -310,6 +348,83 @@ fn check(
         None => emitter.emit(&report, stdout).and_then(|()| stdout.flush()),
     };
     finish(written, code, stderr)
+}
+
+/// `--diff`: the fixes as a unified diff on stdout. 1 when there are any.
+fn print_fixes(report: &lint::Report, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+    for error in &report.errors {
+        let _ = writeln!(stderr, "karplint: error: {error}");
+    }
+    let plan = fix::plan(report);
+    for line in &plan.skipped {
+        let _ = writeln!(stderr, "karplint: {line}");
+    }
+    let mut written = Ok(());
+    for file in &plan.files {
+        written = written.and_then(|()| stdout.write_all(fix::unified_diff(file).as_bytes()));
+    }
+    let fixed = plan.fixed();
+    let _ = writeln!(
+        stderr,
+        "karplint: {fixed} finding{} fixable in {} file{} (apply with --fix)",
+        plural(fixed),
+        plan.files.len(),
+        plural(plan.files.len()),
+    );
+    let code = if !report.errors.is_empty() {
+        EXIT_ERROR
+    } else if plan.files.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    };
+    finish(written.and_then(|()| stdout.flush()), code, stderr)
+}
+
+/// `--fix`: writes every fixed file atomically. Ok(true) when a file changed.
+fn apply_fixes(report: &lint::Report, stderr: &mut dyn Write) -> Result<bool, u8> {
+    let plan = fix::plan(report);
+    for line in &plan.skipped {
+        let _ = writeln!(stderr, "karplint: {line}");
+    }
+    let mut fixed = 0;
+    let mut files = 0;
+    let mut failed = false;
+    for file in &plan.files {
+        let Some(target) = &file.target else {
+            continue;
+        };
+        match write_atomically(target, file.new.as_bytes()) {
+            Ok(()) => {
+                fixed += file.fixed;
+                files += 1;
+            }
+            Err(error) => {
+                failed = true;
+                let _ = writeln!(
+                    stderr,
+                    "karplint: error: {}: cannot write the fixes: {}",
+                    file.path,
+                    discover::describe_io(&error)
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        stderr,
+        "karplint: fixed {fixed} finding{} in {files} file{}",
+        plural(fixed),
+        plural(files)
+    );
+    if failed {
+        Err(EXIT_ERROR)
+    } else {
+        Ok(files > 0)
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// Resolves the configuration, then finds the inputs and the context (for `check` and

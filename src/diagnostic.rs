@@ -72,6 +72,35 @@ impl From<&ObjectMeta> for ObjectRef {
     }
 }
 
+/// A change to the text of a finding's file. Rules never see the text, so an edit says
+/// what to do at a span; `crate::fix` checks it against the text before applying it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Edit {
+    /// Replace the scalar `old` at `span` with `value`, keeping its quotes if it has any.
+    ReplaceScalar {
+        span: Span,
+        old: String,
+        value: String,
+    },
+    /// Add the entry `key: value` to the mapping whose first key is at `first_key`, just
+    /// before that key, in the mapping's own style (block, or JSON-like flow).
+    InsertEntry {
+        /// The mapping (its style is read from the text: `{` starts a flow mapping).
+        mapping: Span,
+        first_key: Span,
+        key: String,
+        value: String,
+    },
+}
+
+/// An automatic fix of a finding (`--fix`, `--diff`): safe edits, all in its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, in a few words: "use PriorityClass `x`".
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -85,6 +114,8 @@ pub struct Diagnostic {
     /// How to fix it, often with the YAML to add.
     pub help: Option<String>,
     pub object: Option<ObjectRef>,
+    /// An edit that resolves the finding, when one is safe to make.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -99,6 +130,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             object: None,
+            fix: None,
         }
     }
 
@@ -117,6 +149,11 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

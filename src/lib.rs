@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod inspect;
 pub mod k8s;
 pub mod lint;

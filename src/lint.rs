@@ -71,15 +71,20 @@ impl Report {
     /// The text of an input, for rendering snippets: read again from disk (the run keeps
     /// only facts), or the standard input kept from the run.
     pub fn source(&self, file: FileId) -> Option<IndexedSource> {
-        let origin = self.index.files().get(file.0 as usize)?;
-        let text: Arc<str> = match origin {
-            Origin::Stdin { .. } => self.stdin.clone()?,
+        let text = self.text(file)?;
+        Some(IndexedSource::new(self.path(file), text))
+    }
+
+    /// The text of an input (see [`source`](Self::source)); bytes that are not UTF-8 are
+    /// replaced.
+    pub fn text(&self, file: FileId) -> Option<Arc<str>> {
+        match self.index.files().get(file.0 as usize)? {
+            Origin::Stdin { .. } => self.stdin.clone(),
             Origin::File(path) => {
                 let bytes = std::fs::read(path).ok()?;
-                Arc::from(String::from_utf8_lossy(&bytes).as_ref())
+                Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
             }
-        };
-        Some(IndexedSource::new(origin.display().into_owned(), text))
+        }
     }
 
     /// The most severe finding, if any.

@@ -1,5 +1,6 @@
 //! Rule fixtures: every case under `testdata/rules/<CODE>/` is linted and its rendered
-//! output snapshotted in both the human and the concise format.
+//! output snapshotted in both the human and the concise format, and the `--diff` of its
+//! automatic fixes when it has any.
 //!
 //! A case is a file (linted alone) or a directory (linted as one tree: cross-file cases).
 //! The first line of a file case may be `# karplint-args: --karpenter always` to pass
@@ -79,10 +80,17 @@ fn rule_fixtures() {
                 concise.code, human.code,
                 "{path}: same exit code in both formats"
             );
-            let rendered = format!(
+            let mut rendered = format!(
                 "exit code: {}\n--- concise ---\n{}--- stderr ---\n{}--- human ---\n{}",
                 concise.code, concise.stdout, concise.stderr, human.stdout
             );
+            // The automatic fixes, when there are any.
+            let mut diff_args = vec!["--diff".to_string()];
+            diff_args.extend(args.iter().cloned());
+            let diff = run(&as_strs(&diff_args));
+            if !diff.stdout.is_empty() {
+                rendered.push_str(&format!("--- diff ---\n{}", diff.stdout));
+            }
             insta::with_settings!({snapshot_path => root().join("testdata/snapshots"), prepend_module_to_snapshot => false, description => path.clone()}, {
                 insta::assert_snapshot!(format!("{code}__{case_name}"), rendered);
             });

@@ -28,6 +28,11 @@ pub struct PodDetails {
     pub tolerations_key: Option<Span>,
     /// The do-not-disrupt annotations of the pod template (any value).
     pub do_not_disrupt: Vec<AnnotationSpan>,
+    /// The pod spec mapping.
+    pub pod_spec: Span,
+    /// The first key written in the pod spec mapping (not one merged in from elsewhere):
+    /// where a fix adds a missing field.
+    pub first_key: Option<Span>,
 }
 
 impl PodDetails {
@@ -52,6 +57,8 @@ impl PodDetails {
             resources: PodResources::read(doc, pod_spec),
             tolerations_key: doc.get(pod_spec, "tolerations").map(|e| doc.span(e.key)),
             do_not_disrupt,
+            pod_spec: doc.span(pod_spec),
+            first_key: doc.first_own_key(pod_spec),
         }
     }
 }

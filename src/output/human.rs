@@ -151,7 +151,21 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .to_string()
         }
     };
-    writeln!(out, "{karpenter}")
+    writeln!(out, "{karpenter}")?;
+    let fixable = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.fix.is_some())
+        .count();
+    if fixable > 0 {
+        writeln!(
+            out,
+            "{fixable} finding{} can be fixed automatically: `karplint --diff` shows how, \
+             `karplint --fix` applies it.",
+            plural(fixable)
+        )?;
+    }
+    Ok(())
 }
 
 fn plural(count: usize) -> &'static str {

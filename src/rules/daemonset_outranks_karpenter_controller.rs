@@ -3,7 +3,7 @@
 //! Only a DaemonSet that preempts counts: one with `preemptionPolicy: Never` never evicts
 //! the controller, whatever its value (KDS004 reports it anyway).
 
-use super::fix::with_class_fix;
+use super::fix::with_class_help;
 use super::{Context, Rule, Scope};
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::k8s::MAX_USER_PRIORITY;
@@ -99,7 +99,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )));
         } else {
             // A user class can be above the workloads and still below the controller.
-            out.push(with_class_fix(
+            out.push(with_class_help(
                 diagnostic,
                 workload,
                 context,

@@ -1,7 +1,7 @@
 //! KDS006: `system-node-critical` on a DaemonSet that is not a node-critical agent.
 
 use super::daemonsets::classed_daemonsets;
-use super::fix::with_class_fix;
+use super::fix::with_class_help;
 use super::{Context, Rule, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::k8s::SYSTEM_NODE_CRITICAL;
@@ -39,7 +39,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
              not recognise by name or image), keep system-node-critical and add it to \
              `priority.node-critical` in .karplint.yaml."
         );
-        out.push(with_class_fix(diagnostic, workload, context, &[&critical]));
+        out.push(with_class_help(diagnostic, workload, context, &[&critical]));
     }
 }
 

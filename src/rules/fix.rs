@@ -5,7 +5,7 @@
 use super::Context;
 use crate::cluster::{ClusterIndex, Located};
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Location};
 use crate::k8s::{MAX_USER_PRIORITY, PriorityClass, Workload};
 
 /// Priority is best effort: said in every fix that suggests a class.
@@ -21,7 +21,7 @@ pub(crate) const IMMUTABLE: &str = "A PriorityClass's `value` and `preemptionPol
 /// Adds the class fix for a DaemonSet to `diagnostic`: an existing adequate class
 /// (labelled as a secondary span) or a new class, then `notes` (one paragraph each), then
 /// [`HONESTY`].
-pub(crate) fn with_class_fix(
+pub(crate) fn with_class_help(
     diagnostic: Diagnostic,
     workload: &Workload,
     context: &Context<'_>,
@@ -43,6 +43,51 @@ pub(crate) fn with_class_fix(
             .with_help(use_existing_class_help(workload, &class.item, notes)),
         None => diagnostic.with_help(new_class_help(workload, index, context.settings, notes)),
     }
+}
+
+/// [`with_class_help`], and the automatic fix when an adequate class exists: the pod
+/// template names it. For findings that naming an adequate class resolves (KDS001,
+/// KDS003–KDS005), not for those where the right class may be a built-in one.
+pub(crate) fn with_class_fix(
+    diagnostic: Diagnostic,
+    workload: &Workload,
+    context: &Context<'_>,
+    notes: &[&str],
+) -> Diagnostic {
+    let fix = adequate_existing_class(context.index)
+        .and_then(|class| use_class_fix(workload, class.item.meta.name()));
+    let diagnostic = with_class_help(diagnostic, workload, context, notes);
+    match fix {
+        Some(fix) => diagnostic.with_fix(fix),
+        None => diagnostic,
+    }
+}
+
+/// The edit that makes `workload`'s pod template name `class`: its `priorityClassName`
+/// replaced, or added as the pod spec's first field. None when the template sets its own
+/// `preemptionPolicy` (a new class could contradict it: KDS007), or has no place to add it.
+fn use_class_fix(workload: &Workload, class: &str) -> Option<Fix> {
+    let template = &workload.template;
+    if template.preemption_policy.is_some() {
+        return None;
+    }
+    let edit = match &template.priority_class_name {
+        Some(name) => Edit::ReplaceScalar {
+            span: name.span,
+            old: name.value.clone(),
+            value: class.to_string(),
+        },
+        None => Edit::InsertEntry {
+            mapping: template.details.as_ref()?.pod_spec,
+            first_key: template.details.as_ref()?.first_key?,
+            key: "priorityClassName".to_string(),
+            value: class.to_string(),
+        },
+    };
+    Some(Fix {
+        title: format!("use PriorityClass `{class}`"),
+        edits: vec![edit],
+    })
 }
 
 /// A class already defined that would be adequate for a DaemonSet: above the workload

@@ -1,7 +1,7 @@
 //! KDS009: a PriorityClass on an API version Kubernetes no longer serves.
 
 use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Location, Severity};
 
 pub static RULE: Rule = Rule {
     code: "KDS009",
@@ -11,6 +11,9 @@ pub static RULE: Rule = Rule {
     doc: include_str!("../../rules/KDS009-priority-class-removed-api.md"),
     check,
 };
+
+/// The PriorityClass API version to use.
+const SERVED: &str = "scheduling.k8s.io/v1";
 
 /// PriorityClass API versions that are no longer served.
 const REMOVED: &[&str] = &["scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1alpha1"];
@@ -42,7 +45,15 @@ fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .with_help(
                 "use scheduling.k8s.io/v1 (served since Kubernetes 1.14; the fields are the \
                  same):\n\n  apiVersion: scheduling.k8s.io/v1\n  kind: PriorityClass",
-            ),
+            )
+            .with_fix(Fix {
+                title: format!("use {SERVED}"),
+                edits: vec![Edit::ReplaceScalar {
+                    span: api_version.span,
+                    old: api_version.value.clone(),
+                    value: SERVED.to_string(),
+                }],
+            }),
         );
     }
 }

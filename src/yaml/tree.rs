@@ -164,6 +164,17 @@ impl<'a> Document<'a> {
         })
     }
 
+    /// The span of the first key written in mapping `map` itself; `None` for an empty
+    /// mapping, a non-mapping, or an alias (its mapping is written elsewhere, shared).
+    pub fn first_own_key(&self, map: NodeId) -> Option<Span> {
+        if self.resolve(map) != map {
+            return None;
+        }
+        self.own_entries(map)
+            .next()
+            .map(|entry| self.span(entry.key))
+    }
+
     /// Looks up `key` in a mapping: the last occurrence wins, then merged mappings.
     pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
         self.get_bounded(map, key, 0)

@@ -1,0 +1,287 @@
+//! `--fix` and `--diff` end to end: what is changed, what is left alone, exit codes.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const CLASSES: &str = "\
+apiVersion: scheduling.k8s.io/v1beta1
+kind: PriorityClass
+metadata:
+  name: node-agents
+value: 1000000
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata:
+  name: low
+value: 10
+";
+
+const WEB: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      priorityClassName: low
+      containers: [{name: w, image: nginx}]
+";
+
+const DAEMONSETS: &str = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: missing
+spec:
+  template:
+    spec:
+      # the agent
+      containers:
+        - name: a
+          image: example.com/a:1
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: too-low
+spec:
+  template:
+    spec:
+      priorityClassName: \"low\"
+      containers: [{name: b, image: example.com/b:1}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: flow}
+spec: {template: {spec: {containers: [{name: c, image: example.com/c:1}]}}}
+";
+
+const FIXED_DAEMONSETS: &str = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: missing
+spec:
+  template:
+    spec:
+      # the agent
+      priorityClassName: node-agents
+      containers:
+        - name: a
+          image: example.com/a:1
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: too-low
+spec:
+  template:
+    spec:
+      priorityClassName: \"node-agents\"
+      containers: [{name: b, image: example.com/b:1}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: flow}
+spec: {template: {spec: {priorityClassName: node-agents, containers: [{name: c, image: example.com/c:1}]}}}
+";
+
+const JSON: &str = "{\r\n  \"apiVersion\": \"apps/v1\",\r\n  \"kind\": \"DaemonSet\",\r\n  \"metadata\": {\"name\": \"json\"},\r\n  \"spec\": {\r\n    \"template\": {\r\n      \"spec\": {\r\n        \"containers\": [{\"name\": \"d\", \"image\": \"example.com/d:1\"}]\r\n      }\r\n    }\r\n  }\r\n}\r\n";
+
+/// A tree with a removed class API, three DaemonSets without an adequate class (block,
+/// quoted, flow) and one in CRLF JSON; `node-agents` is the adequate class.
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("classes.yaml", CLASSES),
+        ("web.yaml", WEB),
+        ("ds.yaml", DAEMONSETS),
+        ("ds.json", JSON),
+    ] {
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// `karplint ARGS` in `dir`, the priority rules only, Karpenter rules on.
+fn karplint(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("karplint")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("KARPLINT_FORMAT")
+        .args(["--karpenter", "always", "--select", "KDS001,KDS003,KDS009"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn fix_rewrites_the_files_and_reports_what_is_left() {
+    let dir = tree();
+    let (code, stdout, stderr) = karplint(dir.path(), &["--fix", "--format", "concise", "."]);
+    assert_eq!(code, 0, "nothing left: {stdout}{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("fixed 5 findings in 3 files"), "{stderr}");
+    assert_eq!(read(dir.path(), "ds.yaml"), FIXED_DAEMONSETS);
+    assert_eq!(
+        read(dir.path(), "classes.yaml"),
+        CLASSES.replace("v1beta1", "v1")
+    );
+    // JSON stays JSON, with its CRLF line endings.
+    assert_eq!(
+        read(dir.path(), "ds.json"),
+        JSON.replace(
+            "        \"containers\"",
+            "        \"priorityClassName\": \"node-agents\",\r\n        \"containers\""
+        )
+    );
+    assert_eq!(read(dir.path(), "web.yaml"), WEB);
+    // A second run has nothing to do.
+    let (code, _, stderr) = karplint(dir.path(), &["--fix", "."]);
+    assert_eq!(code, 0);
+    assert!(stderr.contains("fixed 0 findings in 0 files"), "{stderr}");
+}
+
+#[test]
+fn findings_left_after_fixing_set_the_exit_code() {
+    let dir = tree();
+    // Without `node-agents` no class is adequate: nothing to fix for the DaemonSets.
+    fs::write(
+        dir.path().join("classes.yaml"),
+        &CLASSES[CLASSES.find("---\n").unwrap() + 4..],
+    )
+    .unwrap();
+    let (code, stdout, stderr) = karplint(dir.path(), &["--fix", "--format", "concise", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    assert!(stderr.contains("fixed 0 findings in 0 files"), "{stderr}");
+    assert_eq!(read(dir.path(), "ds.yaml"), DAEMONSETS);
+}
+
+#[test]
+fn diff_prints_the_fixes_and_changes_nothing() {
+    let dir = tree();
+    let (code, stdout, stderr) = karplint(dir.path(), &["--diff", "classes.yaml", "web.yaml"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stdout,
+        "--- a/classes.yaml\n+++ b/classes.yaml\n@@ -1,4 +1,4 @@\n\
+         -apiVersion: scheduling.k8s.io/v1beta1\n+apiVersion: scheduling.k8s.io/v1\n \
+         kind: PriorityClass\n metadata:\n   name: node-agents\n"
+    );
+    assert!(
+        stderr.contains("1 finding fixable in 1 file (apply with --fix)"),
+        "{stderr}"
+    );
+    assert_eq!(read(dir.path(), "classes.yaml"), CLASSES);
+    let (code, stdout, _) = karplint(dir.path(), &["--diff", "web.yaml"]);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn the_diff_applies_with_git() {
+    let dir = tree();
+    let (_, diff, _) = karplint(dir.path(), &["--diff", "."]);
+    let git = std::process::Command::new("git")
+        .current_dir(dir.path())
+        .args(["apply", "--unidiff-zero", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut git) = git else {
+        eprintln!("git not found: skipped");
+        return;
+    };
+    use std::io::Write;
+    git.stdin
+        .take()
+        .unwrap()
+        .write_all(diff.as_bytes())
+        .unwrap();
+    assert!(git.wait().unwrap().success(), "{diff}");
+    assert_eq!(read(dir.path(), "ds.yaml"), FIXED_DAEMONSETS);
+}
+
+#[test]
+fn suppressed_findings_are_not_fixed() {
+    let dir = tree();
+    let suppressed = DAEMONSETS.replace(
+        "kind: DaemonSet\nmetadata:\n  name: missing",
+        "kind: DaemonSet # karplint: ignore KDS001 -- tested elsewhere\nmetadata:\n  name: missing",
+    );
+    fs::write(dir.path().join("ds.yaml"), &suppressed).unwrap();
+    let (code, _, stderr) = karplint(
+        dir.path(),
+        &["--fix", "ds.yaml", "classes.yaml", "web.yaml"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let fixed = read(dir.path(), "ds.yaml");
+    assert!(fixed.contains("# the agent\n      containers:"), "{fixed}");
+    assert_eq!(fixed.matches("priorityClassName: node-agents").count(), 1);
+    assert!(
+        fixed.contains("priorityClassName: \"node-agents\""),
+        "{fixed}"
+    );
+}
+
+#[test]
+fn standard_input_can_be_diffed_but_not_fixed() {
+    let dir = tree();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("karplint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args([
+                "--karpenter",
+                "always",
+                "--context",
+                "classes.yaml",
+                "--context",
+                "web.yaml",
+            ])
+            .args(args)
+            .write_stdin(DAEMONSETS)
+            .output()
+            .unwrap()
+    };
+    let fix = run(&["--fix", "-"]);
+    assert_eq!(fix.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&fix.stderr).contains("--fix cannot change standard input"));
+    let diff = run(&["--diff", "-", "--stdin-filename", "agents/ds.yaml"]);
+    assert_eq!(diff.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        stdout.starts_with("--- a/agents/ds.yaml\n+++ b/agents/ds.yaml\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout
+            .matches("+      priorityClassName: node-agents")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn fix_and_diff_exclude_each_other_and_baselines() {
+    let dir = tree();
+    for args in [
+        &["--fix", "--diff", "."][..],
+        &["--fix", "--write-baseline", "b.json", "."],
+    ] {
+        let (code, _, stderr) = karplint(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+    }
+    assert_eq!(read(dir.path(), "ds.yaml"), DAEMONSETS);
+}
