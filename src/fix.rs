@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Edit, FileId};
+use crate::diagnostic::{Diagnostic, Edit, FileId, Fix};
 use crate::lint::Report;
 use crate::load::{self, InputProblem, Outcome};
 use crate::source::Origin;
@@ -43,11 +43,16 @@ impl Plan {
     }
 }
 
-/// A replacement of `range` in a file's text.
+/// A replacement of `range` (bytes) in a file's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Replacement {
-    range: Range<usize>,
-    text: String,
+pub struct Replacement {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+/// The replacements `fix` makes in `text`; `None` when the text is not as its rule saw it.
+pub fn resolve_fix(text: &str, fix: &Fix) -> Option<Vec<Replacement>> {
+    fix.edits.iter().map(|edit| resolve(text, edit)).collect()
 }
 
 /// The fixes of `report`'s findings, file by file (in the report's order).
@@ -89,9 +94,7 @@ fn plan_file(report: &Report, file: FileId, fixable: &[&Diagnostic], plan: &mut 
             continue;
         };
         let at = diagnostic.location.span.start;
-        let resolved: Option<Vec<Replacement>> =
-            fix.edits.iter().map(|edit| resolve(&old, edit)).collect();
-        let Some(replacements) = resolved else {
+        let Some(replacements) = resolve_fix(&old, fix) else {
             plan.skipped.push(format!(
                 "{path}:{}:{}: {} not fixed ({}): the text is not as expected",
                 at.line, at.col, diagnostic.rule.code, fix.title

@@ -108,10 +108,12 @@ fn snapshot_of_each_format() {
 
 #[test]
 fn every_format_has_the_same_exit_code() {
-    for case in CASES
-        .iter()
-        .chain(&["testdata/rules/KDS001/with-class.yaml"])
-    {
+    for case in CASES.iter().chain(&[
+        "testdata/rules/KDS001/with-class.yaml",
+        // With fixes: a replacement and an insertion.
+        "testdata/rules/KDS009/v1beta1.yaml",
+        "testdata/rules/KDS001/class-in-other-file",
+    ]) {
         let codes: Vec<u8> = FORMATS.iter().map(|f| lint(f, &[case]).code).collect();
         let human = run(&["--color", "never", "--ignore", CAPACITY_RULES, case]).code;
         assert!(
@@ -234,10 +236,12 @@ fn sarif_validates_against_the_official_schema() {
     let Some(validator) = sarif_validator() else {
         return;
     };
-    for case in CASES
-        .iter()
-        .chain(&["testdata/rules/KDS001/with-class.yaml"])
-    {
+    for case in CASES.iter().chain(&[
+        "testdata/rules/KDS001/with-class.yaml",
+        // With fixes: a replacement and an insertion.
+        "testdata/rules/KDS009/v1beta1.yaml",
+        "testdata/rules/KDS001/class-in-other-file",
+    ]) {
         let out = lint("sarif", &[case]);
         assert_valid_sarif(&validator, &out.stdout, case);
     }
@@ -715,6 +719,59 @@ fn helm_source_comments_name_the_template() {
         "node-agents/templates/daemonset.yaml"
     );
     assert_eq!(report["diagnostics"][1]["object"]["template"], Value::Null);
+}
+
+/// Applies JSON `fix.edits` (1-based lines, character columns, end exclusive) to `text`.
+fn apply_json_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |line: &Value, column: &Value| {
+        let (line, column) = (line.as_u64().unwrap(), column.as_u64().unwrap());
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line as usize - 1)
+            .map(str::len)
+            .sum();
+        start
+            + text[start..]
+                .chars()
+                .take(column as usize - 1)
+                .map(char::len_utf8)
+                .sum::<usize>()
+    };
+    let mut out = text.to_string();
+    for edit in edits.iter().rev() {
+        let start = offset(&edit["line"], &edit["column"]);
+        let end = offset(&edit["end_line"], &edit["end_column"]);
+        out.replace_range(start..end, edit["text"].as_str().unwrap());
+    }
+    out
+}
+
+#[test]
+fn json_fixes_are_the_edits_that_fix_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = root().join("testdata/rules/KDS001/class-in-other-file");
+    for entry in fs::read_dir(&sources).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let path = dir.path().to_string_lossy().into_owned();
+    let report = json(&[&path]);
+    let fixed: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| !d["fix"].is_null())
+        .collect();
+    assert_eq!(fixed.len(), 1, "{report:#}");
+    let fix = &fixed[0]["fix"];
+    assert_eq!(fix["title"], "use PriorityClass `node-agents`");
+    let file = fixed[0]["path"].as_str().unwrap();
+    let before = fs::read_to_string(file).unwrap();
+    let by_json = apply_json_edits(&before, fix["edits"].as_array().unwrap());
+    assert_ne!(by_json, before);
+    let out = run(&["--fix", "--ignore", CAPACITY_RULES, &path]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(fs::read_to_string(file).unwrap(), by_json);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Emitter, Position};
+use super::{Emitter, FixResolver, Position};
 use crate::cluster::KarpenterReason;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::Report;
@@ -46,6 +46,24 @@ struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
     labels: Vec<JsonLabel<'a>>,
     object: Option<JsonObject<'a>>,
+    /// The automatic fix (`--fix`), if there is one.
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    /// In the finding's file, not overlapping, in order.
+    edits: Vec<JsonEdit>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit {
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -124,12 +142,13 @@ impl<'a> JsonReport<'a> {
                 }),
             ),
         };
+        let mut fixes = FixResolver::default();
         JsonReport {
             version: JSON_VERSION,
             diagnostics: report
                 .diagnostics
                 .iter()
-                .map(|d| JsonDiagnostic::new(report, d))
+                .map(|d| JsonDiagnostic::new(report, d, &mut fixes))
                 .collect(),
             summary: JsonSummary {
                 errors: report.count(Severity::Error),
@@ -163,7 +182,7 @@ impl<'a> JsonReport<'a> {
 }
 
 impl<'a> JsonDiagnostic<'a> {
-    fn new(report: &Report, diagnostic: &'a Diagnostic) -> Self {
+    fn new(report: &Report, diagnostic: &'a Diagnostic, fixes: &mut FixResolver) -> Self {
         JsonDiagnostic {
             code: diagnostic.rule.code,
             name: diagnostic.rule.name,
@@ -185,6 +204,20 @@ impl<'a> JsonDiagnostic<'a> {
                 namespace: o.namespace.as_deref(),
                 name: &o.name,
                 template: o.template.as_deref(),
+            }),
+            fix: fixes.resolve(report, diagnostic).map(|fix| JsonFix {
+                title: fix.title,
+                edits: fix
+                    .edits
+                    .into_iter()
+                    .map(|edit| JsonEdit {
+                        line: edit.start.line,
+                        column: edit.start.col,
+                        end_line: edit.end.line,
+                        end_column: edit.end.col,
+                        text: edit.text,
+                    })
+                    .collect(),
             }),
         }
     }

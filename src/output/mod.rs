@@ -14,8 +14,13 @@ use std::io::{self, Write};
 use clap::ValueEnum;
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Location};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, FileId, Location};
+use crate::fix;
 use crate::lint::Report;
+use crate::source::{Pos, pos_at};
 
 pub use checkstyle::Checkstyle;
 pub use concise::Concise;
@@ -148,4 +153,53 @@ pub(crate) fn paint_severity(severity: crate::diagnostic::Severity, color: bool)
         Severity::Info => "36;1",
     };
     format!("\x1b[{code}m{}\x1b[0m", severity.as_str())
+}
+
+/// A finding's automatic fix as the machine formats give it: replacements positioned in
+/// the file as it is now.
+pub(crate) struct ResolvedFix<'a> {
+    pub title: &'a str,
+    pub edits: Vec<TextEdit>,
+}
+
+/// Replace the text from `start` to `end` (exclusive; equal for an insertion) by `text`.
+pub(crate) struct TextEdit {
+    pub start: Pos,
+    pub end: Pos,
+    pub text: String,
+}
+
+/// Resolves the fixes of a report's findings, reading each file once.
+#[derive(Default)]
+pub(crate) struct FixResolver {
+    texts: HashMap<FileId, Option<Arc<str>>>,
+}
+
+impl FixResolver {
+    /// `None` when the finding has no fix or the file no longer reads as the rule saw it.
+    pub fn resolve<'a>(
+        &mut self,
+        report: &Report,
+        diagnostic: &'a Diagnostic,
+    ) -> Option<ResolvedFix<'a>> {
+        let wanted = diagnostic.fix.as_ref()?;
+        let file = diagnostic.location.file;
+        let text = self
+            .texts
+            .entry(file)
+            .or_insert_with(|| report.text(file))
+            .as_deref()?;
+        let edits = fix::resolve_fix(text, wanted)?
+            .into_iter()
+            .map(|replacement| TextEdit {
+                start: pos_at(text, replacement.range.start),
+                end: pos_at(text, replacement.range.end),
+                text: replacement.text,
+            })
+            .collect();
+        Some(ResolvedFix {
+            title: &wanted.title,
+            edits,
+        })
+    }
 }

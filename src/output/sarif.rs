@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Emitter, Position};
+use super::{Emitter, FixResolver, Position};
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::lint::Report;
 use crate::rules::{self, Rule};
@@ -119,6 +119,31 @@ struct SarifResult {
     locations: Vec<SarifLocation>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<SarifLocation>,
+    /// The automatic fix (`--fix`), if there is one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    /// Empty (start = end) for an insertion.
+    deleted_region: Region,
+    inserted_content: Text,
 }
 
 #[derive(Serialize)]
@@ -207,11 +232,14 @@ fn log(report: &Report, root: Option<String>) -> Log {
                 tool_execution_notifications: notifications,
             }],
             original_uri_base_ids,
-            results: report
-                .diagnostics
-                .iter()
-                .map(|d| result(report, d))
-                .collect(),
+            results: {
+                let mut fixes = FixResolver::default();
+                report
+                    .diagnostics
+                    .iter()
+                    .map(|d| result(report, d, &mut fixes))
+                    .collect()
+            },
             column_kind: "unicodeCodePoints",
         }],
     }
@@ -265,8 +293,29 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn result(report: &Report, diagnostic: &Diagnostic) -> SarifResult {
+fn result(report: &Report, diagnostic: &Diagnostic, fixes: &mut FixResolver) -> SarifResult {
     let rule = diagnostic.rule;
+    let fix = fixes.resolve(report, diagnostic).map(|fix| SarifFix {
+        description: Text {
+            text: fix.title.to_string(),
+        },
+        artifact_changes: vec![ArtifactChange {
+            artifact_location: artifact(&report.path(diagnostic.location.file)),
+            replacements: fix
+                .edits
+                .into_iter()
+                .map(|edit| Replacement {
+                    deleted_region: Region {
+                        start_line: edit.start.line,
+                        start_column: edit.start.col,
+                        end_line: edit.end.line,
+                        end_column: edit.end.col,
+                    },
+                    inserted_content: Text { text: edit.text },
+                })
+                .collect(),
+        }],
+    });
     SarifResult {
         rule_id: rule.code,
         rule_index: rules::ALL
@@ -284,6 +333,7 @@ fn result(report: &Report, diagnostic: &Diagnostic) -> SarifResult {
             .enumerate()
             .map(|(i, label)| location(report, label.location, Some(i + 1), Some(&label.message)))
             .collect(),
+        fixes: fix.into_iter().collect(),
     }
 }
 
