@@ -463,3 +463,53 @@ fn real_daemonsets_lint_without_noise_from_node_critical_agents() {
         ["antrea-io__antrea/docs/cookbooks/multus/resources/macvlan-host-init.yml:24:26"]
     );
 }
+
+/// `--diff` over the whole corpus: the only automatic fixes it finds are the removed
+/// PriorityClass API versions, each a one-line `apiVersion` change, and nothing is written.
+#[test]
+fn the_corpus_diff_only_moves_removed_class_apis_to_v1() {
+    let Some(all) = corpus("") else {
+        return;
+    };
+    let all = all.to_string_lossy().into_owned();
+    let out = run(&["--diff", &all]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let files: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("+++ "))
+        .map(|path| path.rsplit("corpus/").next().unwrap_or(path))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "peer-fixtures/datreeio__datree/examples/prevent_deprecated_apis/fail.yaml",
+            "peer-fixtures/datreeio__datree/pkg/policy/tests/107/fail/107-fail.yaml",
+            "priorityclasses/datreeio__datree/pkg/policy/tests/107/fail/107-fail.yaml",
+            "priorityclasses/volcano-sh__volcano/example/kubecon-2019-china/task-priority/high-priority.yaml",
+            "priorityclasses/volcano-sh__volcano/example/kubecon-2019-china/task-priority/normal-priority.yaml",
+        ]
+    );
+    let changed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|line| {
+            (line.starts_with('-') || line.starts_with('+'))
+                && !line.starts_with("---")
+                && !line.starts_with("+++")
+        })
+        .collect();
+    assert_eq!(changed.len(), 10, "{}", out.stdout);
+    for pair in changed.chunks(2) {
+        assert!(
+            pair[0].starts_with("-apiVersion: scheduling.k8s.io/v1")
+                && pair[1] == "+apiVersion: scheduling.k8s.io/v1",
+            "{pair:?}"
+        );
+    }
+    assert!(
+        out.stderr.contains("5 findings fixable in 5 files"),
+        "{}",
+        out.stderr
+    );
+}
