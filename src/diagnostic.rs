@@ -91,6 +91,12 @@ pub enum Edit {
         key: String,
         value: String,
     },
+    /// Delete the entry of `mapping` whose key and value are at these spans.
+    RemoveEntry {
+        mapping: Span,
+        key: Span,
+        value: Span,
+    },
 }
 
 /// An automatic fix of a finding (`--fix`, `--diff`): safe edits, all in its file.
@@ -152,8 +158,9 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(fix);
+    /// The automatic fix, if there is one (a `Fix` or an `Option<Fix>`).
+    pub fn with_fix(mut self, fix: impl Into<Option<Fix>>) -> Self {
+        self.fix = fix.into();
         self
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, Edit, FileId, Fix};
 use crate::lint::Report;
 use crate::load::{self, InputProblem, Outcome};
-use crate::source::Origin;
+use crate::source::{Origin, Span};
 
 /// The fixes of one file.
 #[derive(Debug)]
@@ -203,7 +203,54 @@ fn resolve(text: &str, edit: &Edit) -> Option<Replacement> {
                 text,
             })
         }
+        Edit::RemoveEntry {
+            mapping,
+            key,
+            value,
+        } => Some(Replacement {
+            range: entry_removal(
+                text,
+                text.get(mapping.start.byte as usize..)?.starts_with('{'),
+                *key,
+                *value,
+            )?,
+            text: String::new(),
+        }),
     }
+}
+
+/// The range that deletes the entry at `key`..`value` of a mapping: in block style its
+/// whole line (key first on its line, nothing but a comment after the value); in flow style
+/// (`flow`: JSON too) the entry and one neighbouring comma.
+fn entry_removal(text: &str, flow: bool, key: Span, value: Span) -> Option<Range<usize>> {
+    let (start, end) = (key.start.byte as usize, value.end.byte as usize);
+    let before = text.get(..start)?;
+    let after = text.get(end..)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = after.find('\n').map_or(text.len(), |i| end + i + 1);
+    let rest_of_line = after[..line_end - end].trim();
+    let own_line = before[line_start..].bytes().all(|b| b == b' ');
+    if !flow {
+        return (own_line && (rest_of_line.is_empty() || rest_of_line.starts_with('#')))
+            .then_some(line_start..line_end);
+    }
+    let blank = |c: char| c.is_whitespace();
+    let spaces_after = after.len() - after.trim_start_matches(blank).len();
+    if rest_of_line == "," && own_line {
+        return Some(line_start..line_end);
+    }
+    if after[spaces_after..].starts_with(',') && rest_of_line.starts_with(',') {
+        // `{a: 1, priority: 5, b: 2}` loses `priority: 5, `.
+        let next = &after[spaces_after + 1..];
+        let gap = next.len() - next.trim_start_matches([' ', '\t']).len();
+        return Some(start..end + spaces_after + 1 + gap);
+    }
+    let trimmed = before.trim_end_matches(blank);
+    if trimmed.ends_with(',') {
+        // The last entry: `{a: 1, priority: 5}` loses `, priority: 5`.
+        return Some(trimmed.len() - 1..end);
+    }
+    (trimmed.ends_with('{') && after[spaces_after..].starts_with('}')).then_some(start..end)
 }
 
 fn apply(old: &str, mut replacements: Vec<Replacement>) -> String {
@@ -262,7 +309,7 @@ pub fn unified_diff(fix: &FileFix) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Pos, Span};
+    use crate::source::Pos;
 
     fn span(text: &str, needle: &str) -> Span {
         let start = text.find(needle).unwrap();
@@ -345,5 +392,57 @@ mod tests {
         assert!(parses_as_well(two, &two.replace("kind: B", "kind: C")));
         assert!(!parses_as_well(two, &two.replace("---\n", "")));
         assert!(!parses_as_well(two, &two.replace("kind: B", "kind: [B")));
+    }
+
+    fn remove(text: &str, mapping: &str) -> Option<String> {
+        let edit = Edit::RemoveEntry {
+            mapping: span(text, mapping),
+            // A quoted key's span holds its quotes.
+            key: span(
+                text,
+                if text.contains("\"priority\"") {
+                    "\"priority\""
+                } else {
+                    "priority"
+                },
+            ),
+            value: span(text, "5"),
+        };
+        Some(apply(text, vec![resolve(text, &edit)?]))
+    }
+
+    #[test]
+    fn entries_are_removed_with_their_line_or_comma() {
+        let cases = [
+            (
+                "spec:\n  priority: 5 # why\n  x: []\n",
+                "priority",
+                "spec:\n  x: []\n",
+            ),
+            (
+                "spec:\r\n  priority: 5\r\n  x: 1\r\n",
+                "priority",
+                "spec:\r\n  x: 1\r\n",
+            ),
+            ("spec: {priority: 5, x: 1}\n", "{", "spec: {x: 1}\n"),
+            ("spec: {x: 1, priority: 5}\n", "{", "spec: {x: 1}\n"),
+            ("spec: {priority: 5}\n", "{", "spec: {}\n"),
+            (
+                "{\n  \"priority\": 5,\n  \"x\": 1\n}\n",
+                "{",
+                "{\n  \"x\": 1\n}\n",
+            ),
+            (
+                "{\n  \"x\": 1,\n  \"priority\": 5\n}\n",
+                "{",
+                "{\n  \"x\": 1\n}\n",
+            ),
+        ];
+        for (text, mapping, expected) in cases {
+            assert_eq!(remove(text, mapping).as_deref(), Some(expected), "{text:?}");
+        }
+        // Something else shares the line of a block entry: no safe removal.
+        assert_eq!(remove("- priority: 5\n  x: 1\n", "priority"), None);
+        assert_eq!(remove("spec:\n  priority: 5, x\n", "priority"), None);
     }
 }

@@ -33,6 +33,21 @@ pub struct PodDetails {
     /// The first key written in the pod spec mapping (not one merged in from elsewhere):
     /// where a fix adds a missing field.
     pub first_key: Option<Span>,
+    /// `priority:` and `preemptionPolicy:` written in the pod spec mapping: key and value,
+    /// for fixes that delete them.
+    pub priority_entry: Option<(Span, Span)>,
+    pub preemption_policy_entry: Option<(Span, Span)>,
+}
+
+/// The key and value spans of `key` in `map`, when written in `map` itself (not merged in
+/// from an anchor elsewhere: an edit there would change other objects too).
+fn own_entry(doc: &Document<'_>, map: NodeId, key: &str) -> Option<(Span, Span)> {
+    let entry = doc.get(map, key)?;
+    let (outer, key, value) = (doc.span(map), doc.span(entry.key), doc.span(entry.value));
+    (doc.resolve(map) == map
+        && outer.start.byte <= key.start.byte
+        && value.end.byte <= outer.end.byte)
+        .then_some((key, value))
 }
 
 impl PodDetails {
@@ -59,6 +74,8 @@ impl PodDetails {
             do_not_disrupt,
             pod_spec: doc.span(pod_spec),
             first_key: doc.first_own_key(pod_spec),
+            priority_entry: own_entry(doc, pod_spec, "priority"),
+            preemption_policy_entry: own_entry(doc, pod_spec, "preemptionPolicy"),
         }
     }
 }

@@ -56,11 +56,7 @@ pub(crate) fn with_class_fix(
 ) -> Diagnostic {
     let fix = adequate_existing_class(context.index)
         .and_then(|class| use_class_fix(workload, class.item.meta.name()));
-    let diagnostic = with_class_help(diagnostic, workload, context, notes);
-    match fix {
-        Some(fix) => diagnostic.with_fix(fix),
-        None => diagnostic,
-    }
+    with_class_help(diagnostic, workload, context, notes).with_fix(fix)
 }
 
 /// The edit that makes `workload`'s pod template name `class`: its `priorityClassName`

@@ -4,7 +4,7 @@
 use super::fix::template_yaml;
 use super::{Context, Rule, Scope};
 use crate::cluster::ResolvedPriority;
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Location, Severity};
 use crate::k8s::{Spanned, Workload};
 
 pub static RULE: Rule = Rule {
@@ -32,7 +32,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 priority_finding(workload, priority, resolved.as_ref(), at(priority.span))
                     .with_label("set by hand; admission computes it from the class")
                     .with_object(&workload.meta)
-                    .with_help(delete_help(workload, "priority")),
+                    .with_help(delete_help(workload, "priority"))
+                    .with_fix(delete_fix(workload, "priority")),
             );
         }
         let (Some(policy), Some(resolved)) = (&template.preemption_policy, resolved) else {
@@ -52,7 +53,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let mut diagnostic = Diagnostic::new(&RULE, at(policy.span), message)
             .with_label(format!("the class says {class_policy}"))
             .with_object(&workload.meta)
-            .with_help(delete_help(workload, "preemptionPolicy"));
+            .with_help(delete_help(workload, "preemptionPolicy"))
+            .with_fix(delete_fix(workload, "preemptionPolicy"));
         if let Some(class) = resolved.source.class() {
             let (span, label) = match &class.item.preemption_policy {
                 Some(policy) => (
@@ -134,6 +136,24 @@ fn delete_help(workload: &Workload, field: &str) -> String {
         workload.meta.display(),
         template_yaml(class)
     )
+}
+
+/// Deletes `field` (`priority` or `preemptionPolicy`) from the pod template, when it is
+/// written in the pod spec itself.
+fn delete_fix(workload: &Workload, field: &str) -> Option<Fix> {
+    let details = workload.template.details.as_ref()?;
+    let (key, value) = match field {
+        "priority" => details.priority_entry?,
+        _ => details.preemption_policy_entry?,
+    };
+    Some(Fix {
+        title: format!("delete `{field}` from the pod template"),
+        edits: vec![Edit::RemoveEntry {
+            mapping: details.pod_spec,
+            key,
+            value,
+        }],
+    })
 }
 
 #[cfg(test)]
