@@ -747,6 +747,7 @@ fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
                         "name": rule.name,
                         "severity": rule.severity,
                         "scope": rule.scope.as_str(),
+                        "fixable": rule.fixable,
                         "summary": rule.summary(),
                     })
                 })
@@ -759,11 +760,12 @@ fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
             for rule in rules::ALL {
                 writeln!(
                     out,
-                    "{}  {:width$}  {:7}  {:9}  {}",
+                    "{}  {:width$}  {:7}  {:9}  {:3}  {}",
                     rule.code,
                     rule.name,
                     rule.severity.as_str(),
                     rule.scope.as_str(),
+                    if rule.fixable { "fix" } else { "" },
                     rule.summary(),
                 )?;
             }

@@ -59,6 +59,18 @@ fn every_rule_doc_has_the_standard_sections() {
 }
 
 #[test]
+fn fixable_rules_say_so_in_their_docs() {
+    for rule in rules::ALL {
+        assert_eq!(
+            rule.doc.contains("`karplint --fix`"),
+            rule.fixable,
+            "{}: the doc must mention `karplint --fix` exactly when the rule is fixable",
+            rule.code
+        );
+    }
+}
+
+#[test]
 fn bad_examples_fire_and_good_examples_do_not() {
     for rule in rules::ALL {
         let bad = example(rule.doc, "Bad example")

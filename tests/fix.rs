@@ -285,3 +285,34 @@ fn fix_and_diff_exclude_each_other_and_baselines() {
     }
     assert_eq!(read(dir.path(), "ds.yaml"), DAEMONSETS);
 }
+
+/// Every fix in the rule fixtures comes from a rule marked `fixable`, and every fixable
+/// rule has a fixture whose finding carries a fix.
+#[test]
+fn fixable_rules_are_the_ones_whose_findings_carry_fixes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut fixed_codes = std::collections::BTreeSet::new();
+    for code_dir in fs::read_dir(root.join("testdata/rules")).unwrap() {
+        for case in fs::read_dir(code_dir.unwrap().path()).unwrap() {
+            let out = Command::cargo_bin("karplint")
+                .unwrap()
+                .current_dir(root)
+                .args(["--format", "json", "--karpenter", "always"])
+                .arg(case.unwrap().path())
+                .output()
+                .unwrap();
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            for diagnostic in report["diagnostics"].as_array().unwrap() {
+                if !diagnostic["fix"].is_null() {
+                    fixed_codes.insert(diagnostic["code"].as_str().unwrap().to_string());
+                }
+            }
+        }
+    }
+    let fixable: std::collections::BTreeSet<String> = karplint::rules::ALL
+        .iter()
+        .filter(|rule| rule.fixable)
+        .map(|rule| rule.code.to_string())
+        .collect();
+    assert_eq!(fixed_codes, fixable);
+}

@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-blocking-pdb",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS018-daemonset-blocking-pdb.md"),
     check,
 };

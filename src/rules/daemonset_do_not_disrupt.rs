@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-do-not-disrupt",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS017-daemonset-do-not-disrupt.md"),
     check,
 };

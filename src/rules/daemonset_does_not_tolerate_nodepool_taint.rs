@@ -16,6 +16,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-does-not-tolerate-nodepool-taint",
     severity: Severity::Info,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS013-daemonset-does-not-tolerate-nodepool-taint.md"),
     check,
 };

@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-init-container-dominates",
     severity: Severity::Info,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS012-daemonset-init-container-dominates.md"),
     check,
 };

@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-limits-without-requests",
     severity: Severity::Info,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS011-daemonset-limits-without-requests.md"),
     check,
 };

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-missing-priority-class",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: true,
     doc: include_str!("../../rules/KDS001-daemonset-missing-priority-class.md"),
     check,
 };

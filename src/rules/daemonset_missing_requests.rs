@@ -17,6 +17,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-missing-requests",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS010-daemonset-missing-requests.md"),
     check,
 };

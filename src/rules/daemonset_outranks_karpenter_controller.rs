@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-outranks-karpenter-controller",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS015-daemonset-outranks-karpenter-controller.md"),
     check,
 };

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-priority-class-is-global-default",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: true,
     doc: include_str!("../../rules/KDS005-daemonset-priority-class-is-global-default.md"),
     check,
 };

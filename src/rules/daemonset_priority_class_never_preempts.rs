@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-priority-class-never-preempts",
     severity: Severity::Error,
     scope: Scope::Karpenter,
+    fixable: true,
     doc: include_str!("../../rules/KDS004-daemonset-priority-class-never-preempts.md"),
     check,
 };

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-priority-class-not-found",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS002-daemonset-priority-class-not-found.md"),
     check,
 };

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-priority-not-above-workloads",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: true,
     doc: include_str!("../../rules/KDS003-daemonset-priority-not-above-workloads.md"),
     check,
 };

@@ -19,6 +19,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-selects-undeclared-label",
     severity: Severity::Info,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS019-daemonset-selects-undeclared-label.md"),
     check,
 };

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     name: "daemonset-system-node-critical",
     severity: Severity::Info,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS006-daemonset-system-node-critical.md"),
     check,
 };

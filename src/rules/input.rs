@@ -9,6 +9,7 @@ pub static INVALID_YAML: Rule = Rule {
     name: "invalid-yaml",
     severity: Severity::Error,
     scope: Scope::Always,
+    fixable: false,
     doc: include_str!("../../rules/KDS900-invalid-yaml.md"),
     check: check_invalid_yaml,
 };
@@ -18,6 +19,7 @@ pub static DUPLICATE_KEY: Rule = Rule {
     name: "duplicate-key",
     severity: Severity::Warning,
     scope: Scope::Always,
+    fixable: false,
     doc: include_str!("../../rules/KDS901-duplicate-key.md"),
     check: check_duplicate_key,
 };
@@ -27,6 +29,7 @@ pub static UNRENDERED_TEMPLATE: Rule = Rule {
     name: "unrendered-template",
     severity: Severity::Info,
     scope: Scope::Always,
+    fixable: false,
     doc: include_str!("../../rules/KDS902-unrendered-template.md"),
     check: check_unrendered_template,
 };

@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     name: "karpenter-controller-on-karpenter-nodes",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS016-karpenter-controller-on-karpenter-nodes.md"),
     check,
 };

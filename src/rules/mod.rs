@@ -62,6 +62,8 @@ pub struct Rule {
     pub name: &'static str,
     pub severity: Severity,
     pub scope: Scope,
+    /// Whether `--fix` can fix some of its findings (when the fix is certain).
+    pub fixable: bool,
     /// The Markdown documentation (`rules/<CODE>-<name>.md`).
     pub doc: &'static str,
     pub check: fn(&Context<'_>, &mut Vec<Diagnostic>),

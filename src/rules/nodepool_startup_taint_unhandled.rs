@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     name: "nodepool-startup-taint-unhandled",
     severity: Severity::Warning,
     scope: Scope::Karpenter,
+    fixable: false,
     doc: include_str!("../../rules/KDS014-nodepool-startup-taint-unhandled.md"),
     check,
 };

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     name: "pod-template-sets-priority",
     severity: Severity::Error,
     scope: Scope::Always,
+    fixable: true,
     doc: include_str!("../../rules/KDS007-pod-template-sets-priority.md"),
     check,
 };

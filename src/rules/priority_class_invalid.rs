@@ -15,6 +15,7 @@ pub static RULE: Rule = Rule {
     name: "priority-class-invalid",
     severity: Severity::Error,
     scope: Scope::Always,
+    fixable: false,
     doc: include_str!("../../rules/KDS008-priority-class-invalid.md"),
     check,
 };

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     name: "priority-class-removed-api",
     severity: Severity::Error,
     scope: Scope::Always,
+    fixable: true,
     doc: include_str!("../../rules/KDS009-priority-class-removed-api.md"),
     check,
 };

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     name: "unused-suppression",
     severity: Severity::Info,
     scope: Scope::Always,
+    fixable: false,
     doc: include_str!("../../rules/KDS903-unused-suppression.md"),
     check,
 };
