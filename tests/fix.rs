@@ -316,3 +316,22 @@ fn fixable_rules_are_the_ones_whose_findings_carry_fixes() {
         .collect();
     assert_eq!(fixed_codes, fixable);
 }
+
+#[test]
+fn context_files_are_never_changed() {
+    let dir = tree();
+    let (code, _, stderr) = karplint(
+        dir.path(),
+        &[
+            "--fix",
+            "--context",
+            "classes.yaml",
+            "--context",
+            "web.yaml",
+            "ds.yaml",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(read(dir.path(), "classes.yaml"), CLASSES);
+    assert_eq!(read(dir.path(), "ds.yaml"), FIXED_DAEMONSETS);
+}
