@@ -3,8 +3,8 @@
 //!
 //! Rules never see the text, so every edit is checked here: the scalar it replaces must
 //! still read as the rule saw it, an entry is added only where the mapping's style is
-//! known, and a file whose fixed text parses to fewer objects or more syntax errors than
-//! before keeps its old text.
+//! known, and a file whose fixed text parses to another number of objects, or with more
+//! syntax errors, than before keeps its old text.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -18,7 +18,6 @@ use crate::source::{Origin, Span};
 /// The fixes of one file.
 #[derive(Debug)]
 pub struct FileFix {
-    pub file: FileId,
     /// The path as displayed.
     pub path: String,
     /// Where to write the fixed text (`None` for standard input).
@@ -135,7 +134,6 @@ fn plan_file(report: &Report, file: FileId, fixable: &[&Diagnostic], plan: &mut 
         _ => None,
     };
     plan.files.push(FileFix {
-        file,
         path,
         target,
         old,
