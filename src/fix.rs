@@ -106,10 +106,13 @@ fn plan_file(report: &Report, file: FileId, fixable: &[&Diagnostic], plan: &mut 
             .into_iter()
             .filter(|r| !accepted.contains(r))
             .collect();
-        if new
-            .iter()
-            .any(|r| accepted.iter().any(|a| overlaps(&a.range, &r.range)))
-        {
+        let clashes = new.iter().enumerate().any(|(i, r)| {
+            accepted
+                .iter()
+                .chain(&new[..i])
+                .any(|a| overlaps(&a.range, &r.range))
+        });
+        if clashes {
             plan.skipped.push(format!(
                 "{path}:{}:{}: {} not fixed ({}): it overlaps another fix; run --fix again",
                 at.line, at.col, diagnostic.rule.code, fix.title
@@ -442,5 +445,51 @@ mod tests {
         // Something else shares the line of a block entry: no safe removal.
         assert_eq!(remove("- priority: 5\n  x: 1\n", "priority"), None);
         assert_eq!(remove("spec:\n  priority: 5, x\n", "priority"), None);
+    }
+
+    fn any_span() -> impl proptest::strategy::Strategy<Value = Span> {
+        use proptest::prelude::*;
+        (0u32..80, 0u32..80).prop_map(|(a, b)| {
+            let at = |byte| Pos {
+                byte,
+                line: 1,
+                col: 1,
+            };
+            Span {
+                start: at(a.min(b)),
+                end: at(a.max(b)),
+            }
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever the text and the spans (stale, out of bounds, inside a character), an
+        /// edit resolves to an in-bounds replacement on character boundaries, or to nothing.
+        #[test]
+        fn edits_never_panic_and_stay_in_bounds(
+            text in "[a-z: ,{}\\[\\]\"'#\n\r é-]{0,60}",
+            mapping in any_span(),
+            key in any_span(),
+            value in any_span(),
+        ) {
+            let edits = [
+                Edit::ReplaceScalar { span: key, old: "a".to_string(), value: "b".to_string() },
+                Edit::InsertEntry {
+                    mapping,
+                    first_key: key,
+                    key: "k".to_string(),
+                    value: "v".to_string(),
+                },
+                Edit::RemoveEntry { mapping, key, value },
+            ];
+            for edit in &edits {
+                if let Some(r) = resolve(&text, edit) {
+                    proptest::prop_assert!(r.range.start <= r.range.end && r.range.end <= text.len());
+                    proptest::prop_assert!(text.is_char_boundary(r.range.start));
+                    proptest::prop_assert!(text.is_char_boundary(r.range.end));
+                    let _ = apply(&text, vec![r]);
+                }
+            }
+        }
     }
 }
