@@ -778,9 +778,7 @@ fn json_fixes_are_the_edits_that_fix_applies() {
 fn json_schema_doc_names_every_field() {
     let doc = fs::read_to_string(root().join("docs/json-format.md")).unwrap();
     let report = json(&["testdata/rules/KDS001/class-in-other-file"]);
-    let mut keys = Vec::new();
-    collect_keys(&report, &mut keys);
-    for key in keys {
+    for key in common::json_keys(&report) {
         assert!(
             doc.contains(&format!("`{key}`")),
             "docs/json-format.md lacks `{key}`"
@@ -789,21 +787,6 @@ fn json_schema_doc_names_every_field() {
     assert!(Path::new(&root().join("README.md")).exists());
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains("docs/json-format.md"));
-}
-
-fn collect_keys(value: &Value, keys: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, value) in map {
-                if !keys.contains(key) {
-                    keys.push(key.clone());
-                }
-                collect_keys(value, keys);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_keys(v, keys)),
-        _ => {}
-    }
 }
 
 #[test]

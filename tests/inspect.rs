@@ -147,3 +147,22 @@ fn stdin_empty_input_and_errors() {
     let bad_flag = run(&["inspect", "--format", "xml", CLUSTER]);
     assert_eq!(bad_flag.code, 2);
 }
+
+#[test]
+fn the_json_format_doc_names_every_inspect_field() {
+    let doc = std::fs::read_to_string(root().join("docs/json-format.md")).unwrap();
+    let doc = doc
+        .split("# `karplint inspect --format json`")
+        .nth(1)
+        .expect("an inspect section in docs/json-format.md");
+    let out = run(&["inspect", "--format", "json", CLUSTER, "--context", CONTEXT]);
+    let value: Value = serde_json::from_str(&out.stdout).unwrap();
+    let keys = common::json_keys(&value);
+    assert!(keys.len() > 20, "{keys:?}");
+    for key in keys {
+        assert!(
+            doc.contains(&format!("`{key}`")),
+            "the inspect section lacks `{key}`"
+        );
+    }
+}

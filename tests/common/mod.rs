@@ -69,3 +69,25 @@ pub fn rel(path: &Path) -> String {
         .to_string_lossy()
         .replace('\\', "/")
 }
+
+/// Every object key in a JSON value, in first-seen order (for tests that a format's
+/// documentation names every field).
+pub fn json_keys(value: &serde_json::Value) -> Vec<String> {
+    fn collect(value: &serde_json::Value, keys: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    if !keys.contains(key) {
+                        keys.push(key.clone());
+                    }
+                    collect(value, keys);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, keys)),
+            _ => {}
+        }
+    }
+    let mut keys = Vec::new();
+    collect(value, &mut keys);
+    keys
+}
