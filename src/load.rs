@@ -4,7 +4,7 @@
 //! tree are dropped before the next file.
 
 use crate::k8s::{self, Object};
-use crate::source::{Pos, Span, pos_at};
+use crate::source::{Pos, Span, lines_with_offsets, pos_at};
 use crate::yaml::{DocumentStream, DuplicateKey};
 
 /// Something about the input itself that keeps it from being read as manifests.
@@ -104,13 +104,12 @@ fn suppression_comments(text: &str) -> Vec<SuppressionComment> {
     }
     let mut comments = Vec::new();
     // A leading BOM is not part of the first line (else a `#` right after it is not seen).
-    let (body, mut offset) = match text.strip_prefix('\u{feff}') {
+    let (body, skipped) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3),
         None => (text, 0),
     };
-    for line in body.split_inclusive('\n') {
-        let start = offset;
-        offset += line.len();
+    for (start, line) in lines_with_offsets(body) {
+        let start = start + skipped;
         let Some(hash) = comment_start(line) else {
             continue;
         };
@@ -178,17 +177,12 @@ fn helm_sources(text: &str) -> Vec<(usize, &str)> {
     if !text.contains(HELM_SOURCE) {
         return Vec::new();
     }
-    let mut sources = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if let Some(template) = line.strip_prefix(HELM_SOURCE).map(str::trim) {
-            if !template.is_empty() {
-                sources.push((offset, template));
-            }
-        }
-        offset += line.len();
-    }
-    sources
+    lines_with_offsets(text)
+        .filter_map(|(offset, line)| {
+            let template = line.strip_prefix(HELM_SOURCE)?.trim();
+            (!template.is_empty()).then_some((offset, template))
+        })
+        .collect()
 }
 
 /// The template of a document whose root starts at byte `start`: the last `# Source:`

@@ -95,10 +95,8 @@ impl LineIndex {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
-                _ => {}
+            if ends_line(bytes, i) {
+                starts.push(i + 1);
             }
             i += 1;
         }
@@ -188,15 +186,46 @@ impl SourceCode for IndexedSource {
     }
 }
 
+/// Whether byte `i` of `bytes` ends a line: `\n`, or a `\r` not followed by `\n` (YAML
+/// 1.2 line breaks, as the parser counts them).
+fn ends_line(bytes: &[u8], i: usize) -> bool {
+    match bytes[i] {
+        b'\n' => true,
+        b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+        _ => false,
+    }
+}
+
+/// The lines of `text`, each with its line break (`\n`, `\r\n` or a lone `\r`), and the
+/// byte offset where it starts.
+pub fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let end = (start..bytes.len())
+            .find(|&i| ends_line(bytes, i))
+            .map_or(bytes.len(), |i| i + 1);
+        let line = (start, &text[start..end]);
+        start = end;
+        Some(line)
+    })
+}
+
 /// The position of byte `offset` in `text` (which must be a char boundary).
 pub fn pos_at(text: &str, offset: usize) -> Pos {
     let offset = offset.min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |newline| newline + 1);
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let bytes = text.as_bytes();
+    let (mut line, mut line_start) = (1, 0);
+    for i in 0..offset {
+        if ends_line(bytes, i) {
+            line += 1;
+            line_start = i + 1;
+        }
+    }
+    let before = &bytes[..offset];
     // A UTF-8 BOM that starts the text is not a column (the YAML parser skips it too).
     let line_start = if line_start == 0 && before.starts_with("\u{feff}".as_bytes()) {
         3

@@ -279,6 +279,9 @@ fn every_suppression_form_works_and_unused_ones_are_reported() {
         ("f-typo.yaml", &typo),
         ("g-list.yaml", &list_item),
         ("h-file.yaml", &whole_file),
+        // Classic-Mac and Windows line endings: the comments still sit on their lines.
+        ("i-cr.yaml", &kind_line.replace('\n', "\r")),
+        ("j-crlf.yaml", &line_above.replace('\n', "\r\n")),
     ]);
     let (code, out, _) = stdout(&mut karplint(dir.path()));
     assert_eq!(

@@ -14,11 +14,10 @@
 //!
 //! - Spans that `load` finds by scanning the text rather than through the parser
 //!   (suppression comments, the `{{` of a template that is not YAML, the first byte that
-//!   is not UTF-8) come from `source::pos_at`, which breaks lines at `\n` only and skips
-//!   only the BOM that starts the file. They differ from the parser's only after a lone
-//!   `\r` (classic Mac line endings) or on a line after the first that starts with a
-//!   BOM; no real manifest has either. Those spans are checked, exactly, against that
-//!   convention. See `lone_cr_is_a_line_break_only_for_the_parser`.
+//!   is not UTF-8) come from `source::pos_at`, which breaks lines as the parser does but
+//!   skips only the BOM that starts the file. They differ from the parser's only on a
+//!   line after the first that starts with a BOM; no real manifest has one. Those spans
+//!   are checked, exactly, against that convention.
 //! - saphyr-parser 0.3.4 advances its character index by *bytes* over a directive's name
 //!   and parameters (`fetch_while_is_yaml_non_space` returns a byte count), so on an input
 //!   with a line starting with `%` that holds a non-ASCII character, byte offsets after
@@ -41,7 +40,8 @@ use proptest::prelude::*;
 enum Convention {
     /// The YAML parser's: `\n`, `\r\n`, lone `\r`; BOMs starting a line are not columns.
     Parser,
-    /// `source::pos_at`'s: `\n` only; only the BOM starting the file is not a column.
+    /// `source::pos_at`'s: the same line breaks; only the BOM starting the file is not a
+    /// column.
     TextScan,
 }
 
@@ -69,8 +69,7 @@ fn line_col_with(text: &str, offset: usize, convention: Convention) -> Option<(u
                 .map(|(_, c)| *c)
                 .or_else(|| text[offset..].chars().next())
         };
-        let line_break =
-            c == '\n' || (c == '\r' && convention == Convention::Parser && next() != Some('\n'));
+        let line_break = c == '\n' || (c == '\r' && next() != Some('\n'));
         if line_break {
             line += 1;
             col = 1;
@@ -117,10 +116,14 @@ fn the_oracle_follows_yaml_line_breaks() {
     );
     assert_eq!(line_col(text, 19), None);
     let scan = |offset| line_col_with(text, offset, Convention::TextScan);
-    assert_eq!(scan(9), Some((2, 3, 0)), "pos_at: a lone CR is a char");
+    assert_eq!(
+        scan(9),
+        Some((3, 1, 0)),
+        "pos_at: a lone CR breaks lines too"
+    );
     assert_eq!(
         scan(14),
-        Some((3, 2, 0)),
+        Some((4, 2, 0)),
         "pos_at: only the file's BOM is skipped"
     );
     let bom = "\u{feff}a: b\n";
@@ -812,18 +815,20 @@ fn a_leading_bom_is_not_a_column_and_does_not_hide_a_suppression_comment() {
     );
 }
 
-/// Known gap, not fixed (see the module comment): a lone `\r` breaks lines for the
-/// parser but not for the text scans. Suppression comments are split at `\n` only, so in
-/// a file with classic-Mac line endings a `# karplint: ignore` comment runs to the end of
-/// the file and sits on line 1 while the object it precedes is on a later line. This
-/// pins today's behaviour so that a fix is noticed here.
+/// Classic-Mac line endings (a lone `\r`): the text scans break lines where the parser
+/// does, so a `# karplint: ignore` comment sits on the line of the `kind:` it follows.
 #[test]
-fn lone_cr_is_a_line_break_only_for_the_parser() {
+fn lone_cr_breaks_lines_for_the_text_scans_too() {
     let text = "apiVersion: v1\rkind: ConfigMap # karplint: ignore KDS001\r";
     let facts = load(text.as_bytes(), true);
     assert_eq!(facts.outcome, Outcome::Linted { objects: 1 });
     let comment = facts.suppressions.comments[0].span;
-    assert_eq!((comment.start.line, comment.start.col), (1, 32));
+    assert_eq!((comment.start.line, comment.start.col), (2, 17));
+    assert_eq!(
+        comment.end.byte as usize,
+        text.len() - 1,
+        "the comment ends at its line's break"
+    );
     let doc = DocumentStream::new(text).next().unwrap().unwrap();
     let kind = doc.get(doc.root().unwrap(), "kind").unwrap();
     assert_eq!(doc.span(kind.key).start.line, 2);
