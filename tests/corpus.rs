@@ -18,7 +18,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{corpus, rel, run_ok};
+use common::{corpus, rel};
 use karplint::config::Settings;
 use karplint::diagnostic::FileId;
 use karplint::discover::{DiscoverOptions, discover};
@@ -590,17 +590,7 @@ fn the_crlf_files_are_read_as_their_content_says() {
 /// Runs the CLI on one file with `--karpenter always`; the KDS001 lines of its concise
 /// output.
 fn kds001_lines(path: &Path) -> Vec<String> {
-    let out = run_ok(
-        &[
-            "--format",
-            "concise",
-            "--karpenter",
-            "always",
-            "--fail-on",
-            "never",
-        ],
-        &[PathBuf::from(rel(path))],
-    );
+    let out = common::run_concise_always(&[PathBuf::from(rel(path))]);
     out.stdout
         .lines()
         .filter(|line| line.contains("[KDS001]"))

@@ -5,7 +5,6 @@ mod common;
 
 use std::fs;
 
-use common::run_ok;
 use karplint::rules;
 
 /// The one ```yaml block under `heading`.
@@ -20,17 +19,7 @@ fn codes_reported(yaml: &str, code: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(format!("{code}-example.yaml"));
     fs::write(&file, yaml).unwrap();
-    let out = run_ok(
-        &[
-            "--format",
-            "concise",
-            "--karpenter",
-            "always",
-            "--fail-on",
-            "never",
-        ],
-        &[file],
-    );
+    let out = common::run_concise_always(&[file]);
     out.stdout
         .lines()
         .filter_map(|line| Some(line.split('[').nth(1)?.split(']').next()?.to_string()))

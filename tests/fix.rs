@@ -59,35 +59,19 @@ metadata: {name: flow}
 spec: {template: {spec: {containers: [{name: c, image: example.com/c:1}]}}}
 ";
 
-const FIXED_DAEMONSETS: &str = "\
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: missing
-spec:
-  template:
-    spec:
-      # the agent
-      priorityClassName: node-agents
-      containers:
-        - name: a
-          image: example.com/a:1
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: too-low
-spec:
-  template:
-    spec:
-      priorityClassName: \"node-agents\"
-      containers: [{name: b, image: example.com/b:1}]
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: flow}
-spec: {template: {spec: {priorityClassName: node-agents, containers: [{name: c, image: example.com/c:1}]}}}
-";
+/// `DAEMONSETS` fixed: each DaemonSet names `node-agents`, in its own style.
+fn fixed_daemonsets() -> String {
+    DAEMONSETS
+        .replace(
+            "      # the agent\n",
+            "      # the agent\n      priorityClassName: node-agents\n",
+        )
+        .replace("\"low\"", "\"node-agents\"")
+        .replace(
+            "spec: {containers",
+            "spec: {priorityClassName: node-agents, containers",
+        )
+}
 
 const JSON: &str = "{\r\n  \"apiVersion\": \"apps/v1\",\r\n  \"kind\": \"DaemonSet\",\r\n  \"metadata\": {\"name\": \"json\"},\r\n  \"spec\": {\r\n    \"template\": {\r\n      \"spec\": {\r\n        \"containers\": [{\"name\": \"d\", \"image\": \"example.com/d:1\"}]\r\n      }\r\n    }\r\n  }\r\n}\r\n";
 
@@ -134,7 +118,7 @@ fn fix_rewrites_the_files_and_reports_what_is_left() {
     assert_eq!(code, 0, "nothing left: {stdout}{stderr}");
     assert_eq!(stdout, "");
     assert!(stderr.contains("fixed 5 findings in 3 files"), "{stderr}");
-    assert_eq!(read(dir.path(), "ds.yaml"), FIXED_DAEMONSETS);
+    assert_eq!(read(dir.path(), "ds.yaml"), fixed_daemonsets());
     assert_eq!(
         read(dir.path(), "classes.yaml"),
         CLASSES.replace("v1beta1", "v1")
@@ -210,7 +194,7 @@ fn the_diff_applies_with_git() {
         .write_all(diff.as_bytes())
         .unwrap();
     assert!(git.wait().unwrap().success(), "{diff}");
-    assert_eq!(read(dir.path(), "ds.yaml"), FIXED_DAEMONSETS);
+    assert_eq!(read(dir.path(), "ds.yaml"), fixed_daemonsets());
 }
 
 #[test]
@@ -333,5 +317,5 @@ fn context_files_are_never_changed() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(read(dir.path(), "classes.yaml"), CLASSES);
-    assert_eq!(read(dir.path(), "ds.yaml"), FIXED_DAEMONSETS);
+    assert_eq!(read(dir.path(), "ds.yaml"), fixed_daemonsets());
 }

@@ -279,24 +279,34 @@ fn excludes_karpenter(requirement: &Requirement) -> bool {
 }
 
 pub(crate) fn read_requirements(doc: &Document<'_>, list: Option<NodeId>) -> Vec<Requirement> {
-    let Some(list) = list else {
-        return Vec::new();
-    };
-    doc.items(list)
-        .iter()
-        .filter_map(|item| {
-            let key = doc.value(*item, "key")?;
-            Some(Requirement {
-                key: doc.str(key)?.to_string(),
-                operator: Operator::parse(doc.str(doc.value(*item, "operator")?)?)?,
-                values: string_list(doc, doc.value(*item, "values")),
-                span: doc.span(key),
-            })
+    read_keyed(doc, list, |item, key, span| {
+        Some(Requirement {
+            key,
+            operator: Operator::parse(doc.str(doc.value(item, "operator")?)?)?,
+            values: string_list(doc, doc.value(item, "values")),
+            span,
         })
-        .collect()
+    })
 }
 
 pub(crate) fn read_taints(doc: &Document<'_>, list: Option<NodeId>) -> Vec<Taint> {
+    read_keyed(doc, list, |item, key, span| {
+        Some(Taint {
+            key,
+            value: text(doc, item, "value"),
+            effect: text(doc, item, "effect")?,
+            span,
+        })
+    })
+}
+
+/// The items of `list` that have a string `key`, read by `read(item, key, key's span)`;
+/// items it returns `None` for are skipped.
+fn read_keyed<T>(
+    doc: &Document<'_>,
+    list: Option<NodeId>,
+    read: impl Fn(NodeId, String, Span) -> Option<T>,
+) -> Vec<T> {
     let Some(list) = list else {
         return Vec::new();
     };
@@ -304,12 +314,7 @@ pub(crate) fn read_taints(doc: &Document<'_>, list: Option<NodeId>) -> Vec<Taint
         .iter()
         .filter_map(|item| {
             let key = doc.value(*item, "key")?;
-            Some(Taint {
-                key: doc.str(key)?.to_string(),
-                value: text(doc, *item, "value"),
-                effect: text(doc, *item, "effect")?,
-                span: doc.span(key),
-            })
+            read(*item, doc.str(key)?.to_string(), doc.span(key))
         })
         .collect()
 }

@@ -62,6 +62,22 @@ pub fn run_ok(args: &[&str], paths: &[PathBuf]) -> Run {
     out
 }
 
+/// `karplint --format concise --karpenter always --fail-on never PATHS`, expecting exit 0:
+/// every finding of every rule, one line each.
+pub fn run_concise_always(paths: &[PathBuf]) -> Run {
+    run_ok(
+        &[
+            "--format",
+            "concise",
+            "--karpenter",
+            "always",
+            "--fail-on",
+            "never",
+        ],
+        paths,
+    )
+}
+
 /// Path relative to the crate root, with `/` separators, as the CLI displays it.
 pub fn rel(path: &Path) -> String {
     path.strip_prefix(root())
