@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 use crate::config::{KarpenterMode, Settings};
 use crate::diagnostic::{FileId, Location};
@@ -125,9 +124,10 @@ pub struct CeilingWorkload {
 pub struct ClusterIndex {
     /// The workloads the rules read whole: DaemonSets and Karpenter controllers.
     workloads: Vec<Located<Workload>>,
-    /// Per class name asked for (`None`: no class), the first workload asking for it
-    /// that counts towards the ceiling.
-    ceiling_candidates: HashMap<Option<String>, Located<CeilingWorkload>>,
+    /// The workloads that count towards the ceiling, in input order: the first one
+    /// naming each class (or none). Few: one per class name in use (41 in all of
+    /// `../shared/corpus`), so finding one is a short scan.
+    ceiling_candidates: Vec<Located<CeilingWorkload>>,
     priority_classes: Vec<Located<PriorityClass>>,
     node_pools: Vec<Located<NodePool>>,
     karpenter_objects: Vec<Located<KarpenterObject>>,
@@ -142,9 +142,10 @@ pub struct ClusterIndex {
     /// Per file: where it came from (`files[i]` is `FileId(i)`), for naming other
     /// objects' files in messages.
     files: Vec<Origin>,
-    /// The workload ceiling (value, class name of the workload setting it), computed once
-    /// when the index is complete: every DaemonSet finding asks for it.
-    ceiling: (i64, Option<Option<String>>),
+    /// The workload ceiling (value, position in `ceiling_candidates` of the workload
+    /// setting it), computed once when the index is complete: every DaemonSet finding
+    /// asks for it.
+    ceiling: (i64, Option<usize>),
 }
 
 /// Builds a [`ClusterIndex`] one file at a time, in file order, so a caller can merge
@@ -158,7 +159,7 @@ impl<'s> IndexBuilder<'s> {
     pub fn new(settings: &'s Settings) -> Self {
         let index = ClusterIndex {
             workloads: Vec::new(),
-            ceiling_candidates: HashMap::new(),
+            ceiling_candidates: Vec::new(),
             priority_classes: Vec::new(),
             node_pools: Vec::new(),
             karpenter_objects: Vec::new(),
@@ -225,19 +226,22 @@ impl<'s> IndexBuilder<'s> {
 impl ClusterIndex {
     fn add_workload(&mut self, file: FileId, workload: Workload) {
         let template = &workload.template;
-        if workload.kind != WorkloadKind::DaemonSet
-            && !template.scheduling.excludes_karpenter_nodes()
+        let class_name = template.class_name().map(|name| name.value.as_str());
+        let counts = workload.kind != WorkloadKind::DaemonSet
+            && !template.scheduling.excludes_karpenter_nodes();
+        if counts
+            && !self
+                .ceiling_candidates
+                .iter()
+                .any(|c| c.item.class_name.as_deref() == class_name)
         {
-            let class_name = template.class_name().map(|name| name.value.clone());
-            if let Entry::Vacant(entry) = self.ceiling_candidates.entry(class_name) {
-                let item = CeilingWorkload {
-                    display: workload.meta.display(),
-                    anchor: template.priority_anchor(),
-                    class_name: entry.key().clone(),
-                    preemption_policy: template.preemption_policy.as_ref().map(|p| p.value.clone()),
-                };
-                entry.insert(Located { file, item });
-            }
+            let item = CeilingWorkload {
+                display: workload.meta.display(),
+                anchor: template.priority_anchor(),
+                class_name: class_name.map(str::to_string),
+                preemption_policy: template.preemption_policy.as_ref().map(|p| p.value.clone()),
+            };
+            self.ceiling_candidates.push(Located { file, item });
         }
         if workload.is_read_whole() {
             self.workloads.push(Located {
@@ -472,36 +476,31 @@ impl ClusterIndex {
     /// non-DaemonSet workloads that can run on Karpenter nodes, at least the
     /// `globalDefault` value (or 0) and the configured assumption.
     pub fn workload_ceiling(&self) -> Ceiling<'_> {
-        let (value, setter) = &self.ceiling;
+        let (value, workload) = self.ceiling;
         Ceiling {
-            value: *value,
-            workload: setter
-                .as_ref()
-                .and_then(|class_name| self.ceiling_candidates.get(class_name)),
+            value,
+            workload: workload.map(|position| &self.ceiling_candidates[position]),
         }
     }
 
-    fn compute_ceiling(&self) -> (i64, Option<Option<String>>) {
+    fn compute_ceiling(&self) -> (i64, Option<usize>) {
         let floor = self
             .global_default()
             .and_then(|c| c.item.value_int)
             .unwrap_or(0)
             .max(self.assumed_workload_priority);
-        // Ties go to the first workload in input order, for stable messages.
         let highest = self
             .ceiling_candidates
-            .values()
-            .filter_map(|w| Some((self.resolve_ceiling_workload(&w.item)?.value, w)))
-            .max_by(|(a, a_at), (b, b_at)| {
-                a.cmp(b).then_with(|| {
-                    (b_at.file, b_at.item.anchor.start.byte)
-                        .cmp(&(a_at.file, a_at.item.anchor.start.byte))
-                })
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| Some((self.resolve_ceiling_workload(&w.item)?.value, i)))
+            // Ties go to the first workload in input order, for stable messages.
+            .fold(None::<(i64, usize)>, |best, (value, i)| match best {
+                Some((top, _)) if top >= value => best,
+                _ => Some((value, i)),
             });
         match highest {
-            Some((value, setter)) if value >= floor => {
-                (value, Some(setter.item.class_name.clone()))
-            }
+            Some((value, position)) if value >= floor => (value, Some(position)),
             _ => (floor, None),
         }
     }

@@ -121,6 +121,13 @@ impl Workload {
         })
     }
 
+    /// Whether rules read this workload whole: DaemonSets and the Karpenter controller.
+    /// Any other workload only counts towards the priority ceiling (`ClusterIndex` keeps
+    /// no more of it).
+    pub fn is_read_whole(&self) -> bool {
+        self.kind == WorkloadKind::DaemonSet || self.is_karpenter_controller()
+    }
+
     /// The Karpenter controller: a Deployment labelled `app.kubernetes.io/name: karpenter`
     /// or running the Karpenter controller image.
     pub fn is_karpenter_controller(&self) -> bool {
@@ -137,29 +144,6 @@ impl Workload {
                 .containers
                 .iter()
                 .any(|c| c.image.contains("karpenter/controller"))
-    }
-}
-
-impl Workload {
-    /// Whether rules read this workload whole: DaemonSets and the Karpenter controller.
-    /// Any other workload only counts towards the priority ceiling.
-    pub fn is_read_whole(&self) -> bool {
-        self.kind == WorkloadKind::DaemonSet || self.is_karpenter_controller()
-    }
-
-    /// Drops what no rule reads of a workload that is not [read whole](Self::is_read_whole),
-    /// until the index reduces it to its ceiling facts. Keeps memory small on big
-    /// repositories (thousands of Deployments, Pods and CronJobs).
-    pub(crate) fn compact(&mut self) {
-        if self.is_read_whole() {
-            return;
-        }
-        self.meta.labels = Vec::new();
-        self.template.labels = Vec::new();
-        self.template.containers = Vec::new();
-        self.template.scheduling.tolerations = Vec::new();
-        // Only messages about DaemonSets and the controller point at selector keys.
-        self.template.scheduling.node_selector_spans = Vec::new();
     }
 }
 
@@ -205,13 +189,11 @@ pub(crate) fn read_workload(
         details: (kind == WorkloadKind::DaemonSet && doc.is_mapping(pod_spec))
             .then(|| Box::new(PodDetails::read(doc, template, pod_spec))),
     };
-    let mut workload = Workload {
+    Some(Workload {
         meta,
         kind,
         template,
-    };
-    workload.compact();
-    Some(workload)
+    })
 }
 
 fn text(doc: &Document<'_>, map: NodeId, key: &str) -> String {
