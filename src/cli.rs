@@ -275,21 +275,18 @@ fn check(
         );
     }
     let settings = resolved.settings;
+    // Fixing changes the files, not which files there are: the same inputs are linted again.
+    let relint = args.fix.then(|| discovery.clone());
     let mut report = lint::lint(discovery, &settings, baseline.as_ref(), stdin);
     if args.diff {
         return print_fixes(&report, stdout, stderr);
     }
-    if args.fix {
+    if let Some(discovery) = relint {
         match apply_fixes(&report, stderr) {
             Err(code) => return code,
             // Report what is left: the inputs as they are now.
             Ok(true) => {
-                report = match discover_inputs(&args.paths, &args.config, None) {
-                    Ok((_, discovery)) => {
-                        lint::lint(discovery, &settings, baseline.as_ref(), &mut io::empty())
-                    }
-                    Err(error) => return fail(&error, stderr),
-                }
+                report = lint::lint(discovery, &settings, baseline.as_ref(), &mut io::empty());
             }
             Ok(false) => {}
         }

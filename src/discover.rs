@@ -107,7 +107,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// The inputs of a run, in a stable order, and what could not be walked.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Discovery {
     /// Linted and reported.
     pub inputs: Vec<Origin>,
