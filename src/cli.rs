@@ -13,6 +13,7 @@ use crate::fix;
 use crate::inspect::{self as inspection, InspectFormat};
 use crate::lint;
 use crate::output::{self, EmitOptions, Format};
+use crate::plural;
 use crate::rules;
 use crate::source::Origin;
 use crate::suppress::{Baseline, write_atomically};
@@ -304,7 +305,7 @@ fn check(
             stderr,
             "karplint: wrote {} finding{} to {}",
             baseline.len(),
-            if baseline.len() == 1 { "" } else { "s" },
+            plural(baseline.len()),
             crate::source::display_path(path)
         );
         return if report.errors.is_empty() {
@@ -418,10 +419,6 @@ fn apply_fixes(report: &lint::Report, stderr: &mut dyn Write) -> Result<bool, u8
     } else {
         Ok(files > 0)
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// Resolves the configuration, then finds the inputs and the context (for `check` and

@@ -2,7 +2,8 @@
 //! not get onto nodes in Karpenter-autoscaled clusters.
 //!
 //! Data flows one way: [`discover`] → [`load`] (per file, in parallel; [`yaml`] and
-//! [`k8s`]) → [`cluster`] → [`rules`] → [`output`].
+//! [`k8s`]) → [`cluster`] → [`rules`] → [`suppress`] → [`output`], or [`fix`] for
+//! `--fix`/`--diff`.
 
 pub mod cli;
 pub mod cluster;
@@ -19,3 +20,8 @@ pub mod rules;
 pub mod source;
 pub mod suppress;
 pub mod yaml;
+
+/// The plural ending of a count's noun in messages: `""` for one, `"s"` otherwise.
+pub(crate) fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}

@@ -170,7 +170,11 @@ fn unused(
             Diagnostic::new(
                 &rules::UNUSED_SUPPRESSION,
                 location,
-                format!("suppression {form} names unknown rule{} {}", if names.len() == 1 { "" } else { "s" }, names.join(", ")),
+                format!(
+                    "suppression {form} names unknown rule{} {}",
+                    crate::plural(names.len()),
+                    names.join(", ")
+                ),
             )
             .with_label("unknown rule")
             .with_help("use rule codes (KDS001) or names (daemonset-missing-priority-class); `karplint rules` lists them"),

@@ -11,6 +11,7 @@ use super::{EmitOptions, Emitter};
 use crate::cluster::KarpenterReason;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::lint::Report;
+use crate::plural;
 use crate::source::{IndexedSource, Span};
 
 pub struct Human {
@@ -166,10 +167,6 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 /// One diagnostic as miette sees it.

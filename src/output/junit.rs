@@ -30,10 +30,7 @@ impl Emitter for Junit {
         )?;
         if total == 0 {
             let files = report.summary.files;
-            let name = format!(
-                "no problems in {files} file{}",
-                if files == 1 { "" } else { "s" }
-            );
+            let name = format!("no problems in {files} file{}", crate::plural(files));
             write_suite_start(out, "karplint", 1, 0)?;
             writeln!(
                 out,
