@@ -319,3 +319,35 @@ fn context_files_are_never_changed() {
     assert_eq!(read(dir.path(), "classes.yaml"), CLASSES);
     assert_eq!(read(dir.path(), "ds.yaml"), fixed_daemonsets());
 }
+
+#[test]
+fn what_is_left_is_reported_at_its_place_in_the_fixed_files() {
+    let dir = tree();
+    let out = Command::cargo_bin("karplint")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("KARPLINT_FORMAT")
+        .args(["--karpenter", "always", "--select", "KDS001,KDS010"])
+        .args([
+            "--fix",
+            "--format",
+            "concise",
+            "ds.yaml",
+            "classes.yaml",
+            "web.yaml",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    // Container `a` (line 10 before) is a line lower, and `c` further right, once fixed.
+    assert!(
+        stdout.starts_with("ds.yaml:11:17: warning[KDS010] DaemonSet missing: container `a`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nds.yaml:27:78: warning[KDS010] DaemonSet flow"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("KDS001"), "{stdout}");
+}
