@@ -401,6 +401,15 @@ fn rules_are_listed_and_documented() {
     assert_eq!(first["severity"], "warning");
     assert_eq!(first["scope"], "karpenter");
     assert!(!first["summary"].as_str().unwrap().is_empty());
+    assert_eq!(first["fixable"], true);
+    assert_eq!(
+        list[1]["fixable"], false,
+        "KDS002: an unknown class has no certain fix"
+    );
+    karplint()
+        .arg("rules")
+        .assert()
+        .stdout(contains("warning  karpenter  fix  ").and(contains("error    always          ")));
     karplint()
         .args(["rule", "daemonset-missing-priority-class"])
         .assert()
