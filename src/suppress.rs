@@ -344,8 +344,11 @@ impl Baseline {
 }
 
 /// Writes `bytes` to `path` via a temporary file in the same directory and a rename, so
-/// readers never see a half-written file.
+/// readers never see a half-written file. A file replaced keeps its permissions, and a
+/// symbolic link stays a link: the file it points to is what is replaced.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let existing = std::fs::canonicalize(path).ok();
+    let path = existing.as_deref().unwrap_or(path);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -358,6 +361,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
+        if existing.is_some() {
+            file.set_permissions(std::fs::metadata(path)?.permissions())?;
+        }
         file.sync_all()?;
         std::fs::rename(&temp, path)
     })();

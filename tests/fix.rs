@@ -351,3 +351,32 @@ fn what_is_left_is_reported_at_its_place_in_the_fixed_files() {
     );
     assert!(!stdout.contains("KDS001"), "{stdout}");
 }
+
+/// `--fix` replaces a file's text, not what the file is: its permissions stay, and a
+/// symbolic link stays a link to the file that gets the fix.
+#[cfg(unix)]
+#[test]
+fn fixed_files_keep_their_permissions_and_links() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tree();
+    let private = dir.path().join("classes.yaml");
+    fs::set_permissions(&private, fs::Permissions::from_mode(0o600)).unwrap();
+    fs::create_dir(dir.path().join("real")).unwrap();
+    fs::rename(dir.path().join("ds.yaml"), dir.path().join("real/ds.yaml")).unwrap();
+    symlink("real/ds.yaml", dir.path().join("ds.yaml")).unwrap();
+    let (code, _, stderr) = karplint(
+        dir.path(),
+        &["--fix", "classes.yaml", "web.yaml", "ds.yaml"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("fixed 4 findings in 2 files"), "{stderr}");
+    let mode = fs::metadata(&private).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(
+        read(dir.path(), "classes.yaml"),
+        CLASSES.replace("v1beta1", "v1")
+    );
+    let link = fs::symlink_metadata(dir.path().join("ds.yaml")).unwrap();
+    assert!(link.file_type().is_symlink());
+    assert_eq!(read(dir.path(), "real/ds.yaml"), fixed_daemonsets());
+}
