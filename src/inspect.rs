@@ -156,7 +156,7 @@ fn daemonset_row(report: &Report, daemonset: &Located<Workload>) -> DaemonSetRow
     findings.sort();
     findings.dedup_by_key(|(code, _)| *code);
     // The priority rules judge Karpenter-relevant DaemonSets of linted files only.
-    let judged = report.karpenter.enabled && !context && index.is_karpenter_relevant(workload);
+    let judged = report.karpenter().enabled && !context && index.is_karpenter_relevant(workload);
     DaemonSetRow {
         namespace: workload.meta.namespace.clone(),
         name: workload.meta.name().to_string(),
@@ -218,7 +218,7 @@ pub fn inspect(report: &Report) -> Inspection {
     let index = &report.index;
     Inspection {
         version: 1,
-        karpenter: report.karpenter.enabled,
+        karpenter: report.karpenter().enabled,
         daemonsets: index
             .daemonsets()
             .map(|w| daemonset_row(report, w))

@@ -53,7 +53,6 @@ impl Summary {
 pub struct Report {
     /// Sorted by path, position, code.
     pub diagnostics: Vec<Diagnostic>,
-    pub karpenter: KarpenterVerdict,
     /// Inputs that could not be read or walked.
     pub errors: Vec<InputError>,
     pub summary: Summary,
@@ -63,6 +62,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether the Karpenter rules ran, and why.
+    pub fn karpenter(&self) -> &KarpenterVerdict {
+        self.index.karpenter()
+    }
+
     /// The path of an input as displayed.
     pub fn path(&self, file: FileId) -> String {
         self.index.path(file).into_owned()
@@ -247,7 +251,6 @@ pub fn lint(
 
     Report {
         diagnostics,
-        karpenter: index.karpenter().clone(),
         errors,
         summary,
         index,

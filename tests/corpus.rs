@@ -256,7 +256,7 @@ fn karpenter_category() {
     assert_eq!(linted.report.summary, counts(209, 198, 5, 5, 1, 321));
     check_templates(&linted);
     // The NodePools and node classes here turn the Karpenter rules on by themselves.
-    assert!(linted.report.karpenter.enabled);
+    assert!(linted.report.karpenter().enabled);
     // The one KDS900: the closing `]` of a multi-line flow sequence (`values: [` … `]`)
     // sits at the indentation of the mapping that holds `values:`. YAML 1.2 wants flow
     // content indented more than its block parent, so saphyr rejects it; libyaml (PyYAML,
@@ -293,7 +293,7 @@ fn daemonsets_category() {
     // No Karpenter object here: with `auto` the Karpenter rules stay off, and what is
     // left are the 21 templates (all read: Zalando's `{{ .Cluster… }}` manifests and the
     // CloudWatch quickstarts with unquoted `{{cluster_name}}` placeholders).
-    assert!(!linted.report.karpenter.enabled);
+    assert!(!linted.report.karpenter().enabled);
     assert_eq!(linted.codes(), BTreeMap::from([("KDS902", 21)]));
     // EDGE_CASES lists Zalando's `deletions.yaml` as a parse error: it is a template,
     // `{{ if … }}` at line 6.

@@ -136,7 +136,7 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         summary.objects,
         plural(summary.objects),
     )?;
-    let karpenter = match &report.karpenter.reason {
+    let karpenter = match &report.karpenter().reason {
         KarpenterReason::Forced => "Karpenter rules ran: --karpenter always.".to_string(),
         KarpenterReason::Disabled => "Karpenter rules skipped: --karpenter never.".to_string(),
         KarpenterReason::Found { object, location } => format!(

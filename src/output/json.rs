@@ -130,7 +130,7 @@ struct JsonError<'a> {
 impl<'a> JsonReport<'a> {
     fn new(report: &'a Report) -> Self {
         let summary = &report.summary;
-        let (reason, evidence) = match &report.karpenter.reason {
+        let (reason, evidence) = match &report.karpenter().reason {
             KarpenterReason::Forced => ("forced", None),
             KarpenterReason::Disabled => ("disabled", None),
             KarpenterReason::NotFound => ("not_found", None),
@@ -164,7 +164,7 @@ impl<'a> JsonReport<'a> {
                     unreadable: summary.unreadable,
                 },
                 karpenter: JsonKarpenter {
-                    enabled: report.karpenter.enabled,
+                    enabled: report.karpenter().enabled,
                     reason,
                     evidence,
                 },
