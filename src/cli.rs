@@ -659,11 +659,11 @@ fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
     ));
     line(format!(
         "  node-critical: {}  # extends the built-in list",
-        list(&settings.node_critical)
+        list(settings.node_critical.patterns())
     ));
     line(format!(
         "  node-agents: {}  # extends the built-in list",
-        list(&settings.node_agents)
+        list(settings.node_agents.patterns())
     ));
     line("cluster:".to_string());
     line("  priority-classes:".to_string());

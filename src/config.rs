@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::Severity;
+use crate::k8s::AgentGlobs;
 use crate::rules::{self, Rule};
 
 /// The config file name looked for.
@@ -83,9 +84,9 @@ pub struct Settings {
     /// Priority assumed for workloads that live outside the linted files.
     pub assumed_workload_priority: i64,
     /// Extra node-critical agents (DaemonSet names or images, globs).
-    pub node_critical: Vec<String>,
+    pub node_critical: AgentGlobs,
     /// Extra node agents (DaemonSet names or images, globs).
-    pub node_agents: Vec<String>,
+    pub node_agents: AgentGlobs,
     /// Classes known to exist in the cluster.
     pub cluster_classes: Vec<ClusterClass>,
     /// The config file, if one was used (cluster classes point into it).
@@ -110,8 +111,8 @@ impl Default for Settings {
             suggested_class: "daemonset-node-agents".to_string(),
             suggested_value: 1_000_000,
             assumed_workload_priority: 0,
-            node_critical: Vec::new(),
-            node_agents: Vec::new(),
+            node_critical: AgentGlobs::default(),
+            node_agents: AgentGlobs::default(),
             cluster_classes: Vec::new(),
             config_path: None,
             levels: HashMap::new(),
@@ -258,8 +259,8 @@ pub struct Config {
     pub suggested_class: Option<(String, u64)>,
     pub suggested_value: Option<(i64, u64)>,
     pub assumed_workload_priority: Option<(i64, u64)>,
-    pub node_critical: Vec<String>,
-    pub node_agents: Vec<String>,
+    pub node_critical: AgentGlobs,
+    pub node_agents: AgentGlobs,
     pub cluster_classes: Vec<ClusterClass>,
     pub per_path: Vec<PerPathIgnore>,
     pub per_path_text: Vec<(Vec<String>, Vec<String>)>,
@@ -363,8 +364,10 @@ fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
         config.assumed_workload_priority = priority
             .assumed_workload_priority
             .map(|s| (s.value, s.referenced.line()));
-        config.node_critical = globs(priority.node_critical)?;
-        config.node_agents = globs(priority.node_agents)?;
+        let agents =
+            |list| AgentGlobs::new(globs(list)?).map_err(|e| ConfigError::at(path, 1, 1, e));
+        config.node_critical = agents(priority.node_critical)?;
+        config.node_agents = agents(priority.node_agents)?;
     }
     for class in file
         .cluster
@@ -451,12 +454,8 @@ impl Config {
         if let Some((value, _)) = self.assumed_workload_priority {
             settings.assumed_workload_priority = value;
         }
-        settings
-            .node_critical
-            .extend(self.node_critical.iter().cloned());
-        settings
-            .node_agents
-            .extend(self.node_agents.iter().cloned());
+        settings.node_critical = self.node_critical.clone();
+        settings.node_agents = self.node_agents.clone();
         settings
             .cluster_classes
             .extend(self.cluster_classes.iter().cloned());

@@ -3,14 +3,19 @@
 //! One list of globs per kind of agent, kept here so that every rule (and later lists
 //! such as logging or monitoring agents) matches agents the same way.
 
+use std::sync::LazyLock;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
 use super::Workload;
 
 /// Node-critical agents: pods a node cannot work without, which legitimately run at
 /// `system-node-critical`. CNI agents, kube-proxy, the node-local DNS cache, CSI node
 /// plugins, GPU and other device plugins.
 ///
-/// Each entry is a glob (`*` matches any run of characters, case-insensitive) matched
-/// against the DaemonSet's name, and against each container image's repository
+/// Each entry is a glob (globset syntax, `*` matching any run of characters `/`
+/// included; case-insensitive) matched against the DaemonSet's name, and against each
+/// container image's repository
 /// (registry host, tag and digest aside) and every part of it after a `/`: so
 /// `calico/node` matches `docker.io/calico/node:v3.28.0`, and `amazon-k8s-cni*` matches
 /// `602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.19.2`.
@@ -133,26 +138,77 @@ pub const NODE_AGENTS: &[&str] = &[
 ];
 
 impl Workload {
+    /// Whether this workload is a node-critical agent (CNI, kube-proxy, CSI node plugin,
+    /// device plugin, …): it matches [`NODE_CRITICAL_AGENTS`] or `extra` (config
+    /// `priority.node-critical`).
+    pub fn is_node_critical_agent(&self, extra: &AgentGlobs) -> bool {
+        self.matches_agent(&BUILT_IN_NODE_CRITICAL) || self.matches_agent(extra)
+    }
+
     /// Whether this workload is a node agent: node-critical (built-in list and `critical`,
     /// config `priority.node-critical`), or a logging, monitoring or security agent
     /// ([`NODE_AGENTS`] and `agents`, config `priority.node-agents`).
-    pub fn is_node_agent(&self, critical: &[String], agents: &[String]) -> bool {
+    pub fn is_node_agent(&self, critical: &AgentGlobs, agents: &AgentGlobs) -> bool {
         self.is_node_critical_agent(critical)
-            || self.matches_agent(NODE_AGENTS.iter().copied())
-            || self.matches_agent(agents.iter().map(String::as_str))
+            || self.matches_agent(&BUILT_IN_NODE_AGENTS)
+            || self.matches_agent(agents)
+    }
+
+    fn matches_agent(&self, globs: &AgentGlobs) -> bool {
+        globs.matches(
+            self.meta.name(),
+            self.template.containers.iter().map(|c| c.image.as_str()),
+        )
     }
 }
 
-/// Whether an agent glob matches the workload `name` or one of its container `images`.
-pub fn agent_matches<'a>(
-    pattern: &str,
-    name: &str,
-    images: impl IntoIterator<Item = &'a str>,
-) -> bool {
-    glob(pattern, name)
-        || images
-            .into_iter()
-            .any(|image| repository_suffixes(image).any(|suffix| glob(pattern, suffix)))
+/// Agent globs (as described at [`NODE_CRITICAL_AGENTS`]: globset syntax, ASCII
+/// case-insensitive, `*` matching `/` too), compiled once.
+#[derive(Debug, Clone, Default)]
+pub struct AgentGlobs {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl AgentGlobs {
+    pub fn new<S: AsRef<str>>(
+        patterns: impl IntoIterator<Item = S>,
+    ) -> Result<AgentGlobs, globset::Error> {
+        let mut builder = GlobSetBuilder::new();
+        let mut kept = Vec::new();
+        for pattern in patterns {
+            let pattern = pattern.as_ref();
+            builder.add(GlobBuilder::new(pattern).case_insensitive(true).build()?);
+            kept.push(pattern.to_string());
+        }
+        Ok(AgentGlobs {
+            patterns: kept,
+            set: builder.build()?,
+        })
+    }
+
+    /// The globs as written.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// Whether a glob matches the workload `name` or one of its container `images`.
+    pub fn matches<'a>(&self, name: &str, images: impl IntoIterator<Item = &'a str>) -> bool {
+        self.set.is_match(name)
+            || images
+                .into_iter()
+                .any(|image| repository_suffixes(image).any(|suffix| self.set.is_match(suffix)))
+    }
+}
+
+/// The built-in lists, compiled on first use.
+static BUILT_IN_NODE_CRITICAL: LazyLock<AgentGlobs> =
+    LazyLock::new(|| built_in(NODE_CRITICAL_AGENTS));
+static BUILT_IN_NODE_AGENTS: LazyLock<AgentGlobs> = LazyLock::new(|| built_in(NODE_AGENTS));
+
+fn built_in(patterns: &[&str]) -> AgentGlobs {
+    // Constants, checked by a test: not input.
+    AgentGlobs::new(patterns).unwrap_or_default()
 }
 
 /// `docker.io/calico/node:v3.28@sha256:…` → `docker.io/calico/node`, `calico/node`, `node`.
@@ -171,43 +227,29 @@ fn repository_suffixes(image: &str) -> impl Iterator<Item = &str> {
     )
 }
 
-/// A glob where `*` matches any run of characters; ASCII case-insensitive.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
-    let (mut p, mut t) = (0, 0);
-    // Where the last `*` was, and the text position it currently stands for.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(c) if c.eq_ignore_ascii_case(&text[t]) => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((star_p, star_t)) => {
-                    p = star_p + 1;
-                    t = star_t + 1;
-                    star = Some((star_p, star_t + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|c| *c == b'*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Whether a DaemonSet `name` running `image` matches one of `list`.
     fn listed(list: &[&str], name: &str, image: &str) -> bool {
-        list.iter()
-            .any(|pattern| agent_matches(pattern, name, [image]))
+        AgentGlobs::new(list).unwrap().matches(name, [image])
+    }
+
+    fn glob(pattern: &str, text: &str) -> bool {
+        AgentGlobs::new([pattern]).unwrap().matches(text, [])
+    }
+
+    #[test]
+    fn the_built_in_lists_compile() {
+        for list in [NODE_CRITICAL_AGENTS, NODE_AGENTS] {
+            assert_eq!(AgentGlobs::new(list).unwrap().patterns().len(), list.len());
+        }
+        assert_eq!(
+            BUILT_IN_NODE_CRITICAL.patterns().len(),
+            NODE_CRITICAL_AGENTS.len()
+        );
+        assert_eq!(BUILT_IN_NODE_AGENTS.patterns().len(), NODE_AGENTS.len());
     }
 
     #[test]
@@ -222,6 +264,10 @@ mod tests {
         assert!(!glob("a*b", "a"));
         assert!(glob("a*b*c", "axxbyyc"));
         assert!(!glob("a*b*c", "axxbyy"));
+        // The config validates these globs with globset, and they match as globset does.
+        assert!(glob("my-cni-?", "my-cni-a"));
+        assert!(glob("{calico,cilium}-node", "Cilium-Node"));
+        assert!(glob("agent-[0-9]", "agent-7") && !glob("agent-[0-9]", "agent-x"));
     }
 
     #[test]

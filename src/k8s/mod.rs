@@ -12,7 +12,7 @@ mod priority;
 pub mod resources;
 pub mod scheduling;
 
-pub use agents::{NODE_AGENTS, NODE_CRITICAL_AGENTS, agent_matches};
+pub use agents::{AgentGlobs, NODE_AGENTS, NODE_CRITICAL_AGENTS};
 pub use details::{AnnotationSpan, DO_NOT_DISRUPT_ANNOTATIONS, PodDetails};
 pub use karpenter::{KarpenterObject, NodePool, NodePoolApi};
 pub use pod::{Container, PodTemplate, Workload, WorkloadKind};

@@ -1,6 +1,5 @@
 //! Workloads and their pod templates.
 
-use super::agents::{NODE_CRITICAL_AGENTS, agent_matches};
 use super::details::PodDetails;
 use super::{
     ObjectMeta, Scheduling, Spanned, lookup, relevant_annotations, spanned_str, string_map,
@@ -101,26 +100,6 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// Whether this workload is a node-critical agent (CNI, kube-proxy, CSI node plugin,
-    /// device plugin, …): it matches [`NODE_CRITICAL_AGENTS`] or one of the `extra` globs
-    /// (config `priority.node-critical`).
-    pub fn is_node_critical_agent(&self, extra: &[String]) -> bool {
-        self.matches_agent(NODE_CRITICAL_AGENTS.iter().copied())
-            || self.matches_agent(extra.iter().map(String::as_str))
-    }
-
-    /// Whether the workload's name or one of its container images matches one of the
-    /// agent globs (as described at [`NODE_CRITICAL_AGENTS`]).
-    pub fn matches_agent<'p>(&self, mut patterns: impl Iterator<Item = &'p str>) -> bool {
-        patterns.any(|pattern| {
-            agent_matches(
-                pattern,
-                self.meta.name(),
-                self.template.containers.iter().map(|c| c.image.as_str()),
-            )
-        })
-    }
-
     /// Whether rules read this workload whole: DaemonSets and the Karpenter controller.
     /// Any other workload only counts towards the priority ceiling (`ClusterIndex` keeps
     /// no more of it).

@@ -207,7 +207,7 @@ mod tests {
         // The config extends the node agents.
         let mut settings = Settings::default();
         settings.karpenter = KarpenterMode::Always;
-        settings.node_agents = vec!["web-*".to_string()];
+        settings.node_agents = crate::k8s::AgentGlobs::new(["web-*"]).unwrap();
         assert_eq!(
             severities(&settings),
             [Severity::Warning, Severity::Warning]

@@ -85,7 +85,7 @@ mod tests {
     fn the_config_extends_the_list() {
         let mut settings = Settings::default();
         settings.karpenter = KarpenterMode::Always;
-        settings.node_critical = vec!["my-cni-*".to_string()];
+        settings.node_critical = crate::k8s::AgentGlobs::new(["my-cni-*"]).unwrap();
         let tree = daemonset("my-cni-agent", "example.com/agent:1");
         assert!(check(&RULE, &[&tree]).len() == 1);
         assert!(check_with(&RULE, &[&tree], &settings).is_empty());
