@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config, KarpenterMode, Settings};
 use crate::diagnostic::Severity;
 use crate::discover::{self, DiscoverOptions, Discovery, PathFilter};
+use crate::files::write_atomically;
 use crate::fix;
 use crate::inspect::{self as inspection, InspectFormat};
 use crate::lint;
@@ -16,7 +17,7 @@ use crate::output::{self, EmitOptions, Format};
 use crate::plural;
 use crate::rules;
 use crate::source::Origin;
-use crate::suppress::{Baseline, write_atomically};
+use crate::suppress::Baseline;
 
 /// Exit codes.
 pub const EXIT_CLEAN: u8 = 0;
@@ -86,6 +87,10 @@ pub struct ConfigArgs {
     /// Hide the findings recorded in this baseline file [default: the config's `baseline`].
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// The largest file (or standard input) read; bigger inputs are an error, not read.
+    /// Bytes, or with a K, M or G suffix.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = crate::files::parse_size, env = "KARPLINT_MAX_FILE_SIZE")]
+    pub max_file_size: u64,
 }
 
 #[derive(Debug, Args)]
@@ -178,18 +183,18 @@ const SUBCOMMANDS: &[&str] = &["check", "rule", "rules", "config", "inspect", "h
 
 /// Inserts `check` when the first argument is not a subcommand, so that
 /// `karplint PATHS...` and `karplint --format concise .` work.
-fn with_default_subcommand(args: Vec<OsString>) -> Vec<OsString> {
-    let Some(first) = args.get(1).and_then(|a| a.to_str()) else {
-        let mut args = args;
-        args.push(OsString::from("check"));
-        return args;
-    };
+fn with_default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
     let top_level = ["-h", "--help", "-V", "--version"];
-    if SUBCOMMANDS.contains(&first) || top_level.contains(&first) {
-        return args;
+    // A name that is not UTF-8 is never a subcommand: it is a path.
+    let is_command = |arg: &OsString| {
+        arg.to_str()
+            .is_some_and(|arg| SUBCOMMANDS.contains(&arg) || top_level.contains(&arg))
+    };
+    match args.get(1) {
+        Some(first) if is_command(first) => {}
+        Some(_) => args.insert(1, OsString::from("check")),
+        None => args.push(OsString::from("check")),
     }
-    let mut args = args;
-    args.insert(1, OsString::from("check"));
     args
 }
 
@@ -292,9 +297,7 @@ fn check(
             Ok(false) => {}
         }
     }
-    for error in &report.errors {
-        let _ = writeln!(stderr, "karplint: error: {error}");
-    }
+    print_input_problems(&report, stderr);
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::from_findings(&report.diagnostics, &report.index);
         if let Err(error) = baseline.write(path) {
@@ -350,9 +353,7 @@ fn check(
 
 /// `--diff`: the fixes as a unified diff on stdout. 1 when there are any.
 fn print_fixes(report: &lint::Report, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
-    for error in &report.errors {
-        let _ = writeln!(stderr, "karplint: error: {error}");
-    }
+    print_input_problems(report, stderr);
     let plan = fix::plan(report);
     for line in &plan.skipped {
         let _ = writeln!(stderr, "karplint: {line}");
@@ -445,6 +446,16 @@ fn discover_inputs(
     Ok((resolved, discovery))
 }
 
+/// The inputs that could not be read (errors) and what the walk skipped (warnings).
+fn print_input_problems(report: &lint::Report, stderr: &mut dyn Write) {
+    for warning in &report.warnings {
+        let _ = writeln!(stderr, "karplint: warning: {warning}");
+    }
+    for error in &report.errors {
+        let _ = writeln!(stderr, "karplint: error: {error}");
+    }
+}
+
 /// Reports a fatal error on stderr: exit code 2.
 fn fail(error: &str, stderr: &mut dyn Write) -> u8 {
     let _ = writeln!(stderr, "karplint: error: {error}");
@@ -463,9 +474,7 @@ fn inspect(
         Ok((resolved, discovery)) => lint::lint(discovery, &resolved.settings, None, stdin),
         Err(error) => return fail(&error, stderr),
     };
-    for error in &report.errors {
-        let _ = writeln!(stderr, "karplint: error: {error}");
-    }
+    print_input_problems(&report, stderr);
     let code = if report.errors.is_empty() {
         EXIT_CLEAN
     } else {
@@ -485,7 +494,7 @@ fn write_output_file(
 ) -> io::Result<()> {
     let mut bytes = Vec::new();
     emitter.emit(report, &mut bytes)?;
-    crate::suppress::write_atomically(path, &bytes).map_err(|error| {
+    write_atomically(path, &bytes).map_err(|error| {
         io::Error::new(
             error.kind(),
             format!(
@@ -525,6 +534,7 @@ fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
     if let Some(mode) = args.karpenter {
         settings.karpenter = mode;
     }
+    settings.max_file_size = args.max_file_size;
     let lookup = |id: &String| {
         rules::find(id).ok_or_else(|| format!("unknown rule `{id}` (see `karplint rules`)"))
     };

@@ -95,6 +95,8 @@ pub struct Settings {
     levels: HashMap<&'static str, Option<Severity>>,
     /// Rules ignored for files matching globs.
     pub per_path: Vec<PerPathIgnore>,
+    /// The largest file (or standard input) read, in bytes.
+    pub max_file_size: u64,
 }
 
 /// `per-path` entry: rules ignored for the files its globs match.
@@ -117,6 +119,7 @@ impl Default for Settings {
             config_path: None,
             levels: HashMap::new(),
             per_path: Vec::new(),
+            max_file_size: crate::files::DEFAULT_MAX_FILE_SIZE,
         }
     }
 }
@@ -186,6 +189,22 @@ impl ConfigError {
             message,
         )
     }
+}
+
+/// A class name the config gives must be one the API server accepts: fixes write it into
+/// manifests.
+fn check_class_name<T>(path: &Path, at: &Spanned<T>, name: &str) -> Result<(), ConfigError> {
+    if crate::k8s::is_dns_subdomain(name) {
+        return Ok(());
+    }
+    Err(ConfigError::spanned(
+        path,
+        at,
+        format!(
+            "{name:?} is not a valid PriorityClass name (a DNS-1123 subdomain: lowercase \
+             letters, digits, `-` and `.`, starting and ending with a letter or digit)"
+        ),
+    ))
 }
 
 /// The config file as written. Unknown keys are errors.
@@ -286,11 +305,25 @@ pub fn find_config(cwd: &Path) -> Option<PathBuf> {
 
 /// Reads and validates a config file.
 pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+    // `--config /dev/null`: the usual way to say "no configuration"; other special files
+    // are refused (a FIFO would block, a device never end).
+    if path == Path::new("/dev/null") {
+        return parse_config(path, "");
+    }
+    let text =
+        crate::files::read_regular(path, crate::files::DEFAULT_MAX_FILE_SIZE).map_err(|error| {
+            ConfigError {
+                message: format!(
+                    "{}: cannot read config: {}",
+                    crate::source::display_path(path),
+                    crate::discover::describe_io(&error)
+                ),
+            }
+        })?;
+    let text = String::from_utf8(text).map_err(|_| ConfigError {
         message: format!(
-            "{}: cannot read config: {}",
-            crate::source::display_path(path),
-            crate::discover::describe_io(&error)
+            "{}: cannot read config: not UTF-8 text",
+            crate::source::display_path(path)
         ),
     })?;
     parse_config(path, &text)
@@ -348,6 +381,9 @@ fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
             .push((rule, level.value, id.referenced.line()));
     }
     if let Some(priority) = file.priority {
+        if let Some(class) = &priority.suggested_class {
+            check_class_name(path, class, &class.value)?;
+        }
         config.suggested_class = priority
             .suggested_class
             .map(|s| (s.value, s.referenced.line()));
@@ -369,11 +405,13 @@ fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
         config.node_critical = agents(priority.node_critical)?;
         config.node_agents = agents(priority.node_agents)?;
     }
+    let mut positions = crate::source::Positions::new(text);
     for class in file
         .cluster
         .and_then(|c| c.priority_classes)
         .unwrap_or_default()
     {
+        check_class_name(path, &class, &class.value.name)?;
         if let Some(policy) = &class.value.preemption_policy {
             if policy != "PreemptLowerPriority" && policy != "Never" {
                 return Err(ConfigError::spanned(
@@ -388,11 +426,9 @@ fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
             value: class.value.value,
             preemption_policy: class.value.preemption_policy,
             global_default: class.value.global_default,
-            span: crate::source::Span::point(crate::source::pos_of_line_col(
-                text,
-                class.referenced.line(),
-                class.referenced.column(),
-            )),
+            span: crate::source::Span::point(
+                positions.at_line_col(class.referenced.line(), class.referenced.column()),
+            ),
         });
     }
     for entry in file.per_path.unwrap_or_default() {

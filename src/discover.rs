@@ -3,11 +3,13 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
+use crate::files;
 use crate::source::{Origin, display_path};
 
 /// Extensions picked up when walking directories. Files named explicitly are always read.
@@ -113,7 +115,12 @@ pub struct Discovery {
     pub inputs: Vec<Origin>,
     /// Analysed, never reported (files already among `inputs` are left out).
     pub context: Vec<Origin>,
+    /// Inputs named explicitly that cannot be used, and directories that cannot be read:
+    /// the run goes on, but exits 2.
     pub errors: Vec<InputError>,
+    /// What a walk skipped (links out of the tree, dangling links, loops): reported, but
+    /// one bad link somewhere in a tree does not fail every run.
+    pub warnings: Vec<InputError>,
 }
 
 /// Expands `paths` (`-` is standard input) into inputs. No paths means `.`.
@@ -137,6 +144,10 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
         let metadata = std::fs::metadata(path).map_err(|error| {
             FatalError(format!("{}: {}", display_path(path), describe_io(&error)))
         })?;
+        if let Some(error) = link_out_of_working_directory(path) {
+            discovery.errors.push(error);
+            continue;
+        }
         if !metadata.is_dir() {
             let excluded = options.force_exclude
                 && options.filter.as_ref().is_some_and(|f| f.is_excluded(path));
@@ -146,7 +157,7 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             continue;
         }
         let mut found = Vec::new();
-        walk(path, options, &mut found, &mut discovery.errors);
+        walk(path, options, &mut found, &mut discovery);
         found.sort();
         discovery.inputs.extend(found.into_iter().map(Origin::File));
     }
@@ -157,6 +168,34 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     Ok(discovery)
 }
 
+/// A path named explicitly that is a symbolic link is followed only to a file inside the
+/// working directory: a link committed to a repository must not make a CI run read (and
+/// print) `/proc/self/environ` or a file elsewhere on the runner. Naming the target itself
+/// still works.
+fn link_out_of_working_directory(path: &Path) -> Option<InputError> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return None;
+    }
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .ok()?;
+    match std::fs::canonicalize(path) {
+        Ok(target) if target.starts_with(&cwd) && !files::is_pseudo_file_system(&target) => None,
+        Ok(target) => Some(InputError {
+            path: display_path(path),
+            message: format!(
+                "a symbolic link to {}, outside the working directory; not read (name the \
+                 target itself to lint it)",
+                display_path(&target)
+            ),
+        }),
+        Err(error) => Some(InputError {
+            path: display_path(path),
+            message: describe_io(&error),
+        }),
+    }
+}
 /// Removes repeated inputs, keeping the first of each, without copying any path (a set
 /// of every path would double the memory the list of inputs takes).
 fn dedup_keep_first(inputs: &mut Vec<Origin>) {
@@ -172,12 +211,18 @@ fn dedup_keep_first(inputs: &mut Vec<Origin>) {
     inputs.retain(|_| keep.next().unwrap_or(true));
 }
 
+/// Walks a directory. Symbolic links are followed only when they resolve inside the
+/// walked directory (and not onto /proc, /sys or /dev): a tree can share files through
+/// links, but never reach out of itself (see SECURITY.md).
 fn walk(
     root: &Path,
     options: &DiscoverOptions,
     found: &mut Vec<PathBuf>,
-    errors: &mut Vec<InputError>,
+    discovery: &mut Discovery,
 ) {
+    let inside = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
+    let skipped_links = Arc::new(Mutex::new(Vec::new()));
+    let skipped = Arc::clone(&skipped_links);
     let walker = WalkBuilder::new(root)
         .hidden(false)
         .ignore(!options.no_ignore)
@@ -187,7 +232,26 @@ fn walk(
         .parents(!options.no_ignore)
         .require_git(false)
         .follow_links(true)
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
+            if entry.path_is_symlink() && entry.depth() > 0 {
+                let target = std::fs::canonicalize(entry.path());
+                let within = target.as_ref().is_ok_and(|target| {
+                    target.starts_with(&inside) && !files::is_pseudo_file_system(target)
+                });
+                if !within {
+                    if let (Ok(target), Ok(mut skipped)) = (target, skipped.lock()) {
+                        skipped.push(InputError {
+                            path: display_path(entry.path()),
+                            message: format!(
+                                "a symbolic link to {}, outside the walked directory; skipped",
+                                display_path(&target)
+                            ),
+                        });
+                    }
+                    // A dangling link is reported by the walk itself.
+                    return false;
+                }
+            }
             !(entry.file_type().is_some_and(|t| t.is_dir())
                 && VCS_DIRS.iter().any(|vcs| entry.file_name() == *vcs))
         })
@@ -206,8 +270,18 @@ fn walk(
                     found.push(normalize(entry.path()));
                 }
             }
-            Err(error) => errors.push(walk_error(root, &error)),
+            Err(error) => {
+                let (problem, is_warning) = walk_error(root, &error);
+                if is_warning {
+                    discovery.warnings.push(problem);
+                } else {
+                    discovery.errors.push(problem);
+                }
+            }
         }
+    }
+    if let Ok(mut skipped) = skipped_links.lock() {
+        discovery.warnings.append(&mut skipped);
     }
 }
 
@@ -237,7 +311,7 @@ pub fn add_context(
             ))
         })?;
         if metadata.is_dir() {
-            walk(path, &walk_options, &mut found, &mut discovery.errors);
+            walk(path, &walk_options, &mut found, discovery);
         } else {
             found.push(normalize(path));
         }
@@ -245,7 +319,7 @@ pub fn add_context(
     if !globs.is_empty() && root.is_dir() {
         let filter = PathFilter::new(root, Some(globs), &[])?;
         let mut under_root = Vec::new();
-        walk(root, &walk_options, &mut under_root, &mut discovery.errors);
+        walk(root, &walk_options, &mut under_root, discovery);
         found.extend(under_root.into_iter().filter(|p| filter.is_included(p)));
     }
     found.sort();
@@ -275,12 +349,23 @@ fn has_manifest_extension(path: &Path) -> bool {
         })
 }
 
-/// Drops leading `./` so the same file given two ways is one input.
+/// Drops leading `./` (and repeated or trailing `/`) so the same file given two ways is
+/// one input, keeping the path's bytes as they are (names need not be UTF-8).
 fn normalize(path: &Path) -> PathBuf {
-    PathBuf::from(display_path(path))
+    let normalized: PathBuf = path
+        .components()
+        .skip_while(|c| matches!(c, Component::CurDir))
+        .collect();
+    if normalized.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        normalized
+    }
 }
 
-fn walk_error(root: &Path, error: &ignore::Error) -> InputError {
+/// One clear line for a walk error, and whether it is only a warning: links that lead
+/// nowhere or in a circle are skipped; a directory that cannot be read is an error.
+fn walk_error(root: &Path, error: &ignore::Error) -> (InputError, bool) {
     // The ignore crate wraps the path and the cause; unwrap them into one clear line.
     let mut path = None;
     let mut current = error;
@@ -294,25 +379,36 @@ fn walk_error(root: &Path, error: &ignore::Error) -> InputError {
                 current = err;
             }
             ignore::Error::Loop { child, ancestor } => {
-                return InputError {
+                let error = InputError {
                     path: display_path(child),
                     message: format!(
                         "symbolic link loop (points back to {}); skipped",
                         display_path(ancestor)
                     ),
                 };
+                return (error, true);
             }
             ignore::Error::Io(io) => {
-                return InputError {
-                    path: display_path(path.as_deref().unwrap_or(root)),
-                    message: describe_io(io),
+                let path = path.as_deref().unwrap_or(root);
+                let dangling = io.kind() == std::io::ErrorKind::NotFound
+                    && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+                let message = if dangling {
+                    "a symbolic link to a file that does not exist; skipped".to_string()
+                } else {
+                    describe_io(io)
                 };
+                let error = InputError {
+                    path: display_path(path),
+                    message,
+                };
+                return (error, dangling);
             }
             other => {
-                return InputError {
+                let error = InputError {
                     path: display_path(path.as_deref().unwrap_or(root)),
                     message: other.to_string(),
                 };
+                return (error, false);
             }
         }
     }

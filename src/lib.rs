@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod files;
 pub mod fix;
 pub mod inspect;
 pub mod k8s;

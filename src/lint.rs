@@ -10,6 +10,7 @@ use crate::cluster::{ClusterIndex, IndexBuilder, KarpenterVerdict};
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::discover::{Discovery, InputError, describe_io};
+use crate::files;
 use crate::k8s::{Object, PriorityClass};
 use crate::load::{self, FileFacts, FileSuppressions, Outcome};
 use crate::rules::{self, Context};
@@ -55,10 +56,13 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Inputs that could not be read or walked.
     pub errors: Vec<InputError>,
+    /// What the walk skipped (see [`Discovery::warnings`]).
+    pub warnings: Vec<InputError>,
     pub summary: Summary,
     /// The merged facts the rules read (for `karplint inspect`), and every input's origin.
     pub index: ClusterIndex,
     stdin: Option<Arc<str>>,
+    max_file_size: u64,
 }
 
 impl Report {
@@ -85,7 +89,7 @@ impl Report {
         match self.index.files().get(file.0 as usize)? {
             Origin::Stdin { .. } => self.stdin.clone(),
             Origin::File(path) => {
-                let bytes = std::fs::read(path).ok()?;
+                let bytes = files::read_regular(path, self.max_file_size).ok()?;
                 Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
             }
         }
@@ -116,12 +120,13 @@ pub fn lint(
         inputs,
         context,
         mut errors,
+        warnings,
     } = discovery;
+    let max_file_size = settings.max_file_size;
     let mut stdin_text = None;
     if inputs.iter().any(|i| matches!(i, Origin::Stdin { .. })) {
-        let mut bytes = Vec::new();
-        match stdin.read_to_end(&mut bytes) {
-            Ok(_) => stdin_text = Some(bytes),
+        match files::read_stream(stdin, max_file_size) {
+            Ok(bytes) => stdin_text = Some(bytes),
             Err(error) => errors.push(InputError {
                 path: "<stdin>".to_string(),
                 message: describe_io(&error),
@@ -142,7 +147,7 @@ pub fn lint(
                     message: "standard input could not be read".to_string(),
                 }),
             },
-            Origin::File(path) => match std::fs::read(path) {
+            Origin::File(path) => match files::read_regular(path, max_file_size) {
                 Ok(bytes) => Ok(load::load(&bytes, reported)),
                 Err(error) => Err(InputError {
                     path: origin.display().into_owned(),
@@ -252,8 +257,10 @@ pub fn lint(
     Report {
         diagnostics,
         errors,
+        warnings,
         summary,
         index,
+        max_file_size,
         stdin: stdin_text.map(|bytes| Arc::from(String::from_utf8_lossy(&bytes).as_ref())),
     }
 }

@@ -4,7 +4,7 @@
 //! tree are dropped before the next file.
 
 use crate::k8s::{self, Object};
-use crate::source::{Pos, Span, lines_with_offsets, pos_at};
+use crate::source::{Pos, Positions, Span, lines_with_offsets, pos_at};
 use crate::yaml::{DocumentStream, DuplicateKey};
 
 /// Something about the input itself that keeps it from being read as manifests.
@@ -103,6 +103,7 @@ fn suppression_comments(text: &str) -> Vec<SuppressionComment> {
         return Vec::new();
     }
     let mut comments = Vec::new();
+    let mut positions = Positions::new(text);
     // A leading BOM is not part of the first line (else a `#` right after it is not seen).
     let (body, skipped) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3),
@@ -139,8 +140,8 @@ fn suppression_comments(text: &str) -> Vec<SuppressionComment> {
             .collect();
         comments.push(SuppressionComment {
             span: Span::new(
-                pos_at(text, start + hash),
-                pos_at(text, start + hash + comment.len()),
+                positions.at(start + hash),
+                positions.at(start + hash + comment.len()),
             ),
             rules,
             reason,

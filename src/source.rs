@@ -64,12 +64,13 @@ impl Origin {
     }
 }
 
-/// Renders a path without a leading `./`, with `/` separators.
+/// Renders a path without a leading `./`, with `/` separators (on Windows, `\\` is one; on
+/// Unix it is an ordinary character of a name and stays).
 pub fn display_path(path: &Path) -> String {
     displayed(path).into_owned()
 }
 
-/// [`display_path`], borrowed from `path` when it is UTF-8 without `\\` (nearly always).
+/// [`display_path`], borrowed from `path` when it is UTF-8 (nearly always).
 fn displayed(path: &Path) -> Cow<'_, str> {
     fn trim(mut text: &str) -> &str {
         while let Some(rest) = text.strip_prefix("./") {
@@ -78,8 +79,9 @@ fn displayed(path: &Path) -> Cow<'_, str> {
         if text.is_empty() { "." } else { text }
     }
     match path.to_string_lossy() {
-        Cow::Borrowed(text) if !text.contains('\\') => Cow::Borrowed(trim(text)),
-        text => Cow::Owned(trim(&text).replace('\\', "/")),
+        Cow::Borrowed(text) if !cfg!(windows) || !text.contains('\\') => Cow::Borrowed(trim(text)),
+        text if cfg!(windows) => Cow::Owned(trim(&text).replace('\\', "/")),
+        text => Cow::Owned(trim(&text).to_string()),
     }
 }
 
@@ -214,54 +216,118 @@ pub fn lines_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// The position of byte `offset` in `text` (which must be a char boundary).
+/// The position of byte `offset` in `text` (which must be a char boundary). For many
+/// positions in one text, use [`Positions`].
 pub fn pos_at(text: &str, offset: usize) -> Pos {
-    let offset = offset.min(text.len());
-    let bytes = text.as_bytes();
-    let (mut line, mut line_start) = (1, 0);
-    for i in 0..offset {
-        if ends_line(bytes, i) {
-            line += 1;
-            line_start = i + 1;
+    Positions::new(text).at(offset)
+}
+
+/// Positions of many offsets (or lines and columns) in one text, each in time linear in
+/// its distance from the last one or from its line's start, never from the start of the
+/// text: a file with 100,000 suppression comments or fixes takes linear time, not
+/// quadratic.
+pub struct Positions<T: AsRef<str>> {
+    text: T,
+    lines: LineIndex,
+    last: Pos,
+}
+
+/// A UTF-8 BOM that starts the text is not a column (the YAML parser skips it too).
+const BOM: &str = "\u{feff}";
+
+impl<T: AsRef<str>> Positions<T> {
+    pub fn new(text: T) -> Self {
+        Positions {
+            lines: LineIndex::new(text.as_ref()),
+            text,
+            last: Pos {
+                byte: 0,
+                line: 1,
+                col: 1,
+            },
         }
     }
-    let before = &bytes[..offset];
-    // A UTF-8 BOM that starts the text is not a column (the YAML parser skips it too).
-    let line_start = if line_start == 0 && before.starts_with("\u{feff}".as_bytes()) {
-        3
-    } else {
-        line_start
-    };
-    let col = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    Pos {
-        byte: u32::try_from(offset).unwrap_or(u32::MAX),
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        col: u32::try_from(col).unwrap_or(u32::MAX),
+
+    /// The text positions are given in.
+    pub fn text(&self) -> &str {
+        self.text.as_ref()
+    }
+
+    /// The position of byte `offset` (clamped to the text; must be a char boundary).
+    pub fn at(&mut self, offset: usize) -> Pos {
+        let text = self.text.as_ref();
+        let offset = offset.min(text.len());
+        if offset < self.last.byte as usize {
+            self.last = self.line_start(self.lines.line_of(offset));
+        }
+        let from = self.last.byte as usize;
+        let mut pos = self.last;
+        if from < offset {
+            // Counting `char`s of a valid str: one per byte that does not continue one.
+            let bom = self.bom();
+            let bytes = text.as_bytes();
+            let (line, col) = bytes[from..offset].iter().enumerate().fold(
+                (pos.line, pos.col),
+                |(line, col), (i, &byte)| {
+                    if ends_line(bytes, from + i) {
+                        (line + 1, 1)
+                    } else if byte & 0xC0 != 0x80 && !(line == 1 && from + i < bom) {
+                        (line, col + 1)
+                    } else {
+                        (line, col)
+                    }
+                },
+            );
+            pos = Pos {
+                byte: clamp(offset),
+                line,
+                col,
+            };
+        }
+        self.last = pos;
+        pos
+    }
+
+    /// The position of 1-based `line` and character `col` (clamped to the line and text).
+    pub fn at_line_col(&mut self, line: u64, col: u64) -> Pos {
+        let line = usize::try_from(line.max(1) - 1)
+            .unwrap_or(usize::MAX)
+            .min(self.lines.line_count() - 1);
+        let start = self.line_start(line).byte as usize;
+        let rest = &self.text.as_ref()[start..];
+        let line_text = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let in_line = line_text
+            .char_indices()
+            .nth(usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX))
+            .map_or(line_text.len(), |(i, _)| i);
+        self.at(start + in_line)
+    }
+
+    /// Where 0-based `line` starts (after a BOM on the first line).
+    fn line_start(&self, line: usize) -> Pos {
+        let byte = if line == 0 {
+            self.bom()
+        } else {
+            self.lines.line_start(line).min(self.text.as_ref().len())
+        };
+        Pos {
+            byte: clamp(byte),
+            line: clamp(line + 1),
+            col: 1,
+        }
+    }
+
+    fn bom(&self) -> usize {
+        if self.text.as_ref().starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        }
     }
 }
 
-/// The position of 1-based `line` and character `col` in `text` (clamped to the text).
-pub fn pos_of_line_col(text: &str, line: u64, col: u64) -> Pos {
-    // A BOM that starts the text is not a column (the YAML parser skips it).
-    let mut offset = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    for _ in 1..line {
-        match text[offset..].find('\n') {
-            Some(newline) => offset += newline + 1,
-            None => break,
-        }
-    }
-    let in_line = text[offset..]
-        .char_indices()
-        .take_while(|(_, c)| *c != '\n')
-        .nth(usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX))
-        .map_or_else(
-            || text[offset..].find('\n').unwrap_or(text.len() - offset),
-            |(i, _)| i,
-        );
-    pos_at(text, offset + in_line)
+fn clamp(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -275,7 +341,8 @@ mod tests {
         assert_eq!(shown(".//./a.yaml"), "a.yaml");
         assert_eq!(shown("./"), ".");
         assert_eq!(shown("/abs/x.yaml"), "/abs/x.yaml");
-        assert_eq!(shown("dir\\x.yaml"), "dir/x.yaml");
+        let separator = if cfg!(windows) { "/" } else { "\\" };
+        assert_eq!(shown("dir\\x.yaml"), format!("dir{separator}x.yaml"));
         // The run keeps one copy of each path: displaying it does not make another.
         let origin = Origin::File(PathBuf::from("./deploy/ds.yaml"));
         assert!(matches!(origin.display(), Cow::Borrowed("deploy/ds.yaml")));

@@ -4,7 +4,6 @@
 //! cleaned up.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -266,7 +265,12 @@ impl Baseline {
     }
 
     pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_regular(path, crate::files::DEFAULT_MAX_FILE_SIZE)
+            .and_then(|bytes| {
+                String::from_utf8(bytes)
+                    .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+            })
+            .map_err(|e| {
             format!("{}: cannot read baseline: {} (create it with `karplint check --write-baseline {}`)", crate::source::display_path(path), crate::discover::describe_io(&e), crate::source::display_path(path))
         })?;
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
@@ -308,7 +312,7 @@ impl Baseline {
         };
         let mut text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
         text.push('\n');
-        write_atomically(path, text.as_bytes()).map_err(|e| {
+        crate::files::write_atomically(path, text.as_bytes()).map_err(|e| {
             format!(
                 "{}: cannot write baseline: {}",
                 crate::source::display_path(path),
@@ -341,34 +345,4 @@ impl Baseline {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-/// Writes `bytes` to `path` via a temporary file in the same directory and a rename, so
-/// readers never see a half-written file. A file replaced keeps its permissions, and a
-/// symbolic link stays a link: the file it points to is what is replaced.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let existing = std::fs::canonicalize(path).ok();
-    let path = existing.as_deref().unwrap_or(path);
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
-        if existing.is_some() {
-            file.set_permissions(std::fs::metadata(path)?.permissions())?;
-        }
-        file.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }

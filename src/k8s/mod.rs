@@ -19,7 +19,7 @@ pub use pod::{Container, PodTemplate, Workload, WorkloadKind};
 pub use policy::{DefaultRequest, IntOrPercent, LabelSelector, LimitRange, PodDisruptionBudget};
 pub use priority::{
     MAX_USER_PRIORITY, PREEMPTION_POLICIES, PriorityClass, SYSTEM_CLUSTER_CRITICAL,
-    SYSTEM_NODE_CRITICAL, builtin_priority,
+    SYSTEM_NODE_CRITICAL, builtin_priority, is_dns_subdomain,
 };
 pub use scheduling::{Operator, Requirement, Scheduling, Taint, Toleration};
 

@@ -75,6 +75,20 @@ impl PriorityClass {
     }
 }
 
+/// Whether `name` is a valid object name for a PriorityClass: a DNS-1123 subdomain (at most
+/// 253 characters; dot-separated labels of lowercase letters, digits and `-`, each starting
+/// and ending with a letter or digit), as the API server requires.
+pub fn is_dns_subdomain(name: &str) -> bool {
+    let label_ok = |label: &str| {
+        let bytes = label.as_bytes();
+        let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        bytes.first().is_some_and(alnum)
+            && bytes.last().is_some_and(alnum)
+            && bytes.iter().all(|b| alnum(b) || *b == b'-')
+    };
+    !name.is_empty() && name.len() <= 253 && name.split('.').all(label_ok)
+}
+
 /// The canonical name and value of a built-in class.
 pub fn builtin_priority(name: &str) -> Option<(&'static str, i64)> {
     match name {
@@ -102,5 +116,35 @@ pub(crate) fn read(doc: &Document<'_>, node: NodeId, meta: ObjectMeta) -> Priori
             .value(node, "preemptionPolicy")
             .and_then(|n| spanned_str(doc, n)),
         global_default,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_names_must_be_dns_subdomains() {
+        let longest = "a".repeat(253);
+        for good in ["agents", "node-agents.example.com", "a", "0-x", &longest] {
+            assert!(is_dns_subdomain(good), "{good}");
+        }
+        let too_long = "a".repeat(254);
+        for bad in [
+            "",
+            "Agents",
+            "-a",
+            "a-",
+            "a..b",
+            ".a",
+            "a b",
+            "agents\n  hostPID: true",
+            "agents, hostPID: true",
+            "a\"b",
+            "a_b",
+            &too_long,
+        ] {
+            assert!(!is_dns_subdomain(bad), "{bad:?}");
+        }
     }
 }

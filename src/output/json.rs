@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{Emitter, FixResolver, Position};
 use crate::cluster::KarpenterReason;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::InputError;
 use crate::lint::Report;
 
 /// The version of the schema below.
@@ -31,6 +32,8 @@ struct JsonReport<'a> {
     summary: JsonSummary,
     /// Inputs that could not be read (also printed on stderr; the exit code is 2).
     errors: Vec<JsonError<'a>>,
+    /// What a directory walk skipped (also printed on stderr; the exit code is unchanged).
+    warnings: Vec<JsonError<'a>>,
 }
 
 #[derive(Serialize)]
@@ -169,16 +172,20 @@ impl<'a> JsonReport<'a> {
                     evidence,
                 },
             },
-            errors: report
-                .errors
-                .iter()
-                .map(|e| JsonError {
-                    path: &e.path,
-                    message: &e.message,
-                })
-                .collect(),
+            errors: input_problems(&report.errors),
+            warnings: input_problems(&report.warnings),
         }
     }
+}
+
+fn input_problems(problems: &[InputError]) -> Vec<JsonError<'_>> {
+    problems
+        .iter()
+        .map(|e| JsonError {
+            path: &e.path,
+            message: &e.message,
+        })
+        .collect()
 }
 
 impl<'a> JsonDiagnostic<'a> {

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, FileId, Location};
 use crate::fix;
 use crate::lint::Report;
-use crate::source::{Pos, pos_at};
+use crate::source::{Pos, Positions};
 
 pub use checkstyle::Checkstyle;
 pub use concise::Concise;
@@ -172,7 +172,7 @@ pub(crate) struct TextEdit {
 /// Resolves the fixes of a report's findings, reading each file once.
 #[derive(Default)]
 pub(crate) struct FixResolver {
-    texts: HashMap<FileId, Option<Arc<str>>>,
+    texts: HashMap<FileId, Option<Positions<Arc<str>>>>,
 }
 
 impl FixResolver {
@@ -184,16 +184,16 @@ impl FixResolver {
     ) -> Option<ResolvedFix<'a>> {
         let wanted = diagnostic.fix.as_ref()?;
         let file = diagnostic.location.file;
-        let text = self
+        let positions = self
             .texts
             .entry(file)
-            .or_insert_with(|| report.text(file))
-            .as_deref()?;
-        let edits = fix::resolve_fix(text, wanted)?
+            .or_insert_with(|| report.text(file).map(Positions::new))
+            .as_mut()?;
+        let edits = fix::resolve_fix(positions.text(), wanted)?
             .into_iter()
             .map(|replacement| TextEdit {
-                start: pos_at(text, replacement.range.start),
-                end: pos_at(text, replacement.range.end),
+                start: positions.at(replacement.range.start),
+                end: positions.at(replacement.range.end),
                 text: replacement.text,
             })
             .collect();

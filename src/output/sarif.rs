@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{Emitter, FixResolver, Position};
 use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::discover::InputError;
 use crate::lint::Report;
 use crate::rules::{self, Rule};
 
@@ -193,23 +194,25 @@ fn log(report: &Report, root: Option<String>) -> Log {
             },
         );
     }
+    let notification = |level: &'static str, problem: &InputError| Notification {
+        level,
+        message: Text {
+            text: problem.message.clone(),
+        },
+        locations: vec![SarifLocation {
+            id: None,
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(&problem.path),
+                region: None,
+            },
+            message: None,
+        }],
+    };
     let notifications = report
         .errors
         .iter()
-        .map(|error| Notification {
-            level: "error",
-            message: Text {
-                text: error.message.clone(),
-            },
-            locations: vec![SarifLocation {
-                id: None,
-                physical_location: PhysicalLocation {
-                    artifact_location: artifact(&error.path),
-                    region: None,
-                },
-                message: None,
-            }],
-        })
+        .map(|error| notification("error", error))
+        .chain(report.warnings.iter().map(|w| notification("warning", w)))
         .collect();
     Log {
         schema: SCHEMA,

@@ -6,7 +6,7 @@ use super::Context;
 use crate::cluster::{ClusterIndex, Located};
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Location};
-use crate::k8s::{MAX_USER_PRIORITY, PriorityClass, Workload};
+use crate::k8s::{MAX_USER_PRIORITY, PriorityClass, Workload, is_dns_subdomain};
 
 /// Priority is best effort: said in every fix that suggests a class.
 pub(crate) const HONESTY: &str = "Priority does not reserve room: the DaemonSet pod preempts a \
@@ -101,6 +101,8 @@ pub(crate) fn adequate_existing_class(index: &ClusterIndex) -> Option<&Located<P
                 && class.policy() == "PreemptLowerPriority"
                 && !class.is_global_default()
                 && !class.meta.name().starts_with("system-")
+                // A fix copies the name into another file: only a valid name (KDS008).
+                && is_dns_subdomain(class.meta.name())
                 && index
                     .class(class.meta.name())
                     .is_some_and(|first| std::ptr::eq(first, *c))

@@ -8,7 +8,9 @@
 use super::{Context, Rule, Scope};
 use crate::cluster::{ClusterIndex, Located};
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::k8s::{MAX_USER_PRIORITY, PREEMPTION_POLICIES, PriorityClass, builtin_priority};
+use crate::k8s::{
+    MAX_USER_PRIORITY, PREEMPTION_POLICIES, PriorityClass, builtin_priority, is_dns_subdomain,
+};
 
 pub static RULE: Rule = Rule {
     code: "KDS008",
@@ -26,7 +28,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if !index.is_reported(class.file) {
             continue;
         }
-        out.extend(reserved_name(class));
+        out.extend(invalid_name(class).or_else(|| reserved_name(class)));
         out.extend(bad_value(class));
         out.extend(bad_policy(class));
     }
@@ -48,6 +50,33 @@ fn finding(
         message,
     )
     .with_object(&class.item.meta)
+}
+
+/// A name the API server refuses: not a DNS-1123 subdomain. Such a name is never put into
+/// another file by `--fix` either.
+fn invalid_name(class: &Located<PriorityClass>) -> Option<Diagnostic> {
+    let name = class.item.meta.name.as_ref()?;
+    if is_dns_subdomain(&name.value) {
+        return None;
+    }
+    Some(
+        finding(
+            class,
+            name.span,
+            format!(
+                "PriorityClass name {:?} is not a valid object name: the API server rejects it, \
+                 because a name must be a DNS-1123 subdomain",
+                name.value
+            ),
+        )
+        .with_label("not a DNS-1123 subdomain")
+        .with_help(
+            "use at most 253 lowercase letters, digits, `-` and `.`, starting and ending with a \
+             letter or digit, and rename every priorityClassName that uses the class:\n\n  \
+             metadata:\n    name: node-agents"
+                .to_string(),
+        ),
+    )
 }
 
 /// A `system-` name that is not one of the two built-in classes.

@@ -1,0 +1,260 @@
+//! Reading inputs and writing files, safely: karplint runs on untrusted pull requests, so
+//! what it reads and where it writes are decided here, once (see SECURITY.md).
+//!
+//! - Only regular files are read; FIFOs, devices and sockets are refused before they are
+//!   opened (a FIFO would block forever, `/dev/zero` would never end), and nothing under
+//!   the kernel's pseudo file systems (`/proc`, `/sys`, `/dev`) is read, whatever link
+//!   leads there.
+//! - Every read is capped ([`DEFAULT_MAX_FILE_SIZE`], `--max-file-size`), standard input too.
+//! - Writes go to an unpredictable, exclusively created temporary file beside the target,
+//!   then replace it; targets that cannot be replaced faithfully (devices, FIFOs, hard-linked
+//!   files, files whose owner cannot be kept) are written in place instead.
+
+use std::fs::{File, Metadata};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The largest input read, per file and for standard input: far above any real manifest
+/// (the biggest in the corpus is 8 MB), far below what would exhaust a CI runner.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
+
+/// Kernel pseudo file systems: their "files" are the process environment, devices and
+/// live kernel state, never manifests.
+const PSEUDO_FILE_SYSTEMS: &[&str] = &["/proc", "/sys", "/dev"];
+
+/// Whether `path` (resolved) lies on a kernel pseudo file system.
+pub fn is_pseudo_file_system(path: &Path) -> bool {
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    PSEUDO_FILE_SYSTEMS
+        .iter()
+        .any(|root| resolved.starts_with(root))
+}
+
+/// What a non-regular file is, for messages.
+fn kind_of(metadata: &Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let file_type = metadata.file_type();
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    if metadata.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+fn refused(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
+
+/// Reads a regular file, at most `limit` bytes (more is an error, not a truncation).
+pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(refused(format!(
+            "{}; only regular files are read",
+            kind_of(&metadata)
+        )));
+    }
+    if is_pseudo_file_system(path) {
+        return Err(refused(
+            "on a kernel pseudo file system (/proc, /sys, /dev); not read".to_string(),
+        ));
+    }
+    let file = File::open(path)?;
+    // The file may have been swapped since the check above: check what was opened.
+    let opened = file.metadata()?;
+    if !opened.is_file() {
+        return Err(refused(format!(
+            "{}; only regular files are read",
+            kind_of(&opened)
+        )));
+    }
+    read_capped(file, limit, opened.len())
+}
+
+/// Reads standard input (or any stream), at most `limit` bytes.
+pub fn read_stream(stream: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
+    read_capped(stream, limit, 0)
+}
+
+fn read_capped(stream: impl Read, limit: u64, size_hint: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(size_hint.min(limit) as usize);
+    stream
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "larger than the {} limit; not read (raise it with --max-file-size)",
+                describe_size(limit)
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A byte count as people write it: `256 MiB`, `512 KiB`, `100 bytes`.
+pub fn describe_size(bytes: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if bytes >= size && bytes % size == 0 {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    format!("{bytes} bytes")
+}
+
+/// Parses a size for `--max-file-size`: bytes, or with a `K`/`M`/`G` suffix (powers of
+/// 1024; `KiB`, `MB` and the like are accepted as the same).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits_end = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(digits_end);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 256M, 1G, 1048576)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => return Err(format!("unknown size unit `{other}` (use K, M or G)")),
+    };
+    number
+        .checked_mul(1 << shift)
+        .filter(|size| *size > 0)
+        .ok_or_else(|| format!("`{text}` is not a usable size"))
+}
+
+/// Writes `bytes` to `path` so that readers see the old content or the new, never half.
+///
+/// A regular file is replaced through a temporary file created exclusively (unpredictable
+/// name, `O_EXCL`) in its directory, which takes the old file's mode, owner and group. A
+/// symbolic link stays a link: the file it resolves to is what is written. Targets a
+/// rename would damage are written in place: devices, FIFOs and other special files (a
+/// rename would replace the device node with a regular file), files with several hard
+/// links (a rename would split them), and files whose owner this process cannot give the
+/// replacement.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let target = match std::fs::canonicalize(path) {
+        Ok(resolved) => resolved,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            // A dangling link must not be created through: only a new name is.
+            if std::fs::symlink_metadata(path).is_ok() {
+                return Err(refused(
+                    "a symbolic link to a file that does not exist; not written".to_string(),
+                ));
+            }
+            path.to_path_buf()
+        }
+        Err(error) => return Err(error),
+    };
+    let existing = match std::fs::metadata(&target) {
+        Ok(metadata) => Some(metadata),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) => return Err(error),
+    };
+    if let Some(metadata) = &existing {
+        if !metadata.is_file() || has_other_links(metadata) {
+            return write_in_place(&target, bytes);
+        }
+    }
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".karplint-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    if let Some(metadata) = &existing {
+        if !keep_owner(temp.as_file(), metadata) {
+            drop(temp);
+            return write_in_place(&target, bytes);
+        }
+        temp.as_file().set_permissions(metadata.permissions())?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(&target).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// Truncates and writes the file itself (what a shell's `>` does).
+fn write_in_place(target: &PathBuf, bytes: &[u8]) -> io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(target)?;
+    file.write_all(bytes)?;
+    file.flush()
+}
+
+#[cfg(unix)]
+fn has_other_links(metadata: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    metadata.nlink() > 1
+}
+
+#[cfg(not(unix))]
+fn has_other_links(_metadata: &Metadata) -> bool {
+    false
+}
+
+/// Gives the replacement the old file's owner and group. False when that is not possible
+/// (the file belongs to someone else and we are not root): the caller writes in place.
+#[cfg(unix)]
+fn keep_owner(replacement: &File, old: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(new) = replacement.metadata() else {
+        return false;
+    };
+    if new.uid() == old.uid() && new.gid() == old.gid() {
+        return true;
+    }
+    std::os::unix::fs::fchown(replacement, Some(old.uid()), Some(old.gid())).is_ok()
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_replacement: &File, _old: &Metadata) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_print_in_binary_units() {
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+        assert_eq!(describe_size(DEFAULT_MAX_FILE_SIZE), "256 MiB");
+        assert_eq!(describe_size(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn reads_are_capped() {
+        let big = [b'a'; 100];
+        assert_eq!(read_stream(&mut &big[..], 100).unwrap().len(), 100);
+        let error = read_stream(&mut &big[..], 99).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
+    }
+}
