@@ -284,6 +284,10 @@ fn resolve(text: &str, edit: &Edit) -> Option<Replacement> {
 /// (`flow`: JSON too) the entry and one neighbouring comma.
 fn entry_removal(text: &str, flow: bool, key: Span, value: Span) -> Option<Range<usize>> {
     let (start, end) = (key.start.byte as usize, value.end.byte as usize);
+    // Spans from a stale or foreign parse can come in any order.
+    if start > end {
+        return None;
+    }
     let before = text.get(..start)?;
     let after = text.get(end..)?;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -745,6 +749,17 @@ mod tests {
                 end: at(a.max(b)),
             }
         })
+    }
+
+    #[test]
+    fn an_entry_whose_key_is_after_its_value_is_not_removed() {
+        let text = "a: 1\nb: 2\n";
+        let edit = Edit::RemoveEntry {
+            mapping: span(text, "a"),
+            key: span(text, "b"),
+            value: span(text, "1"),
+        };
+        assert_eq!(resolve(text, &edit), None);
     }
 
     proptest::proptest! {
