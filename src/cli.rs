@@ -9,13 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config, KarpenterMode, Settings};
 use crate::diagnostic::Severity;
 use crate::discover::{self, DiscoverOptions, Discovery, PathFilter};
-use crate::files::write_atomically;
+use crate::files::{self, write_atomically};
 use crate::fix;
 use crate::inspect::{self as inspection, InspectFormat};
 use crate::lint;
 use crate::output::{self, EmitOptions, Format};
 use crate::plural;
-use crate::rules;
+use crate::registry;
 use crate::source::Origin;
 use crate::suppress::Baseline;
 
@@ -222,7 +222,7 @@ pub fn run(
     match cli.command {
         Command::Check(args) => check(args, stdin, stdout, stderr),
         Command::Inspect(args) => inspect(args, stdin, stdout, stderr),
-        Command::Rule { id } => match rules::find(&id) {
+        Command::Rule { id } => match registry::find(&id) {
             Some(rule) => finish(write_doc(rule.doc, stdout), EXIT_CLEAN, stderr),
             None => {
                 let _ = writeln!(
@@ -404,7 +404,7 @@ fn apply_fixes(report: &lint::Report, stderr: &mut dyn Write) -> Result<bool, u8
                     stderr,
                     "karplint: error: {}: cannot write the fixes: {}",
                     file.path,
-                    discover::describe_io(&error)
+                    files::describe_io(&error)
                 );
             }
         }
@@ -500,7 +500,7 @@ fn write_output_file(
             format!(
                 "{}: {}",
                 crate::source::display_path(path),
-                discover::describe_io(&error)
+                files::describe_io(&error)
             ),
         )
     })
@@ -536,7 +536,7 @@ fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
     }
     settings.max_file_size = args.max_file_size;
     let lookup = |id: &String| {
-        rules::find(id).ok_or_else(|| format!("unknown rule `{id}` (see `karplint rules`)"))
+        registry::find(id).ok_or_else(|| format!("unknown rule `{id}` (see `karplint rules`)"))
     };
     let selected = args
         .select
@@ -548,7 +548,7 @@ fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
         .iter()
         .map(lookup)
         .collect::<Result<Vec<_>, _>>()?;
-    for rule in rules::ALL {
+    for rule in registry::ALL {
         if (!selected.is_empty() && !selected.contains(rule)) || ignored.contains(rule) {
             settings.set_level(rule, None);
         }
@@ -633,7 +633,7 @@ fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
     );
     line(format!("context: {}", list(&context)));
     line("rules:".to_string());
-    for rule in rules::ALL {
+    for rule in registry::ALL {
         let configured = config
             .levels
             .iter()
@@ -743,7 +743,7 @@ fn write_doc(doc: &str, out: &mut dyn Write) -> io::Result<()> {
 fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {
         ListFormat::Json => {
-            let list: Vec<serde_json::Value> = rules::ALL
+            let list: Vec<serde_json::Value> = registry::ALL
                 .iter()
                 .map(|rule| {
                     serde_json::json!({
@@ -760,8 +760,12 @@ fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out)
         }
         ListFormat::Text => {
-            let width = rules::ALL.iter().map(|r| r.name.len()).max().unwrap_or(0);
-            for rule in rules::ALL {
+            let width = registry::ALL
+                .iter()
+                .map(|r| r.name.len())
+                .max()
+                .unwrap_or(0);
+            for rule in registry::ALL {
                 writeln!(
                     out,
                     "{}  {:width$}  {:7}  {:9}  {:3}  {}",

@@ -11,9 +11,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::Severity;
 use crate::k8s::AgentGlobs;
-use crate::rules::{self, Rule};
+use crate::registry::Severity;
+use crate::registry::{self, Rule};
 
 /// The config file name looked for.
 pub const CONFIG_FILE: &str = ".karplint.yaml";
@@ -316,7 +316,7 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
                 message: format!(
                     "{}: cannot read config: {}",
                     crate::source::display_path(path),
-                    crate::discover::describe_io(&error)
+                    crate::files::describe_io(&error)
                 ),
             }
         })?;
@@ -459,7 +459,7 @@ fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
 }
 
 fn find_rule(path: &Path, id: &Spanned<String>) -> Result<&'static Rule, ConfigError> {
-    rules::find(&id.value).ok_or_else(|| {
+    registry::find(&id.value).ok_or_else(|| {
         ConfigError::spanned(
             path,
             id,
@@ -529,11 +529,11 @@ mod tests {
         );
         let mut settings = Settings::default();
         config.apply(&mut settings);
-        let kds006 = rules::find("KDS006");
+        let kds006 = registry::find("KDS006");
         if let Some(rule) = kds006 {
             assert!(!settings.is_enabled(rule));
         }
-        let kds001 = rules::find("KDS001").unwrap();
+        let kds001 = registry::find("KDS001").unwrap();
         assert_eq!(settings.level(kds001), Some(Severity::Error));
         assert!(settings.ignored_for_path(kds001, "vendor/x/ds.yaml"));
         assert!(!settings.ignored_for_path(kds001, "apps/ds.yaml"));

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
-use crate::files;
+use crate::files::{self, describe_io};
 use crate::source::{Origin, display_path};
 
 /// Extensions picked up when walking directories. Files named explicitly are always read.
@@ -409,22 +409,6 @@ fn walk_error(root: &Path, error: &ignore::Error) -> (InputError, bool) {
                     message: other.to_string(),
                 };
                 return (error, false);
-            }
-        }
-    }
-}
-
-/// An I/O error in plain words, without Rust's `(os error N)` suffix.
-pub fn describe_io(error: &std::io::Error) -> String {
-    use std::io::ErrorKind;
-    match error.kind() {
-        ErrorKind::NotFound => "no such file or directory".to_string(),
-        ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => {
-            let text = error.to_string();
-            match text.find(" (os error") {
-                Some(cut) => text[..cut].to_string(),
-                None => text,
             }
         }
     }

@@ -234,6 +234,22 @@ fn keep_owner(_replacement: &File, _old: &Metadata) -> bool {
     true
 }
 
+/// An I/O error in plain words, without Rust's `(os error N)` suffix.
+pub fn describe_io(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => "no such file or directory".to_string(),
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(cut) => text[..cut].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

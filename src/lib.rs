@@ -17,6 +17,7 @@ pub mod k8s;
 pub mod lint;
 pub mod load;
 pub mod output;
+pub mod registry;
 pub mod rules;
 pub mod source;
 pub mod suppress;

@@ -12,7 +12,7 @@ use crate::cluster::ClusterIndex;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId, Location};
 use crate::load::FileSuppressions;
-use crate::rules::{self, Rule, Scope};
+use crate::registry::{self, Rule, Scope};
 use crate::source::Span;
 
 /// What the suppression stage needs to know about the run.
@@ -161,13 +161,13 @@ fn unused(
     let location = Location { file, span };
     let unknown: Vec<&String> = listed
         .iter()
-        .filter(|id| !id.eq_ignore_ascii_case("all") && rules::find(id).is_none())
+        .filter(|id| !id.eq_ignore_ascii_case("all") && registry::find(id).is_none())
         .collect();
     if !unknown.is_empty() {
         let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
         return Some(
             Diagnostic::new(
-                &rules::UNUSED_SUPPRESSION,
+                &registry::KDS903,
                 location,
                 format!(
                     "suppression {form} names unknown rule{} {}",
@@ -181,15 +181,15 @@ fn unused(
     }
     // Only call it unused when what it targets was checked: not when a Karpenter rule it
     // names was skipped, or when every rule it names is turned off.
-    let targets: Vec<&Rule> = rules::ALL
+    let targets: Vec<&Rule> = registry::ALL
         .iter()
         .copied()
-        .filter(|rule| matches(listed, rule) && rule.code != rules::UNUSED_SUPPRESSION.code)
+        .filter(|rule| matches(listed, rule) && rule.code != registry::KDS903.code)
         .collect();
     let skipped_karpenter =
         !run.index.karpenter().enabled && targets.iter().any(|r| r.scope == Scope::Karpenter);
     let any_ran = targets.iter().any(|rule| run.ran(rule));
-    if skipped_karpenter || !any_ran || !run.ran(&rules::UNUSED_SUPPRESSION) {
+    if skipped_karpenter || !any_ran || !run.ran(&registry::KDS903) {
         return None;
     }
     let what = if listed.is_empty() {
@@ -199,7 +199,7 @@ fn unused(
     };
     Some(
         Diagnostic::new(
-            &rules::UNUSED_SUPPRESSION,
+            &registry::KDS903,
             location,
             format!("suppression {form} for {what} matches no finding; remove it"),
         )
@@ -207,7 +207,7 @@ fn unused(
         .with_help("the finding it was written for is gone (or never applied to this object); delete the suppression so it cannot hide a future finding"),
     )
     .map(|mut d| {
-        d.severity = run.settings.level(&rules::UNUSED_SUPPRESSION).unwrap_or(d.severity);
+        d.severity = run.settings.level(&registry::KDS903).unwrap_or(d.severity);
         d
     })
 }
@@ -271,7 +271,7 @@ impl Baseline {
                     .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
             })
             .map_err(|e| {
-            format!("{}: cannot read baseline: {} (create it with `karplint check --write-baseline {}`)", crate::source::display_path(path), crate::discover::describe_io(&e), crate::source::display_path(path))
+            format!("{}: cannot read baseline: {} (create it with `karplint check --write-baseline {}`)", crate::source::display_path(path), crate::files::describe_io(&e), crate::source::display_path(path))
         })?;
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
             format!(
@@ -316,7 +316,7 @@ impl Baseline {
             format!(
                 "{}: cannot write baseline: {}",
                 crate::source::display_path(path),
-                crate::discover::describe_io(&e)
+                crate::files::describe_io(&e)
             )
         })
     }

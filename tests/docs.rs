@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 
-use karplint::rules;
+use karplint::registry;
 
 /// The one ```yaml block under `heading`.
 fn example(doc: &str, heading: &str) -> Option<String> {
@@ -28,7 +28,7 @@ fn codes_reported(yaml: &str, code: &str) -> Vec<String> {
 
 #[test]
 fn every_rule_doc_has_the_standard_sections() {
-    for rule in rules::ALL {
+    for rule in registry::ALL {
         for heading in [
             "What it does",
             "Why it matters",
@@ -49,7 +49,7 @@ fn every_rule_doc_has_the_standard_sections() {
 
 #[test]
 fn fixable_rules_say_so_in_their_docs() {
-    for rule in rules::ALL {
+    for rule in registry::ALL {
         assert_eq!(
             rule.doc.contains("`karplint --fix`"),
             rule.fixable,
@@ -61,7 +61,7 @@ fn fixable_rules_say_so_in_their_docs() {
 
 #[test]
 fn bad_examples_fire_and_good_examples_do_not() {
-    for rule in rules::ALL {
+    for rule in registry::ALL {
         let bad = example(rule.doc, "Bad example")
             .unwrap_or_else(|| panic!("{} has no bad example", rule.code));
         let good = example(rule.doc, "Good example")
@@ -84,10 +84,10 @@ fn bad_examples_fire_and_good_examples_do_not() {
 #[test]
 fn the_readme_lists_every_rule() {
     let readme = fs::read_to_string(common::root().join("README.md")).unwrap();
-    for rule in rules::ALL {
+    for rule in registry::ALL {
         let scope = match rule.scope {
-            rules::Scope::Karpenter => "Karpenter",
-            rules::Scope::Always => "always",
+            registry::Scope::Karpenter => "Karpenter",
+            registry::Scope::Always => "always",
         };
         let row = format!(
             "| {} | {} | {} | {} |",

@@ -293,7 +293,7 @@ fn fixable_rules_are_the_ones_whose_findings_carry_fixes() {
             }
         }
     }
-    let fixable: std::collections::BTreeSet<String> = karplint::rules::ALL
+    let fixable: std::collections::BTreeSet<String> = karplint::registry::ALL
         .iter()
         .filter(|rule| rule.fixable)
         .map(|rule| rule.code.to_string())

@@ -273,8 +273,8 @@ fn sarif_results_point_at_rules_regions_and_relative_uris() {
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "karplint");
     let rules = driver["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), karplint::rules::ALL.len());
-    for (descriptor, rule) in rules.iter().zip(karplint::rules::ALL) {
+    assert_eq!(rules.len(), karplint::registry::ALL.len());
+    for (descriptor, rule) in rules.iter().zip(karplint::registry::ALL) {
         assert_eq!(descriptor["id"], rule.code);
         assert_eq!(descriptor["name"], rule.name);
         assert_eq!(descriptor["shortDescription"]["text"], rule.summary());

@@ -13,7 +13,7 @@ use super::{Emitter, FixResolver, Position};
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::discover::InputError;
 use crate::lint::Report;
-use crate::rules::{self, Rule};
+use crate::registry::{self, Rule};
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -224,7 +224,7 @@ fn log(report: &Report, root: Option<String>) -> Log {
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri,
-                    rules: rules::ALL
+                    rules: registry::ALL
                         .iter()
                         .map(|rule| descriptor(rule, information_uri))
                         .collect(),
@@ -321,7 +321,7 @@ fn result(report: &Report, diagnostic: &Diagnostic, fixes: &mut FixResolver) -> 
     });
     SarifResult {
         rule_id: rule.code,
-        rule_index: rules::ALL
+        rule_index: registry::ALL
             .iter()
             .position(|r| r.code == rule.code)
             .unwrap_or_default(),
@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn every_rule_has_a_full_description_longer_than_its_summary() {
-        for rule in rules::ALL {
+        for rule in registry::ALL {
             let full = full_description(rule);
             assert!(full.starts_with(rule.summary()), "{}", rule.code);
             assert!(full.len() > rule.summary().len(), "{}: {full}", rule.code);

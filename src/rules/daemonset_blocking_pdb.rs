@@ -5,24 +5,15 @@
 //! DaemonSets that tolerate `karpenter.sh/disrupted:NoSchedule` are not evicted by
 //! Karpenter's drain and do not count.
 
+use super::Context;
 use super::capacity::object_location;
-use super::{Context, Rule, Scope};
 use crate::cluster::{Located, same_namespace};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::k8s::{IntOrPercent, Taint, Workload};
+use crate::registry::KDS018 as RULE;
 use crate::source::Span;
 
-pub static RULE: Rule = Rule {
-    code: "KDS018",
-    name: "daemonset-blocking-pdb",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS018-daemonset-blocking-pdb.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let disrupted = Taint {
         key: "karpenter.sh/disrupted".to_string(),

@@ -4,21 +4,12 @@
 //! Karpenter honours the annotation only with the value `"true"`; other values are
 //! ignored. Reported at the annotation's key.
 
+use super::Context;
 use super::capacity::relevant_daemonsets;
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
+use crate::registry::KDS017 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS017",
-    name: "daemonset-do-not-disrupt",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS017-daemonset-do-not-disrupt.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for ds in relevant_daemonsets(context.index) {
         for annotation in &ds.details.do_not_disrupt {
             if annotation.value != "true" {

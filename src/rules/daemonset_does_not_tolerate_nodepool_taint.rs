@@ -6,22 +6,13 @@
 //! the pool's taints are labelled. Severity `info`, raised to `warning` for node agents;
 //! the suppression stage keeps that unless the config sets another level for the rule.
 
+use super::Context;
 use super::capacity::{daemonset_finding, tolerations_yaml};
-use super::{Context, Rule, Scope};
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::k8s::{NodePoolApi, Taint};
+use crate::registry::KDS013 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS013",
-    name: "daemonset-does-not-tolerate-nodepool-taint",
-    severity: Severity::Info,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS013-daemonset-does-not-tolerate-nodepool-taint.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let settings = context.settings;
     for daemonset in index.reported_daemonsets() {

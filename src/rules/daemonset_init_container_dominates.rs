@@ -5,22 +5,13 @@
 //! that stands in for it). Only when every running container requests the resource: a
 //! running container without a request is KDS010's, and the comparison means nothing.
 
+use super::Context;
 use super::capacity::{container_label, relevant_daemonsets, requests_yaml};
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::resources::{ContainerKind, Resource};
+use crate::registry::KDS012 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS012",
-    name: "daemonset-init-container-dominates",
-    severity: Severity::Info,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS012-daemonset-init-container-dominates.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for ds in relevant_daemonsets(context.index) {
         let resources = &ds.details.resources;
         for resource in Resource::ALL {

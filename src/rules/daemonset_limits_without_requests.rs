@@ -5,22 +5,13 @@
 //! not checked; neither is a resource set at the pod level (`spec.resources`), which
 //! decides the pod's request instead.
 
+use super::Context;
 use super::capacity::{container_label, relevant_daemonsets, requests_yaml};
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::k8s::resources::{Quantity, Resource};
+use crate::registry::KDS011 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS011",
-    name: "daemonset-limits-without-requests",
-    severity: Severity::Info,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS011-daemonset-limits-without-requests.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for ds in relevant_daemonsets(context.index) {
         let resources = &ds.details.resources;
         for (position, container) in resources.containers.iter().enumerate() {

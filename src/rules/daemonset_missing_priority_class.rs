@@ -1,20 +1,11 @@
 //! KDS001: a Karpenter-relevant DaemonSet without a `priorityClassName`.
 
+use super::Context;
 use super::fix::with_class_fix;
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::registry::KDS001 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS001",
-    name: "daemonset-missing-priority-class",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: true,
-    doc: include_str!("../../rules/KDS001-daemonset-missing-priority-class.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for daemonset in index.reported_daemonsets() {
         let workload = &daemonset.item;

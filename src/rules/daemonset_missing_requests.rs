@@ -5,22 +5,13 @@
 //! request missing in effect: the API server rejects the object, and karplint counts
 //! them as absent when it computes overhead.
 
+use super::Context;
 use super::capacity::{container_label, object_location, relevant_daemonsets, requests_yaml};
-use super::{Context, Rule, Scope};
 use crate::cluster::Located;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::resources::{ContainerKind, Resource};
 use crate::k8s::{LimitRange, Workload};
-
-pub static RULE: Rule = Rule {
-    code: "KDS010",
-    name: "daemonset-missing-requests",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS010-daemonset-missing-requests.md"),
-    check,
-};
+use crate::registry::KDS010 as RULE;
 
 /// Example values in the fix, labelled as such.
 fn example(resource: Resource) -> &'static str {
@@ -30,7 +21,7 @@ fn example(resource: Resource) -> &'static str {
     }
 }
 
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for ds in relevant_daemonsets(index) {
         let name = ds.workload.meta.display();

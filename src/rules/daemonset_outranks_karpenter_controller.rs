@@ -3,20 +3,11 @@
 //! Only a DaemonSet that preempts counts: one with `preemptionPolicy: Never` never evicts
 //! the controller, whatever its value (KDS004 reports it anyway).
 
+use super::Context;
 use super::fix::with_class_help;
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::k8s::MAX_USER_PRIORITY;
-
-pub static RULE: Rule = Rule {
-    code: "KDS015",
-    name: "daemonset-outranks-karpenter-controller",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS015-daemonset-outranks-karpenter-controller.md"),
-    check,
-};
+use crate::registry::KDS015 as RULE;
 
 const REQUIRE_KARPENTER_NODES: &str = "If the agent only belongs on Karpenter nodes, require \
      them instead, which keeps it off the controller's nodes:\n\n      affinity:\n        \
@@ -24,7 +15,7 @@ const REQUIRE_KARPENTER_NODES: &str = "If the agent only belongs on Karpenter no
      nodeSelectorTerms:\n              - matchExpressions:\n                  - key: \
      karpenter.sh/nodepool\n                    operator: Exists";
 
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let Some(controller) = index.karpenter_controller() else {
         return;

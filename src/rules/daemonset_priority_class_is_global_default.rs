@@ -1,23 +1,14 @@
 //! KDS005: a DaemonSet on the `globalDefault` class, which every pod without a class
 //! also gets.
 
+use super::Context;
 use super::daemonsets::classed_daemonsets;
 use super::fix::with_class_fix;
-use super::{Context, Rule, Scope};
 use crate::cluster::PrioritySource;
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::registry::KDS005 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS005",
-    name: "daemonset-priority-class-is-global-default",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: true,
-    doc: include_str!("../../rules/KDS005-daemonset-priority-class-is-global-default.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for classed in classed_daemonsets(index) {
         let (workload, class_name, resolved) =

@@ -4,22 +4,13 @@
 //! (it sets no policy, or `Never` too). A template `Never` under a preempting class is
 //! KDS007's: admission rejects that pod before preemption could matter.
 
+use super::Context;
 use super::daemonsets::classed_daemonsets;
 use super::fix::{IMMUTABLE, with_class_fix};
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::registry::KDS004 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS004",
-    name: "daemonset-priority-class-never-preempts",
-    severity: Severity::Error,
-    scope: Scope::Karpenter,
-    fixable: true,
-    doc: include_str!("../../rules/KDS004-daemonset-priority-class-never-preempts.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for classed in classed_daemonsets(index) {
         let (workload, class_name, resolved) =

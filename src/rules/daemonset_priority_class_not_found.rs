@@ -1,23 +1,14 @@
 //! KDS002: a DaemonSet names a PriorityClass that is neither built in nor defined in
 //! the inputs.
 
+use super::Context;
 use super::fix::{class_yaml, suggested_value, template_yaml};
-use super::{Context, Rule, Scope};
 use crate::cluster::ClusterIndex;
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::k8s::{SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL, builtin_priority};
+use crate::registry::KDS002 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS002",
-    name: "daemonset-priority-class-not-found",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS002-daemonset-priority-class-not-found.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for daemonset in index.reported_daemonsets() {
         let workload = &daemonset.item;

@@ -1,22 +1,13 @@
 //! KDS003: a DaemonSet whose priority is not strictly above the workload ceiling.
 
+use super::Context;
 use super::daemonsets::classed_daemonsets;
 use super::fix::{IMMUTABLE, with_class_fix};
-use super::{Context, Rule, Scope};
 use crate::cluster::{Ceiling, PrioritySource, ResolvedPriority};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::registry::KDS003 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS003",
-    name: "daemonset-priority-not-above-workloads",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: true,
-    doc: include_str!("../../rules/KDS003-daemonset-priority-not-above-workloads.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let ceiling = index.workload_ceiling();
     for classed in classed_daemonsets(index) {

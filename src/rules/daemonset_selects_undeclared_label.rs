@@ -7,22 +7,13 @@
 //! cannot satisfy it (`In`, `Exists`, `Gt`, `Lt`). Reported at the first such key (in
 //! the nodeSelector, or the first affinity term); other terms' keys are labelled.
 
+use super::Context;
 use super::capacity::daemonset_finding;
-use super::{Context, Rule, Scope};
 use crate::cluster::Located;
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::k8s::scheduling::is_well_known_label;
 use crate::k8s::{NodePool, Requirement};
-
-pub static RULE: Rule = Rule {
-    code: "KDS019",
-    name: "daemonset-selects-undeclared-label",
-    severity: Severity::Info,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS019-daemonset-selects-undeclared-label.md"),
-    check,
-};
+use crate::registry::KDS019 as RULE;
 
 /// The first requirement of `alternative` that needs a custom label no pool declares.
 fn undeclared<'a>(
@@ -36,7 +27,7 @@ fn undeclared<'a>(
     })
 }
 
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let pools = index.node_pools();
     if pools.is_empty() {

@@ -1,22 +1,13 @@
 //! KDS006: `system-node-critical` on a DaemonSet that is not a node-critical agent.
 
+use super::Context;
 use super::daemonsets::classed_daemonsets;
 use super::fix::with_class_help;
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::SYSTEM_NODE_CRITICAL;
+use crate::registry::KDS006 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS006",
-    name: "daemonset-system-node-critical",
-    severity: Severity::Info,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS006-daemonset-system-node-critical.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for classed in classed_daemonsets(index) {
         let (workload, class_name) = (classed.workload, classed.class_name);

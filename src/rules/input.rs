@@ -1,40 +1,13 @@
 //! Input-level findings: what the loader could not read as Kubernetes objects.
 
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use super::Context;
+use crate::diagnostic::{Diagnostic, Location};
 use crate::load::InputProblem;
+use crate::registry::KDS900 as INVALID_YAML;
+use crate::registry::KDS901 as DUPLICATE_KEY;
+use crate::registry::KDS902 as UNRENDERED_TEMPLATE;
 
-pub static INVALID_YAML: Rule = Rule {
-    code: "KDS900",
-    name: "invalid-yaml",
-    severity: Severity::Error,
-    scope: Scope::Always,
-    fixable: false,
-    doc: include_str!("../../rules/KDS900-invalid-yaml.md"),
-    check: check_invalid_yaml,
-};
-
-pub static DUPLICATE_KEY: Rule = Rule {
-    code: "KDS901",
-    name: "duplicate-key",
-    severity: Severity::Warning,
-    scope: Scope::Always,
-    fixable: false,
-    doc: include_str!("../../rules/KDS901-duplicate-key.md"),
-    check: check_duplicate_key,
-};
-
-pub static UNRENDERED_TEMPLATE: Rule = Rule {
-    code: "KDS902",
-    name: "unrendered-template",
-    severity: Severity::Info,
-    scope: Scope::Always,
-    fixable: false,
-    doc: include_str!("../../rules/KDS902-unrendered-template.md"),
-    check: check_unrendered_template,
-};
-
-fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (file, problem) in context.index.reported_problems() {
         match problem {
             InputProblem::Syntax { message, span } => out.push(
@@ -79,7 +52,7 @@ fn syntax_help(message: &str) -> String {
     help
 }
 
-fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (file, problem) in context.index.reported_problems() {
         if let InputProblem::DuplicateKey(duplicate) = problem {
             out.push(
@@ -109,7 +82,7 @@ fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_unrendered_template(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_unrendered_template(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (file, problem) in context.index.reported_problems() {
         if let InputProblem::Template { span } = problem {
             out.push(

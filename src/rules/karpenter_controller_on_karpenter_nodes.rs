@@ -6,25 +6,16 @@
 //! or hybrid nodes (`eks.amazonaws.com/compute-type`), or a managed node group
 //! (`eks.amazonaws.com/nodegroup`). Reported at the pod template's `spec:` key.
 
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Location, Severity};
-
-pub static RULE: Rule = Rule {
-    code: "KDS016",
-    name: "karpenter-controller-on-karpenter-nodes",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS016-karpenter-controller-on-karpenter-nodes.md"),
-    check,
-};
+use super::Context;
+use crate::diagnostic::{Diagnostic, Location};
+use crate::registry::KDS016 as RULE;
 
 const AFFINITY: &str = "  spec:\n    template:\n      spec:\n        affinity:\n          \
     nodeAffinity:\n            requiredDuringSchedulingIgnoredDuringExecution:\n              \
     nodeSelectorTerms:\n                - matchExpressions:\n                    \
     - key: karpenter.sh/nodepool\n                      operator: DoesNotExist";
 
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for controller in index.karpenter_controllers() {
         let workload = &controller.item;

@@ -26,29 +26,10 @@ mod priority_class_invalid;
 mod priority_class_removed_api;
 mod unused_suppression;
 
-use std::fmt;
-
 use crate::cluster::ClusterIndex;
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, Severity};
-
-/// Where a rule applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Only in clusters judged to run Karpenter.
-    Karpenter,
-    /// Everywhere.
-    Always,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Karpenter => "karpenter",
-            Scope::Always => "always",
-        }
-    }
-}
+use crate::diagnostic::Diagnostic;
+use crate::registry::{self, Rule, Scope};
 
 /// What a rule reads.
 pub struct Context<'a> {
@@ -56,99 +37,74 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
 }
 
-/// A rule: stable code, kebab-case name, default severity, scope, doc and check.
-pub struct Rule {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub scope: Scope,
-    /// Whether `--fix` can fix some of its findings (when the fix is certain).
-    pub fixable: bool,
-    /// The Markdown documentation (`rules/<CODE>-<name>.md`).
-    pub doc: &'static str,
-    pub check: fn(&Context<'_>, &mut Vec<Diagnostic>),
-}
+/// A rule's check: reads the context, pushes findings.
+type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 
-impl Rule {
-    /// The one-line summary: the first paragraph after the severity line of the doc.
-    pub fn summary(&self) -> &'static str {
-        self.doc
-            .lines()
-            .skip_while(|line| !line.starts_with("**Severity:**"))
-            .skip(1)
-            .map(str::trim)
-            .find(|line| !line.is_empty())
-            .unwrap_or("")
-    }
-
-    /// Where the rendered documentation lives, for links in reports.
-    pub fn doc_path(&self) -> String {
-        format!("rules/{}-{}.md", self.code, self.name)
-    }
-}
-
-impl fmt::Debug for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.code, self.name)
-    }
-}
-
-impl PartialEq for Rule {
-    fn eq(&self, other: &Self) -> bool {
-        self.code == other.code
-    }
-}
-
-impl Eq for Rule {}
-
-/// Every rule, in code order.
-pub static ALL: &[&Rule] = &[
-    &daemonset_missing_priority_class::RULE,
-    &daemonset_priority_class_not_found::RULE,
-    &daemonset_priority_not_above_workloads::RULE,
-    &daemonset_priority_class_never_preempts::RULE,
-    &daemonset_priority_class_is_global_default::RULE,
-    &daemonset_system_node_critical::RULE,
-    &pod_template_sets_priority::RULE,
-    &priority_class_invalid::RULE,
-    &priority_class_removed_api::RULE,
-    &daemonset_missing_requests::RULE,
-    &daemonset_limits_without_requests::RULE,
-    &daemonset_init_container_dominates::RULE,
-    &daemonset_does_not_tolerate_nodepool_taint::RULE,
-    &nodepool_startup_taint_unhandled::RULE,
-    &daemonset_outranks_karpenter_controller::RULE,
-    &karpenter_controller_on_karpenter_nodes::RULE,
-    &daemonset_do_not_disrupt::RULE,
-    &daemonset_blocking_pdb::RULE,
-    &daemonset_selects_undeclared_label::RULE,
-    &input::INVALID_YAML,
-    &input::DUPLICATE_KEY,
-    &input::UNRENDERED_TEMPLATE,
-    &unused_suppression::RULE,
+/// Each rule's check, attached to its entry in the registry table, in code order. KDS903
+/// has none: the suppression stage reports it.
+static CHECKS: &[(&Rule, Check)] = &[
+    (&registry::KDS001, daemonset_missing_priority_class::check),
+    (&registry::KDS002, daemonset_priority_class_not_found::check),
+    (
+        &registry::KDS003,
+        daemonset_priority_not_above_workloads::check,
+    ),
+    (
+        &registry::KDS004,
+        daemonset_priority_class_never_preempts::check,
+    ),
+    (
+        &registry::KDS005,
+        daemonset_priority_class_is_global_default::check,
+    ),
+    (&registry::KDS006, daemonset_system_node_critical::check),
+    (&registry::KDS007, pod_template_sets_priority::check),
+    (&registry::KDS008, priority_class_invalid::check),
+    (&registry::KDS009, priority_class_removed_api::check),
+    (&registry::KDS010, daemonset_missing_requests::check),
+    (&registry::KDS011, daemonset_limits_without_requests::check),
+    (&registry::KDS012, daemonset_init_container_dominates::check),
+    (
+        &registry::KDS013,
+        daemonset_does_not_tolerate_nodepool_taint::check,
+    ),
+    (&registry::KDS014, nodepool_startup_taint_unhandled::check),
+    (
+        &registry::KDS015,
+        daemonset_outranks_karpenter_controller::check,
+    ),
+    (
+        &registry::KDS016,
+        karpenter_controller_on_karpenter_nodes::check,
+    ),
+    (&registry::KDS017, daemonset_do_not_disrupt::check),
+    (&registry::KDS018, daemonset_blocking_pdb::check),
+    (&registry::KDS019, daemonset_selects_undeclared_label::check),
+    (&registry::KDS900, input::check_invalid_yaml),
+    (&registry::KDS901, input::check_duplicate_key),
+    (&registry::KDS902, input::check_unrendered_template),
 ];
 
-/// KDS903, reported by the suppression stage.
-pub use unused_suppression::RULE as UNUSED_SUPPRESSION;
-
-/// Finds a rule by code (`KDS001`, case-insensitive) or name.
-pub fn find(id: &str) -> Option<&'static Rule> {
-    ALL.iter()
-        .copied()
-        .find(|rule| rule.code.eq_ignore_ascii_case(id) || rule.name == id)
+/// The check of `rule`, if it has one.
+#[cfg(test)]
+fn check_of(rule: &Rule) -> Option<Check> {
+    CHECKS
+        .iter()
+        .find(|(entry, _)| *entry == rule)
+        .map(|(_, check)| *check)
 }
 
 /// Runs every rule that applies to this cluster.
 pub fn run(context: &Context<'_>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    for rule in ALL {
+    for (rule, check) in CHECKS {
         if rule.scope == Scope::Karpenter && !context.index.karpenter().enabled {
             continue;
         }
         if !context.settings.is_enabled(rule) {
             continue;
         }
-        (rule.check)(context, &mut diagnostics);
+        check(context, &mut diagnostics);
     }
     diagnostics
 }
@@ -158,48 +114,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_and_names_are_unique_and_docs_match() {
-        for (i, rule) in ALL.iter().enumerate() {
-            for other in &ALL[..i] {
-                assert_ne!(rule.code, other.code);
-                assert_ne!(rule.name, other.name);
-            }
-            let title = format!("# {} {}", rule.code, rule.name);
-            assert!(rule.doc.starts_with(&title), "{} doc title", rule.code);
-            assert!(!rule.summary().is_empty(), "{} has a summary", rule.code);
-            assert!(
-                rule.name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-                "{} is kebab-case",
-                rule.name
-            );
-        }
-    }
-
-    #[test]
-    fn rules_are_registered_in_code_order() {
-        let codes: Vec<&str> = ALL.iter().map(|rule| rule.code).collect();
-        let mut sorted = codes.clone();
-        sorted.sort_unstable();
-        assert_eq!(codes, sorted);
-    }
-
-    #[test]
-    fn find_by_code_or_name() {
-        assert_eq!(find("kds001").map(|r| r.code), Some("KDS001"));
-        assert_eq!(
-            find("daemonset-missing-priority-class").map(|r| r.code),
-            Some("KDS001")
-        );
-        assert!(find("nope").is_none());
+    fn every_rule_but_the_suppression_stages_has_one_check_in_code_order() {
+        let checked: Vec<&str> = CHECKS.iter().map(|(rule, _)| rule.code).collect();
+        let expected: Vec<&str> = registry::ALL
+            .iter()
+            .map(|rule| rule.code)
+            .filter(|code| *code != registry::KDS903.code)
+            .collect();
+        assert_eq!(checked, expected);
+        assert!(check_of(&registry::KDS903).is_none());
     }
 }
 
 /// Runs one rule over in-memory files, for the rules' unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use super::{Context, Rule};
+    use super::{Context, Rule, check_of};
     use crate::cluster::ClusterIndex;
     use crate::config::{KarpenterMode, Settings};
     use crate::diagnostic::Diagnostic;
@@ -237,7 +167,8 @@ pub(crate) mod testing {
         settings: &Settings,
     ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        (rule.check)(&Context { index, settings }, &mut out);
+        let check = check_of(rule).expect("the rule has a check");
+        check(&Context { index, settings }, &mut out);
         for diagnostic in &out {
             assert!(
                 !diagnostic.message.contains('\n'),

@@ -4,23 +4,14 @@
 //! Every DaemonSet counts, in linted and context files. `PreferNoSchedule` startup taints
 //! block nothing and are skipped. One finding per startup taint, at its `key` value.
 
+use super::Context;
 use super::capacity::object_location;
-use super::{Context, Rule, Scope};
 use crate::cluster::Located;
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::k8s::Workload;
+use crate::registry::KDS014 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS014",
-    name: "nodepool-startup-taint-unhandled",
-    severity: Severity::Warning,
-    scope: Scope::Karpenter,
-    fixable: false,
-    doc: include_str!("../../rules/KDS014-nodepool-startup-taint-unhandled.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let daemonsets: Vec<&Located<Workload>> = index.daemonsets().collect();
     for pool in index.node_pools() {

@@ -1,23 +1,14 @@
 //! KDS007: a DaemonSet's pod template sets `priority`, or a `preemptionPolicy` that
 //! differs from its class's.
 
+use super::Context;
 use super::fix::template_yaml;
-use super::{Context, Rule, Scope};
 use crate::cluster::ResolvedPriority;
-use crate::diagnostic::{Diagnostic, Edit, Fix, Location, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Location};
 use crate::k8s::{Spanned, Workload};
+use crate::registry::KDS007 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS007",
-    name: "pod-template-sets-priority",
-    severity: Severity::Error,
-    scope: Scope::Always,
-    fixable: true,
-    doc: include_str!("../../rules/KDS007-pod-template-sets-priority.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for daemonset in index.reported_daemonsets() {
         let workload = &daemonset.item;

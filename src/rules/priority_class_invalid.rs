@@ -5,24 +5,15 @@
 //! field belongs at the top level of the object, which has no key of its own to point
 //! at (the same anchor karplint uses for an object as a whole).
 
-use super::{Context, Rule, Scope};
+use super::Context;
 use crate::cluster::{ClusterIndex, Located};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Location};
 use crate::k8s::{
     MAX_USER_PRIORITY, PREEMPTION_POLICIES, PriorityClass, builtin_priority, is_dns_subdomain,
 };
+use crate::registry::KDS008 as RULE;
 
-pub static RULE: Rule = Rule {
-    code: "KDS008",
-    name: "priority-class-invalid",
-    severity: Severity::Error,
-    scope: Scope::Always,
-    fixable: false,
-    doc: include_str!("../../rules/KDS008-priority-class-invalid.md"),
-    check,
-};
-
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for class in index.priority_classes() {
         if !index.is_reported(class.file) {

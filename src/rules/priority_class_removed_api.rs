@@ -1,17 +1,8 @@
 //! KDS009: a PriorityClass on an API version Kubernetes no longer serves.
 
-use super::{Context, Rule, Scope};
-use crate::diagnostic::{Diagnostic, Edit, Fix, Location, Severity};
-
-pub static RULE: Rule = Rule {
-    code: "KDS009",
-    name: "priority-class-removed-api",
-    severity: Severity::Error,
-    scope: Scope::Always,
-    fixable: true,
-    doc: include_str!("../../rules/KDS009-priority-class-removed-api.md"),
-    check,
-};
+use super::Context;
+use crate::diagnostic::{Diagnostic, Edit, Fix, Location};
+use crate::registry::KDS009 as RULE;
 
 /// The PriorityClass API version to use.
 const SERVED: &str = "scheduling.k8s.io/v1";
@@ -19,7 +10,7 @@ const SERVED: &str = "scheduling.k8s.io/v1";
 /// PriorityClass API versions that are no longer served.
 const REMOVED: &[&str] = &["scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1alpha1"];
 
-fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for class in index.priority_classes() {
         let api_version = &class.item.meta.api_version;
