@@ -136,6 +136,14 @@ pub(crate) fn message_with_help(diagnostic: &Diagnostic) -> String {
     }
 }
 
+/// Writes `value` as pretty JSON and a line break. serde_json wraps the writer's errors;
+/// converting back unwraps them, so a closed pipe stays `BrokenPipe`, which the CLI treats
+/// as no error (as it does for the text formats).
+pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
 /// `CODE name`, the title of a finding in annotations and test reports.
 pub(crate) fn title(diagnostic: &Diagnostic) -> String {
     format!("{} {}", diagnostic.rule.code, diagnostic.rule.name)
