@@ -14,6 +14,7 @@ use std::io::{self, Write};
 use clap::ValueEnum;
 use serde::Serialize;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -149,6 +150,51 @@ pub(crate) fn title(diagnostic: &Diagnostic) -> String {
     format!("{} {}", diagnostic.rule.code, diagnostic.rule.name)
 }
 
+/// What [`escape_controls`] does with a line feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Newlines {
+    /// Kept: text that may run over several lines (the fix in the human report, the
+    /// message of a GitHub annotation, which escapes it its own way).
+    Keep,
+    /// `\n`, like the other control characters: a path or a one-line message stays on
+    /// its line.
+    Escape,
+    /// A space, and a carriage return too: the message of a concise line, as it always was.
+    Space,
+}
+
+/// `text` with every character that could act on a terminal or a CI log viewer made
+/// visible, the way Rust writes it in a string: `\n`, `\r`, `\x1b` for the other ASCII
+/// controls (C0 and DEL), `\u{9b}` for the C1 controls and for the bidirectional
+/// overrides and isolates that reorder what is shown (U+202A–U+202E, U+2066–U+2069, which
+/// rustc also flags). Tabs stay. Manifests and file names come from whoever wrote the pull
+/// request: an ESC, BEL or carriage return from them must not reach the reader raw. Every
+/// text format prints what comes from its inputs through this; the machine formats carry it
+/// exactly instead. Borrowed when there is nothing to escape, as nearly always.
+pub(crate) fn escape_controls(text: &str, newlines: Newlines) -> Cow<'_, str> {
+    let shown = |c: char| match c {
+        '\t' => true,
+        '\n' => newlines == Newlines::Keep,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => false,
+        c => !c.is_control(),
+    };
+    if text.chars().all(shown) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if shown(c) => out.push(c),
+            '\n' | '\r' if newlines == Newlines::Space => out.push(' '),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_ascii() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// ANSI styling of a severity word, shared by the text formats.
 pub(crate) fn paint_severity(severity: crate::diagnostic::Severity, color: bool) -> String {
     use crate::diagnostic::Severity;
@@ -209,5 +255,30 @@ impl FixResolver {
             title: &wanted.title,
             edits,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        let hostile = "a\u{1b}[2Jb\u{7}c\u{0}d\u{7f}e\u{9b}f\u{202e}g\th\r\ni";
+        assert_eq!(
+            escape_controls(hostile, Newlines::Escape),
+            "a\\x1b[2Jb\\x07c\\x00d\\x7fe\\u{9b}f\\u{202e}g\th\\r\\ni"
+        );
+        assert_eq!(
+            escape_controls(hostile, Newlines::Keep),
+            "a\\x1b[2Jb\\x07c\\x00d\\x7fe\\u{9b}f\\u{202e}g\th\\r\ni"
+        );
+        assert!(escape_controls(hostile, Newlines::Space).ends_with("g\th  i"));
+        // What people write stays as it is, borrowed.
+        let plain = "DaemonSet agents/é-ü 名前 `x` \\x1b\tend";
+        assert!(matches!(
+            escape_controls(plain, Newlines::Escape),
+            Cow::Borrowed(text) if text == plain
+        ));
     }
 }
