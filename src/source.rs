@@ -8,8 +8,6 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
-
 /// A point in a source file. `line` and `col` are 1-based; `col` counts characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
@@ -120,8 +118,8 @@ impl LineIndex {
     }
 }
 
-/// Source text with a line index; implements miette's `SourceCode` without scanning
-/// the whole text per snippet, so thousands of findings in a big file render fast.
+/// Source text with a line index, so that the snippets of thousands of findings in a big
+/// file are found without scanning the whole text for each (`output::snippet`).
 #[derive(Debug, Clone)]
 pub struct IndexedSource {
     name: String,
@@ -138,51 +136,14 @@ impl IndexedSource {
     pub fn text(&self) -> &str {
         &self.text
     }
-}
 
-impl SourceCode for IndexedSource {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let len = self.text.len();
-        let start = span.offset();
-        let end = start + span.len();
-        if start > len || end > len {
-            return Err(MietteError::OutOfBounds);
-        }
-        let first_line = self.lines.line_of(start);
-        let last_line = self.lines.line_of(end.saturating_sub(1).max(start));
-        let context_first = first_line.saturating_sub(context_lines_before);
-        let context_last = (last_line + context_lines_after).min(self.lines.line_count() - 1);
-        let line_start = self.lines.line_start(first_line);
-        // Without context, miette wants the data to begin at the span and the column of
-        // its start (it uses this for the `file:line:col` header).
-        let (data_start, column) = if context_lines_before == 0 {
-            let column = self
-                .text
-                .get(line_start..start)
-                .map_or(0, |s| s.chars().count());
-            (start, column)
-        } else {
-            (self.lines.line_start(context_first), 0)
-        };
-        let data_end = self
-            .lines
-            .line_start(context_last + 1)
-            .min(len)
-            .max(data_start);
-        let data = &self.text.as_bytes()[data_start..data_end];
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            data,
-            (data_start, data_end - data_start).into(),
-            context_first,
-            column,
-            context_last + 1,
-        )))
+    /// The path as shown.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
     }
 }
 

@@ -130,6 +130,155 @@ fn concise_and_github_escape_control_characters_and_keep_one_line_per_finding() 
     }
 }
 
+/// The hostile DaemonSet, its pod template's `spec:` (KDS001's span) after a comment that
+/// holds raw control characters (YAML takes them there): the snippet shows that line.
+fn hostile_comment() -> String {
+    daemonset(HOSTILE_NAME).replace(
+        "    spec:\n",
+        "    # \u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}\u{202e}\u{7f}\r    spec:\n",
+    )
+}
+
+#[test]
+fn the_human_report_escapes_control_characters_in_names_messages_and_snippets() {
+    let dir = hostile_tree();
+    fs::write(dir.path().join(HOSTILE_FILE), hostile_comment()).unwrap();
+    let (code, stdout, stderr) = output(karplint(dir.path(), &["--color", "never", "."]));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_printable("human", &stdout);
+    assert!(
+        stdout.contains(&format!(
+            "KDS001(daemonset-missing-priority-class) {HOSTILE_FILE_SHOWN}:11:5"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("╭─[{HOSTILE_FILE_SHOWN}:11:5]")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("DaemonSet agents/{HOSTILE_NAME_SHOWN} has no")),
+        "{stdout}"
+    );
+    // The comment, escaped, and its lone CR (a YAML line break) is a line break.
+    assert!(
+        stdout.contains(r" 10 │     # \x1b]0;owned\x07\x1b[2J\u{9b}\u{202e}\x7f"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" 11 │     spec:\n"), "{stdout}");
+}
+
+/// `kubectl get -o json | jq -c`: one line, a List whose first item is a ConfigMap with
+/// `pad` characters of data, then a DaemonSet without class or requests; `tail` ends it.
+fn one_line_list(pad: usize, tail: &str) -> String {
+    let daemonset = r#"{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"agent","namespace":"kube-system"},"spec":{"selector":{"matchLabels":{"app":"a"}},"template":{"metadata":{"labels":{"app":"a"}},"spec":{"containers":[{"name":"a","image":"a:1"}]}}}}"#;
+    let pad = "x".repeat(pad);
+    format!(
+        r#"{{"apiVersion":"v1","kind":"List","items":[{{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"pad"}},"data":{{"pad":"{pad}"}}}},{daemonset}]}}{tail}"#
+    )
+}
+
+/// Characters in the longest line of `text`.
+fn widest(text: &str) -> usize {
+    text.lines()
+        .map(|line| line.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// What the human report may print of a line: the window and the gutter, with room.
+const SHOWN_LINE: usize = 2 * 160;
+
+#[test]
+fn the_human_report_shows_a_window_of_a_line_past_column_65535() {
+    let dir = tempfile::tempdir().unwrap();
+    // Findings, and a syntax error (an extra `}`), past column 100,000 of a one-line file.
+    fs::write(dir.path().join("list.json"), one_line_list(100_000, "")).unwrap();
+    fs::write(dir.path().join("broken.json"), one_line_list(100_000, "}")).unwrap();
+    for (file, around) in [
+        (
+            "list.json",
+            r#"{"metadata":{"labels":{"app":"a"}},"spec":{"containers""#,
+        ),
+        ("broken.json", r#"{"name":"a","image":"a:1"}]}}}}]}}"#),
+    ] {
+        // Where the first finding is, as the concise format says.
+        let (_, concise, _) = output(karplint(dir.path(), &["--format", "concise", file]));
+        let header = concise.split(": ").next().unwrap();
+        let column: usize = header.rsplit(':').next().unwrap().parse().unwrap();
+        assert!(column > 100_000, "{concise}");
+        let (code, stdout, stderr) = output(karplint(dir.path(), &["--color", "never", file]));
+        assert_eq!(code, Some(1), "{file}: {stderr}");
+        assert_eq!(stderr, "", "{file}");
+        assert!(
+            stdout.contains(&format!("╭─[{header}]")),
+            "{file}:\n{stdout}"
+        );
+        assert!(
+            stdout.contains(around),
+            "{file}: the span's surroundings:\n{stdout}"
+        );
+        assert!(
+            stdout.contains(" 1 │ …"),
+            "{file}: the cut is marked:\n{stdout}"
+        );
+        assert!(widest(&stdout) <= SHOWN_LINE, "{file}:\n{stdout}");
+    }
+}
+
+#[test]
+fn the_human_report_cuts_long_lines_next_to_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    // The line before the pod template's `spec:` (KDS001) is 60,000 characters long: it
+    // was printed whole for each finding.
+    let pad = "x".repeat(60_000);
+    let text = daemonset("agent").replace(
+        "    metadata: {labels: {app: a}}\n",
+        &format!("    metadata: {{labels: {{app: a}}, annotations: {{pad: {pad}}}}}\n"),
+    );
+    fs::write(dir.path().join("agent.yaml"), text).unwrap();
+    let (code, stdout, stderr) = output(karplint(dir.path(), &["--color", "never", "agent.yaml"]));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.contains("agent.yaml:10:5"), "{stdout}");
+    assert!(
+        stdout.contains("  9 │     metadata: {labels: {app: a}, annotations: {pad: xxx"),
+        "{stdout}"
+    );
+    assert!(widest(&stdout) <= SHOWN_LINE, "{stdout}");
+    // Each finding shows a window; the 60,000 characters never come whole.
+    assert!(stdout.len() < 64 * 1024, "{} bytes", stdout.len());
+}
+
+#[test]
+fn two_spans_far_apart_on_one_line_get_a_window_each() {
+    let dir = tempfile::tempdir().unwrap();
+    // KDS901: `name` twice in one metadata, 100,000 characters apart.
+    let pad = "x".repeat(100_000);
+    let text = format!(
+        r#"{{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{{"name":"a","annotations":{{"pad":"{pad}"}},"name":"b","namespace":"n"}},"spec":{{"selector":{{"matchLabels":{{"app":"a"}}}},"template":{{"metadata":{{"labels":{{"app":"a"}}}},"spec":{{"containers":[{{"name":"a","image":"a:1"}}]}}}}}}}}"#
+    );
+    fs::write(dir.path().join("dup.json"), text).unwrap();
+    let (code, stdout, stderr) = output(karplint(
+        dir.path(),
+        &["--color", "never", "--select", "KDS901", "dup.json"],
+    ));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.contains("╭─[dup.json:1:56]"), "{stdout}");
+    assert!(
+        stdout
+            .contains(r#" 1 │ {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"a","#),
+        "{stdout}"
+    );
+    assert!(stdout.contains("first occurrence, ignored"), "{stdout}");
+    assert!(stdout.contains("╭─[dup.json:1:100092]"), "{stdout}");
+    assert!(
+        stdout.contains(r#"xxx"},"name":"b","namespace":"n"}"#),
+        "{stdout}"
+    );
+    assert!(stdout.contains("this value wins"), "{stdout}");
+    assert!(widest(&stdout) <= SHOWN_LINE, "{stdout}");
+}
+
 #[test]
 fn xml_reports_stay_well_formed() {
     let dir = hostile_tree();

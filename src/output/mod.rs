@@ -7,6 +7,7 @@ mod human;
 mod json;
 mod junit;
 mod sarif;
+mod snippet;
 mod xml;
 
 use std::io::{self, Write};
