@@ -396,6 +396,16 @@ mod tests {
         assert!(!out.contains('│'), "{out}");
     }
 
+    #[test]
+    fn the_docs_give_the_window() {
+        let doc = include_str!("../../docs/output-formats.md");
+        assert!(doc.contains(&format!("**{WINDOW} characters**")), "WINDOW");
+        assert!(
+            doc.contains(&format!("from {LEAD} characters before the span")),
+            "LEAD"
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             failure_persistence: None,
