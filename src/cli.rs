@@ -16,7 +16,7 @@ use crate::lint;
 use crate::output::{self, EmitOptions, Format};
 use crate::plural;
 use crate::registry;
-use crate::source::Origin;
+use crate::source::{Newlines, Origin, escape_controls};
 use crate::suppress::Baseline;
 
 /// Exit codes.
@@ -356,7 +356,11 @@ fn print_fixes(report: &lint::Report, stdout: &mut dyn Write, stderr: &mut dyn W
     print_input_problems(report, stderr);
     let plan = fix::plan(report);
     for line in &plan.skipped {
-        let _ = writeln!(stderr, "karplint: {line}");
+        let _ = writeln!(
+            stderr,
+            "karplint: {}",
+            escape_controls(line, Newlines::Escape)
+        );
     }
     let mut written = Ok(());
     for file in &plan.files {
@@ -384,7 +388,11 @@ fn print_fixes(report: &lint::Report, stdout: &mut dyn Write, stderr: &mut dyn W
 fn apply_fixes(report: &lint::Report, stderr: &mut dyn Write) -> Result<bool, u8> {
     let plan = fix::plan(report);
     for line in &plan.skipped {
-        let _ = writeln!(stderr, "karplint: {line}");
+        let _ = writeln!(
+            stderr,
+            "karplint: {}",
+            escape_controls(line, Newlines::Escape)
+        );
     }
     let mut fixed = 0;
     let mut files = 0;
@@ -403,7 +411,7 @@ fn apply_fixes(report: &lint::Report, stderr: &mut dyn Write) -> Result<bool, u8
                 let _ = writeln!(
                     stderr,
                     "karplint: error: {}: cannot write the fixes: {}",
-                    file.path,
+                    escape_controls(&file.path, Newlines::Escape),
                     files::describe_io(&error)
                 );
             }

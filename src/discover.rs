@@ -27,8 +27,15 @@ pub struct InputError {
 }
 
 impl fmt::Display for InputError {
+    /// One line for the terminal (stderr): a file name may hold control characters.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        use crate::source::{Newlines, escape_controls};
+        let path = escape_controls(&self.path, Newlines::Escape);
+        write!(
+            f,
+            "{path}: {}",
+            escape_controls(&self.message, Newlines::Escape)
+        )
     }
 }
 

@@ -8,8 +8,6 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
-
 /// A point in a source file. `line` and `col` are 1-based; `col` counts characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
@@ -122,8 +120,8 @@ impl LineIndex {
     }
 }
 
-/// Source text with a line index; implements miette's `SourceCode` without scanning
-/// the whole text per snippet, so thousands of findings in a big file render fast.
+/// Source text with a line index, so that the snippets of thousands of findings in a big
+/// file are found without scanning the whole text for each (`output::snippet`).
 #[derive(Debug, Clone)]
 pub struct IndexedSource {
     name: String,
@@ -140,51 +138,14 @@ impl IndexedSource {
     pub fn text(&self) -> &str {
         &self.text
     }
-}
 
-impl SourceCode for IndexedSource {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let len = self.text.len();
-        let start = span.offset();
-        let end = start + span.len();
-        if start > len || end > len {
-            return Err(MietteError::OutOfBounds);
-        }
-        let first_line = self.lines.line_of(start);
-        let last_line = self.lines.line_of(end.saturating_sub(1).max(start));
-        let context_first = first_line.saturating_sub(context_lines_before);
-        let context_last = (last_line + context_lines_after).min(self.lines.line_count() - 1);
-        let line_start = self.lines.line_start(first_line);
-        // Without context, miette wants the data to begin at the span and the column of
-        // its start (it uses this for the `file:line:col` header).
-        let (data_start, column) = if context_lines_before == 0 {
-            let column = self
-                .text
-                .get(line_start..start)
-                .map_or(0, |s| s.chars().count());
-            (start, column)
-        } else {
-            (self.lines.line_start(context_first), 0)
-        };
-        let data_end = self
-            .lines
-            .line_start(context_last + 1)
-            .min(len)
-            .max(data_start);
-        let data = &self.text.as_bytes()[data_start..data_end];
-        Ok(Box::new(MietteSpanContents::new_named(
-            self.name.clone(),
-            data,
-            (data_start, data_end - data_start).into(),
-            context_first,
-            column,
-            context_last + 1,
-        )))
+    /// The path as shown.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
     }
 }
 
@@ -330,9 +291,74 @@ fn clamp(value: usize) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
+/// What [`escape_controls`] does with a line feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Newlines {
+    /// Kept: text that may run over several lines (the fix in the human report, the
+    /// message of a GitHub annotation, which escapes it its own way).
+    Keep,
+    /// `\n`, like the other control characters: a path or a one-line message stays on
+    /// its line.
+    Escape,
+    /// A space, and a carriage return too: the message of a concise line, as it always was.
+    Space,
+}
+
+/// `text` with every character that could act on a terminal or a CI log viewer made
+/// visible, the way Rust writes it in a string: `\n`, `\r`, `\x1b` for the other ASCII
+/// controls (C0 and DEL), `\u{9b}` for the C1 controls and for the bidirectional
+/// overrides and isolates that reorder what is shown (U+202A–U+202E, U+2066–U+2069, which
+/// rustc also flags). Tabs stay. Manifests and file names come from whoever wrote the pull
+/// request: an ESC, BEL or carriage return from them must not reach the reader raw. Every
+/// text format prints what comes from its inputs through this; the machine formats carry it
+/// exactly instead. Borrowed when there is nothing to escape, as nearly always.
+pub(crate) fn escape_controls(text: &str, newlines: Newlines) -> Cow<'_, str> {
+    let shown = |c: char| match c {
+        '\t' => true,
+        '\n' => newlines == Newlines::Keep,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => false,
+        c => !c.is_control(),
+    };
+    if text.chars().all(shown) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if shown(c) => out.push(c),
+            '\n' | '\r' if newlines == Newlines::Space => out.push(' '),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_ascii() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        let hostile = "a\u{1b}[2Jb\u{7}c\u{0}d\u{7f}e\u{9b}f\u{202e}g\th\r\ni";
+        assert_eq!(
+            escape_controls(hostile, Newlines::Escape),
+            "a\\x1b[2Jb\\x07c\\x00d\\x7fe\\u{9b}f\\u{202e}g\th\\r\\ni"
+        );
+        assert_eq!(
+            escape_controls(hostile, Newlines::Keep),
+            "a\\x1b[2Jb\\x07c\\x00d\\x7fe\\u{9b}f\\u{202e}g\th\\r\ni"
+        );
+        assert!(escape_controls(hostile, Newlines::Space).ends_with("g\th  i"));
+        // What people write stays as it is, borrowed.
+        let plain = "DaemonSet agents/é-ü 名前 `x` \\x1b\tend";
+        assert!(matches!(
+            escape_controls(plain, Newlines::Escape),
+            Cow::Borrowed(text) if text == plain
+        ));
+    }
 
     #[test]
     fn displayed_paths_drop_leading_dot_slashes_and_borrow_when_they_can() {

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{EmitOptions, Emitter, paint_severity};
+use super::{EmitOptions, Emitter, Newlines, escape_controls, paint_severity};
 use crate::lint::Report;
 
 pub struct Concise {
@@ -22,12 +22,12 @@ impl Emitter for Concise {
             writeln!(
                 out,
                 "{}:{}:{}: {}[{}] {}",
-                report.path(diagnostic.location.file),
+                escape_controls(&report.path(diagnostic.location.file), Newlines::Escape),
                 start.line,
                 start.col,
                 paint_severity(diagnostic.severity, self.options.color),
                 diagnostic.rule.code,
-                diagnostic.message.replace(['\n', '\r'], " "),
+                escape_controls(&diagnostic.message, Newlines::Space),
             )?;
         }
         Ok(())

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{Emitter, Position, message_with_help, title};
+use super::{Emitter, Newlines, Position, escape_controls, message_with_help, title};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::Report;
 
@@ -26,7 +26,10 @@ fn annotation(report: &Report, diagnostic: &Diagnostic) -> String {
     };
     let position = Position::primary(report, diagnostic);
     let mut properties = vec![
-        ("file", position.path.clone()),
+        (
+            "file",
+            escape_controls(&position.path, Newlines::Escape).into_owned(),
+        ),
         ("line", position.line.to_string()),
     ];
     // GitHub takes columns only on one line, and its end column is inclusive.
@@ -43,10 +46,13 @@ fn annotation(report: &Report, diagnostic: &Diagnostic) -> String {
         .iter()
         .map(|(key, value)| format!("{key}={}", escape_property(value)))
         .collect();
+    // Escaped for the reader first (the runner prints the message in the log), then for
+    // the runner, which turns `%0A` back into the line breaks of a multi-line annotation.
+    let message = message_with_help(diagnostic);
     format!(
         "::{command} {}::{}",
         properties.join(","),
-        escape_data(&message_with_help(diagnostic))
+        escape_data(&escape_controls(&message, Newlines::Keep))
     )
 }
 

@@ -7,12 +7,13 @@ use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
-use super::{EmitOptions, Emitter};
+use super::snippet::Snippet;
+use super::{EmitOptions, Emitter, Newlines, escape_controls};
 use crate::cluster::KarpenterReason;
-use crate::diagnostic::{Diagnostic, FileId, Severity};
+use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::lint::Report;
 use crate::plural;
-use crate::source::{IndexedSource, Span};
+use crate::source::IndexedSource;
 
 pub struct Human {
     options: EmitOptions,
@@ -48,36 +49,10 @@ impl Emitter for Human {
         };
         let mut rendered = String::new();
         for diagnostic in &report.diagnostics {
-            let primary = source(diagnostic.location.file);
-            let related = diagnostic
-                .labels
-                .iter()
-                .filter(|label| label.location.file != diagnostic.location.file)
-                .map(|label| Note {
-                    message: format!(
-                        "{} ({}:{})",
-                        label.message,
-                        report.path(label.location.file),
-                        label.location.span.start.line
-                    ),
-                    source: source(label.location.file),
-                    span: label.location.span,
-                })
-                .collect();
-            let view = View {
-                diagnostic,
-                location: format!(
-                    "{}:{}:{}",
-                    report.path(diagnostic.location.file),
-                    diagnostic.location.span.start.line,
-                    diagnostic.location.span.start.col
-                ),
-                source: primary,
-                related,
-            };
+            let view = View::new(report, diagnostic, &mut source);
             rendered.clear();
             if handler.render_report(&mut rendered, &view).is_err() {
-                rendered = format!("{}: {}\n", view.location, diagnostic.message);
+                rendered = format!("{}: {}\n", view.location, view.message);
             }
             out.write_all(rendered.as_bytes())?;
             writeln!(out)?;
@@ -141,8 +116,8 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         KarpenterReason::Disabled => "Karpenter rules skipped: --karpenter never.".to_string(),
         KarpenterReason::Found { object, location } => format!(
             "Karpenter rules ran: {} found at {}:{}.",
-            object,
-            report.path(location.file),
+            escape_controls(object, Newlines::Escape),
+            escape_controls(&report.path(location.file), Newlines::Escape),
             location.span.start.line
         ),
         KarpenterReason::NotFound => {
@@ -169,23 +144,113 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// One diagnostic as miette sees it.
+/// One diagnostic as miette sees it: everything from the inputs escaped, the snippet cut
+/// to windows (`super::snippet`).
 struct View<'a> {
     diagnostic: &'a Diagnostic,
     location: String,
-    source: Option<IndexedSource>,
+    message: String,
+    help: String,
+    snippet: Option<Snippet>,
+    /// In the snippet; the primary first. Empty without a snippet.
+    labels: Vec<LabeledSpan>,
     related: Vec<Note>,
+}
+
+impl<'a> View<'a> {
+    fn new(
+        report: &Report,
+        diagnostic: &'a Diagnostic,
+        source: &mut impl FnMut(FileId) -> Option<IndexedSource>,
+    ) -> Self {
+        let file = diagnostic.location.file;
+        let shown = |text: &str| escape_controls(text, Newlines::Escape).into_owned();
+        // Secondary spans in the finding's file join its snippet; the others get a note each.
+        let (here, elsewhere): (Vec<&Label>, Vec<&Label>) = diagnostic
+            .labels
+            .iter()
+            .partition(|label| label.location.file == file);
+        let related = elsewhere
+            .into_iter()
+            .map(|label| {
+                let message = format!(
+                    "{} ({}:{})",
+                    label.message,
+                    report.path(label.location.file),
+                    label.location.span.start.line
+                );
+                let (snippet, span) = match source(label.location.file) {
+                    Some(source) => {
+                        let (snippet, mut spans) = Snippet::new(&source, &[label.location.span]);
+                        (Some(snippet), spans.pop().flatten())
+                    }
+                    None => (None, None),
+                };
+                Note {
+                    message: shown(&message),
+                    snippet: snippet.filter(|_| span.is_some()),
+                    span,
+                }
+            })
+            .collect();
+        let mut spans = vec![diagnostic.location.span];
+        spans.extend(here.iter().map(|label| label.location.span));
+        let (snippet, labels) = match source(file) {
+            Some(source) => {
+                let (snippet, spans) = Snippet::new(&source, &spans);
+                let primary = spans[0].map(|span| {
+                    let label = Some(shown(&diagnostic.label)).filter(|l| !l.is_empty());
+                    LabeledSpan::new_primary_with_span(label, span)
+                });
+                let secondary = here.iter().zip(&spans[1..]).filter_map(|(label, span)| {
+                    Some(LabeledSpan::new_with_span(
+                        Some(shown(&label.message)),
+                        (*span)?,
+                    ))
+                });
+                // Without its primary span, the finding goes without a snippet rather than
+                // with a wrong one.
+                match primary {
+                    Some(primary) => (
+                        Some(snippet),
+                        std::iter::once(primary).chain(secondary).collect(),
+                    ),
+                    None => (None, Vec::new()),
+                }
+            }
+            None => (None, Vec::new()),
+        };
+        let docs = format!("docs: `karplint rule {}`", diagnostic.rule.code);
+        let help = match &diagnostic.help {
+            Some(help) => format!("{}\n{docs}", escape_controls(help, Newlines::Keep)),
+            None => docs,
+        };
+        View {
+            diagnostic,
+            location: format!(
+                "{}:{}:{}",
+                shown(&report.path(file)),
+                diagnostic.location.span.start.line,
+                diagnostic.location.span.start.col
+            ),
+            message: shown(&diagnostic.message),
+            help,
+            snippet,
+            labels,
+            related,
+        }
+    }
 }
 
 impl fmt::Debug for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -208,36 +273,16 @@ impl miette::Diagnostic for View<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let docs = format!("docs: `karplint rule {}`", self.diagnostic.rule.code);
-        Some(Box::new(match &self.diagnostic.help {
-            Some(help) => format!("{help}\n{docs}"),
-            None => docs,
-        }))
+        Some(Box::new(&self.help))
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        in_bounds(self.source.as_ref(), self.diagnostic.location.span).map(|s| s as &dyn SourceCode)
+        self.snippet.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let source = in_bounds(self.source.as_ref(), self.diagnostic.location.span)?;
-        let primary = LabeledSpan::new_primary_with_span(
-            Some(self.diagnostic.label.clone()).filter(|l| !l.is_empty()),
-            to_miette(self.diagnostic.location.span),
-        );
-        let secondary = self
-            .diagnostic
-            .labels
-            .iter()
-            .filter(|label| label.location.file == self.diagnostic.location.file)
-            .filter(|label| in_bounds(Some(source), label.location.span).is_some())
-            .map(|label| {
-                LabeledSpan::new_with_span(
-                    Some(label.message.clone()),
-                    to_miette(label.location.span),
-                )
-            });
-        Some(Box::new(std::iter::once(primary).chain(secondary)))
+        self.snippet.as_ref()?;
+        Some(Box::new(self.labels.iter().cloned()))
     }
 
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
@@ -255,8 +300,8 @@ impl miette::Diagnostic for View<'_> {
 /// A secondary span in another file, shown as a related note with its own snippet.
 struct Note {
     message: String,
-    source: Option<IndexedSource>,
-    span: Span,
+    snippet: Option<Snippet>,
+    span: Option<miette::SourceSpan>,
 }
 
 impl fmt::Debug for Note {
@@ -279,26 +324,13 @@ impl miette::Diagnostic for Note {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        in_bounds(self.source.as_ref(), self.span).map(|s| s as &dyn SourceCode)
+        self.snippet.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        in_bounds(self.source.as_ref(), self.span)?;
+        let span = self.span?;
         Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(None, to_miette(self.span)),
+            LabeledSpan::new_primary_with_span(None, span),
         )))
     }
-}
-
-/// The source, if the span still fits it on char boundaries (the file may have changed
-/// since it was linted: then the report goes without a snippet rather than wrong).
-fn in_bounds(source: Option<&IndexedSource>, span: Span) -> Option<&IndexedSource> {
-    let source = source?;
-    let text = source.text();
-    let (start, end) = (span.start.byte as usize, span.end.byte as usize);
-    (start <= end && text.is_char_boundary(start) && text.is_char_boundary(end)).then_some(source)
-}
-
-fn to_miette(span: Span) -> miette::SourceSpan {
-    (span.start.byte as usize, span.len()).into()
 }

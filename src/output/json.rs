@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Emitter, FixResolver, Position};
+use super::{Emitter, FixResolver, Position, write_json};
 use crate::cluster::KarpenterReason;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::InputError;
@@ -19,9 +19,7 @@ pub struct Json;
 
 impl Emitter for Json {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let document = JsonReport::new(report);
-        serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
-        writeln!(out)
+        write_json(out, &JsonReport::new(report))
     }
 }
 

@@ -7,6 +7,7 @@ mod human;
 mod json;
 mod junit;
 mod sarif;
+mod snippet;
 mod xml;
 
 use std::io::{self, Write};
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, FileId, Location};
 use crate::fix;
 use crate::lint::Report;
+pub(crate) use crate::source::{Newlines, escape_controls};
 use crate::source::{Pos, Positions};
 
 pub use checkstyle::Checkstyle;
@@ -134,6 +136,14 @@ pub(crate) fn message_with_help(diagnostic: &Diagnostic) -> String {
         Some(help) => format!("{}\n\n{help}", diagnostic.message),
         None => diagnostic.message.clone(),
     }
+}
+
+/// Writes `value` as pretty JSON and a line break. serde_json wraps the writer's errors;
+/// converting back unwraps them, so a closed pipe stays `BrokenPipe`, which the CLI treats
+/// as no error (as it does for the text formats).
+pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    writeln!(out)
 }
 
 /// `CODE name`, the title of a finding in annotations and test reports.

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Emitter, FixResolver, Position};
+use super::{Emitter, FixResolver, Position, write_json};
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::discover::InputError;
 use crate::lint::Report;
@@ -26,8 +26,7 @@ impl Emitter for Sarif {
         let root = std::env::current_dir()
             .ok()
             .map(|dir| directory_uri(&dir.to_string_lossy()));
-        serde_json::to_writer_pretty(&mut *out, &log(report, root)).map_err(io::Error::other)?;
-        writeln!(out)
+        write_json(out, &log(report, root))
     }
 }
 
