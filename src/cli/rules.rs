@@ -1,0 +1,61 @@
+//! `karplint rule ID` (a rule's documentation) and `karplint rules` (the table).
+
+use std::io::{self, IsTerminal, Write};
+
+use super::args::ListFormat;
+use crate::registry;
+
+/// Prints a rule's Markdown; on a terminal, headings are bold.
+pub(super) fn write_doc(doc: &str, out: &mut dyn Write) -> io::Result<()> {
+    let styled = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for line in doc.lines() {
+        if styled && line.starts_with('#') {
+            writeln!(out, "\x1b[1m{}\x1b[0m", line.trim_start_matches('#').trim())?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = registry::ALL
+                .iter()
+                .map(|rule| {
+                    serde_json::json!({
+                        "code": rule.code,
+                        "name": rule.name,
+                        "severity": rule.severity,
+                        "scope": rule.scope.as_str(),
+                        "fixable": rule.fixable,
+                        "summary": rule.summary(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+        ListFormat::Text => {
+            let width = registry::ALL
+                .iter()
+                .map(|r| r.name.len())
+                .max()
+                .unwrap_or(0);
+            for rule in registry::ALL {
+                writeln!(
+                    out,
+                    "{}  {:width$}  {:7}  {:9}  {:3}  {}",
+                    rule.code,
+                    rule.name,
+                    rule.severity.as_str(),
+                    rule.scope.as_str(),
+                    if rule.fixable { "fix" } else { "" },
+                    rule.summary(),
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
