@@ -145,12 +145,12 @@ fn main() {
     let mut facts: Vec<FileFacts> = Vec::with_capacity(files);
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     let mut transient = (0, String::new());
-    for origin in &discovery.inputs {
+    for (i, origin) in discovery.inputs.iter().enumerate() {
         reset_peak();
         let before = live().1;
         let file_facts = match origin {
             Origin::File(path) => match std::fs::read(path) {
-                Ok(bytes) => load::load(&bytes, true),
+                Ok(bytes) => load::load(&bytes, karplint::source::FileId(i as u32), true),
                 Err(_) => FileFacts::empty(true, load::Outcome::Unparsable),
             },
             Origin::Stdin { .. } => FileFacts::empty(true, load::Outcome::Unparsable),

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::config::{KarpenterMode, Settings};
-use crate::diagnostic::{FileId, Location};
+use crate::diagnostic::FileId;
 use crate::k8s::{
     self, KarpenterObject, LimitRange, NodePool, Object, PodDisruptionBudget, PodTemplate,
     PriorityClass, Workload, WorkloadKind,
@@ -29,7 +29,7 @@ pub enum KarpenterReason {
     /// `--karpenter never`.
     Disabled,
     /// This object shows the cluster runs Karpenter.
-    Found { object: String, location: Location },
+    Found { object: String, location: Span },
     /// Nothing Karpenter-specific in the inputs.
     NotFound,
 }
@@ -283,14 +283,11 @@ impl ClusterIndex {
                     .chain(self.karpenter_controllers().map(|w| (&w.item.meta, w.file)))
                     .min_by_key(|(meta, file)| (*file, meta.span.start));
                 match evidence {
-                    Some((meta, file)) => KarpenterVerdict {
+                    Some((meta, _)) => KarpenterVerdict {
                         enabled: true,
                         reason: KarpenterReason::Found {
                             object: meta.display(),
-                            location: Location {
-                                file,
-                                span: meta.kind.span,
-                            },
+                            location: meta.kind.span,
                         },
                     },
                     None => KarpenterVerdict {
@@ -327,8 +324,8 @@ impl ClusterIndex {
 
     /// `path:line` of a location, for messages that name an object in another place
     /// (`line N` when the path is not known).
-    pub fn place(&self, location: Location) -> String {
-        let line = location.span.start.line;
+    pub fn place(&self, location: Span) -> String {
+        let line = location.start.line;
         match self.files.get(location.file.0 as usize) {
             Some(origin) => format!("{}:{line}", origin.display()),
             None => format!("line {line}"),
@@ -547,7 +544,8 @@ mod tests {
     fn index(files: &[&str]) -> ClusterIndex {
         let facts = files
             .iter()
-            .map(|text| load::load(text.as_bytes(), true))
+            .enumerate()
+            .map(|(i, text)| load::load(text.as_bytes(), FileId(i as u32), true))
             .collect();
         let names = (0..files.len())
             .map(|i| Origin::File(format!("f{i}.yaml").into()))
@@ -569,15 +567,24 @@ mod tests {
     }
 
     #[test]
+    fn every_span_names_the_file_it_was_written_in() {
+        let index = index(&[CLASSES, CLASSES, CLASSES]);
+        for class in index.priority_classes() {
+            assert_eq!(class.item.meta.name_span().file, class.file);
+            assert_eq!(class.item.meta.kind.span.file, class.file);
+        }
+        let files: std::collections::BTreeSet<_> =
+            index.priority_classes().iter().map(|c| c.file).collect();
+        assert_eq!(files.len(), 3);
+    }
+
+    #[test]
     fn places_name_the_file_and_line() {
         let index = index(&[CLASSES, CLASSES]);
         let class = &index.priority_classes()[4];
-        let location = Location {
-            file: class.file,
-            span: class.item.meta.name_span(),
-        };
+        let location = class.item.meta.name_span();
         assert_eq!(index.place(location), "f1.yaml:10");
-        let unknown = Location {
+        let unknown = Span {
             file: FileId(7),
             ..location
         };

@@ -426,7 +426,9 @@ fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
             value: class.value.value,
             preemption_policy: class.value.preemption_policy,
             global_default: class.value.global_default,
+            // The run gives the config file its id when it reads the classes as facts.
             span: crate::source::Span::point(
+                crate::source::FileId::default(),
                 positions.at_line_col(class.referenced.line(), class.referenced.column()),
             ),
         });

@@ -5,23 +5,13 @@ use serde::Serialize;
 use crate::k8s::ObjectMeta;
 use crate::registry::Rule;
 pub use crate::registry::Severity;
+pub use crate::source::FileId;
 use crate::source::Span;
-
-/// Index of an input in the run's file table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub u32);
-
-/// A place in an input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Location {
-    pub file: FileId,
-    pub span: Span,
-}
 
 /// A secondary span: a related object or the other half of a pair.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
-    pub location: Location,
+    pub location: Span,
     pub message: String,
 }
 
@@ -73,7 +63,19 @@ pub enum Edit {
     },
 }
 
-/// An automatic fix of a finding (`--fix`, `--diff`): safe edits, all in its file.
+impl Edit {
+    /// The file the edit changes: the one its anchor span was written in (for an object
+    /// assembled from several files, not necessarily the finding's).
+    pub fn file(&self) -> FileId {
+        match self {
+            Edit::ReplaceScalar { span, .. } => span.file,
+            Edit::InsertEntry { first_key, .. } => first_key.file,
+            Edit::RemoveEntry { key, .. } => key.file,
+        }
+    }
+}
+
+/// An automatic fix of a finding (`--fix`, `--diff`): safe edits, all in one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
     /// What the fix does, in a few words: "use PriorityClass `x`".
@@ -81,12 +83,21 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+impl Fix {
+    /// The one file the fix changes; `None` when it has no edits or they are in several
+    /// files (a fix is applied to one file's text, all or nothing).
+    pub fn file(&self) -> Option<FileId> {
+        let file = self.edits.first()?.file();
+        self.edits.iter().all(|e| e.file() == file).then_some(file)
+    }
+}
+
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub rule: &'static Rule,
     pub severity: Severity,
-    pub location: Location,
+    pub location: Span,
     pub message: String,
     /// Text under the primary span.
     pub label: String,
@@ -100,7 +111,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A finding of `rule` at its default severity.
-    pub fn new(rule: &'static Rule, location: Location, message: impl Into<String>) -> Self {
+    pub fn new(rule: &'static Rule, location: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             rule,
             severity: rule.severity,
@@ -119,7 +130,7 @@ impl Diagnostic {
         self
     }
 
-    pub fn with_secondary(mut self, location: Location, message: impl Into<String>) -> Self {
+    pub fn with_secondary(mut self, location: Span, message: impl Into<String>) -> Self {
         self.labels.push(Label {
             location,
             message: message.into(),

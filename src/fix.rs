@@ -57,26 +57,36 @@ pub fn resolve_fix(text: &str, fix: &Fix) -> Option<Vec<Replacement>> {
     fix.edits.iter().map(|edit| resolve(text, edit)).collect()
 }
 
-/// The fixes of `report`'s findings, file by file (in the report's order).
+/// The fixes of `report`'s findings, file by file: grouped by the file their edits change
+/// (the one the user edits, which for an assembled object need not be the finding's), in
+/// the report's order.
 pub fn plan(report: &Report) -> Plan {
     let mut plan = Plan::default();
-    let mut start = 0;
-    let diagnostics = &report.diagnostics;
-    while start < diagnostics.len() {
-        let file = diagnostics[start].location.file;
-        let end = start
-            + diagnostics[start..]
-                .iter()
-                .take_while(|d| d.location.file == file)
-                .count();
-        let fixable: Vec<&Diagnostic> = diagnostics[start..end]
-            .iter()
-            .filter(|d| d.fix.is_some())
-            .collect();
-        if !fixable.is_empty() {
-            plan_file(report, file, &fixable, &mut plan);
+    let mut by_file: BTreeMap<FileId, Vec<&Diagnostic>> = BTreeMap::new();
+    for diagnostic in &report.diagnostics {
+        let Some(fix) = &diagnostic.fix else {
+            continue;
+        };
+        match fix.file() {
+            Some(file) => by_file.entry(file).or_default().push(diagnostic),
+            None => {
+                let at = diagnostic.location.start;
+                plan.skipped.push(format!(
+                    "{}:{}:{}: {} not fixed ({}): its edits are not all in one file",
+                    report.path(diagnostic.location.file),
+                    at.line,
+                    at.col,
+                    diagnostic.rule.code,
+                    fix.title
+                ));
+            }
         }
-        start = end;
+    }
+    // In the report's order of files (by path), as before.
+    let mut files: Vec<(FileId, Vec<&Diagnostic>)> = by_file.into_iter().collect();
+    files.sort_by_cached_key(|(file, _)| report.path(*file));
+    for (file, fixable) in files {
+        plan_file(report, file, &fixable, &mut plan);
     }
     plan
 }
@@ -95,7 +105,7 @@ fn plan_file(report: &Report, file: FileId, fixable: &[&Diagnostic], plan: &mut 
         let Some(fix) = &diagnostic.fix else {
             continue;
         };
-        let at = diagnostic.location.span.start;
+        let at = diagnostic.location.start;
         let Some(replacements) = resolve_fix(&old, fix) else {
             plan.skipped.push(format!(
                 "{path}:{}:{}: {} not fixed ({}): the text is not as expected",
@@ -333,7 +343,7 @@ fn apply(old: &str, replacements: &[Replacement]) -> String {
 /// Whether `new` parses to as many objects as `old`, with no more syntax errors.
 fn parses_as_well(old: &str, new: &str) -> bool {
     let summary = |text: &str| {
-        let facts = load::load(text.as_bytes(), true);
+        let facts = load::load(text.as_bytes(), FileId::default(), true);
         let objects = match facts.outcome {
             Outcome::Linted { objects } => objects,
             _ => 0,
@@ -608,10 +618,7 @@ mod tests {
             line: 1,
             col: 1,
         };
-        Span {
-            start: at(start),
-            end: at(start + needle.len()),
-        }
+        Span::new(FileId::default(), at(start), at(start + needle.len()))
     }
 
     fn replace(text: &str, written: &str, old: &str) -> Option<String> {
@@ -744,10 +751,7 @@ mod tests {
                 line: 1,
                 col: 1,
             };
-            Span {
-                start: at(a.min(b)),
-                end: at(a.max(b)),
-            }
+            Span::new(FileId::default(), at(a.min(b)), at(a.max(b)))
         })
     }
 

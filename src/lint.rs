@@ -15,7 +15,7 @@ use crate::files::describe_io;
 use crate::k8s::{Object, PriorityClass};
 use crate::load::{self, FileFacts, FileSuppressions, Outcome};
 use crate::rules::{self, Context};
-use crate::source::{IndexedSource, Origin};
+use crate::source::{IndexedSource, Origin, Span};
 use crate::suppress::{self, Baseline};
 
 /// Files loaded in parallel before their facts are merged into the index: enough to keep
@@ -142,14 +142,14 @@ pub fn lint(
         let reported = i < reported_count;
         match origin {
             Origin::Stdin { name } => match &stdin_text {
-                Some(bytes) => Ok(load::load(bytes, reported)),
+                Some(bytes) => Ok(load::load(bytes, FileId(i as u32), reported)),
                 None => Err(InputError {
                     path: name.clone(),
                     message: "standard input could not be read".to_string(),
                 }),
             },
             Origin::File(path) => match files::read_regular(path, max_file_size) {
-                Ok(bytes) => Ok(load::load(&bytes, reported)),
+                Ok(bytes) => Ok(load::load(&bytes, FileId(i as u32), reported)),
                 Err(error) => Err(InputError {
                     path: origin.display().into_owned(),
                     message: describe_io(&error),
@@ -203,6 +203,7 @@ pub fn lint(
     }
     // Classes declared in the config behave as if defined in a context file: the config.
     if let (Some(path), false) = (&settings.config_path, settings.cluster_classes.is_empty()) {
+        let config_file = FileId(files.len() as u32);
         files.push(Origin::File(path.clone()));
         let mut config_facts = FileFacts::empty(false, Outcome::NotKubernetes);
         config_facts.objects = settings
@@ -214,7 +215,10 @@ pub fn lint(
                     class.value,
                     class.preemption_policy.as_deref(),
                     class.global_default,
-                    class.span,
+                    Span {
+                        file: config_file,
+                        ..class.span
+                    },
                 )))
             })
             .collect();
@@ -240,13 +244,7 @@ pub fn lint(
     }
 
     diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| {
-            (
-                d.location.span.start.byte,
-                d.rule.code,
-                d.location.span.end.byte,
-            )
-        };
+        let key = |d: &Diagnostic| (d.location.start.byte, d.rule.code, d.location.end.byte);
         index
             .path(a.location.file)
             .cmp(&index.path(b.location.file))

@@ -4,7 +4,7 @@
 //! tree are dropped before the next file.
 
 use crate::k8s::{self, Object};
-use crate::source::{Pos, Positions, Span, lines_with_offsets, pos_at};
+use crate::source::{FileId, Pos, Positions, Span, lines_with_offsets, pos_at};
 use crate::yaml::{DocumentStream, DuplicateKey};
 
 /// Something about the input itself that keeps it from being read as manifests.
@@ -98,7 +98,7 @@ impl FileSuppressions {
 const COMMENT_MARKER: &str = "karplint:";
 
 /// Finds `# karplint: ignore CODES [-- reason]` and `# karplint: ignore-file [CODES]`.
-fn suppression_comments(text: &str) -> Vec<SuppressionComment> {
+fn suppression_comments(text: &str, file: FileId) -> Vec<SuppressionComment> {
     if !text.contains(COMMENT_MARKER) {
         return Vec::new();
     }
@@ -140,6 +140,7 @@ fn suppression_comments(text: &str) -> Vec<SuppressionComment> {
             .collect();
         comments.push(SuppressionComment {
             span: Span::new(
+                file,
                 positions.at(start + hash),
                 positions.at(start + hash + comment.len()),
             ),
@@ -194,8 +195,8 @@ fn source_template(sources: &[(usize, &str)], after: usize, start: usize) -> Opt
     (*offset >= after).then(|| (*template).to_string())
 }
 
-/// Reads the manifests in `bytes`.
-pub fn load(bytes: &[u8], reported: bool) -> FileFacts {
+/// Reads the manifests in `bytes`, the text of `file`.
+pub fn load(bytes: &[u8], file: FileId, reported: bool) -> FileFacts {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
@@ -209,22 +210,22 @@ pub fn load(bytes: &[u8], reported: bool) -> FileFacts {
             };
             let mut facts = FileFacts::empty(reported, Outcome::Unparsable);
             facts.problems.push(InputProblem::NotUtf8 {
-                span: Span::new(start, end),
+                span: Span::new(file, start, end),
             });
             return facts;
         }
     };
-    load_text(text, reported)
+    load_text(text, file, reported)
 }
 
-fn load_text(text: &str, reported: bool) -> FileFacts {
+fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
     let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
-    facts.suppressions.comments = suppression_comments(text);
+    facts.suppressions.comments = suppression_comments(text, file);
     let mut object_count = 0;
     let mut syntax_error = None;
     let sources = helm_sources(text);
     let mut previous_end = 0;
-    let mut stream = DocumentStream::new(text);
+    let mut stream = DocumentStream::new(text, file);
     for document in stream.by_ref() {
         let document = match document {
             Ok(document) => document,
@@ -279,7 +280,7 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
         let offset = text.find("{{")?;
         let start = pos_at(text, offset);
         let end = pos_at(text, offset + 2);
-        Some(Span::new(start, end))
+        Some(Span::new(file, start, end))
     });
     if let Some(span) = template {
         let mut facts = FileFacts::empty(reported, Outcome::Template);
@@ -289,7 +290,7 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
     if let Some(error) = syntax_error {
         facts.problems.push(InputProblem::Syntax {
             message: error.message,
-            span: Span::point(error.pos),
+            span: Span::point(file, error.pos),
         });
         if object_count == 0 {
             facts.outcome = Outcome::Unparsable;

@@ -16,20 +16,31 @@ pub struct Pos {
     pub col: u32,
 }
 
-/// A half-open range `[start, end)` in a source file.
+/// Index of an input in the run's file table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// Where something was written: a half-open range `[start, end)` in the file it names.
+///
+/// The one provenance type of karplint. A node of a plain manifest names its own file; an
+/// object assembled from several files (a chart's template and values, a kustomize base
+/// and its patches) keeps, field by field, the file each value was written in, so findings
+/// and fixes land where the user edits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
+    pub file: FileId,
     pub start: Pos,
     pub end: Pos,
 }
 
 impl Span {
-    pub fn new(start: Pos, end: Pos) -> Self {
-        Span { start, end }
+    pub fn new(file: FileId, start: Pos, end: Pos) -> Self {
+        Span { file, start, end }
     }
 
-    pub fn point(pos: Pos) -> Self {
+    pub fn point(file: FileId, pos: Pos) -> Self {
         Span {
+            file,
             start: pos,
             end: pos,
         }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster::ClusterIndex;
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, FileId, Location};
+use crate::diagnostic::{Diagnostic, FileId};
 use crate::load::FileSuppressions;
 use crate::registry::{self, Rule, Scope};
 use crate::source::Span;
@@ -112,7 +112,7 @@ fn suppressed(
     (comments_used, annotations_used): &mut Used,
 ) -> bool {
     let rule = diagnostic.rule;
-    let at = diagnostic.location.span.start.byte;
+    let at = diagnostic.location.start.byte;
     // The innermost object holding the finding (List items sit inside their List).
     let extent = suppressions
         .extents
@@ -153,12 +153,12 @@ fn suppressed(
 /// KDS903 for a suppression that matched nothing, if any rule it names ran.
 fn unused(
     run: &Run<'_>,
-    file: FileId,
+    _file: FileId,
     span: Span,
     listed: &[String],
     form: &str,
 ) -> Option<Diagnostic> {
-    let location = Location { file, span };
+    let location = span;
     let unknown: Vec<&String> = listed
         .iter()
         .filter(|id| !id.eq_ignore_ascii_case("all") && registry::find(id).is_none())

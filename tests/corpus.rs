@@ -55,7 +55,7 @@ impl Linted {
             .iter()
             .filter(|d| d.rule.code == code)
             .map(|d| {
-                let start = d.location.span.start;
+                let start = d.location.start;
                 format!("{}:{}:{}", self.rel(d.location.file), start.line, start.col)
             })
             .collect()
@@ -175,7 +175,7 @@ fn check_positions(linted: &Linted) {
             };
             String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned()
         });
-        let span = location.span;
+        let span = location;
         assert!(span.start.byte <= span.end.byte, "{d:?}");
         for pos in [span.start, span.end] {
             let byte = pos.byte as usize;
@@ -389,7 +389,7 @@ fn yaml_test_suite_category() {
         }
         let name = path.file_name().unwrap().to_string_lossy();
         if name == "in.yaml" {
-            let outcome = load(&std::fs::read(&path).unwrap(), true).outcome;
+            let outcome = load(&std::fs::read(&path).unwrap(), FileId::default(), true).outcome;
             if case.join("error").exists() {
                 errors += 1;
                 assert!(
@@ -507,7 +507,12 @@ fn bench_category() {
         "prometheus-operator__kube-prometheus/manifests/setup/0alertmanagerConfigCustomResourceDefinition.yaml",
         "zalando-incubator__kubernetes-on-aws/cluster/etcd/pre-stack.yaml",
     ] {
-        let outcome = load(&std::fs::read(linted.dir.join(path)).unwrap(), true).outcome;
+        let outcome = load(
+            &std::fs::read(linted.dir.join(path)).unwrap(),
+            FileId::default(),
+            true,
+        )
+        .outcome;
         assert!(
             matches!(outcome, Outcome::Linted { .. } | Outcome::NotKubernetes),
             "{path}: {outcome:?}"
@@ -527,7 +532,7 @@ fn the_bom_file_is_linted_with_true_positions() {
         .join("bridgecrewio__checkov/tests/kubernetes/parser/examples/yaml/busybox_utf8_bom.yaml");
     let bytes = std::fs::read(&path).unwrap();
     assert!(bytes.starts_with(b"\xef\xbb\xbfapiVersion: v1\nkind: Pod\n"));
-    let facts = load(&bytes, true);
+    let facts = load(&bytes, FileId::default(), true);
     assert_eq!(facts.outcome, Outcome::Linted { objects: 1 });
     assert!(facts.problems.is_empty(), "{:?}", facts.problems);
     let karplint::k8s::Object::Workload(pod) = &facts.objects[0] else {
@@ -579,7 +584,7 @@ fn the_crlf_files_are_read_as_their_content_says() {
         }
         let bytes = std::fs::read(&full).unwrap();
         assert!(bytes.windows(2).any(|w| w == b"\r\n"), "{path}: no CRLF");
-        let facts = load(&bytes, true);
+        let facts = load(&bytes, FileId::default(), true);
         assert_eq!(facts.outcome, *expected, "{path}: {:?}", facts.problems);
     }
 }

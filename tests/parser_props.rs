@@ -24,6 +24,7 @@
 //!   it are off. For such inputs only bounds and char boundaries are checked. See
 //!   `saphyr_counts_bytes_as_chars_in_directives`.
 
+use karplint::source::FileId;
 use std::collections::HashSet;
 
 use karplint::k8s::{Object, ObjectMeta, PodTemplate, Spanned};
@@ -275,7 +276,7 @@ fn fact_spans(text: &str, facts: &FileFacts) -> Vec<(String, Span, Convention)> 
     }
     // A template span is the parser's when the parser saw `{{` as a flow mapping, else
     // it was found in the text (see the module comment).
-    let mut stream = DocumentStream::new(text);
+    let mut stream = DocumentStream::new(text, FileId::default());
     stream.by_ref().for_each(drop);
     let template_by_parser = stream.template_braces().is_some();
     let mut spans: Vec<(String, Span, Convention)> = spans
@@ -301,7 +302,7 @@ fn fact_spans(text: &str, facts: &FileFacts) -> Vec<(String, Span, Convention)> 
 
 /// Loads `bytes` and checks every reported span against the (lossily decoded) text.
 fn check_load(bytes: &[u8]) -> Result<FileFacts, TestCaseError> {
-    let facts = load(bytes, true);
+    let facts = load(bytes, FileId::default(), true);
     let text = String::from_utf8_lossy(bytes);
     let utf8 = std::str::from_utf8(bytes).is_ok();
     match facts.outcome {
@@ -394,7 +395,7 @@ fn check_document(text: &str, doc: &Document<'_>) -> Result<usize, TestCaseError
 /// Parses `text` as a stream, walking every document; the stream must end (a stream of
 /// `n` bytes has at most `n + 1` documents) and stay ended.
 fn check_stream(text: &str) -> Result<(), TestCaseError> {
-    let mut stream = DocumentStream::new(text);
+    let mut stream = DocumentStream::new(text, FileId::default());
     let limit = text.len() + 1;
     let mut documents = 0;
     let mut failed = false;
@@ -722,7 +723,7 @@ fn unedited_manifests_yield_checked_objects() {
 #[test]
 fn positions_at_the_end_of_a_file_without_a_final_newline_are_on_its_last_line() {
     let text = "apiVersion: v1\nkind: ConfigMap\ndata: {a: b";
-    let facts = load(text.as_bytes(), true);
+    let facts = load(text.as_bytes(), FileId::default(), true);
     let [InputProblem::Syntax { span, .. }] = facts.problems.as_slice() else {
         panic!("{:?}", facts.problems)
     };
@@ -732,14 +733,17 @@ fn positions_at_the_end_of_a_file_without_a_final_newline_are_on_its_last_line()
     );
 
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: é}";
-    let facts = load(text.as_bytes(), true);
+    let facts = load(text.as_bytes(), FileId::default(), true);
     assert_eq!(facts.outcome, Outcome::Linted { objects: 1 });
-    let mut stream = DocumentStream::new(text);
+    let mut stream = DocumentStream::new(text, FileId::default());
     let doc = stream.next().unwrap().unwrap();
     let end = doc.span(doc.root().unwrap()).end;
     assert_eq!((end.byte, end.line, end.col), (51, 3, 20));
     // With the final newline the end is the start of the (empty) next line, as before.
-    let doc = DocumentStream::new("a: b\n").next().unwrap().unwrap();
+    let doc = DocumentStream::new("a: b\n", FileId::default())
+        .next()
+        .unwrap()
+        .unwrap();
     let end = doc.span(doc.root().unwrap()).end;
     assert_eq!((end.byte, end.line, end.col), (5, 2, 1));
     // Ends of every shape: no break, CRLF, lone CR, a last line of only a BOM (where
@@ -773,7 +777,7 @@ fn positions_at_the_end_of_a_file_without_a_final_newline_are_on_its_last_line()
 #[test]
 fn a_leading_bom_is_not_a_column_and_does_not_hide_a_suppression_comment() {
     let text = "\u{feff}{{- if .Values.x }}\nkind: [\n";
-    let facts = load(text.as_bytes(), true);
+    let facts = load(text.as_bytes(), FileId::default(), true);
     assert_eq!(facts.outcome, Outcome::Template);
     let [InputProblem::Template { span }] = facts.problems.as_slice() else {
         panic!("{:?}", facts.problems)
@@ -785,7 +789,7 @@ fn a_leading_bom_is_not_a_column_and_does_not_hide_a_suppression_comment() {
     assert_eq!((span.end.byte, span.end.col), (5, 3));
 
     let text = "\u{feff}# karplint: ignore-file\napiVersion: v1\nkind: ConfigMap\n";
-    let facts = load(text.as_bytes(), true);
+    let facts = load(text.as_bytes(), FileId::default(), true);
     let [comment] = facts.suppressions.comments.as_slice() else {
         panic!("{:?}", facts.suppressions.comments)
     };
@@ -805,7 +809,7 @@ fn a_leading_bom_is_not_a_column_and_does_not_hide_a_suppression_comment() {
     assert_eq!(karplint::source::pos_at(text, 12), pos);
 
     let bytes = b"\xef\xbb\xbf\xff";
-    let facts = load(bytes, true);
+    let facts = load(bytes, FileId::default(), true);
     let [InputProblem::NotUtf8 { span }] = facts.problems.as_slice() else {
         panic!("{:?}", facts.problems)
     };
@@ -820,7 +824,7 @@ fn a_leading_bom_is_not_a_column_and_does_not_hide_a_suppression_comment() {
 #[test]
 fn lone_cr_breaks_lines_for_the_text_scans_too() {
     let text = "apiVersion: v1\rkind: ConfigMap # karplint: ignore KDS001\r";
-    let facts = load(text.as_bytes(), true);
+    let facts = load(text.as_bytes(), FileId::default(), true);
     assert_eq!(facts.outcome, Outcome::Linted { objects: 1 });
     let comment = facts.suppressions.comments[0].span;
     assert_eq!((comment.start.line, comment.start.col), (2, 17));
@@ -829,7 +833,10 @@ fn lone_cr_breaks_lines_for_the_text_scans_too() {
         text.len() - 1,
         "the comment ends at its line's break"
     );
-    let doc = DocumentStream::new(text).next().unwrap().unwrap();
+    let doc = DocumentStream::new(text, FileId::default())
+        .next()
+        .unwrap()
+        .unwrap();
     let kind = doc.get(doc.root().unwrap(), "kind").unwrap();
     assert_eq!(doc.span(kind.key).start.line, 2);
 }
@@ -840,7 +847,10 @@ fn lone_cr_breaks_lines_for_the_text_scans_too() {
 #[test]
 fn saphyr_counts_bytes_as_chars_in_directives() {
     let text = "%é x\n---\na: b\n";
-    let doc = DocumentStream::new(text).next().unwrap().unwrap();
+    let doc = DocumentStream::new(text, FileId::default())
+        .next()
+        .unwrap()
+        .unwrap();
     let key = doc.get(doc.root().unwrap(), "a").unwrap().key;
     let span = doc.span(key);
     assert_eq!((span.start.line, span.start.col), (3, 1));
@@ -850,7 +860,10 @@ fn saphyr_counts_bytes_as_chars_in_directives() {
     );
     // The same without the non-ASCII name is exact.
     let text = "%e x\n---\na: b\n";
-    let doc = DocumentStream::new(text).next().unwrap().unwrap();
+    let doc = DocumentStream::new(text, FileId::default())
+        .next()
+        .unwrap()
+        .unwrap();
     let key = doc.get(doc.root().unwrap(), "a").unwrap().key;
     assert_eq!(doc.span(key).start.byte, 9);
 }

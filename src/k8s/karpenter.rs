@@ -151,7 +151,7 @@ mod tests {
     use crate::yaml::DocumentStream;
 
     fn pool(text: &str) -> NodePool {
-        let mut stream = DocumentStream::new(text);
+        let mut stream = DocumentStream::new(text, crate::source::FileId::default());
         let doc = stream.next().and_then(Result::ok).expect("a document");
         match read_object(&doc, doc.root().expect("a root")) {
             Some(Object::NodePool(pool)) => *pool,
@@ -160,7 +160,7 @@ mod tests {
     }
 
     fn scheduling(spec: &str) -> Scheduling {
-        let mut stream = DocumentStream::new(spec);
+        let mut stream = DocumentStream::new(spec, crate::source::FileId::default());
         let doc = stream.next().and_then(Result::ok).expect("a document");
         Scheduling::read(&doc, doc.root().expect("a root"))
     }

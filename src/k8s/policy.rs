@@ -204,7 +204,7 @@ mod tests {
     use crate::yaml::DocumentStream;
 
     fn object(text: &str) -> Object {
-        let mut stream = DocumentStream::new(text);
+        let mut stream = DocumentStream::new(text, crate::source::FileId::default());
         let doc = stream.next().and_then(Result::ok).expect("a document");
         read_object(&doc, doc.root().expect("a root")).expect("an object")
     }

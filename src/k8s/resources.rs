@@ -616,7 +616,7 @@ mod tests {
     }
 
     fn pod(spec: &str) -> PodResources {
-        let mut stream = DocumentStream::new(spec);
+        let mut stream = DocumentStream::new(spec, crate::source::FileId::default());
         let doc = stream.next().and_then(Result::ok).expect("a document");
         let root = doc.root().expect("a root");
         PodResources::read(&doc, root)

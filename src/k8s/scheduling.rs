@@ -557,7 +557,7 @@ mod tests {
     }
 
     fn read_scheduling(spec: &str) -> Scheduling {
-        let mut stream = crate::yaml::DocumentStream::new(spec);
+        let mut stream = crate::yaml::DocumentStream::new(spec, crate::source::FileId::default());
         let doc = stream.next().and_then(Result::ok).expect("a document");
         Scheduling::read(&doc, doc.root().expect("a root"))
     }

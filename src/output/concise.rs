@@ -18,7 +18,7 @@ impl Concise {
 impl Emitter for Concise {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for diagnostic in &report.diagnostics {
-            let start = diagnostic.location.span.start;
+            let start = diagnostic.location.start;
             writeln!(
                 out,
                 "{}:{}:{}: {}[{}] {}",

@@ -118,7 +118,7 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             "Karpenter rules ran: {} found at {}:{}.",
             escape_controls(object, Newlines::Escape),
             escape_controls(&report.path(location.file), Newlines::Escape),
-            location.span.start.line
+            location.start.line
         ),
         KarpenterReason::NotFound => {
             "Karpenter rules skipped: no NodePool, Provisioner, NodeClaim, \
@@ -177,11 +177,11 @@ impl<'a> View<'a> {
                     "{} ({}:{})",
                     label.message,
                     report.path(label.location.file),
-                    label.location.span.start.line
+                    label.location.start.line
                 );
                 let (snippet, span) = match source(label.location.file) {
                     Some(source) => {
-                        let (snippet, mut spans) = Snippet::new(&source, &[label.location.span]);
+                        let (snippet, mut spans) = Snippet::new(&source, &[label.location]);
                         (Some(snippet), spans.pop().flatten())
                     }
                     None => (None, None),
@@ -193,8 +193,8 @@ impl<'a> View<'a> {
                 }
             })
             .collect();
-        let mut spans = vec![diagnostic.location.span];
-        spans.extend(here.iter().map(|label| label.location.span));
+        let mut spans = vec![diagnostic.location];
+        spans.extend(here.iter().map(|label| label.location));
         let (snippet, labels) = match source(file) {
             Some(source) => {
                 let (snippet, spans) = Snippet::new(&source, &spans);
@@ -230,8 +230,8 @@ impl<'a> View<'a> {
             location: format!(
                 "{}:{}:{}",
                 shown(&report.path(file)),
-                diagnostic.location.span.start.line,
-                diagnostic.location.span.start.col
+                diagnostic.location.start.line,
+                diagnostic.location.start.col
             ),
             message: shown(&diagnostic.message),
             help,

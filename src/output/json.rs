@@ -54,7 +54,10 @@ struct JsonDiagnostic<'a> {
 #[derive(Serialize)]
 struct JsonFix<'a> {
     title: &'a str,
-    /// In the finding's file, not overlapping, in order.
+    /// The file the edits change: the finding's, or for an object assembled from several
+    /// files, the one the fixed value was written in.
+    path: String,
+    /// Not overlapping, in order.
     edits: Vec<JsonEdit>,
 }
 
@@ -212,6 +215,7 @@ impl<'a> JsonDiagnostic<'a> {
             }),
             fix: fixes.resolve(report, diagnostic).map(|fix| JsonFix {
                 title: fix.title,
+                path: report.path(fix.file),
                 edits: fix
                     .edits
                     .into_iter()

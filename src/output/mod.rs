@@ -18,9 +18,10 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, FileId, Location};
+use crate::diagnostic::{Diagnostic, FileId};
 use crate::fix;
 use crate::lint::Report;
+use crate::source::Span;
 pub(crate) use crate::source::{Newlines, escape_controls};
 use crate::source::{Pos, Positions};
 
@@ -91,8 +92,8 @@ pub(crate) struct Position {
 }
 
 impl Position {
-    pub fn of(report: &Report, location: Location) -> Self {
-        let Location { file, span } = location;
+    pub fn of(report: &Report, span: Span) -> Self {
+        let file = span.file;
         // Every consumer wants 1-based positions; never print a 0 (a synthetic span).
         let line = span.start.line.max(1);
         let column = span.start.col.max(1);
@@ -169,6 +170,8 @@ pub(crate) fn paint_severity(severity: crate::diagnostic::Severity, color: bool)
 /// the file as it is now.
 pub(crate) struct ResolvedFix<'a> {
     pub title: &'a str,
+    /// The file the edits change.
+    pub file: FileId,
     pub edits: Vec<TextEdit>,
 }
 
@@ -193,7 +196,7 @@ impl FixResolver {
         diagnostic: &'a Diagnostic,
     ) -> Option<ResolvedFix<'a>> {
         let wanted = diagnostic.fix.as_ref()?;
-        let file = diagnostic.location.file;
+        let file = wanted.file()?;
         let positions = self
             .texts
             .entry(file)
@@ -209,6 +212,7 @@ impl FixResolver {
             .collect();
         Some(ResolvedFix {
             title: &wanted.title,
+            file,
             edits,
         })
     }

@@ -10,10 +10,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Emitter, FixResolver, Position, write_json};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::InputError;
 use crate::lint::Report;
 use crate::registry::{self, Rule};
+use crate::source::Span;
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -302,7 +303,7 @@ fn result(report: &Report, diagnostic: &Diagnostic, fixes: &mut FixResolver) -> 
             text: fix.title.to_string(),
         },
         artifact_changes: vec![ArtifactChange {
-            artifact_location: artifact(&report.path(diagnostic.location.file)),
+            artifact_location: artifact(&report.path(fix.file)),
             replacements: fix
                 .edits
                 .into_iter()
@@ -341,7 +342,7 @@ fn result(report: &Report, diagnostic: &Diagnostic, fixes: &mut FixResolver) -> 
 
 fn location(
     report: &Report,
-    location: Location,
+    location: Span,
     id: Option<usize>,
     message: Option<&str>,
 ) -> SarifLocation {

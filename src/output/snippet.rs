@@ -357,7 +357,7 @@ mod tests {
                         }
                     }
                 };
-                Span::new(pos(start), pos(end))
+                Span::new(crate::source::FileId::default(), pos(start), pos(end))
             })
             .collect();
         let (snippet, mapped) = Snippet::new(&source, &spans);

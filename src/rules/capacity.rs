@@ -3,7 +3,7 @@
 
 use super::Rule;
 use crate::cluster::{ClusterIndex, Located};
-use crate::diagnostic::{Diagnostic, FileId, Location};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::resources::Resource;
 use crate::k8s::{ObjectMeta, PodDetails, Taint, Workload};
 use crate::source::Span;
@@ -29,15 +29,7 @@ pub(crate) fn daemonset_finding(
     span: Span,
     message: String,
 ) -> Diagnostic {
-    Diagnostic::new(
-        rule,
-        Location {
-            file: daemonset.file,
-            span,
-        },
-        message,
-    )
-    .with_object(&daemonset.item.meta)
+    Diagnostic::new(rule, span, message).with_object(&daemonset.item.meta)
 }
 
 /// The Karpenter-relevant DaemonSets of reported files.
@@ -67,12 +59,9 @@ pub(crate) fn container_label(kind: crate::k8s::resources::ContainerKind, name: 
     }
 }
 
-/// Where an object of `file` is pointed at as a whole: its name.
-pub(crate) fn object_location(file: FileId, meta: &ObjectMeta) -> Location {
-    Location {
-        file,
-        span: meta.name_span(),
-    }
+/// Where an object is pointed at as a whole: its name.
+pub(crate) fn object_location(meta: &ObjectMeta) -> Span {
+    meta.name_span()
 }
 
 /// `resources.requests` with these entries, as container YAML indented for help text.

@@ -8,7 +8,7 @@
 use super::Context;
 use super::capacity::object_location;
 use crate::cluster::{Located, same_namespace};
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::{IntOrPercent, Taint, Workload};
 use crate::registry::KDS018 as RULE;
 use crate::source::Span;
@@ -52,7 +52,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let names = selected
             .iter()
             .map(|ds| {
-                let at = index.place(object_location(ds.file, &ds.item.meta));
+                let at = index.place(object_location(&ds.item.meta));
                 format!("{} ({at})", ds.item.meta.display())
             })
             .collect::<Vec<_>>()
@@ -63,22 +63,15 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
              running them, and a DaemonSet runs on every node it can reach",
             pdb.meta.display(),
         );
-        let mut diagnostic = Diagnostic::new(
-            &RULE,
-            Location {
-                file: budget.file,
-                span: value.span,
-            },
-            message,
-        )
-        .with_label("no pod it selects may be evicted")
-        .with_object(&pdb.meta);
+        let mut diagnostic = Diagnostic::new(&RULE, value.span, message)
+            .with_label("no pod it selects may be evicted")
+            .with_object(&pdb.meta);
         for ds in &selected {
             let pods = format!(
                 "{} pods are selected by this budget",
                 ds.item.meta.display()
             );
-            diagnostic = diagnostic.with_secondary(object_location(ds.file, &ds.item.meta), pods);
+            diagnostic = diagnostic.with_secondary(object_location(&ds.item.meta), pods);
         }
         out.push(diagnostic.with_help(format!(
             "delete {} (a DaemonSet pod cannot move to another node, so the budget protects no \

@@ -8,7 +8,7 @@
 
 use super::Context;
 use super::capacity::{daemonset_finding, tolerations_yaml};
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::k8s::{NodePoolApi, Taint};
 use crate::registry::KDS013 as RULE;
 
@@ -47,10 +47,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 ("taints", "them")
             };
-            let place = index.place(Location {
-                file: pool.file,
-                span: pool.item.meta.name_span(),
-            });
+            let place = index.place(pool.item.meta.name_span());
             let consequence = if agent {
                 "; it is a node agent, so those nodes run without it (no logs, metrics, network \
                  or protection from it there)"
@@ -72,13 +69,8 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 diagnostic.severity = Severity::Warning;
             }
             for taint in &taints {
-                diagnostic = diagnostic.with_secondary(
-                    Location {
-                        file: pool.file,
-                        span: taint.span,
-                    },
-                    format!("{ds} does not tolerate this taint"),
-                );
+                diagnostic = diagnostic
+                    .with_secondary(taint.span, format!("{ds} does not tolerate this taint"));
             }
             // v1alpha5 nodes carry `karpenter.sh/provisioner-name`, later ones `karpenter.sh/nodepool`.
             let label = match pool.item.api {
@@ -137,10 +129,7 @@ mod tests {
         );
         // The taint itself is labelled in the pool's file.
         let label = &found[0].labels[0];
-        assert_eq!(
-            (label.location.file.0, label.location.span.start.line),
-            (0, 13)
-        );
+        assert_eq!((label.location.file.0, label.location.start.line), (0, 13));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use super::Context;
 use super::capacity::{container_label, relevant_daemonsets, requests_yaml};
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::resources::{Quantity, Resource};
 use crate::registry::KDS011 as RULE;
 
@@ -43,13 +43,8 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .finding(&RULE, first.span, message)
                 .with_label("limit without a request");
             for (resource, quantity) in &limits[1..] {
-                diagnostic = diagnostic.with_secondary(
-                    Location {
-                        file: ds.daemonset.file,
-                        span: quantity.span,
-                    },
-                    format!("no {resource} request either"),
-                );
+                diagnostic = diagnostic
+                    .with_secondary(quantity.span, format!("no {resource} request either"));
             }
             let entries: Vec<(Resource, String)> =
                 limits.iter().map(|(r, q)| (*r, q.text.clone())).collect();

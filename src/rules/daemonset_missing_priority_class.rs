@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::fix::with_class_fix;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::registry::KDS001 as RULE;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -34,16 +34,9 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
              stay Pending, because Karpenter never launches a node for a DaemonSet pod",
             workload.meta.display()
         );
-        let diagnostic = Diagnostic::new(
-            &RULE,
-            Location {
-                file: daemonset.file,
-                span,
-            },
-            message,
-        )
-        .with_label(label)
-        .with_object(&workload.meta);
+        let diagnostic = Diagnostic::new(&RULE, span, message)
+            .with_label(label)
+            .with_object(&workload.meta);
         out.push(with_class_fix(diagnostic, workload, context, &[]));
     }
 }

@@ -85,8 +85,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "{} gives no default {what} request",
                     range.item.meta.display()
                 );
-                diagnostic =
-                    diagnostic.with_secondary(object_location(range.file, &range.item.meta), none);
+                diagnostic = diagnostic.with_secondary(object_location(&range.item.meta), none);
             }
             out.push(diagnostic);
         }

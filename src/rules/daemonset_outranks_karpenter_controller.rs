@@ -5,7 +5,7 @@
 
 use super::Context;
 use super::fix::with_class_help;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::MAX_USER_PRIORITY;
 use crate::registry::KDS015 as RULE;
 
@@ -23,10 +23,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(controller_priority) = index.resolve_priority(&controller.item.template) else {
         return;
     };
-    let controller_at = Location {
-        file: controller.file,
-        span: controller.item.template.priority_anchor(),
-    };
+    let controller_at = controller.item.template.priority_anchor();
     for daemonset in index.reported_daemonsets() {
         let workload = &daemonset.item;
         let template = &workload.template;
@@ -53,26 +50,19 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             controller_priority.source.describe(),
             index.place(controller_at),
         );
-        let diagnostic = Diagnostic::new(
-            &RULE,
-            Location {
-                file: daemonset.file,
-                span: template.priority_anchor(),
-            },
-            message,
-        )
-        .with_label(format!(
-            "priority {} outranks the controller's {}",
-            resolved.value, controller_priority.value
-        ))
-        .with_object(&workload.meta)
-        .with_secondary(
-            controller_at,
-            format!(
-                "the Karpenter controller runs at priority {}",
-                controller_priority.value
-            ),
-        );
+        let diagnostic = Diagnostic::new(&RULE, template.priority_anchor(), message)
+            .with_label(format!(
+                "priority {} outranks the controller's {}",
+                resolved.value, controller_priority.value
+            ))
+            .with_object(&workload.meta)
+            .with_secondary(
+                controller_at,
+                format!(
+                    "the Karpenter controller runs at priority {}",
+                    controller_priority.value
+                ),
+            );
         if controller_priority.value <= MAX_USER_PRIORITY {
             // No user class can stay below the controller: the controller must move up.
             out.push(diagnostic.with_help(format!(

@@ -5,7 +5,7 @@ use super::Context;
 use super::daemonsets::classed_daemonsets;
 use super::fix::with_class_fix;
 use crate::cluster::PrioritySource;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::registry::KDS005 as RULE;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -20,10 +20,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(global_default) = class.item.global_default.as_ref().filter(|g| g.value) else {
             continue;
         };
-        let marker = Location {
-            file: class.file,
-            span: global_default.span,
-        };
+        let marker = global_default.span;
         let message = format!(
             "{} uses PriorityClass `{}` (value {}, {}), the cluster's globalDefault: every pod \
              without a priorityClassName gets the same priority, and preemption only evicts pods \
@@ -70,10 +67,7 @@ mod tests {
         let found = check(&RULE, &[DEFAULT, &daemonset("default-priority")]);
         assert_eq!(positions(&found), ["1:7:26"]);
         let label = &found[0].labels[0];
-        assert_eq!(
-            (label.location.file.0, label.location.span.start.line),
-            (0, 5)
-        );
+        assert_eq!((label.location.file.0, label.location.start.line), (0, 5));
         let help = found[0].help.as_deref().unwrap_or_default();
         assert!(help.contains("value: 1000000"), "{help}");
     }

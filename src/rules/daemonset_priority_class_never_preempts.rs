@@ -7,7 +7,7 @@
 use super::Context;
 use super::daemonsets::classed_daemonsets;
 use super::fix::{IMMUTABLE, with_class_fix};
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::registry::KDS004 as RULE;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -23,14 +23,11 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let ds = workload.meta.display();
-        let class_policy = Location {
-            file: class.file,
-            span: class
-                .item
-                .preemption_policy
-                .as_ref()
-                .map_or(class.item.meta.name_span(), |p| p.span),
-        };
+        let class_policy = class
+            .item
+            .preemption_policy
+            .as_ref()
+            .map_or(class.item.meta.name_span(), |p| p.span);
         // Point at the DaemonSet's own `preemptionPolicy: Never` if it repeats the class's.
         let (span, label, repeated) = match &workload.template.preemption_policy {
             Some(policy) => (policy.span, "preemptionPolicy Never, as in its class", true),
@@ -89,7 +86,7 @@ mod tests {
         let found = check(&RULE, &[NEVER, &daemonset("nonpreempting", None)]);
         assert_eq!(positions(&found), ["1:7:26"]);
         assert_eq!(found[0].labels[0].location.file.0, 0);
-        assert_eq!(found[0].labels[0].location.span.start.line, 5);
+        assert_eq!(found[0].labels[0].location.start.line, 5);
         assert!(found[0].message.contains("(value 1000000000, 0.yaml:5)"));
         assert!(
             found[0]

@@ -4,7 +4,7 @@
 use super::Context;
 use super::fix::{class_yaml, suggested_value, template_yaml};
 use crate::cluster::ClusterIndex;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::{SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL, builtin_priority};
 use crate::registry::KDS002 as RULE;
 
@@ -72,17 +72,10 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
         out.push(
-            Diagnostic::new(
-                &RULE,
-                Location {
-                    file: daemonset.file,
-                    span: name.span,
-                },
-                message,
-            )
-            .with_label("no PriorityClass with this name is known")
-            .with_object(&workload.meta)
-            .with_help(help.join("\n\n")),
+            Diagnostic::new(&RULE, name.span, message)
+                .with_label("no PriorityClass with this name is known")
+                .with_object(&workload.meta)
+                .with_help(help.join("\n\n")),
         );
     }
 }

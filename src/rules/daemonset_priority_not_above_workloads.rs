@@ -4,8 +4,9 @@ use super::Context;
 use super::daemonsets::classed_daemonsets;
 use super::fix::{IMMUTABLE, with_class_fix};
 use crate::cluster::{Ceiling, PrioritySource, ResolvedPriority};
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::registry::KDS003 as RULE;
+use crate::source::Span;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
@@ -52,7 +53,7 @@ fn left_to_kds005(resolved: &ResolvedPriority<'_>, ceiling: &Ceiling<'_>) -> boo
 /// What sets the ceiling, in words, and where (as a secondary label).
 struct CeilingReason {
     text: String,
-    label: Option<(Location, String)>,
+    label: Option<(Span, String)>,
 }
 
 impl CeilingReason {
@@ -60,10 +61,7 @@ impl CeilingReason {
         let index = context.index;
         let value = ceiling.value;
         if let Some(top) = ceiling.workload {
-            let location = Location {
-                file: top.file,
-                span: top.item.anchor,
-            };
+            let location = top.item.anchor;
             let source = index
                 .resolve_ceiling_workload(&top.item)
                 .map_or_else(String::new, |r| format!("{}, ", r.source.describe()));
@@ -86,14 +84,11 @@ impl CeilingReason {
             .global_default()
             .filter(|c| c.item.value_int == Some(value))
         {
-            let location = Location {
-                file: default.file,
-                span: default
-                    .item
-                    .global_default
-                    .as_ref()
-                    .map_or(default.item.meta.name_span(), |g| g.span),
-            };
+            let location = default
+                .item
+                .global_default
+                .as_ref()
+                .map_or(default.item.meta.name_span(), |g| g.span);
             return CeilingReason {
                 text: format!(
                     "{value}, the value of the globalDefault PriorityClass `{}` ({}) that every \

@@ -10,7 +10,7 @@
 use super::Context;
 use super::capacity::daemonset_finding;
 use crate::cluster::Located;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::scheduling::is_well_known_label;
 use crate::k8s::{NodePool, Requirement};
 use crate::registry::KDS019 as RULE;
@@ -78,10 +78,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .with_label(format!("no NodePool declares `{}`", first.key));
         for other in found.iter().skip(1).filter(|r| r.span != first.span) {
             diagnostic = diagnostic.with_secondary(
-                Location {
-                    file: daemonset.file,
-                    span: other.span,
-                },
+                other.span,
                 format!("no NodePool declares `{}` either", other.key),
             );
         }

@@ -72,7 +72,11 @@ mod tests {
         ]
         .concat();
         let index = ClusterIndex::build(
-            vec![load::load(tree.as_bytes(), true)],
+            vec![load::load(
+                tree.as_bytes(),
+                crate::source::FileId::default(),
+                true,
+            )],
             &Settings::default(),
         );
         let names: Vec<&str> = classed_daemonsets(&index)

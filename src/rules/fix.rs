@@ -5,7 +5,7 @@
 use super::Context;
 use crate::cluster::{ClusterIndex, Located};
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, Edit, Fix, Location};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::k8s::{MAX_USER_PRIORITY, PriorityClass, Workload, is_dns_subdomain};
 
 /// Priority is best effort: said in every fix that suggests a class.
@@ -31,10 +31,7 @@ pub(crate) fn with_class_help(
     match adequate_existing_class(index) {
         Some(class) => diagnostic
             .with_secondary(
-                Location {
-                    file: class.file,
-                    span: class.item.meta.name_span(),
-                },
+                class.item.meta.name_span(),
                 format!(
                     "PriorityClass `{}` outranks every workload",
                     class.item.meta.name()

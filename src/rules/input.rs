@@ -1,28 +1,24 @@
 //! Input-level findings: what the loader could not read as Kubernetes objects.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::load::InputProblem;
 use crate::registry::KDS900 as INVALID_YAML;
 use crate::registry::KDS901 as DUPLICATE_KEY;
 use crate::registry::KDS902 as UNRENDERED_TEMPLATE;
 
 pub(super) fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (file, problem) in context.index.reported_problems() {
+    for (_file, problem) in context.index.reported_problems() {
         match problem {
             InputProblem::Syntax { message, span } => out.push(
-                Diagnostic::new(
-                    &INVALID_YAML,
-                    Location { file, span: *span },
-                    format!("invalid YAML: {message}"),
-                )
-                .with_label(message.clone())
-                .with_help(syntax_help(message)),
+                Diagnostic::new(&INVALID_YAML, *span, format!("invalid YAML: {message}"))
+                    .with_label(message.clone())
+                    .with_help(syntax_help(message)),
             ),
             InputProblem::NotUtf8 { span } => out.push(
                 Diagnostic::new(
                     &INVALID_YAML,
-                    Location { file, span: *span },
+                    *span,
                     "the file is not valid UTF-8; Kubernetes manifests must be UTF-8",
                 )
                 .with_label("first byte that is not UTF-8")
@@ -53,15 +49,12 @@ fn syntax_help(message: &str) -> String {
 }
 
 pub(super) fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (file, problem) in context.index.reported_problems() {
+    for (_file, problem) in context.index.reported_problems() {
         if let InputProblem::DuplicateKey(duplicate) = problem {
             out.push(
                 Diagnostic::new(
                     &DUPLICATE_KEY,
-                    Location {
-                        file,
-                        span: duplicate.second,
-                    },
+                    duplicate.second,
                     format!(
                         "duplicate key `{}`: Kubernetes keeps this last value and silently drops \
                          the first (line {})",
@@ -69,13 +62,7 @@ pub(super) fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnosti
                     ),
                 )
                 .with_label("this value wins")
-                .with_secondary(
-                    Location {
-                        file,
-                        span: duplicate.first,
-                    },
-                    "first occurrence, ignored",
-                )
+                .with_secondary(duplicate.first, "first occurrence, ignored")
                 .with_help("delete one of the two keys so the manifest says what it means"),
             );
         }
@@ -83,12 +70,12 @@ pub(super) fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnosti
 }
 
 pub(super) fn check_unrendered_template(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for (file, problem) in context.index.reported_problems() {
+    for (_file, problem) in context.index.reported_problems() {
         if let InputProblem::Template { span } = problem {
             out.push(
                 Diagnostic::new(
                     &UNRENDERED_TEMPLATE,
-                    Location { file, span: *span },
+                    *span,
                     "unrendered Helm/Go template (`{{ … }}`): file skipped",
                 )
                 .with_label("template action")

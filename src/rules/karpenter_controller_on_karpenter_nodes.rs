@@ -7,7 +7,7 @@
 //! (`eks.amazonaws.com/nodegroup`). Reported at the pod template's `spec:` key.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::registry::KDS016 as RULE;
 
 const AFFINITY: &str = "  spec:\n    template:\n      spec:\n        affinity:\n          \
@@ -32,22 +32,15 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             workload.meta.display()
         );
         out.push(
-            Diagnostic::new(
-                &RULE,
-                Location {
-                    file: controller.file,
-                    span: workload.template.spec_key,
-                },
-                message,
-            )
-            .with_label("nothing here requires a node Karpenter does not manage")
-            .with_object(&workload.meta)
-            .with_help(format!(
-                "restore the Helm chart's default required affinity (keep it when you \
+            Diagnostic::new(&RULE, workload.template.spec_key, message)
+                .with_label("nothing here requires a node Karpenter does not manage")
+                .with_object(&workload.meta)
+                .with_help(format!(
+                    "restore the Helm chart's default required affinity (keep it when you \
                  override `affinity`):\n\n{AFFINITY}\n\nA nodeSelector on a managed node \
                  group (`eks.amazonaws.com/nodegroup`) or Fargate \
                  (`eks.amazonaws.com/compute-type: fargate`) works as well."
-            )),
+                )),
         );
     }
 }

@@ -152,7 +152,8 @@ pub(crate) mod testing {
     pub fn index(files: &[&str], settings: &Settings) -> ClusterIndex {
         let facts = files
             .iter()
-            .map(|text| load::load(text.as_bytes(), true))
+            .enumerate()
+            .map(|(i, text)| load::load(text.as_bytes(), crate::source::FileId(i as u32), true))
             .collect();
         let names = (0..files.len())
             .map(|i| Origin::File(format!("{i}.yaml").into()))
@@ -193,7 +194,7 @@ pub(crate) mod testing {
         diagnostics
             .iter()
             .map(|d| {
-                let start = d.location.span.start;
+                let start = d.location.start;
                 format!("{}:{}:{}", d.location.file.0, start.line, start.col)
             })
             .collect()

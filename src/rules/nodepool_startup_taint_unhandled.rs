@@ -7,7 +7,7 @@
 use super::Context;
 use super::capacity::object_location;
 use crate::cluster::Located;
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::Workload;
 use crate::registry::KDS014 as RULE;
 
@@ -39,16 +39,9 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                  these files does, its nodes never initialise and the pods Karpenter launched \
                  them for never schedule"
             );
-            let mut diagnostic = Diagnostic::new(
-                &RULE,
-                Location {
-                    file: pool.file,
-                    span: taint.span,
-                },
-                message,
-            )
-            .with_label("tolerated by no DaemonSet on these nodes")
-            .with_object(&pool.item.meta);
+            let mut diagnostic = Diagnostic::new(&RULE, taint.span, message)
+                .with_label("tolerated by no DaemonSet on these nodes")
+                .with_object(&pool.item.meta);
             // DaemonSets that tolerate the taint but cannot run on the pool's nodes.
             for ds in daemonsets.iter().filter(|ds| {
                 ds.item.template.scheduling.tolerates(taint)
@@ -58,8 +51,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "{} tolerates it but does not run on {name}'s nodes",
                     ds.item.meta.display()
                 );
-                diagnostic =
-                    diagnostic.with_secondary(object_location(ds.file, &ds.item.meta), why);
+                diagnostic = diagnostic.with_secondary(object_location(&ds.item.meta), why);
             }
             out.push(diagnostic.with_help(format!(
                 "deploy the agent that removes the taint, tolerating it in its DaemonSet:\n\n  \

@@ -4,9 +4,10 @@
 use super::Context;
 use super::fix::template_yaml;
 use crate::cluster::ResolvedPriority;
-use crate::diagnostic::{Diagnostic, Edit, Fix, Location};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::k8s::{Spanned, Workload};
 use crate::registry::KDS007 as RULE;
+use crate::source::Span;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
@@ -15,10 +16,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let template = &workload.template;
         // `None` for a class that is unknown (KDS002) or invalid (KDS008).
         let resolved = index.resolve_priority(template);
-        let at = |span| Location {
-            file: daemonset.file,
-            span,
-        };
+        let at = |span| span;
         if let Some(priority) = &template.priority {
             out.push(
                 priority_finding(workload, priority, resolved.as_ref(), at(priority.span))
@@ -58,13 +56,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     format!("this class sets no preemptionPolicy, so {class_policy}"),
                 ),
             };
-            diagnostic = diagnostic.with_secondary(
-                Location {
-                    file: class.file,
-                    span,
-                },
-                label,
-            );
+            diagnostic = diagnostic.with_secondary(span, label);
         }
         out.push(diagnostic);
     }
@@ -74,7 +66,7 @@ fn priority_finding(
     workload: &Workload,
     priority: &Spanned<String>,
     resolved: Option<&ResolvedPriority<'_>>,
-    location: Location,
+    location: Span,
 ) -> Diagnostic {
     let ds = workload.meta.display();
     let written = &priority.value;
@@ -100,18 +92,13 @@ fn priority_finding(
         )
     };
     let mut diagnostic = Diagnostic::new(&RULE, location, message);
-    if let Some((class, value)) = resolved
+    if let Some((_class, value)) = resolved
         .source
         .class()
         .and_then(|class| Some((class, class.item.value.as_ref()?)))
     {
-        diagnostic = diagnostic.with_secondary(
-            Location {
-                file: class.file,
-                span: value.span,
-            },
-            format!("the class's value: {}", resolved.value),
-        );
+        diagnostic =
+            diagnostic.with_secondary(value.span, format!("the class's value: {}", resolved.value));
     }
     diagnostic
 }
@@ -175,7 +162,7 @@ mod tests {
                 .message
                 .contains("but its PriorityClass `agents` gives 1000000")
         );
-        assert_eq!(found[0].labels[0].location.span.start.line, 4);
+        assert_eq!(found[0].labels[0].location.start.line, 4);
         let found = check(
             &RULE,
             &[CLASS, &daemonset("agents", "      priority: 1000000\n")],

@@ -7,7 +7,7 @@
 
 use super::Context;
 use crate::cluster::{ClusterIndex, Located};
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::{
     MAX_USER_PRIORITY, PREEMPTION_POLICIES, PriorityClass, builtin_priority, is_dns_subdomain,
 };
@@ -32,15 +32,7 @@ fn finding(
     span: crate::source::Span,
     message: String,
 ) -> Diagnostic {
-    Diagnostic::new(
-        &RULE,
-        Location {
-            file: class.file,
-            span,
-        },
-        message,
-    )
-    .with_object(&class.item.meta)
+    Diagnostic::new(&RULE, span, message).with_object(&class.item.meta)
 }
 
 /// A name the API server refuses: not a DNS-1123 subdomain. Such a name is never put into
@@ -301,10 +293,7 @@ fn conflicting_definitions(index: &ClusterIndex, out: &mut Vec<Diagnostic>) {
         if differences.is_empty() {
             continue;
         }
-        let there_location = Location {
-            file: there.file,
-            span: there.item.meta.name_span(),
-        };
+        let there_location = there.item.meta.name_span();
         let immutable_differs = here.item.value_int != there.item.value_int
             || here.item.policy() != there.item.policy();
         let outcome = if immutable_differs {
@@ -355,13 +344,12 @@ fn several_global_defaults(index: &ClusterIndex, out: &mut Vec<Diagnostic>) {
     let Some(primary) = defaults.iter().find(|c| index.is_reported(c.file)) else {
         return;
     };
-    let marker = |class: &Located<PriorityClass>| Location {
-        file: class.file,
-        span: class
+    let marker = |class: &Located<PriorityClass>| {
+        class
             .item
             .global_default
             .as_ref()
-            .map_or(class.item.meta.name_span(), |g| g.span),
+            .map_or(class.item.meta.name_span(), |g| g.span)
     };
     let names: Vec<String> = defaults
         .iter()
@@ -369,7 +357,7 @@ fn several_global_defaults(index: &ClusterIndex, out: &mut Vec<Diagnostic>) {
         .collect();
     let mut diagnostic = finding(
         primary,
-        marker(primary).span,
+        marker(primary),
         format!(
             "{} PriorityClasses are globalDefault ({}): at most one may be, admission refuses \
              to create a second, so which one is the default depends on apply order",

@@ -1,7 +1,7 @@
 //! KDS009: a PriorityClass on an API version Kubernetes no longer serves.
 
 use super::Context;
-use crate::diagnostic::{Diagnostic, Edit, Fix, Location};
+use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::registry::KDS009 as RULE;
 
 /// The PriorityClass API version to use.
@@ -20,10 +20,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(
                 &RULE,
-                Location {
-                    file: class.file,
-                    span: api_version.span,
-                },
+                api_version.span,
                 format!(
                     "PriorityClass `{}` uses {}, which Kubernetes no longer serves: applying it \
                      fails, so the class is never created and every pod that names it is \

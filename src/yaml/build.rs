@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
 
 use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind};
-use crate::source::{Pos, Span};
+use crate::source::{FileId, Pos, Span};
 
 /// A syntax error with the parser's position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,11 +132,14 @@ pub struct DocumentStream<'a> {
     positions: Positions<'a>,
     done: bool,
     template_braces: Option<Span>,
+    /// The file every span of the stream names.
+    file: FileId,
 }
 
 impl<'a> DocumentStream<'a> {
-    /// `text` is the whole file; a leading UTF-8 BOM is skipped (offsets still count it).
-    pub fn new(text: &'a str) -> Self {
+    /// `text` is the whole of `file`; a leading UTF-8 BOM is skipped (offsets still count
+    /// it).
+    pub fn new(text: &'a str, file: FileId) -> Self {
         let (body, base) = match text.strip_prefix('\u{feff}') {
             Some(rest) => (rest, 3),
             None => (text, 0),
@@ -152,6 +155,7 @@ impl<'a> DocumentStream<'a> {
             },
             done: false,
             template_braces: None,
+            file,
         }
     }
 
@@ -181,7 +185,7 @@ impl<'a> DocumentStream<'a> {
             };
             let start = self.positions.pos(&span.start);
             let end = self.positions.pos(&span.end);
-            let span = Span::new(start, end);
+            let span = Span::new(self.file, start, end);
             match event {
                 Event::StreamStart | Event::Nothing => {}
                 Event::StreamEnd => {
@@ -225,6 +229,7 @@ impl<'a> DocumentStream<'a> {
                         && self.positions.starts_with_at(start.byte, "{{")
                     {
                         self.template_braces = Some(Span::new(
+                            self.file,
                             start,
                             Pos {
                                 byte: start.byte + 2,

@@ -3,7 +3,7 @@
 use super::{Document, DocumentStream, NodeId};
 
 fn docs(text: &str) -> Vec<Document<'_>> {
-    DocumentStream::new(text)
+    DocumentStream::new(text, crate::source::FileId::default())
         .map(|doc| doc.expect("valid YAML"))
         .collect()
 }
@@ -138,7 +138,10 @@ fn self_referential_merges_terminate() {
 
 #[test]
 fn syntax_errors_carry_the_parser_position() {
-    let mut stream = DocumentStream::new("a: 1\n---\nb: [1, 2\nc: 3\n");
+    let mut stream = DocumentStream::new(
+        "a: 1\n---\nb: [1, 2\nc: 3\n",
+        crate::source::FileId::default(),
+    );
     assert!(stream.next().unwrap().is_ok());
     let error = stream.next().unwrap().unwrap_err();
     assert!(error.pos.line >= 3, "{error:?}");
@@ -148,12 +151,12 @@ fn syntax_errors_carry_the_parser_position() {
 #[test]
 fn absurd_nesting_is_an_error_not_a_crash() {
     let flow = "[".repeat(100_000);
-    assert!(DocumentStream::new(&flow).any(|d| d.is_err()));
+    assert!(DocumentStream::new(&flow, crate::source::FileId::default()).any(|d| d.is_err()));
     let block: String = (0..3_000)
         .map(|i| format!("{}k:\n", " ".repeat(i)))
         .collect();
     // Either parsed or rejected: it must simply return.
-    let _ = DocumentStream::new(&block).count();
+    let _ = DocumentStream::new(&block, crate::source::FileId::default()).count();
 }
 
 #[test]
@@ -180,11 +183,17 @@ fn scalars_follow_yaml_1_2() {
 
 #[test]
 fn template_braces_are_noticed() {
-    let mut stream = DocumentStream::new("metadata:\n  name: {{ .Release.Name }}\n");
+    let mut stream = DocumentStream::new(
+        "metadata:\n  name: {{ .Release.Name }}\n",
+        crate::source::FileId::default(),
+    );
     let _ = stream.by_ref().count();
     let span = stream.template_braces().expect("template noticed");
     assert_eq!((span.start.line, span.start.col), (2, 9));
-    let mut quoted = DocumentStream::new("summary: \"{{ $labels.instance }} down\"\n");
+    let mut quoted = DocumentStream::new(
+        "summary: \"{{ $labels.instance }} down\"\n",
+        crate::source::FileId::default(),
+    );
     let _ = quoted.by_ref().count();
     assert!(quoted.template_braces().is_none());
 }
