@@ -374,11 +374,6 @@ impl ClusterIndex {
         &self.disruption_budgets
     }
 
-    /// The DaemonSets in reported files.
-    pub fn reported_daemonsets(&self) -> impl Iterator<Item = &Located<Workload>> {
-        self.daemonsets().filter(|w| self.is_reported(w.file))
-    }
-
     /// Input problems in reported files.
     pub fn reported_problems(&self) -> impl Iterator<Item = (FileId, &InputProblem)> {
         self.problems

@@ -303,12 +303,32 @@ pub fn find_config(cwd: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The root of the git work tree holding `cwd` (the nearest directory with `.git`),
+/// relative to `cwd` (`.`, `..`, …), if there is one.
+pub fn repository_root(cwd: &Path) -> Option<PathBuf> {
+    let mut relative = PathBuf::from(".");
+    for dir in cwd.ancestors() {
+        if dir.join(".git").exists() {
+            return Some(relative);
+        }
+        relative = if relative == Path::new(".") {
+            PathBuf::from("..")
+        } else {
+            relative.join("..")
+        };
+    }
+    None
+}
+
 /// Reads and validates a config file.
 pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
     // `--config /dev/null`: the usual way to say "no configuration"; other special files
     // are refused (a FIFO would block, a device never end).
     if path == Path::new("/dev/null") {
-        return parse_config(path, "");
+        return Ok(Config {
+            root: PathBuf::from("."),
+            ..Config::default()
+        });
     }
     let text =
         crate::files::read_regular(path, crate::files::DEFAULT_MAX_FILE_SIZE).map_err(|error| {

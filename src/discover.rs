@@ -329,21 +329,45 @@ pub fn add_context(
         walk(root, &walk_options, &mut under_root, discovery);
         found.extend(under_root.into_iter().filter(|p| filter.is_included(p)));
     }
+    extend_context(discovery, found, None);
+    Ok(())
+}
+
+/// The implicit context of a run on named files (a pre-commit hook, an editor): every
+/// manifest of the tree at `root`, walked as a linted directory is (ignore files and the
+/// config's `include`/`exclude` honoured), so that the class, the NodePools and the other
+/// workloads in files that did not change still count. `stdin_file` is the file standard
+/// input stands for, left out (its text on disk is older than the buffer).
+pub fn add_tree_context(
+    discovery: &mut Discovery,
+    root: &Path,
+    options: &DiscoverOptions,
+    stdin_file: Option<&Path>,
+) {
+    let mut found = Vec::new();
+    walk(root, options, &mut found, discovery);
+    extend_context(discovery, found, stdin_file);
+}
+
+/// Adds `found` to the context, each file once and none that is linted (compared by the
+/// file itself, not how its path is written: `../repo/a.yaml` is `a.yaml`).
+fn extend_context(discovery: &mut Discovery, mut found: Vec<PathBuf>, skip: Option<&Path>) {
     found.sort();
     found.dedup();
-    let linted: HashSet<&Path> = discovery
+    let canonical = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path));
+    let linted: HashSet<PathBuf> = discovery
         .inputs
         .iter()
         .filter_map(|origin| match origin {
-            Origin::File(path) => Some(path.as_path()),
+            Origin::File(path) => Some(canonical(path)),
             Origin::Stdin { .. } => None,
         })
+        .chain(skip.map(canonical))
         .collect();
-    found.retain(|file| !linted.contains(file.as_path()));
+    found.retain(|file| !linted.contains(&canonical(file)));
     discovery
         .context
         .extend(found.into_iter().map(Origin::File));
-    Ok(())
 }
 
 fn has_manifest_extension(path: &Path) -> bool {

@@ -230,7 +230,13 @@ pub fn lint(
         settings,
     };
     let mut diagnostics = rules::run(&context);
-    diagnostics.retain(|d| index.is_reported(d.location.file));
+    // A finding counts when it involves a linted file: where it is, or any place it names
+    // (the class, the NodePool, the outranking workload), so that changing a class in one
+    // file reports the DaemonSets the change breaks in others.
+    diagnostics.retain(|d| {
+        index.is_reported(d.location.file)
+            || d.labels.iter().any(|l| index.is_reported(l.location.file))
+    });
     let mut diagnostics = suppress::apply(
         &suppress::Run {
             settings,

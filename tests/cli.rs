@@ -13,6 +13,7 @@ use predicates::str::contains;
 fn karplint() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("karplint").unwrap();
     cmd.current_dir(common::root())
+        .env(common::NO_CONTEXT.0, common::NO_CONTEXT.1)
         .env_remove("NO_COLOR")
         .env_remove("KARPLINT_FORMAT");
     cmd

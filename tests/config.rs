@@ -141,10 +141,9 @@ fn context_resolves_classes_in_an_explicit_file_run() {
         (0, ""),
         "class resolved through context"
     );
-    // Without the context, the NodePool is unknown: Karpenter rules do not run.
+    // Without the context, the class is unknown.
     let (_, out, _) = stdout(karplint(dir.path()).args([
-        "--config",
-        "/dev/null",
+        "--no-context",
         "--karpenter",
         "always",
         "apps/ds.yaml",
@@ -167,6 +166,50 @@ fn context_resolves_classes_in_an_explicit_file_run() {
         "apps/ds.yaml",
     ]));
     assert_eq!((code, out.as_str()), (0, ""));
+}
+
+#[test]
+fn named_files_get_the_rest_of_the_repository_as_context_by_default() {
+    // No `context:` anywhere: a pre-commit run names only the changed file.
+    let dir = repo(&[
+        ("platform/nodepool.yaml", NODEPOOL),
+        ("platform/classes.yaml", CLASS),
+        ("apps/ds.yaml", &daemonset("agent", None)),
+        ("apps/good.yaml", &daemonset("good", Some("node-agents"))),
+    ]);
+    let (code, out, _) = stdout(karplint(dir.path()).arg("apps/ds.yaml"));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("apps/ds.yaml:") && out.contains("KDS001"),
+        "{out}"
+    );
+    // A clean file passes, its class and NodePool found in files that did not change.
+    let (code, out, _) = stdout(karplint(dir.path()).arg("apps/good.yaml"));
+    assert_eq!((code, out.as_str()), (0, ""));
+    // Only the class changed, to a policy that never preempts: what it breaks elsewhere
+    // is reported, at the DaemonSet that uses it.
+    fs::write(
+        dir.path().join("platform/classes.yaml"),
+        CLASS.replace("PreemptLowerPriority", "Never"),
+    )
+    .unwrap();
+    let (code, out, _) = stdout(karplint(dir.path()).arg("platform/classes.yaml"));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("apps/good.yaml:") && out.contains("KDS004"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("KDS001"),
+        "only what involves the changed file: {out}"
+    );
+    // --no-context judges the file alone.
+    let (code, out, _) = stdout(karplint(dir.path()).args(["--no-context", "apps/ds.yaml"]));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, ""),
+        "no NodePool: Karpenter rules skipped"
+    );
 }
 
 #[test]

@@ -281,6 +281,7 @@ fn fixable_rules_are_the_ones_whose_findings_carry_fixes() {
             let out = Command::cargo_bin("karplint")
                 .unwrap()
                 .current_dir(root)
+                .env("KARPLINT_NO_CONTEXT", "true")
                 .args(["--format", "json", "--karpenter", "always"])
                 .arg(case.unwrap().path())
                 .output()

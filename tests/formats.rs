@@ -649,6 +649,7 @@ fn concise_from_the_binary(case: &str) -> String {
     let output = assert_cmd::Command::cargo_bin("karplint")
         .unwrap()
         .current_dir(root())
+        .env(common::NO_CONTEXT.0, common::NO_CONTEXT.1)
         .env_remove("KARPLINT_FORMAT")
         .args(["--format", "concise", "--ignore", CAPACITY_RULES, case])
         .output()

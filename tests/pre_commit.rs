@@ -146,7 +146,7 @@ impl Hook<'_> {
 }
 
 #[test]
-fn pre_commit_hook_fails_on_a_daemonset_without_a_class_and_passes_once_fixed() {
+fn pre_commit_hook_without_context_config_catches_a_daemonset_and_a_class_change() {
     let Some(argv) = pre_commit() else {
         assert!(
             std::env::var_os("KARPLINT_REQUIRE_PRE_COMMIT").is_none(),
@@ -162,14 +162,9 @@ fn pre_commit_hook_fails_on_a_daemonset_without_a_class_and_passes_once_fixed() 
     hook_repository(hooks.path());
 
     // The DaemonSet lives in apps/; the cluster's NodePool (and later its classes) in
-    // platform/, which the config names as context.
+    // platform/. No `.karplint.yaml`: the README's minimal hook.
     write(project.path(), "apps/agent.yaml", &daemonset(""));
     write(project.path(), "platform/nodepool.yaml", NODEPOOL);
-    write(
-        project.path(),
-        ".karplint.yaml",
-        "context: [\"platform/**/*.yaml\"]\n",
-    );
     git(project.path(), &["init", "--quiet"]);
     git(project.path(), &["add", "."]);
 
@@ -182,17 +177,13 @@ fn pre_commit_hook_fails_on_a_daemonset_without_a_class_and_passes_once_fixed() 
     let finding =
         "apps/agent.yaml:10:5: warning[KDS001] DaemonSet agents/log-agent has no priorityClassName";
 
-    // Both files changed: the finding, with file, line and column.
-    let (out, text) = hook.run(&["apps/agent.yaml", "platform/nodepool.yaml"]);
+    // Only the DaemonSet changed: the NodePool still counts (the rest of the repository is
+    // the context of the files a hook names), with file, line and column.
+    let (out, text) = hook.run(&["apps/agent.yaml"]);
     assert!(!out.status.success(), "the hook must fail:\n{text}");
     assert!(text.contains("Failed"), "{text}");
     assert!(text.contains(finding), "{text}");
     eprintln!("first run (with the build): {:?}", started.elapsed());
-
-    // Only the DaemonSet changed: the NodePool still counts, through `context:`.
-    let (out, text) = hook.run(&["apps/agent.yaml"]);
-    assert!(!out.status.success(), "the hook must fail:\n{text}");
-    assert!(text.contains(finding), "{text}");
 
     // Fixed: a preempting class above the workloads, defined in platform/.
     write(
@@ -202,8 +193,23 @@ fn pre_commit_hook_fails_on_a_daemonset_without_a_class_and_passes_once_fixed() 
     );
     write(project.path(), "platform/classes.yaml", CLASS);
     git(project.path(), &["add", "."]);
-    let (out, text) = hook.run(&["apps/agent.yaml"]);
+    let (out, text) = hook.run(&["apps/agent.yaml", "platform/classes.yaml"]);
     assert!(out.status.success(), "the hook must pass:\n{text}");
     assert!(text.contains("Passed"), "{text}");
+
+    // Only the class changed, to a policy that never preempts: the DaemonSet it breaks, in
+    // a file the commit does not touch, is reported.
+    write(
+        project.path(),
+        "platform/classes.yaml",
+        &CLASS.replace("PreemptLowerPriority", "Never"),
+    );
+    git(project.path(), &["add", "."]);
+    let (out, text) = hook.run(&["platform/classes.yaml"]);
+    assert!(!out.status.success(), "the hook must fail:\n{text}");
+    assert!(
+        text.contains("apps/agent.yaml:") && text.contains("error[KDS004]"),
+        "{text}"
+    );
     eprintln!("pre-commit test took {:?}", started.elapsed());
 }

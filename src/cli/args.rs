@@ -60,9 +60,15 @@ pub struct ConfigArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
     /// Manifests that describe the cluster (classes, NodePools, workloads): analysed,
-    /// never reported. Files or directories; repeatable.
+    /// reported only where a finding involves a linted file. Files or directories;
+    /// repeatable. Without it or the config's `context`, files named on the command line
+    /// get the rest of the repository as context.
     #[arg(long, value_name = "PATH")]
     pub context: Vec<PathBuf>,
+    /// No context at all: neither the config's `context` nor, for named files, the rest of
+    /// the repository.
+    #[arg(long, conflicts_with = "context", env = "KARPLINT_NO_CONTEXT")]
+    pub no_context: bool,
     /// Apply the config's `exclude` to files named on the command line too.
     #[arg(long)]
     pub force_exclude: bool,

@@ -8,10 +8,11 @@ use super::config::discover_inputs;
 use super::plumbing::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, finish, print_input_problems, write_output_file,
 };
+use crate::cluster::KarpenterReason;
 use crate::files::{self, write_atomically};
 use crate::fix;
 use crate::lint;
-use crate::output::{self, EmitOptions};
+use crate::output::{self, EmitOptions, Format};
 use crate::plural;
 use crate::source::{Newlines, Origin, escape_controls};
 use crate::suppress::Baseline;
@@ -117,6 +118,15 @@ pub(super) fn check(
         Some(path) => write_output_file(emitter.as_ref(), &report, path),
         None => emitter.emit(&report, stdout).and_then(|()| stdout.flush()),
     };
+    // The human report ends with this sentence; the other formats have no place for it in
+    // their lines, and a gate that passes because nothing looked like Karpenter must say so.
+    if args.format != Format::Human && report.karpenter().reason == KarpenterReason::NotFound {
+        let _ = writeln!(
+            stderr,
+            "karplint: note: {}",
+            output::karpenter_verdict(&report)
+        );
+    }
     finish(written, code, stderr)
 }
 

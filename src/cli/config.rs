@@ -89,6 +89,9 @@ pub(super) fn discover_inputs(
         ..resolved.discover.clone()
     };
     let mut discovery = discover::discover(paths, &options).map_err(|e| e.to_string())?;
+    if config.no_context {
+        return Ok((resolved, discovery));
+    }
     discover::add_context(
         &mut discovery,
         &config.context,
@@ -97,7 +100,42 @@ pub(super) fn discover_inputs(
         &options,
     )
     .map_err(|e| e.to_string())?;
+    if let Some(root) = implicit_context_root(paths, config, &resolved, stdin_filename) {
+        let stdin_file = stdin_filename.map(PathBuf::from);
+        discover::add_tree_context(&mut discovery, &root, &options, stdin_file.as_deref());
+    }
     Ok((resolved, discovery))
+}
+
+/// Where the implicit context of a run comes from: files named on the command line (a
+/// pre-commit hook names only the changed ones; an editor sends one buffer) are judged
+/// with the rest of their repository — the config file's directory, else the git work
+/// tree — unless a context is configured or given. `None` for runs over directories.
+fn implicit_context_root(
+    paths: &[PathBuf],
+    config: &ConfigArgs,
+    resolved: &Resolved,
+    stdin_filename: Option<&String>,
+) -> Option<PathBuf> {
+    if !config.context.is_empty() || !resolved.config.context.is_empty() {
+        return None;
+    }
+    let names_files = paths.iter().any(|path| {
+        if path.as_os_str() == "-" {
+            stdin_filename.is_some()
+        } else {
+            !path.is_dir()
+        }
+    });
+    if !names_files {
+        return None;
+    }
+    match &resolved.config.path {
+        Some(_) => Some(resolved.config.root.clone()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| config::repository_root(&cwd)),
+    }
 }
 
 /// `karplint config`: the effective configuration, each value with its origin.

@@ -9,7 +9,6 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::snippet::Snippet;
 use super::{EmitOptions, Emitter, Newlines, escape_controls};
-use crate::cluster::KarpenterReason;
 use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::lint::Report;
 use crate::plural;
@@ -111,22 +110,7 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         summary.objects,
         plural(summary.objects),
     )?;
-    let karpenter = match &report.karpenter().reason {
-        KarpenterReason::Forced => "Karpenter rules ran: --karpenter always.".to_string(),
-        KarpenterReason::Disabled => "Karpenter rules skipped: --karpenter never.".to_string(),
-        KarpenterReason::Found { object, location } => format!(
-            "Karpenter rules ran: {} found at {}:{}.",
-            escape_controls(object, Newlines::Escape),
-            escape_controls(&report.path(location.file), Newlines::Escape),
-            location.start.line
-        ),
-        KarpenterReason::NotFound => {
-            "Karpenter rules skipped: no NodePool, Provisioner, NodeClaim, \
-             node class or Karpenter controller in the inputs (add them with the other manifests, \
-             or pass --karpenter always)."
-                .to_string()
-        }
-    };
+    let karpenter = super::karpenter_verdict(report);
     writeln!(out, "{karpenter}")?;
     let fixable = report
         .diagnostics

@@ -18,6 +18,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::cluster::KarpenterReason;
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::fix;
 use crate::lint::Report;
@@ -150,6 +151,25 @@ pub(crate) fn write_json(out: &mut dyn Write, value: &impl Serialize) -> io::Res
 /// `CODE name`, the title of a finding in annotations and test reports.
 pub(crate) fn title(diagnostic: &Diagnostic) -> String {
     format!("{} {}", diagnostic.rule.code, diagnostic.rule.name)
+}
+
+/// One sentence on whether the Karpenter rules ran, and why (the human report's last line;
+/// other formats say it on stderr when the rules were skipped).
+pub fn karpenter_verdict(report: &Report) -> String {
+    match &report.karpenter().reason {
+        KarpenterReason::Forced => "Karpenter rules ran: --karpenter always.".to_string(),
+        KarpenterReason::Disabled => "Karpenter rules skipped: --karpenter never.".to_string(),
+        KarpenterReason::Found { object, location } => format!(
+            "Karpenter rules ran: {} found at {}:{}.",
+            escape_controls(object, Newlines::Escape),
+            escape_controls(&report.path(location.file), Newlines::Escape),
+            location.start.line
+        ),
+        KarpenterReason::NotFound => "Karpenter rules skipped: no NodePool, Provisioner, \
+             NodeClaim, node class or Karpenter controller in the inputs (add them with the other \
+             manifests, or pass --karpenter always)."
+            .to_string(),
+    }
 }
 
 /// ANSI styling of a severity word, shared by the text formats.

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Emitter, FixResolver, Position, write_json};
+use crate::cluster::KarpenterReason;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::InputError;
 use crate::lint::Report;
@@ -208,11 +209,21 @@ fn log(report: &Report, root: Option<String>) -> Log {
             message: None,
         }],
     };
+    // A gate that skipped the Karpenter rules says so, run-level: a clean result must not
+    // be mistaken for a Karpenter cluster without problems.
+    let skipped = (report.karpenter().reason == KarpenterReason::NotFound).then(|| Notification {
+        level: "note",
+        message: Text {
+            text: super::karpenter_verdict(report),
+        },
+        locations: Vec::new(),
+    });
     let notifications = report
         .errors
         .iter()
         .map(|error| notification("error", error))
         .chain(report.warnings.iter().map(|w| notification("warning", w)))
+        .chain(skipped)
         .collect();
     Log {
         schema: SCHEMA,

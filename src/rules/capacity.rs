@@ -36,7 +36,7 @@ pub(crate) fn daemonset_finding(
 pub(crate) fn relevant_daemonsets(
     index: &ClusterIndex,
 ) -> impl Iterator<Item = RelevantDaemonSet<'_>> {
-    index.reported_daemonsets().filter_map(|daemonset| {
+    index.daemonsets().filter_map(|daemonset| {
         let workload = &daemonset.item;
         let details = workload.template.details.as_deref()?;
         index

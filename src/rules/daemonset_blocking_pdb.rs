@@ -22,9 +22,6 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         span: Span::default(),
     };
     for budget in index.disruption_budgets() {
-        if !index.is_reported(budget.file) {
-            continue;
-        }
         let pdb = &budget.item;
         let Some((field, value)) = pdb.blocking_field() else {
             continue;

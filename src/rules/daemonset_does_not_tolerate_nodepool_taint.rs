@@ -15,7 +15,7 @@ use crate::registry::KDS013 as RULE;
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let settings = context.settings;
-    for daemonset in index.reported_daemonsets() {
+    for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let template = &workload.template;
         let scheduling = &template.scheduling;

@@ -7,7 +7,7 @@ use crate::registry::KDS001 as RULE;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
-    for daemonset in index.reported_daemonsets() {
+    for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let template = &workload.template;
         if template.class_name().is_some() || !index.is_karpenter_relevant(workload) {

@@ -24,7 +24,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let controller_at = controller.item.template.priority_anchor();
-    for daemonset in index.reported_daemonsets() {
+    for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let template = &workload.template;
         // Pinned to Karpenter nodes, it never meets the controller (which avoids them).

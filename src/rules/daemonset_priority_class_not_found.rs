@@ -10,7 +10,7 @@ use crate::registry::KDS002 as RULE;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
-    for daemonset in index.reported_daemonsets() {
+    for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         // No class at all is KDS001's finding.
         let Some(name) = workload.template.class_name() else {

@@ -33,7 +33,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if pools.is_empty() {
         return;
     }
-    for daemonset in index.reported_daemonsets() {
+    for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let scheduling = &workload.template.scheduling;
         if scheduling.excludes_karpenter_nodes() {

@@ -27,7 +27,7 @@ impl ClassedDaemonSet<'_> {
 pub(crate) fn classed_daemonsets(
     index: &ClusterIndex,
 ) -> impl Iterator<Item = ClassedDaemonSet<'_>> {
-    index.reported_daemonsets().filter_map(|daemonset| {
+    index.daemonsets().filter_map(|daemonset| {
         let workload = &daemonset.item;
         let class_name = workload.template.class_name()?;
         if !index.is_karpenter_relevant(workload) {

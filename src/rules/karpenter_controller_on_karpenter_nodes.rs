@@ -19,9 +19,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for controller in index.karpenter_controllers() {
         let workload = &controller.item;
-        if !index.is_reported(controller.file)
-            || workload.template.scheduling.excludes_karpenter_nodes()
-        {
+        if workload.template.scheduling.excludes_karpenter_nodes() {
             continue;
         }
         let message = format!(

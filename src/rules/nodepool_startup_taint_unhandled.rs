@@ -15,9 +15,6 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let daemonsets: Vec<&Located<Workload>> = index.daemonsets().collect();
     for pool in index.node_pools() {
-        if !index.is_reported(pool.file) {
-            continue;
-        }
         let running: Vec<&&Located<Workload>> = daemonsets
             .iter()
             .filter(|ds| pool.item.runs(&ds.item.template.scheduling))

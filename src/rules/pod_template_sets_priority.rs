@@ -11,7 +11,7 @@ use crate::source::Span;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
-    for daemonset in index.reported_daemonsets() {
+    for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let template = &workload.template;
         // `None` for a class that is unknown (KDS002) or invalid (KDS008).

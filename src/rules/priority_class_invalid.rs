@@ -16,9 +16,6 @@ use crate::registry::KDS008 as RULE;
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for class in index.priority_classes() {
-        if !index.is_reported(class.file) {
-            continue;
-        }
         out.extend(invalid_name(class).or_else(|| reserved_name(class)));
         out.extend(bad_value(class));
         out.extend(bad_policy(class));

@@ -14,7 +14,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for class in index.priority_classes() {
         let api_version = &class.item.meta.api_version;
-        if !index.is_reported(class.file) || !REMOVED.contains(&api_version.value.as_str()) {
+        if !REMOVED.contains(&api_version.value.as_str()) {
             continue;
         }
         out.push(

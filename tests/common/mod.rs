@@ -4,6 +4,9 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+/// Set on the binaries tests run inside this repository: see [`run_with_stdin`].
+pub const NO_CONTEXT: (&str, &str) = ("KARPLINT_NO_CONTEXT", "true");
+
 /// The crate root (tests run with it as the working directory).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -27,10 +30,27 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// Subcommands without the configuration options (so without `--no-context`).
+const WITHOUT_CONFIG: &[&str] = &["rule", "rules", "help", "--help", "--version"];
+
 /// Runs `karplint ARGS` in-process with `stdin` as standard input.
+///
+/// The files the tests name lie in this repository, whose other files (every fixture)
+/// would otherwise be their implicit context: runs get `--no-context` unless they say
+/// what context they want.
 pub fn run_with_stdin(args: &[&str], stdin: &str) -> Run {
     let mut argv: Vec<OsString> = vec![OsString::from("karplint")];
     argv.extend(args.iter().map(OsString::from));
+    let chooses_context = args
+        .iter()
+        .any(|a| a.starts_with("--context") || *a == "--no-context");
+    if !chooses_context
+        && args
+            .first()
+            .is_none_or(|first| !WITHOUT_CONFIG.contains(first))
+    {
+        argv.push(OsString::from("--no-context"));
+    }
     let mut input = stdin.as_bytes();
     let mut stdout = Vec::new();
     let mut stderr = Vec::new();
