@@ -432,14 +432,15 @@ fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
         .unwrap_or_default()
     {
         check_class_name(path, &class, &class.value.name)?;
-        if let Some(policy) = &class.value.preemption_policy {
-            if policy != "PreemptLowerPriority" && policy != "Never" {
-                return Err(ConfigError::spanned(
-                    path,
-                    &class,
-                    format!("preemptionPolicy `{policy}`: expected PreemptLowerPriority or Never"),
-                ));
-            }
+        if let Some(policy) = &class.value.preemption_policy
+            && policy != "PreemptLowerPriority"
+            && policy != "Never"
+        {
+            return Err(ConfigError::spanned(
+                path,
+                &class,
+                format!("preemptionPolicy `{policy}`: expected PreemptLowerPriority or Never"),
+            ));
         }
         config.cluster_classes.push(ClusterClass {
             name: class.value.name,

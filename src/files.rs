@@ -109,7 +109,7 @@ fn read_capped(stream: impl Read, limit: u64, size_hint: u64) -> io::Result<Vec<
 pub fn describe_size(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (unit, size) in UNITS {
-        if bytes >= size && bytes % size == 0 {
+        if bytes >= size && bytes.is_multiple_of(size) {
             return format!("{} {unit}", bytes / size);
         }
     }
@@ -168,10 +168,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Err(error) if error.kind() == io::ErrorKind::NotFound => None,
         Err(error) => return Err(error),
     };
-    if let Some(metadata) = &existing {
-        if !metadata.is_file() || has_other_links(metadata) {
-            return write_in_place(&target, bytes);
-        }
+    if let Some(metadata) = &existing
+        && (!metadata.is_file() || has_other_links(metadata))
+    {
+        return write_in_place(&target, bytes);
     }
     let dir = target
         .parent()

@@ -139,13 +139,13 @@ fn suppressed(
             hit = true;
         }
     }
-    if let Some((i, extent)) = extent {
-        if let Some(annotation) = &extent.annotation {
-            if !annotation.rules.is_empty() && matches(&annotation.rules, rule) {
-                annotations_used[i] = true;
-                hit = true;
-            }
-        }
+    if let Some((i, extent)) = extent
+        && let Some(annotation) = &extent.annotation
+        && !annotation.rules.is_empty()
+        && matches(&annotation.rules, rule)
+    {
+        annotations_used[i] = true;
+        hit = true;
     }
     hit
 }

@@ -110,8 +110,8 @@ fn manifest_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Lints one category of the corpus as `karplint check <dir>` would, with the default
 /// settings, and checks what holds for every category.
-fn lint_category(sub: &str) -> Option<Linted> {
-    let dir = corpus(sub)?
+fn lint_category(sub: &str) -> Linted {
+    let dir = corpus(sub)
         .canonicalize()
         .expect("the corpus folder resolves");
     let discovery = discover(std::slice::from_ref(&dir), &DiscoverOptions::default())
@@ -120,7 +120,7 @@ fn lint_category(sub: &str) -> Option<Linted> {
     let linted = Linted { dir, report };
     check_accounting(&linted);
     check_positions(&linted);
-    Some(linted)
+    linted
 }
 
 /// Every discovered file is accounted for, once, and every file on disk was discovered.
@@ -248,11 +248,10 @@ fn check_templates(linted: &Linted) {
 // ---------------------------------------------------------------------------------------
 // The categories.
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn karpenter_category() {
-    let Some(linted) = lint_category("karpenter") else {
-        return;
-    };
+    let linted = lint_category("karpenter");
     assert_eq!(linted.report.summary, counts(209, 198, 5, 5, 1, 321));
     check_templates(&linted);
     // The NodePools and node classes here turn the Karpenter rules on by themselves.
@@ -282,11 +281,10 @@ fn karpenter_category() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn daemonsets_category() {
-    let Some(linted) = lint_category("daemonsets") else {
-        return;
-    };
+    let linted = lint_category("daemonsets");
     assert_eq!(linted.report.summary, counts(389, 367, 1, 21, 0, 2837));
     check_templates(&linted);
     assert!(linted.at("KDS900").is_empty(), "{:?}", linted.at("KDS900"));
@@ -302,11 +300,10 @@ fn daemonsets_category() {
     ));
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn priorityclasses_category() {
-    let Some(linted) = lint_category("priorityclasses") else {
-        return;
-    };
+    let linted = lint_category("priorityclasses");
     assert_eq!(linted.report.summary, counts(30, 30, 0, 0, 0, 68));
     check_templates(&linted);
     assert!(linted.at("KDS900").is_empty());
@@ -320,11 +317,10 @@ fn priorityclasses_category() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn peer_fixtures_category() {
-    let Some(linted) = lint_category("peer-fixtures") else {
-        return;
-    };
+    let linted = lint_category("peer-fixtures");
     assert_eq!(linted.report.summary, counts(177, 154, 23, 0, 0, 271));
     check_templates(&linted);
     for code in ["KDS900", "KDS901", "KDS902"] {
@@ -332,11 +328,10 @@ fn peer_fixtures_category() {
     }
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn helm_templates_category() {
-    let Some(linted) = lint_category("helm-templates") else {
-        return;
-    };
+    let linted = lint_category("helm-templates");
     let summary = linted.report.summary;
     assert_eq!(summary, counts(418, 50, 30, 338, 0, 87));
     check_templates(&linted);
@@ -360,11 +355,10 @@ fn helm_templates_category() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn yaml_test_suite_category() {
-    let Some(linted) = lint_category("yaml-test-suite") else {
-        return;
-    };
+    let linted = lint_category("yaml-test-suite");
     assert_eq!(linted.report.summary, counts(1339, 0, 1228, 0, 111, 0));
     check_templates(&linted);
     let data = linted.dir.join("yaml__yaml-test-suite@data");
@@ -477,11 +471,10 @@ const BENCH_KDS901: &[&str] = &[
     "zalando-incubator__kubernetes-on-aws/cluster/manifests/cluster-lifecycle-controller/deployment.yaml:55:9",
 ];
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn bench_category() {
-    let Some(linted) = lint_category("bench") else {
-        return;
-    };
+    let linted = lint_category("bench");
     assert_eq!(
         linted.report.summary,
         counts(9989, 8624, 1085, 268, 12, 20446)
@@ -523,11 +516,10 @@ fn bench_category() {
 // ---------------------------------------------------------------------------------------
 // Unusual encodings and line endings.
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn the_bom_file_is_linted_with_true_positions() {
-    let Some(bench) = corpus("bench") else {
-        return;
-    };
+    let bench = corpus("bench");
     let path = bench
         .join("bridgecrewio__checkov/tests/kubernetes/parser/examples/yaml/busybox_utf8_bom.yaml");
     let bytes = std::fs::read(&path).unwrap();
@@ -546,11 +538,10 @@ fn the_bom_file_is_linted_with_true_positions() {
     assert_eq!((api.line, api.col, api.byte), (1, 13, 15));
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn the_crlf_files_are_read_as_their_content_says() {
-    let Some(root) = corpus("") else {
-        return;
-    };
+    let root = corpus("");
     // EDGE_CASES.md's CRLF list; object counts from reading each file.
     let linted = |objects| Outcome::Linted { objects };
     let gke = "bench/GoogleCloudPlatform__kubernetes-engine-samples";
@@ -603,11 +594,10 @@ fn kds001_lines(path: &Path) -> Vec<String> {
         .collect()
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn a_crlf_daemonset_without_a_class_gets_kds001_at_its_pod_spec() {
-    let Some(dir) = corpus("daemonsets") else {
-        return;
-    };
+    let dir = corpus("daemonsets");
     // CRLF line endings; one DaemonSet `sysdig-agent`, no priorityClassName. Its pod
     // template's `spec:` is line 17, indented 4.
     let path = dir.join("kubernetes__examples/_archived/sysdig-cloud/sysdig-daemonset.yaml");
@@ -622,11 +612,10 @@ fn a_crlf_daemonset_without_a_class_gets_kds001_at_its_pod_spec() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn a_daemonset_after_three_documents_gets_kds001_at_its_pod_spec() {
-    let Some(dir) = corpus("daemonsets") else {
-        return;
-    };
+    let dir = corpus("daemonsets");
     // ServiceAccount, ClusterRole, ClusterRoleBinding, then DaemonSet kube-system/fluentd
     // (document 4, from line 42), no priorityClassName; its pod `spec:` is line 59,
     // indented 4.

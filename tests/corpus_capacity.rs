@@ -91,11 +91,11 @@ struct Corpus {
 }
 
 impl Corpus {
-    fn get() -> Option<Corpus> {
-        Some(Corpus {
-            karpenter: corpus("karpenter")?,
-            daemonsets: corpus("daemonsets")?,
-        })
+    fn get() -> Corpus {
+        Corpus {
+            karpenter: corpus("karpenter"),
+            daemonsets: corpus("daemonsets"),
+        }
     }
 
     fn pool(&self, path: &str) -> PathBuf {
@@ -133,11 +133,10 @@ const NODE_EXPORTER: &str =
     "prometheus-operator__kube-prometheus/manifests/nodeExporter-daemonset.yaml";
 const CALICO: &str = "projectcalico__calico/manifests/calico.yaml";
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn cilium_startup_taint_on_the_aks_nodepool_kds014() {
-    let Some(c) = Corpus::get() else {
-        return;
-    };
+    let c = Corpus::get();
     // general-purpose.yaml:29 is `- key: node.cilium.io/agent-not-ready` (NoExecute) under
     // startupTaints; nothing else is there, so nothing can remove it.
     let (found, report) = check(&[], &[c.pool(AKS_GENERAL_PURPOSE)]);
@@ -167,11 +166,10 @@ fn cilium_startup_taint_on_the_aks_nodepool_kds014() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn ebs_csi_startup_taint_is_removed_by_the_ebs_csi_node_plugin_kds014() {
-    let Some(c) = Corpus::get() else {
-        return;
-    };
+    let c = Corpus::get();
     // nodes-karpenter.yaml:44 `- key: ebs.csi.aws.com/agent-not-ready` (NoExecute).
     let (found, _) = check(&[], &[c.pool(EBS_SCALE_TEST)]);
     assert_eq!(
@@ -185,11 +183,10 @@ fn ebs_csi_startup_taint_is_removed_by_the_ebs_csi_node_plugin_kds014() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn eks_auto_mode_nodepools_with_taints_kds013() {
-    let Some(c) = Corpus::get() else {
-        return;
-    };
+    let c = Corpus::get();
     let paths = [
         c.pool(AUTO_MODE_GPU),
         c.pool(AUTO_MODE_GRAVITON),
@@ -234,11 +231,10 @@ fn eks_auto_mode_nodepools_with_taints_kds013() {
     assert_eq!(row(&inspection, "node_pools", "graviton")["pods"], 0);
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn v1alpha5_provisioners_and_karpenters_own_compatibility() {
-    let Some(c) = Corpus::get() else {
-        return;
-    };
+    let c = Corpus::get();
     let paths = [
         c.pool(PROVISIONER_WINDOWS),
         c.pool(PROVISIONER),
@@ -264,11 +260,10 @@ fn v1alpha5_provisioners_and_karpenters_own_compatibility() {
     assert_eq!(default["pods"], 2);
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn aws_node_and_calico_requests() {
-    let Some(c) = Corpus::get() else {
-        return;
-    };
+    let c = Corpus::get();
     let aws_node = format!("daemonsets/{AWS_NODE}");
     let (found, report) = check(&["--karpenter", "always"], &[c.ds(AWS_NODE)]);
     // aws-node (aws-k8s-cni.yaml:298) and aws-eks-nodeagent (:340) request cpu 25m only; the
@@ -302,11 +297,10 @@ fn aws_node_and_calico_requests() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn fluent_bit_and_node_exporter_on_tainted_pools() {
-    let Some(c) = Corpus::get() else {
-        return;
-    };
+    let c = Corpus::get();
     // od-spot.yaml: two pools, each tainted `intent=workload-split:NoSchedule` (lines 49-52
     // and 105-108 hold the taints). node-exporter tolerates everything (line 111 of its
     // manifest); fluent-bit tolerates every NoSchedule and NoExecute taint.
@@ -324,11 +318,10 @@ fn fluent_bit_and_node_exporter_on_tainted_pools() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn every_capacity_rule_runs_on_the_whole_corpus_without_panicking() {
-    let Some(c) = Corpus::get() else {
-        return;
-    };
+    let c = Corpus::get();
     let (found, report) = check(
         &["--karpenter", "always"],
         &[c.karpenter.clone(), c.daemonsets.clone()],

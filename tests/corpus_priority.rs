@@ -90,11 +90,10 @@ const ZALANDO: &str = "zalando-incubator__kubernetes-on-aws/cluster/manifests/01
 const GKE_WORKLOADS: &str =
     "GoogleCloudPlatform__kubernetes-engine-samples/ai-ml/mix-train-and-inference/workloads";
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn zalando_nonpreempting_class_makes_a_daemonset_on_it_kds004() {
-    let Some(classes) = corpus("priorityclasses") else {
-        return;
-    };
+    let classes = corpus("priorityclasses");
     let class = classes.join(ZALANDO);
     let dir = tempfile::tempdir().unwrap();
     let ds = write(
@@ -124,11 +123,10 @@ fn zalando_nonpreempting_class_makes_a_daemonset_on_it_kds004() {
     assert_eq!(summary(&found), ["fluent-bit.yaml:11:26 KDS004"]);
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn gke_default_priority_nonpreempting_is_the_global_default() {
-    let Some(classes) = corpus("priorityclasses") else {
-        return;
-    };
+    let classes = corpus("priorityclasses");
     let workloads = classes.join(GKE_WORKLOADS);
     // Three valid classes, one of them the (non-preempting) globalDefault: nothing to say.
     assert!(lint(&classes, &["--karpenter", "always"], &[&workloads]).is_empty());
@@ -165,11 +163,10 @@ fn gke_default_priority_nonpreempting_is_the_global_default() {
     )));
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn two_projects_with_a_global_default_each_make_one_kds008() {
-    let Some(classes) = corpus("priorityclasses") else {
-        return;
-    };
+    let classes = corpus("priorityclasses");
     // GKE's `default-priority-nonpreempting` and eks-workshop's `default` (value 0) are both
     // `globalDefault: true`: one finding at the first, the other labelled.
     let eks = classes.join(
@@ -187,11 +184,10 @@ fn two_projects_with_a_global_default_each_make_one_kds008() {
     ));
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn volcano_high_pri_is_defined_twice_on_a_removed_api() {
-    let Some(classes) = corpus("priorityclasses") else {
-        return;
-    };
+    let classes = corpus("priorityclasses");
     let dir = "volcano-sh__volcano/example/kubecon-2019-china/task-priority";
     // high-priority.yaml says `high-pri` is 1000, normal-priority.yaml says `high-pri` is
     // 10 (the name was never changed); both on scheduling.k8s.io/v1beta1. The ReplicaSet and
@@ -212,11 +208,10 @@ fn volcano_high_pri_is_defined_twice_on_a_removed_api() {
     )));
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn removed_api_versions_are_kds009() {
-    let Some(classes) = corpus("priorityclasses") else {
-        return;
-    };
+    let classes = corpus("priorityclasses");
     let datree = "datreeio__datree/pkg/policy/tests/107";
     let found = lint(&classes, &[], &[&classes.join(datree)]);
     // The v1alpha1 copy fails; the v1 copy (same name, same spec) is fine.
@@ -227,11 +222,10 @@ fn removed_api_versions_are_kds009() {
     assert!(found[0].message.contains("scheduling.k8s.io/v1alpha1"));
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn valid_real_classes_and_adequate_daemonsets_are_silent() {
-    let Some(classes) = corpus("priorityclasses") else {
-        return;
-    };
+    let classes = corpus("priorityclasses");
     for dir in [
         // 1000000000 exactly: the highest a user class may have.
         "kubernetes-sigs__kubespray",
@@ -250,11 +244,10 @@ fn valid_real_classes_and_adequate_daemonsets_are_silent() {
     }
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn eks_workshop_daemonset_shares_its_class_with_the_workload() {
-    let Some(classes) = corpus("priorityclasses") else {
-        return;
-    };
+    let classes = corpus("priorityclasses");
     let dir = classes
         .join("aws-samples__eks-workshop-v2/manifests/modules/troubleshooting/workernodes/yaml");
     let files: Vec<PathBuf> = ["priority-class.yaml", "deployment.yaml", "daemonset.yaml"]
@@ -286,11 +279,10 @@ fn eks_workshop_daemonset_shares_its_class_with_the_workload() {
     ));
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn gke_autopilot_sample_gets_its_own_class_suggested() {
-    let Some(classes) = corpus("priorityclasses") else {
-        return;
-    };
+    let classes = corpus("priorityclasses");
     let dir = classes
         .join("GoogleCloudPlatform__kubernetes-engine-samples/autopilot/daemonset-best-practices");
     let found = lint(&dir, &["--karpenter", "always"], &[&dir]);
@@ -306,11 +298,10 @@ fn gke_autopilot_sample_gets_its_own_class_suggested() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn kube_linter_priority_class_name_fixture() {
-    let Some(peers) = corpus("peer-fixtures") else {
-        return;
-    };
+    let peers = corpus("peer-fixtures");
     let file = "stackrox__kube-linter/tests/checks/priority-class-name.yaml";
     let found = lint(&peers, &["--karpenter", "always"], &[&peers.join(file)]);
     // kube-linter only checks names against an allow-list. karplint: `fire` is defined
@@ -331,22 +322,20 @@ fn kube_linter_priority_class_name_fixture() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn polaris_priority_class_not_set_fixtures_have_no_daemonset() {
-    let Some(peers) = corpus("peer-fixtures") else {
-        return;
-    };
+    let peers = corpus("peer-fixtures");
     // Polaris flags the Pod without a class; karplint is about DaemonSets, and a Pod's
     // unknown `high-priority` is not its business.
     let dir = peers.join("FairwindsOps__polaris/test/checks/priorityClassNotSet");
     assert!(lint(&peers, &["--karpenter", "always"], &[&dir]).is_empty());
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn kyverno_karpenter_daemonset_policy_resources() {
-    let Some(peers) = corpus("peer-fixtures") else {
-        return;
-    };
+    let peers = corpus("peer-fixtures");
     for policy in ["karpenter", "karpenter-mpol"] {
         let dir = format!("kyverno__policies/{policy}/add-karpenter-daemonset-priority-class");
         let found = lint(&peers, &["--karpenter", "always"], &[&peers.join(&dir)]);
@@ -388,11 +377,10 @@ fn kyverno_karpenter_daemonset_policy_resources() {
     );
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn kyverno_require_pod_priority_class_name_has_no_daemonset() {
-    let Some(peers) = corpus("peer-fixtures") else {
-        return;
-    };
+    let peers = corpus("peer-fixtures");
     // Pods, Deployments and CronJobs with and without the class `high` (1234): no
     // DaemonSet, and the class is valid.
     for variant in ["other", "other-cel", "other-vpol"] {
@@ -404,11 +392,10 @@ fn kyverno_require_pod_priority_class_name_has_no_daemonset() {
     }
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn datree_deprecated_api_skeletons() {
-    let Some(peers) = corpus("peer-fixtures") else {
-        return;
-    };
+    let peers = corpus("peer-fixtures");
     let dir = "datreeio__datree/examples/prevent_deprecated_apis";
     // Skeleton objects: a PriorityClass with only `value:` (empty), on v1beta1 in fail.yaml
     // and v1 in pass.yaml.
@@ -424,11 +411,10 @@ fn datree_deprecated_api_skeletons() {
     assert!(found[1].message.contains("has an empty `value`"));
 }
 
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn real_daemonsets_lint_without_noise_from_node_critical_agents() {
-    let Some(daemonsets) = corpus("daemonsets") else {
-        return;
-    };
+    let daemonsets = corpus("daemonsets");
     // CNI, CSI node plugins and device plugins on system-node-critical are recognised by
     // name or image. The one KDS006 left is Antrea's cookbook `macvlan-host-init`, a generic
     // `startup-script` image that nothing identifies as a network agent (info; the config's
@@ -466,11 +452,10 @@ fn real_daemonsets_lint_without_noise_from_node_critical_agents() {
 
 /// `--diff` over the whole corpus: the only automatic fixes it finds are the removed
 /// PriorityClass API versions, each a one-line `apiVersion` change, and nothing is written.
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn the_corpus_diff_only_moves_removed_class_apis_to_v1() {
-    let Some(all) = corpus("") else {
-        return;
-    };
+    let all = corpus("");
     let all = all.to_string_lossy().into_owned();
     let out = run(&["--diff", &all]);
     assert_eq!(out.code, 1, "{}", out.stderr);

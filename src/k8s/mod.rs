@@ -123,15 +123,15 @@ pub fn object_roots(doc: &Document<'_>) -> Vec<NodeId> {
         return Vec::new();
     };
     let (_, kind) = meta;
-    if kind.ends_with("List") {
-        if let Some(items) = doc.value(root, "items") {
-            return doc
-                .items(items)
-                .iter()
-                .map(|item| doc.resolve(*item))
-                .filter(|item| read_type(doc, *item).is_some())
-                .collect();
-        }
+    if kind.ends_with("List")
+        && let Some(items) = doc.value(root, "items")
+    {
+        return doc
+            .items(items)
+            .iter()
+            .map(|item| doc.resolve(*item))
+            .filter(|item| read_type(doc, *item).is_some())
+            .collect();
     }
     vec![root]
 }

@@ -61,7 +61,7 @@ impl Resource {
     /// plain bytes when no suffix divides it exactly.
     pub fn format(self, amount: u128) -> String {
         match self {
-            Resource::Cpu if amount % 1000 == 0 => (amount / 1000).to_string(),
+            Resource::Cpu if amount.is_multiple_of(1000) => (amount / 1000).to_string(),
             Resource::Cpu => format!("{amount}m"),
             Resource::Memory => {
                 const UNITS: [(&str, u128); 10] = [
@@ -78,7 +78,7 @@ impl Resource {
                 ];
                 UNITS
                     .iter()
-                    .find(|(_, unit)| amount != 0 && amount % unit == 0)
+                    .find(|(_, unit)| amount != 0 && amount.is_multiple_of(*unit))
                     .map_or_else(
                         || amount.to_string(),
                         |(suffix, unit)| format!("{}{suffix}", amount / unit),

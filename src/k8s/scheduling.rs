@@ -111,15 +111,15 @@ impl Toleration {
     /// empty key every key (so `operator: Exists` alone tolerates everything), `Exists`
     /// any value, `Equal` (the default) the same value.
     pub fn tolerates(&self, taint: &Taint) -> bool {
-        if let Some(effect) = self.effect.as_deref().filter(|e| !e.is_empty()) {
-            if effect != taint.effect {
-                return false;
-            }
+        if let Some(effect) = self.effect.as_deref().filter(|e| !e.is_empty())
+            && effect != taint.effect
+        {
+            return false;
         }
-        if let Some(key) = self.key.as_deref().filter(|k| !k.is_empty()) {
-            if key != taint.key {
-                return false;
-            }
+        if let Some(key) = self.key.as_deref().filter(|k| !k.is_empty())
+            && key != taint.key
+        {
+            return false;
         }
         match self.operator {
             TolerationOperator::Exists => true,
