@@ -152,25 +152,42 @@ fn new_class_help(
     settings: &Settings,
     notes: &[&str],
 ) -> String {
-    let ceiling = index.workload_ceiling();
+    let ceiling = index.workload_ceiling().value;
     let value = suggested_value(index, settings);
-    let name = &settings.suggested_class;
-    let outranks = if value > ceiling.value {
-        format!("above every workload (highest: {})", ceiling.value)
+    let name = new_class_name(index, settings);
+    let add = if value > ceiling {
+        format!("add a PriorityClass above every workload (highest: {ceiling})")
     } else {
+        // Only the workloads' side can move: to a new class, as values are immutable.
         format!(
-            "the highest a user class may have; workloads at {} cannot be outranked",
-            ceiling.value
+            "no user class can outrank priority {ceiling} (user classes stop at \
+             {MAX_USER_PRIORITY}): first move the workloads at {ceiling} to a new class with \
+             a lower value (a class's value cannot change, so a new name; for a globalDefault, \
+             a new default class), then add a PriorityClass above them"
         )
     };
     format!(
-        "add a PriorityClass {outranks} and reference it from {ds}:\n\n{class}\n\n\
+        "{add} and reference it from {ds}:\n\n{class}\n\n\
          then in the DaemonSet's pod template:\n\n{template}\n\n{tail}",
         ds = workload.meta.display(),
-        class = class_yaml(name, value),
-        template = template_yaml(name),
+        class = class_yaml(&name, value),
+        template = template_yaml(&name),
         tail = tail(notes),
     )
+}
+
+/// The name of the new class to propose: the configured one, unless a class of that name
+/// exists already. That class is not adequate (the help would name it otherwise), and a
+/// class's value cannot change, so then a new name: `<name>-v2`, `<name>-v3`, ….
+pub(crate) fn new_class_name(index: &ClusterIndex, settings: &Settings) -> String {
+    let base = &settings.suggested_class;
+    if index.class(base).is_none() {
+        return base.clone();
+    }
+    (2u32..)
+        .map(|n| format!("{base}-v{n}"))
+        .find(|name| index.class(name).is_none())
+        .unwrap_or_default()
 }
 
 /// The closing paragraphs: the notes, then [`HONESTY`].
