@@ -63,18 +63,19 @@ pub(super) fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnosti
                         span: duplicate.second,
                     },
                     format!(
-                        "duplicate key `{}`: Kubernetes keeps this last value and silently drops \
-                         the first (line {})",
+                        "duplicate key `{}`: `kubectl apply -f` keeps this last value and \
+                         silently drops the first (line {}), while kustomize, and so Flux, \
+                         rejects the whole file",
                         duplicate.key, duplicate.first.start.line
                     ),
                 )
-                .with_label("this value wins")
+                .with_label("kubectl keeps this value")
                 .with_secondary(
                     Location {
                         file,
                         span: duplicate.first,
                     },
-                    "first occurrence, ignored",
+                    "first occurrence, dropped by kubectl",
                 )
                 .with_help("delete one of the two keys so the manifest says what it means"),
             );
