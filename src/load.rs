@@ -5,7 +5,7 @@
 
 use crate::k8s::{self, Object};
 use crate::source::{Pos, Positions, Span, lines_with_offsets, pos_at};
-use crate::yaml::{DocumentStream, DuplicateKey};
+use crate::yaml::{self, DocumentStream, DuplicateKey};
 
 /// Something about the input itself that keeps it from being read as manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +194,19 @@ fn source_template(sources: &[(usize, &str)], after: usize, start: usize) -> Opt
     (*offset >= after).then(|| (*template).to_string())
 }
 
+/// For JSON with comments (a `tsconfig.json`), which YAML parsers refuse: how many
+/// Kubernetes objects it holds once the comments are gone, and the byte of its first
+/// comment. `None` when it is not that, or not valid without its comments either.
+fn commented_json(text: &str) -> Option<(usize, usize)> {
+    let json = yaml::without_json_comments(text)?;
+    let mut objects = 0;
+    for document in DocumentStream::new(&json) {
+        objects += k8s::object_roots(&document.ok()?).len();
+    }
+    let comment = text.bytes().zip(json.bytes()).position(|(a, b)| a != b)?;
+    Some((objects, comment))
+}
+
 /// Reads the manifests in `bytes`.
 pub fn load(bytes: &[u8], reported: bool) -> FileFacts {
     let text = match std::str::from_utf8(bytes) {
@@ -287,6 +300,21 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
         return facts;
     }
     if let Some(error) = syntax_error {
+        let commented = (object_count == 0).then(|| commented_json(text)).flatten();
+        if let Some((objects, comment)) = commented {
+            // Without objects it is no manifest: skipped like other files that are not
+            // Kubernetes. With them, the comments are the problem to point at.
+            if objects > 0 {
+                facts.outcome = Outcome::Unparsable;
+                facts.problems.push(InputProblem::Syntax {
+                    message: "JSON with comments, which kubectl's JSON reader refuses too: \
+                              remove the comments"
+                        .to_string(),
+                    span: Span::point(pos_at(text, comment)),
+                });
+            }
+            return facts;
+        }
         facts.problems.push(InputProblem::Syntax {
             message: error.message,
             span: Span::point(error.pos),
