@@ -10,7 +10,7 @@ mod lenient;
 mod tree;
 
 pub use build::{DocumentStream, ParseError};
-pub use lenient::without_json_comments;
+pub use lenient::{forgive_flow_end, without_json_comments};
 pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind};
 
 #[cfg(test)]
