@@ -103,7 +103,7 @@ pub struct Ceiling<'a> {
 }
 
 /// A workload that counts towards the ceiling (not a DaemonSet, not kept off Karpenter
-/// nodes), reduced to what the ceiling needs: the class it asks for, and how to name and
+/// nodes, not on a built-in system class), reduced to what the ceiling needs: the class it asks for, and how to name and
 /// point at it. Only the first workload asking for each class is kept: every later one
 /// has the same priority, so it can never set the ceiling (ties go to input order). So
 /// thousands of Deployments, Pods and CronJobs cost the index a few entries.
@@ -227,8 +227,12 @@ impl ClusterIndex {
     fn add_workload(&mut self, file: FileId, workload: Workload) {
         let template = &workload.template;
         let class_name = template.class_name().map(|name| name.value.as_str());
+        // Workloads on the built-in system classes (CoreDNS, metrics-server, CNI controllers)
+        // do not count: no user class can exceed them, a node agent should not preempt
+        // them, and KDS015 keeps DaemonSets below system-cluster-critical anyway.
         let counts = workload.kind != WorkloadKind::DaemonSet
-            && !template.scheduling.excludes_karpenter_nodes();
+            && !template.scheduling.excludes_karpenter_nodes()
+            && class_name.is_none_or(|name| k8s::builtin_priority(name).is_none());
         if counts
             && !self
                 .ceiling_candidates
@@ -465,8 +469,9 @@ impl ClusterIndex {
     }
 
     /// The priority every DaemonSet must exceed: the highest resolved priority of the
-    /// non-DaemonSet workloads that can run on Karpenter nodes, at least the
-    /// `globalDefault` value (or 0) and the configured assumption.
+    /// non-DaemonSet workloads that can run on Karpenter nodes and are not on a built-in
+    /// system class, at least the `globalDefault` value (or 0) and the configured
+    /// assumption.
     pub fn workload_ceiling(&self) -> Ceiling<'_> {
         let (value, workload) = self.ceiling;
         Ceiling {
@@ -559,6 +564,11 @@ mod tests {
             "apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n  template:\n    \
              spec: {spec}\n---\n"
         )
+    }
+
+    /// A `kind` whose pod template names PriorityClass `class`.
+    fn classed(kind: &str, name: &str, class: &str) -> String {
+        workload(kind, name, &format!("{{priorityClassName: {class}}}"))
     }
 
     #[test]
@@ -708,13 +718,7 @@ mod tests {
 
     #[test]
     fn the_ceiling_is_set_by_the_first_workload_at_the_highest_priority() {
-        let deployment = |name: &str, class: &str| {
-            workload(
-                "Deployment",
-                name,
-                &format!("{{priorityClassName: {class}}}"),
-            )
-        };
+        let deployment = |name: &str, class: &str| classed("Deployment", name, class);
         // `agents` (1000) is asked for in the second file; `late` is asked for at the
         // same priority only later, so the first asker keeps the ceiling.
         let first = [deployment("web", "quiet"), deployment("api", "agents")].concat();
@@ -735,14 +739,9 @@ mod tests {
         let off = workload(
             "Deployment",
             "off",
-            "{priorityClassName: system-cluster-critical, nodeSelector: \
-             {eks.amazonaws.com/compute-type: fargate}}",
+            "{priorityClassName: agents, nodeSelector: {eks.amazonaws.com/compute-type: fargate}}",
         );
-        let agent = workload(
-            "DaemonSet",
-            "agent",
-            "{priorityClassName: system-node-critical}",
-        );
+        let agent = classed("DaemonSet", "agent", "system-node-critical");
         let job = workload("StatefulSet", "j", "{}");
         // Nothing counts but `j`, without a class: the globalDefault `quiet` (10).
         let (value, setter) = ceiling_of(&[&[off, agent, job].concat(), CLASSES]);
@@ -751,34 +750,31 @@ mod tests {
     }
 
     #[test]
-    fn the_karpenter_controller_is_kept_whole_and_counts_towards_the_ceiling() {
+    fn workloads_on_the_builtin_system_classes_set_no_ceiling() {
         let controller = workload(
             "Deployment",
             "karpenter",
             "{priorityClassName: system-cluster-critical, containers: \
              [{name: c, image: public.ecr.aws/karpenter/controller:1.3.3}]}",
         );
-        let index = index(&[&controller]);
+        let coredns = classed("Deployment", "coredns", "system-cluster-critical");
+        let cni = classed("Deployment", "cni-controller", "system-node-critical");
+        let web = classed("Deployment", "web", "agents");
+        // The controller is still kept whole, for the rules that read it.
+        let index = index(&[&controller, &coredns, &cni]);
         assert!(index.karpenter_controller().is_some());
         assert_eq!(index.daemonsets().count(), 0);
         let ceiling = index.workload_ceiling();
-        assert_eq!(ceiling.value, 2_000_000_000);
-        assert_eq!(
-            ceiling.workload.map(|w| w.item.display.as_str()),
-            Some("Deployment karpenter")
-        );
+        assert_eq!((ceiling.value, ceiling.workload.is_none()), (0, true));
+        let (value, setter) = ceiling_of(&[&controller, &coredns, &cni, &web, CLASSES]);
+        assert_eq!(value, 1000);
+        assert_eq!(setter.map(|s| s.2), Some("Deployment web".to_string()));
     }
 
     #[test]
     fn workloads_sharing_a_class_cost_one_ceiling_entry() {
         let pods: String = (0..50)
-            .map(|i| {
-                workload(
-                    "ReplicaSet",
-                    &format!("r{i}"),
-                    "{priorityClassName: agents}",
-                )
-            })
+            .map(|i| classed("ReplicaSet", &format!("r{i}"), "agents"))
             .collect();
         let index = index(&[&pods, CLASSES]);
         assert_eq!(index.ceiling_candidates.len(), 1);

@@ -3,9 +3,11 @@
 //! Runs in parallel, one file per task, and keeps only small facts: the text and the
 //! tree are dropped before the next file.
 
+use std::borrow::Cow;
+
 use crate::k8s::{self, Object};
 use crate::source::{FileId, Pos, Positions, Span, lines_with_offsets, pos_at};
-use crate::yaml::{DocumentStream, DuplicateKey};
+use crate::yaml::{self, DocumentStream, DuplicateKey, ParseError};
 
 /// Something about the input itself that keeps it from being read as manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +20,9 @@ pub enum InputProblem {
     DuplicateKey(DuplicateKey),
     /// An unrendered Helm/Go template; the file was skipped.
     Template { span: Span },
+    /// A flow collection's closing `]` or `}` (`closer`) at the indentation of its key:
+    /// YAML 1.2 refuses it, kubectl (YAML 1.1) accepts it, and the file was read so.
+    FlowEndAtKeyIndent { closer: char, span: Span },
 }
 
 /// What became of an input.
@@ -195,6 +200,54 @@ fn source_template(sources: &[(usize, &str)], after: usize, start: usize) -> Opt
     (*offset >= after).then(|| (*template).to_string())
 }
 
+/// How many flow collection ends at their key's indentation one file may have forgiven:
+/// each costs a parse of the whole file.
+const MAX_FORGIVEN_FLOW_ENDS: usize = 16;
+
+/// The facts of a file the YAML 1.2 parser refused at `error` but kubectl reads: its flow
+/// collection ends at their key's indentation moved up (see [`yaml::forgive_flow_end`])
+/// until it parses, each recorded as a [`InputProblem::FlowEndAtKeyIndent`]. `None` when
+/// that does not make it parse.
+fn read_as_kubectl_does(
+    text: &str,
+    file: FileId,
+    error: &ParseError,
+    reported: bool,
+) -> Option<FileFacts> {
+    let mut forgiven = Vec::new();
+    let mut text = Cow::Borrowed(text);
+    let mut next = Some(error.clone());
+    while let Some(error) = next {
+        if forgiven.len() == MAX_FORGIVEN_FLOW_ENDS {
+            return None;
+        }
+        let at = error.pos.byte as usize;
+        let closer = text.get(at..).and_then(|rest| rest.chars().next());
+        text = Cow::Owned(yaml::forgive_flow_end(&text, &error)?);
+        forgiven.push(InputProblem::FlowEndAtKeyIndent {
+            closer: closer.unwrap_or(']'),
+            span: Span::point(file, error.pos),
+        });
+        next = DocumentStream::new(&text, file).find_map(Result::err);
+    }
+    let mut facts = load_text(&text, file, reported);
+    facts.problems.extend(forgiven);
+    Some(facts)
+}
+
+/// For JSON with comments (a `tsconfig.json`), which YAML parsers refuse: how many
+/// Kubernetes objects it holds once the comments are gone, and the byte of its first
+/// comment. `None` when it is not that, or not valid without its comments either.
+fn commented_json(text: &str) -> Option<(usize, usize)> {
+    let json = yaml::without_json_comments(text)?;
+    let mut objects = 0;
+    for document in DocumentStream::new(&json, FileId::default()) {
+        objects += k8s::object_roots(&document.ok()?).len();
+    }
+    let comment = text.bytes().zip(json.bytes()).position(|(a, b)| a != b)?;
+    Some((objects, comment))
+}
+
 /// Reads the manifests in `bytes`, the text of `file`.
 pub fn load(bytes: &[u8], file: FileId, reported: bool) -> FileFacts {
     let text = match std::str::from_utf8(bytes) {
@@ -288,6 +341,24 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
         return facts;
     }
     if let Some(error) = syntax_error {
+        if let Some(facts) = read_as_kubectl_does(text, file, &error, reported) {
+            return facts;
+        }
+        let commented = (object_count == 0).then(|| commented_json(text)).flatten();
+        if let Some((objects, comment)) = commented {
+            // Without objects it is no manifest: skipped like other files that are not
+            // Kubernetes. With them, the comments are the problem to point at.
+            if objects > 0 {
+                facts.outcome = Outcome::Unparsable;
+                facts.problems.push(InputProblem::Syntax {
+                    message: "JSON with comments, which kubectl's JSON reader refuses too: \
+                              remove the comments"
+                        .to_string(),
+                    span: Span::point(file, pos_at(text, comment)),
+                });
+            }
+            return facts;
+        }
         facts.problems.push(InputProblem::Syntax {
             message: error.message,
             span: Span::point(file, error.pos),
@@ -312,4 +383,43 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
     facts.suppressions.comments.shrink_to_fit();
     facts.suppressions.extents.shrink_to_fit();
     facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A NodePool whose `values` lists each close at their key's indentation, `count` times.
+    fn nodepool(count: usize) -> String {
+        let requirement = "      - key: karpenter.k8s.aws/instance-family\n        operator: In\n        \
+                           values: [\n          \"m5\", \"c5\"\n        ]\n";
+        format!(
+            "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {{name: p}}\nspec:\n  template:\n    \
+             spec:\n      requirements:\n{}",
+            requirement.repeat(count)
+        )
+    }
+
+    #[test]
+    fn flow_ends_at_their_key_indentation_are_read_as_kubectl_reads_them() {
+        let facts = load(nodepool(2).as_bytes(), FileId::default(), true);
+        assert_eq!(facts.outcome, Outcome::Linted { objects: 1 });
+        let lines: Vec<u32> = facts
+            .problems
+            .iter()
+            .map(|problem| match problem {
+                InputProblem::FlowEndAtKeyIndent { closer: ']', span } => span.start.line,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(lines, [12, 17]);
+        // Past the limit, it stays the parser's error.
+        let facts = load(
+            nodepool(MAX_FORGIVEN_FLOW_ENDS + 1).as_bytes(),
+            FileId::default(),
+            true,
+        );
+        assert_eq!(facts.outcome, Outcome::Unparsable);
+        assert!(matches!(facts.problems[..], [InputProblem::Syntax { .. }]));
+    }
 }

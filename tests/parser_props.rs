@@ -203,6 +203,9 @@ fn fact_spans(text: &str, facts: &FileFacts) -> Vec<(String, Span, Convention)> 
             InputProblem::Syntax { span, .. } => spans.push(("syntax error".into(), *span)),
             InputProblem::NotUtf8 { span } => spans.push(("not UTF-8".into(), *span)),
             InputProblem::Template { span } => spans.push(("template".into(), *span)),
+            InputProblem::FlowEndAtKeyIndent { span, .. } => {
+                spans.push(("flow end at its key's indentation".into(), *span))
+            }
             InputProblem::DuplicateKey(duplicate) => {
                 spans.push(("duplicate (first)".into(), duplicate.first));
                 spans.push(("duplicate (second)".into(), duplicate.second));

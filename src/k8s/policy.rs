@@ -146,19 +146,25 @@ impl PodDisruptionBudget {
         }
     }
 
-    /// The field that makes the budget allow no voluntary disruption at all:
-    /// `maxUnavailable: 0` or `"0%"`, or `minAvailable: "100%"`. A budget that sets both
-    /// fields is rejected by the API server and blocks nothing.
-    pub fn blocking_field(&self) -> Option<(&'static str, &Spanned<IntOrPercent>)> {
+    /// The field that leaves the budget no disruption to allow for a DaemonSet's pods. For
+    /// any `maxUnavailable` and a percentage `minAvailable` the disruption controller needs
+    /// the replica count of the pods' controller (its scale subresource); a DaemonSet has
+    /// none, so the controller fails the budget and allows 0 disruptions
+    /// (kubernetes/kubernetes `pkg/controller/disruption/disruption.go`,
+    /// `getExpectedScale`, then `failSafe`). Only an integer `minAvailable` is counted from
+    /// the pods themselves. A budget that sets both fields, or a value out of range, is
+    /// rejected by the API server and blocks nothing.
+    pub fn blocks_daemonset_pods(&self) -> Option<(&'static str, &Spanned<IntOrPercent>)> {
+        let valid = |value: &Spanned<IntOrPercent>| match value.value {
+            IntOrPercent::Int(n) => n >= 0,
+            IntOrPercent::Percent(p) => (0..=100).contains(&p),
+            IntOrPercent::Invalid => false,
+        };
         match (&self.min_available, &self.max_unavailable) {
             (Some(_), Some(_)) => None,
-            (None, Some(max)) => {
-                matches!(max.value, IntOrPercent::Int(0) | IntOrPercent::Percent(0))
-                    .then_some(("maxUnavailable", max))
-            }
-            (Some(min), None) => {
-                (min.value == IntOrPercent::Percent(100)).then_some(("minAvailable", min))
-            }
+            (None, Some(max)) => valid(max).then_some(("maxUnavailable", max)),
+            (Some(min), None) => (valid(min) && matches!(min.value, IntOrPercent::Percent(_)))
+                .then_some(("minAvailable", min)),
             (None, None) => None,
         }
     }
@@ -253,23 +259,28 @@ mod tests {
     }
 
     #[test]
-    fn blocking_budgets() {
-        let blocking = |body: &str| pdb(body).blocking_field().map(|(field, _)| field);
-        assert_eq!(blocking("  maxUnavailable: 0\n"), Some("maxUnavailable"));
-        assert_eq!(
-            blocking("  maxUnavailable: \"0%\"\n"),
-            Some("maxUnavailable")
-        );
-        assert_eq!(blocking("  minAvailable: 100%\n"), Some("minAvailable"));
-        assert_eq!(blocking("  maxUnavailable: 1\n"), None);
-        assert_eq!(blocking("  maxUnavailable: \"10%\"\n"), None);
-        assert_eq!(blocking("  maxUnavailable: \"0\"\n"), None);
-        assert_eq!(blocking("  minAvailable: 1\n"), None);
-        assert_eq!(blocking("  minAvailable: 90%\n"), None);
-        assert_eq!(
-            blocking("  minAvailable: 100%\n  maxUnavailable: 0\n"),
-            None
-        );
+    fn budgets_that_block_daemonset_pods() {
+        let blocking = |body: &str| pdb(body).blocks_daemonset_pods().map(|(field, _)| field);
+        for max in ["0", "\"0%\"", "1", "\"10%\"", "\"100%\""] {
+            let body = format!("  maxUnavailable: {max}\n");
+            assert_eq!(blocking(&body), Some("maxUnavailable"), "{max}");
+        }
+        for min in ["100%", "90%", "0%"] {
+            let body = format!("  minAvailable: {min}\n");
+            assert_eq!(blocking(&body), Some("minAvailable"), "{min}");
+        }
+        // Counted from the pods, or rejected by the API server.
+        for body in [
+            "  minAvailable: 1\n",
+            "  minAvailable: 0\n",
+            "  maxUnavailable: \"0\"\n",
+            "  maxUnavailable: -1\n",
+            "  maxUnavailable: 150%\n",
+            "  minAvailable: 100%\n  maxUnavailable: 0\n",
+            "  selector: {}\n",
+        ] {
+            assert_eq!(blocking(body), None, "{body}");
+        }
         let span = pdb("  maxUnavailable: 0\n")
             .max_unavailable
             .map(|m| m.span.start);

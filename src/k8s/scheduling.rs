@@ -251,17 +251,38 @@ impl Scheduling {
 /// Labels every Karpenter-launched node carries (current and pre-v1beta1).
 const KARPENTER_NODE_LABELS: &[&str] = &["karpenter.sh/nodepool", "karpenter.sh/provisioner-name"];
 
+/// The `karpenter.sh` labels Karpenter itself puts on (or reads from) its nodes. Any other
+/// label of that domain is on no Karpenter node: a NodePool cannot declare it, as its CRD
+/// validation rejects template labels and requirements in the restricted `karpenter.sh`
+/// domain other than `karpenter.sh/capacity-type` and `karpenter.sh/nodepool`.
+const KARPENTER_OWN_LABELS: &[&str] = &[
+    "karpenter.sh/nodepool",
+    "karpenter.sh/provisioner-name",
+    "karpenter.sh/capacity-type",
+    "karpenter.sh/initialized",
+    "karpenter.sh/registered",
+    "karpenter.sh/do-not-sync-taints",
+];
+
 /// The EKS label of the kind of compute: `fargate`, `hybrid`, or `auto` on EKS Auto Mode
 /// nodes (which Karpenter manages); absent on other nodes.
 const COMPUTE_TYPE: &str = "eks.amazonaws.com/compute-type";
 
 /// Whether a requirement keeps a pod off every Karpenter node: the Karpenter node labels
-/// required absent, Fargate or hybrid nodes required, or an EKS managed node group named
-/// (`eks.amazonaws.com/nodegroup` is never on a Karpenter node).
+/// required absent, Fargate or hybrid nodes required, an EKS managed node group named
+/// (`eks.amazonaws.com/nodegroup` is never on a Karpenter node), or a label of the
+/// restricted `karpenter.sh` domain that no Karpenter node has (`karpenter.sh/controller`)
+/// required present.
 fn excludes_karpenter(requirement: &Requirement) -> bool {
     let key = requirement.key.as_str();
     if KARPENTER_NODE_LABELS.contains(&key) {
         return requirement.operator == Operator::DoesNotExist;
+    }
+    let domain = key.split_once('/').map_or("", |(domain, _)| domain);
+    if (domain == "karpenter.sh" || domain.ends_with(".karpenter.sh"))
+        && !KARPENTER_OWN_LABELS.contains(&key)
+    {
+        return !requirement.matches(None);
     }
     match key {
         COMPUTE_TYPE => {
@@ -820,5 +841,46 @@ mod tests {
         };
         assert!(!either.excludes_karpenter_nodes());
         assert!(!Scheduling::default().excludes_karpenter_nodes());
+    }
+
+    #[test]
+    fn restricted_karpenter_labels_no_karpenter_node_has() {
+        let excludes = |key: &str, operator, values: &[&str]| {
+            Scheduling {
+                required_terms: vec![vec![req(key, operator, values)]],
+                ..Scheduling::default()
+            }
+            .excludes_karpenter_nodes()
+        };
+        assert!(excludes("karpenter.sh/controller", Operator::In, &["true"]));
+        assert!(excludes("karpenter.sh/controller", Operator::Exists, &[]));
+        assert!(excludes("team.karpenter.sh/pool", Operator::Exists, &[]));
+        assert!(!excludes(
+            "karpenter.sh/controller",
+            Operator::DoesNotExist,
+            &[]
+        ));
+        assert!(!excludes(
+            "karpenter.sh/controller",
+            Operator::NotIn,
+            &["true"]
+        ));
+        // Labels Karpenter sets on its nodes, and other domains.
+        assert!(!excludes(
+            "karpenter.sh/capacity-type",
+            Operator::In,
+            &["spot"]
+        ));
+        assert!(!excludes("karpenter.sh/initialized", Operator::Exists, &[]));
+        assert!(!excludes(
+            "notkarpenter.sh/controller",
+            Operator::Exists,
+            &[]
+        ));
+        let selector = Scheduling {
+            node_selector: vec![("karpenter.sh/controller".into(), "true".into())],
+            ..Scheduling::default()
+        };
+        assert!(selector.excludes_karpenter_nodes());
     }
 }

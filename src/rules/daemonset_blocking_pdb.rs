@@ -1,9 +1,11 @@
 //! KDS018: a PodDisruptionBudget that allows no disruption of a DaemonSet's pods.
 //!
-//! Reported at the PDB's `maxUnavailable: 0`/`"0%"` or `minAvailable: "100%"` value,
-//! naming the Karpenter-relevant DaemonSets of its namespace whose pod labels it selects.
-//! DaemonSets that tolerate `karpenter.sh/disrupted:NoSchedule` are not evicted by
-//! Karpenter's drain and do not count.
+//! Reported at the PDB's `maxUnavailable` (any) or percentage `minAvailable` value, which
+//! leave DaemonSet pods 0 allowed disruptions (see
+//! [`PodDisruptionBudget::blocks_daemonset_pods`]), naming the Karpenter-relevant
+//! DaemonSets of its namespace whose pod labels it selects. DaemonSets that tolerate
+//! `karpenter.sh/disrupted:NoSchedule` are not evicted by Karpenter's drain and do not
+//! count.
 
 use super::Context;
 use super::capacity::object_location;
@@ -23,7 +25,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     };
     for budget in index.disruption_budgets() {
         let pdb = &budget.item;
-        let Some((field, value)) = pdb.blocking_field() else {
+        let Some((field, value)) = pdb.blocks_daemonset_pods() else {
             continue;
         };
         let selected: Vec<&Located<Workload>> = index
@@ -54,10 +56,26 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        // 0 / "0%" / "100%" allow nothing for any pods; other values only for these.
+        let allows_none = matches!(
+            (field, value.value),
+            (
+                "maxUnavailable",
+                IntOrPercent::Int(0) | IntOrPercent::Percent(0)
+            ) | ("minAvailable", IntOrPercent::Percent(100))
+        );
+        let why = if allows_none {
+            format!("allows no voluntary disruption ({field}: {written}) of the pods of {names}")
+        } else {
+            format!(
+                "sets {field}: {written} over the pods of {names}, which allows them 0 \
+                 disruptions (the disruption controller needs the scale subresource of the pods' \
+                 controller to work that out, and a DaemonSet has none)"
+            )
+        };
         let message = format!(
-            "{} allows no voluntary disruption ({field}: {written}) of the pods of {names}: \
-             Karpenter cannot evict them, so it never drains, consolidates or replaces a node \
-             running them, and a DaemonSet runs on every node it can reach",
+            "{} {why}: Karpenter cannot evict them, so it never drains, consolidates or replaces \
+             a node running them, and a DaemonSet runs on every node it can reach",
             pdb.meta.display(),
         );
         let mut diagnostic = Diagnostic::new(&RULE, value.span, message)
@@ -117,12 +135,22 @@ mod tests {
         let found = check(&RULE, &[&ds, &pdb("  minAvailable: \"100%\"\n")]);
         assert_eq!(positions(&found), ["1:6:17"]);
         assert!(found[0].message.contains("(minAvailable: \"100%\")"));
+        // Any other maxUnavailable, or minAvailable as a percentage: the budget fails.
+        let found = check(&RULE, &[&ds, &pdb("  maxUnavailable: 1\n")]);
+        assert_eq!(positions(&found), ["1:6:19"]);
+        assert!(
+            found[0]
+                .message
+                .contains("sets maxUnavailable: 1 over the pods of DaemonSet logging/fluent-bit"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(check(&RULE, &[&ds, &pdb("  minAvailable: 50%\n")]).len(), 1);
     }
 
     #[test]
     fn other_budgets_namespaces_and_tolerating_daemonsets_are_silent() {
         let ds = daemonset("logging", "[]");
-        assert!(check(&RULE, &[&ds, &pdb("  maxUnavailable: 1\n")]).is_empty());
         assert!(check(&RULE, &[&ds, &pdb("  minAvailable: 1\n")]).is_empty());
         let elsewhere = daemonset("other", "[]");
         assert!(check(&RULE, &[&elsewhere, &pdb("  maxUnavailable: 0\n")]).is_empty());

@@ -1,7 +1,8 @@
 //! KDS015: a DaemonSet that outranks the Karpenter controller and can run on its nodes.
 //!
 //! Only a DaemonSet that preempts counts: one with `preemptionPolicy: Never` never evicts
-//! the controller, whatever its value (KDS004 reports it anyway).
+//! the controller, whatever its value (KDS004 reports it anyway). Node-critical agents on
+//! `system-node-critical` are expected there and do not count either.
 
 use super::Context;
 use super::fix::with_class_help;
@@ -27,8 +28,15 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let template = &workload.template;
-        // Pinned to Karpenter nodes, it never meets the controller (which avoids them).
-        if template.scheduling.requires_karpenter_nodes() {
+        // Pinned to Karpenter nodes, it never meets the controller (which avoids them). A
+        // node-critical agent (CNI, kube-proxy, CSI node plugin) belongs on
+        // system-node-critical, on the controller's nodes too, as KDS006 says.
+        if template.scheduling.requires_karpenter_nodes()
+            || (template
+                .class_name()
+                .is_some_and(|name| name.value == "system-node-critical")
+                && workload.is_node_critical_agent(&context.settings.node_critical))
+        {
             continue;
         }
         let Some(resolved) = index.resolve_priority(template) else {
@@ -71,14 +79,6 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                  spec:\n        priorityClassName: system-cluster-critical",
                 controller.item.meta.display()
             )));
-        } else if workload.is_node_critical_agent(&context.settings.node_critical) {
-            out.push(diagnostic.with_help(format!(
-                "{} is a node-critical agent and belongs at system-node-critical, on the \
-                 controller's nodes too: keep it, leave those nodes enough headroom for it, and \
-                 suppress this finding with the reason, e.g. \
-                 `# karplint: ignore KDS015 -- CNI, needed on every node` above the object.",
-                workload.meta.display()
-            )));
         } else {
             // A user class can be above the workloads and still below the controller.
             out.push(with_class_help(
@@ -94,7 +94,8 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{check, positions};
+    use crate::config::{KarpenterMode, Settings};
+    use crate::rules::testing::{check, check_with, positions};
 
     const CONTROLLER: &str = "apiVersion: apps/v1\nkind: Deployment\n\
         metadata: {name: karpenter, namespace: kube-system}\nspec:\n  template:\n    spec:\n      \
@@ -149,14 +150,20 @@ mod tests {
     }
 
     #[test]
-    fn node_critical_agents_are_told_to_keep_their_class() {
+    fn node_critical_agents_on_system_node_critical_are_expected() {
+        // What KDS006 recommends for a CNI: no warning here either.
         let cni = daemonset("system-node-critical", "")
             .replace("name: agent", "name: aws-node")
             .replace("image: a}", "image: amazon-k8s-cni:v1.19.2}");
-        let found = check(&RULE, &[CONTROLLER, &cni]);
-        let help = found[0].help.as_deref().unwrap_or_default();
-        assert!(help.contains("is a node-critical agent"), "{help}");
-        assert!(!help.contains("PriorityClass"), "{help}");
+        assert!(check(&RULE, &[CONTROLLER, &cni]).is_empty());
+        // The configured list counts too.
+        let mut settings = Settings::default();
+        settings.karpenter = KarpenterMode::Always;
+        settings.node_critical = crate::k8s::AgentGlobs::new(["my-cni-*"]).unwrap();
+        let mine =
+            daemonset("system-node-critical", "").replace("name: agent", "name: my-cni-agent");
+        assert_eq!(check(&RULE, &[CONTROLLER, &mine]).len(), 1);
+        assert!(check_with(&RULE, &[CONTROLLER, &mine], &settings).is_empty());
     }
 
     #[test]

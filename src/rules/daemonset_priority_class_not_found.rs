@@ -2,7 +2,7 @@
 //! the inputs.
 
 use super::Context;
-use super::fix::{class_yaml, suggested_value, template_yaml};
+use super::fix::{class_yaml, new_class_name, suggested_value, template_yaml};
 use crate::cluster::ClusterIndex;
 use crate::diagnostic::Diagnostic;
 use crate::k8s::{SYSTEM_CLUSTER_CRITICAL, SYSTEM_NODE_CRITICAL, builtin_priority};
@@ -49,7 +49,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let value = suggested_value(index, context.settings);
         if name.value.starts_with("system-") {
             // The prefix is reserved: such a class cannot exist, so it cannot be added either.
-            let own = &context.settings.suggested_class;
+            let own = &new_class_name(index, context.settings);
             help.push(format!(
                 "no class can be created under a `system-` name (the prefix is reserved for \
                  system-node-critical and system-cluster-critical); add a class of your own:\n\n\

@@ -28,7 +28,7 @@ pub(crate) fn with_class_help(
     notes: &[&str],
 ) -> Diagnostic {
     let index = context.index;
-    match adequate_existing_class(index) {
+    match adequate_existing_class(index, context.settings) {
         Some(class) => diagnostic
             .with_secondary(
                 class.item.meta.name_span(),
@@ -51,7 +51,7 @@ pub(crate) fn with_class_fix(
     context: &Context<'_>,
     notes: &[&str],
 ) -> Diagnostic {
-    let fix = adequate_existing_class(context.index)
+    let fix = adequate_existing_class(context.index, context.settings)
         .and_then(|class| use_class_fix(workload, class.item.meta.name()));
     with_class_help(diagnostic, workload, context, notes).with_fix(fix)
 }
@@ -83,11 +83,18 @@ fn use_class_fix(workload: &Workload, class: &str) -> Option<Fix> {
     })
 }
 
-/// A class already defined that would be adequate for a DaemonSet: above the workload
-/// ceiling, preempting, not the global default, a valid user class.
-pub(crate) fn adequate_existing_class(index: &ClusterIndex) -> Option<&Located<PriorityClass>> {
+/// The class already defined that the help and the fix name for a DaemonSet. Adequate
+/// classes are above the workload ceiling, preempting, not the global default, valid user
+/// classes. Among them, in order: the configured `priority.suggested-class`; else the one
+/// most DaemonSets already use (the cluster's convention); else the one with the highest
+/// value (user classes all sit below the built-in system classes), the most room above
+/// the workloads. Ties go to the name that sorts first.
+pub(crate) fn adequate_existing_class<'a>(
+    index: &'a ClusterIndex,
+    settings: &Settings,
+) -> Option<&'a Located<PriorityClass>> {
     let ceiling = index.workload_ceiling().value;
-    index
+    let adequate: Vec<&Located<PriorityClass>> = index
         .priority_classes()
         .iter()
         .filter(|c| {
@@ -104,8 +111,44 @@ pub(crate) fn adequate_existing_class(index: &ClusterIndex) -> Option<&Located<P
                     .class(class.meta.name())
                     .is_some_and(|first| std::ptr::eq(first, *c))
         })
-        // The lowest adequate class preempts the fewest pods.
-        .min_by_key(|c| (c.item.value_int, c.file))
+        .collect();
+    if let Some(suggested) = adequate
+        .iter()
+        .find(|c| c.item.meta.name() == settings.suggested_class)
+    {
+        return Some(suggested);
+    }
+    let users = |class: &PriorityClass| {
+        let count = index
+            .daemonsets()
+            .filter(|ds| {
+                ds.item
+                    .template
+                    .class_name()
+                    .is_some_and(|used| used.value == class.meta.name())
+            })
+            .count();
+        i64::try_from(count).unwrap_or(i64::MAX)
+    };
+    let in_use: Vec<_> = adequate
+        .iter()
+        .copied()
+        .filter(|c| users(&c.item) > 0)
+        .collect();
+    highest(&in_use, users).or_else(|| highest(&adequate, |c| c.value_int.unwrap_or_default()))
+}
+
+/// The class with the highest `key`; ties go to the name that sorts first.
+fn highest<'a>(
+    classes: &[&'a Located<PriorityClass>],
+    key: impl Fn(&PriorityClass) -> i64,
+) -> Option<&'a Located<PriorityClass>> {
+    // `max_by` keeps the last of equals: comparing names backwards makes that the first.
+    classes.iter().copied().max_by(|a, b| {
+        key(&a.item)
+            .cmp(&key(&b.item))
+            .then_with(|| b.item.meta.name().cmp(a.item.meta.name()))
+    })
 }
 
 /// The value to suggest for a new DaemonSet class: the configured value, raised to the
@@ -149,25 +192,42 @@ fn new_class_help(
     settings: &Settings,
     notes: &[&str],
 ) -> String {
-    let ceiling = index.workload_ceiling();
+    let ceiling = index.workload_ceiling().value;
     let value = suggested_value(index, settings);
-    let name = &settings.suggested_class;
-    let outranks = if value > ceiling.value {
-        format!("above every workload (highest: {})", ceiling.value)
+    let name = new_class_name(index, settings);
+    let add = if value > ceiling {
+        format!("add a PriorityClass above every workload (highest: {ceiling})")
     } else {
+        // Only the workloads' side can move: to a new class, as values are immutable.
         format!(
-            "the highest a user class may have; workloads at {} cannot be outranked",
-            ceiling.value
+            "no user class can outrank priority {ceiling} (user classes stop at \
+             {MAX_USER_PRIORITY}): first move the workloads at {ceiling} to a new class with \
+             a lower value (a class's value cannot change, so a new name; for a globalDefault, \
+             a new default class), then add a PriorityClass above them"
         )
     };
     format!(
-        "add a PriorityClass {outranks} and reference it from {ds}:\n\n{class}\n\n\
+        "{add} and reference it from {ds}:\n\n{class}\n\n\
          then in the DaemonSet's pod template:\n\n{template}\n\n{tail}",
         ds = workload.meta.display(),
-        class = class_yaml(name, value),
-        template = template_yaml(name),
+        class = class_yaml(&name, value),
+        template = template_yaml(&name),
         tail = tail(notes),
     )
+}
+
+/// The name of the new class to propose: the configured one, unless a class of that name
+/// exists already. That class is not adequate (the help would name it otherwise), and a
+/// class's value cannot change, so then a new name: `<name>-v2`, `<name>-v3`, ….
+pub(crate) fn new_class_name(index: &ClusterIndex, settings: &Settings) -> String {
+    let base = &settings.suggested_class;
+    if index.class(base).is_none() {
+        return base.clone();
+    }
+    (2u32..)
+        .map(|n| format!("{base}-v{n}"))
+        .find(|name| index.class(name).is_none())
+        .unwrap_or_default()
 }
 
 /// The closing paragraphs: the notes, then [`HONESTY`].
@@ -183,6 +243,41 @@ fn tail(notes: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::testing::{daemonset, index};
+
+    fn class(name: &str, value: i64) -> String {
+        format!(
+            "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {{name: {name}}}\n\
+             value: {value}\n---\n"
+        )
+    }
+
+    /// The class named for a DaemonSet among `files`, with `suggested` configured.
+    fn chosen(files: &[&str], suggested: &str) -> Option<String> {
+        let mut settings = Settings::default();
+        settings.suggested_class = suggested.to_string();
+        let index = index(files, &settings);
+        adequate_existing_class(&index, &settings).map(|c| c.item.meta.name().to_string())
+    }
+
+    #[test]
+    fn the_class_named_is_the_suggested_then_the_most_used_then_the_highest() {
+        let classes = [class("b", 500), class("a", 500), class("c", 100)].concat();
+        let on =
+            |class: &str| daemonset("ops", class, &format!("      priorityClassName: {class}\n"));
+        // Ties on value go to the first name.
+        assert_eq!(chosen(&[&classes], "none").as_deref(), Some("a"));
+        // In use beats a higher value; ties on use go to the first name.
+        let used = [on("c"), on("c"), on("b")].concat();
+        assert_eq!(chosen(&[&classes, &used], "none").as_deref(), Some("c"));
+        let tied = [on("b"), on("c")].concat();
+        assert_eq!(chosen(&[&classes, &tied], "none").as_deref(), Some("b"));
+        // The configured class beats both, if it is adequate.
+        assert_eq!(chosen(&[&classes, &used], "b").as_deref(), Some("b"));
+        let workload = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  \
+            template:\n    spec: {priorityClassName: c}\n";
+        assert_eq!(chosen(&[&classes, workload], "c").as_deref(), Some("a"));
+    }
 
     #[test]
     fn tail_puts_notes_before_the_honesty_sentence() {

@@ -1,7 +1,7 @@
 //! Input-level findings: what the loader could not read as Kubernetes objects.
 
 use super::Context;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::InputProblem;
 use crate::registry::KDS900 as INVALID_YAML;
 use crate::registry::KDS901 as DUPLICATE_KEY;
@@ -24,6 +24,25 @@ pub(super) fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic
                 .with_label("first byte that is not UTF-8")
                 .with_help("re-encode the file as UTF-8 (for example with `iconv -t UTF-8`)"),
             ),
+            InputProblem::FlowEndAtKeyIndent { closer, span } => {
+                let mut diagnostic = Diagnostic::new(
+                    &INVALID_YAML,
+                    *span,
+                    format!(
+                        "this `{closer}` closes its collection at the indentation of the key \
+                         that holds it: kubectl and kustomize (YAML 1.1 readers) accept that and \
+                         karplint reads the file as they do, but YAML 1.2 parsers reject it"
+                    ),
+                )
+                .with_label("YAML 1.2 wants this deeper than its key")
+                .with_help(format!(
+                    "indent the `{closer}` deeper than the key, or end the collection on the \
+                     line of its last item, so that every YAML reader accepts the file"
+                ));
+                // Nothing is lost: the file was read, as kubectl reads it.
+                diagnostic.severity = Severity::Info;
+                out.push(diagnostic);
+            }
             _ => {}
         }
     }
@@ -56,13 +75,14 @@ pub(super) fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnosti
                     &DUPLICATE_KEY,
                     duplicate.second,
                     format!(
-                        "duplicate key `{}`: Kubernetes keeps this last value and silently drops \
-                         the first (line {})",
+                        "duplicate key `{}`: `kubectl apply -f` keeps this last value and \
+                         silently drops the first (line {}), while kustomize, and so Flux, \
+                         rejects the whole file",
                         duplicate.key, duplicate.first.start.line
                     ),
                 )
-                .with_label("this value wins")
-                .with_secondary(duplicate.first, "first occurrence, ignored")
+                .with_label("kubectl keeps this value")
+                .with_secondary(duplicate.first, "first occurrence, dropped by kubectl")
                 .with_help("delete one of the two keys so the manifest says what it means"),
             );
         }

@@ -6,9 +6,11 @@
 //! duplicate keys are kept and recorded (the last one wins, as in Kubernetes).
 
 mod build;
+mod lenient;
 mod tree;
 
 pub use build::{DocumentStream, ParseError};
+pub use lenient::{forgive_flow_end, without_json_comments};
 pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind};
 
 #[cfg(test)]
