@@ -331,7 +331,7 @@ fn every_suppression_form_works_and_unused_ones_are_reported() {
         out,
         "e-stale.yaml:2:17: info[KDS903] suppression comment for KDS001 matches no finding; remove it\n\
          f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n\
-         f-typo.yaml:10:5: warning[KDS001] DaemonSet agents/typo has no priorityClassName, so its pods get the globalDefault class `node-agents` (value 2000000): on a node that is already full its pods stay Pending, because Karpenter never launches a node for a DaemonSet pod\n"
+         f-typo.yaml:10:5: warning[KDS001] [*] DaemonSet agents/typo has no priorityClassName, so its pods get the globalDefault class `node-agents` (value 2000000): on a node that is already full its pods stay Pending, because Karpenter never launches a node for a DaemonSet pod\n"
             .replace("so its pods get the globalDefault class `node-agents` (value 2000000)", "so its pods get priority 0")
             .as_str(),
     );

@@ -187,12 +187,13 @@ fn json_positions_agree_with_concise() {
             .iter()
             .map(|d| {
                 format!(
-                    "{}:{}:{}: {}[{}] {}",
+                    "{}:{}:{}: {}[{}] {}{}",
                     d["path"].as_str().unwrap(),
                     d["line"],
                     d["column"],
                     d["severity"].as_str().unwrap(),
                     d["code"].as_str().unwrap(),
+                    if d["fix"].is_null() { "" } else { "[*] " },
                     d["message"].as_str().unwrap()
                 )
             })

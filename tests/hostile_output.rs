@@ -269,7 +269,10 @@ fn two_spans_far_apart_on_one_line_get_a_window_each() {
             .contains(r#" 1 │ {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"a","#),
         "{stdout}"
     );
-    assert!(stdout.contains("first occurrence, dropped by kubectl"), "{stdout}");
+    assert!(
+        stdout.contains("first occurrence, dropped by kubectl"),
+        "{stdout}"
+    );
     assert!(stdout.contains("╭─[dup.json:1:100092]"), "{stdout}");
     assert!(
         stdout.contains(r#"xxx"},"name":"b","namespace":"n"}"#),

@@ -1,4 +1,5 @@
-//! `path:line:col: severity[CODE] message`, one finding per line.
+//! `path:line:col: severity[CODE] message`, one finding per line; `[*]` before the message
+//! marks a finding `--fix` can fix (as ruff marks them), so a hook's user learns it exists.
 
 use std::io::{self, Write};
 
@@ -21,12 +22,13 @@ impl Emitter for Concise {
             let start = diagnostic.location.start;
             writeln!(
                 out,
-                "{}:{}:{}: {}[{}] {}",
+                "{}:{}:{}: {}[{}] {}{}",
                 escape_controls(&report.path(diagnostic.location.file), Newlines::Escape),
                 start.line,
                 start.col,
                 paint_severity(diagnostic.severity, self.options.color),
                 diagnostic.rule.code,
+                if diagnostic.fix.is_some() { "[*] " } else { "" },
                 escape_controls(&diagnostic.message, Newlines::Space),
             )?;
         }
