@@ -1,6 +1,7 @@
 //! The arena tree of one YAML document and its lookups.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::source::Span;
 
@@ -213,11 +214,19 @@ impl<'a> Document<'a> {
     /// keys not overridden, each once.
     pub fn entries(&self, map: NodeId) -> Vec<(&str, Entry)> {
         let mut out: Vec<(&str, Entry)> = Vec::new();
-        self.collect_entries(map, &mut out, 0);
+        // Where each key is in `out`: a mapping of n keys is read in n steps, not n².
+        let mut positions: HashMap<&str, usize> = HashMap::new();
+        self.collect_entries(map, &mut out, &mut positions, 0);
         out
     }
 
-    fn collect_entries<'s>(&'s self, map: NodeId, out: &mut Vec<(&'s str, Entry)>, depth: usize) {
+    fn collect_entries<'s>(
+        &'s self,
+        map: NodeId,
+        out: &mut Vec<(&'s str, Entry)>,
+        positions: &mut HashMap<&'s str, usize>,
+        depth: usize,
+    ) {
         if depth > MAX_MERGE_DEPTH {
             return;
         }
@@ -229,18 +238,20 @@ impl<'a> Document<'a> {
             if key == "<<" && self.is_plain(entry.key) {
                 continue;
             }
-            match out[first_new..].iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = entry,
+            match positions.get(key) {
+                // A repeated key of this mapping: the last occurrence wins.
+                Some(&at) if at >= first_new => out[at].1 = entry,
+                // Overridden by a mapping read before (this one is merged into it).
+                Some(_) => {}
                 None => {
-                    if !out[..first_new].iter().any(|(k, _)| *k == key) {
-                        out.push((key, entry));
-                    }
+                    positions.insert(key, out.len());
+                    out.push((key, entry));
                 }
             }
         }
         let sources: Vec<NodeId> = self.merge_sources(map).collect();
         for source in sources {
-            self.collect_entries(source, out, depth + 1);
+            self.collect_entries(source, out, positions, depth + 1);
         }
     }
 

@@ -1,0 +1,68 @@
+//! Hostile input, as a CI gate on untrusted pull requests gets it: YAML built to make the
+//! linter hang or run out of memory. Each test runs the binary on a generated file at a
+//! size where the old behaviour (quadratic, exponential, or a copy per alias use) took
+//! minutes or many gigabytes; fixed, each takes a few seconds at most. None is timed: a
+//! test that hangs is a failure.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::fs;
+
+use assert_cmd::Command;
+
+/// Runs `karplint` with [`common::CONCISE_ALWAYS`] on `files` (name, text) written to a
+/// temporary directory, which is the working directory: findings name the files as
+/// given. Returns standard output; the run must succeed.
+fn lint(files: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    let output = Command::cargo_bin("karplint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(common::CONCISE_ALWAYS)
+        .args(files.iter().map(|(name, _)| name))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The lines of `output` about rule `code`.
+fn findings<'a>(output: &'a str, code: &str) -> Vec<&'a str> {
+    let tag = format!("[{code}]");
+    output.lines().filter(|line| line.contains(&tag)).collect()
+}
+
+/// A DaemonSet without a priority class (so KDS001 reports it), with `labels` written
+/// into its metadata labels, one per line, after `app: NAME`.
+fn daemonset(name: &str, labels: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: {name}\n  labels:\n    \
+         app: {name}\n{labels}spec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  \
+         template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      \
+         containers: [{{name: {name}, image: example.com/{name}:1}}]\n"
+    )
+}
+
+#[test]
+fn a_mapping_of_400_000_keys_is_read_in_linear_time() {
+    // Reading a mapping used to compare each key with every key before it: 100,000
+    // labels took 7 s, 400,000 would take two minutes.
+    let mut labels = String::new();
+    for i in 0..400_000 {
+        writeln!(labels, "    label-{i}: value-{i}").unwrap();
+    }
+    labels.push_str("    label-7: again\n");
+    let output = lint(&[("big.yaml", &daemonset("big", &labels))]);
+    assert_eq!(findings(&output, "KDS001").len(), 1, "{output}");
+    let duplicates = findings(&output, "KDS901");
+    assert_eq!(duplicates.len(), 1, "{output}");
+    assert!(
+        duplicates[0].starts_with("big.yaml:400007:5: ") && duplicates[0].contains("(line 14)"),
+        "{output}"
+    );
+}
