@@ -66,3 +66,19 @@ fn a_mapping_of_400_000_keys_is_read_in_linear_time() {
         "{output}"
     );
 }
+
+#[test]
+fn merge_key_fan_out_is_searched_once_per_mapping() {
+    // `<<: [*m, *m, *m, *m]` nested 16 levels (900 bytes) names the innermost mapping
+    // 4^15 times: looking up `apiVersion`, which is in none of them, walked every path.
+    let mut chain = String::from("m0: &m0 {a: 0}\n");
+    for i in 1..16 {
+        let p = i - 1;
+        writeln!(chain, "m{i}: &m{i} {{<<: [*m{p}, *m{p}, *m{p}, *m{p}]}}").unwrap();
+    }
+    let text = format!("{chain}<<: *m15\n---\n{}", daemonset("after", ""));
+    let output = lint(&[("merges.yaml", &text)]);
+    let reported = findings(&output, "KDS001");
+    assert_eq!(reported.len(), 1, "{output}");
+    assert!(reported[0].contains("DaemonSet after "), "{output}");
+}

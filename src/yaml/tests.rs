@@ -136,6 +136,47 @@ fn self_referential_merges_terminate() {
     assert_eq!(doc.entries(m).len(), 1);
 }
 
+/// The integer value of `key` in mapping `map`.
+fn int_at(doc: &Document<'_>, map: NodeId, key: &str) -> Option<i64> {
+    doc.value(map, key).and_then(|n| doc.int(n))
+}
+
+#[test]
+fn merge_fan_out_is_searched_once_per_mapping() {
+    // `<<: [*m, *m, *m, *m]` nested 16 deep names m0 4^15 times: a lookup that misses used
+    // to walk every one of those paths.
+    let text: String = std::iter::once("m0: &m0 {a: 0}\n".to_string())
+        .chain((1..16).map(|i| {
+            let m = format!("*m{}", i - 1);
+            format!("m{i}: &m{i} {{<<: [{m}, {m}, {m}, {m}], b{i}: {i}}}\n")
+        }))
+        .collect();
+    let doc = one(&text);
+    let top = doc.value(root(&doc), "m15").unwrap();
+    assert_eq!(
+        (int_at(&doc, top, "a"), int_at(&doc, top, "b1")),
+        (Some(0), Some(1))
+    );
+    assert_eq!(doc.value(top, "missing"), None);
+    assert_eq!(doc.entries(top).len(), 16);
+}
+
+#[test]
+fn a_mapping_reached_again_more_shallowly_is_searched_again() {
+    // `c` is first reached at the depth limit through a chain, where `d` (merged into it)
+    // is out of reach; then directly, from where `d` is in reach.
+    let chain: String = (1..15)
+        .map(|i| format!("a{i}: &a{i} {{<<: *a{}}}\n", i - 1))
+        .collect();
+    let text = format!(
+        "d: &d {{x: 1}}\nc: &c {{<<: *d}}\na0: &a0 {{<<: *c}}\n{chain}r: {{<<: [*a14, *c]}}\n"
+    );
+    let doc = one(&text);
+    let r = doc.value(root(&doc), "r").unwrap();
+    assert_eq!(int_at(&doc, r, "x"), Some(1));
+    assert_eq!(doc.entries(r).len(), 1);
+}
+
 #[test]
 fn syntax_errors_carry_the_parser_position() {
     let mut stream = DocumentStream::new("a: 1\n---\nb: [1, 2\nc: 3\n");

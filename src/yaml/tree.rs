@@ -43,8 +43,28 @@ pub struct Entry {
 }
 
 /// Merge keys may chain (`<<: *a` where `a` merges `b`); anchors can even be
-/// self-referential, so every walk through them is bounded.
+/// self-referential, so every walk through them is bounded: this deep, and see [`Searched`].
 const MAX_MERGE_DEPTH: usize = 16;
+
+/// The merged mappings one lookup has searched, each with the shallowest depth it was
+/// searched at. Merges make a graph, not a tree: `<<: [*m, *m, *m, *m]` nested 16 deep
+/// names the innermost mapping 4^15 times. Searching a mapping again, no shallower than
+/// before, cannot find anything new, so a lookup searches each mapping at most
+/// `MAX_MERGE_DEPTH` times, and usually once.
+#[derive(Default)]
+struct Searched(HashMap<NodeId, usize>);
+
+impl Searched {
+    /// Whether to search the merged mapping `map` at `depth` (1 for those merged into the
+    /// mapping looked up): within the depth, and shallower than it was ever searched.
+    fn first_at(&mut self, map: NodeId, depth: usize) -> bool {
+        if depth > MAX_MERGE_DEPTH || self.0.get(&map).is_some_and(|&seen| seen <= depth) {
+            return false;
+        }
+        self.0.insert(map, depth);
+        true
+    }
+}
 
 /// One parsed YAML document.
 #[derive(Debug, Default)]
@@ -178,13 +198,16 @@ impl<'a> Document<'a> {
 
     /// Looks up `key` in a mapping: the last occurrence wins, then merged mappings.
     pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
-        self.get_bounded(map, key, 0)
+        self.get_merged(map, key, 0, &mut Searched::default())
     }
 
-    fn get_bounded(&self, map: NodeId, key: &str, depth: usize) -> Option<Entry> {
-        if depth > MAX_MERGE_DEPTH {
-            return None;
-        }
+    fn get_merged(
+        &self,
+        map: NodeId,
+        key: &str,
+        depth: usize,
+        searched: &mut Searched,
+    ) -> Option<Entry> {
         if let Some(entry) = self
             .own_entries(map)
             .rev()
@@ -193,8 +216,12 @@ impl<'a> Document<'a> {
             return Some(entry);
         }
         // Explicit keys override merged ones; among merged mappings the first wins.
-        self.merge_sources(map)
-            .find_map(|source| self.get_bounded(source, key, depth + 1))
+        self.merge_sources(map).find_map(|source| {
+            searched
+                .first_at(source, depth + 1)
+                .then(|| self.get_merged(source, key, depth + 1, searched))
+                .flatten()
+        })
     }
 
     /// The value of `key` in a mapping, if present.
@@ -213,24 +240,13 @@ impl<'a> Document<'a> {
     /// All effective pairs of a mapping: own keys (last occurrence wins) and then merged
     /// keys not overridden, each once.
     pub fn entries(&self, map: NodeId) -> Vec<(&str, Entry)> {
-        let mut out: Vec<(&str, Entry)> = Vec::new();
-        // Where each key is in `out`: a mapping of n keys is read in n steps, not n².
-        let mut positions: HashMap<&str, usize> = HashMap::new();
-        self.collect_entries(map, &mut out, &mut positions, 0);
-        out
+        let mut walk = EntriesWalk::default();
+        self.collect_entries(map, &mut walk, 0);
+        walk.out
     }
 
-    fn collect_entries<'s>(
-        &'s self,
-        map: NodeId,
-        out: &mut Vec<(&'s str, Entry)>,
-        positions: &mut HashMap<&'s str, usize>,
-        depth: usize,
-    ) {
-        if depth > MAX_MERGE_DEPTH {
-            return;
-        }
-        let first_new = out.len();
+    fn collect_entries<'s>(&'s self, map: NodeId, walk: &mut EntriesWalk<'s>, depth: usize) {
+        let first_new = walk.out.len();
         for entry in self.own_entries(map) {
             let Some(key) = self.scalar(entry.key) else {
                 continue;
@@ -238,20 +254,22 @@ impl<'a> Document<'a> {
             if key == "<<" && self.is_plain(entry.key) {
                 continue;
             }
-            match positions.get(key) {
+            match walk.positions.get(key) {
                 // A repeated key of this mapping: the last occurrence wins.
-                Some(&at) if at >= first_new => out[at].1 = entry,
+                Some(&at) if at >= first_new => walk.out[at].1 = entry,
                 // Overridden by a mapping read before (this one is merged into it).
                 Some(_) => {}
                 None => {
-                    positions.insert(key, out.len());
-                    out.push((key, entry));
+                    walk.positions.insert(key, walk.out.len());
+                    walk.out.push((key, entry));
                 }
             }
         }
         let sources: Vec<NodeId> = self.merge_sources(map).collect();
         for source in sources {
-            self.collect_entries(source, out, positions, depth + 1);
+            if walk.searched.first_at(source, depth + 1) {
+                self.collect_entries(source, walk, depth + 1);
+            }
         }
     }
 
@@ -282,6 +300,15 @@ impl<'a> Document<'a> {
     fn is_key(&self, id: NodeId, key: &str) -> bool {
         matches!(&self.node(id).kind, NodeKind::Scalar { value, .. } if value == key)
     }
+}
+
+/// The state of [`Document::entries`].
+#[derive(Default)]
+struct EntriesWalk<'s> {
+    out: Vec<(&'s str, Entry)>,
+    /// Where each key is in `out`: a mapping of n keys is read in n steps, not n².
+    positions: HashMap<&'s str, usize>,
+    searched: Searched,
 }
 
 /// Parses a YAML 1.2 core-schema integer.
