@@ -82,3 +82,21 @@ fn merge_key_fan_out_is_searched_once_per_mapping() {
     assert_eq!(reported.len(), 1, "{output}");
     assert!(reported[0].contains("DaemonSet after "), "{output}");
 }
+
+#[test]
+fn an_object_listed_again_through_aliases_is_one_object() {
+    // A 100 KB List of the same DaemonSet 20,001 times gave 20,001 identical findings of
+    // each rule (and 2 GB with a bigger DaemonSet).
+    let daemonset: String = daemonset("agent", "")
+        .lines()
+        .map(|line| format!("  {line}\n"))
+        .collect();
+    let text = format!(
+        "apiVersion: v1\nkind: List\nitems:\n- &d\n{}{}",
+        daemonset,
+        "- *d\n".repeat(20_000)
+    );
+    let output = lint(&[("list.yaml", &text)]);
+    assert_eq!(findings(&output, "KDS001").len(), 1, "{output}");
+    assert_eq!(findings(&output, "KDS010").len(), 1, "{output}");
+}

@@ -23,6 +23,8 @@ pub use priority::{
 };
 pub use scheduling::{Operator, Requirement, Scheduling, Taint, Toleration};
 
+use std::collections::HashSet;
+
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
 
@@ -115,6 +117,8 @@ impl Object {
 
 /// The roots of the Kubernetes objects in a document: the document itself, or the
 /// items of a `List`/`*List`. Anything without string `apiVersion` and `kind` is skipped.
+/// An item listed again through an alias (`- *d`) is one object, read once: it is the
+/// same object for Kubernetes too.
 pub fn object_roots(doc: &Document<'_>) -> Vec<NodeId> {
     let Some(root) = doc.root() else {
         return Vec::new();
@@ -125,11 +129,12 @@ pub fn object_roots(doc: &Document<'_>) -> Vec<NodeId> {
     let (_, kind) = meta;
     if kind.ends_with("List") {
         if let Some(items) = doc.value(root, "items") {
+            let mut listed = HashSet::new();
             return doc
                 .items(items)
                 .iter()
                 .map(|item| doc.resolve(*item))
-                .filter(|item| read_type(doc, *item).is_some())
+                .filter(|item| listed.insert(*item) && read_type(doc, *item).is_some())
                 .collect();
         }
     }
