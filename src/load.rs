@@ -5,7 +5,7 @@
 
 use crate::k8s::{self, Object};
 use crate::source::{Pos, Span, lines_with_offsets, pos_at};
-use crate::yaml::{DocumentStream, DuplicateKey};
+use crate::yaml::{Document, DocumentStream, DuplicateKey, Overexpanded};
 
 /// Something about the input itself that keeps it from being read as manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,19 @@ pub enum InputProblem {
     DuplicateKey(DuplicateKey),
     /// An unrendered Helm/Go template; the file was skipped.
     Template { span: Span },
+    /// A document whose aliases expand past the budget ([`crate::yaml::EXPANSION_RATIO`]);
+    /// it was not read, the other documents were.
+    Overexpanded {
+        /// The alias as written (`*name`) at which the expansion passes the budget.
+        alias: String,
+        span: Span,
+        /// The node it refers to.
+        anchor: Span,
+        /// The alias is inside that node: the document expands without end.
+        endless: bool,
+        /// The document's budget, in bytes.
+        budget: u64,
+    },
 }
 
 /// What became of an input.
@@ -29,7 +42,8 @@ pub enum Outcome {
     NotKubernetes,
     /// An unrendered template: skipped with a KDS902.
     Template,
-    /// Not UTF-8, or not YAML from the first byte.
+    /// Not UTF-8, not YAML from the first byte, or no object but in documents whose
+    /// aliases expand past the budget.
     Unparsable,
 }
 
@@ -193,6 +207,22 @@ fn source_template(sources: &[(usize, &str)], after: usize, start: usize) -> Opt
     (*offset >= after).then(|| (*template).to_string())
 }
 
+/// The problem of a document whose aliases expand past its budget.
+fn overexpanded(text: &str, document: &Document<'_>, over: Overexpanded) -> InputProblem {
+    let span = document.span(over.alias);
+    let anchor = document.span(over.anchor);
+    InputProblem::Overexpanded {
+        alias: text
+            .get(span.start.byte as usize..span.end.byte as usize)
+            .unwrap_or("*")
+            .to_string(),
+        span,
+        anchor,
+        endless: anchor.start.byte <= span.start.byte && span.end.byte <= anchor.end.byte,
+        budget: over.budget,
+    }
+}
+
 /// Reads the manifests in `bytes`.
 pub fn load(bytes: &[u8], reported: bool) -> FileFacts {
     let text = match std::str::from_utf8(bytes) {
@@ -238,10 +268,14 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
             previous_end = span.end.byte as usize;
             template
         });
-        let roots = k8s::object_roots(&document);
-        if roots.is_empty() {
-            continue;
-        }
+        let roots = match k8s::object_roots(&document) {
+            Ok(roots) if roots.is_empty() => continue,
+            Ok(roots) => roots,
+            Err(over) => {
+                facts.problems.push(overexpanded(text, &document, over));
+                continue;
+            }
+        };
         object_count += roots.len();
         facts
             .suppressions
@@ -290,10 +324,12 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
             message: error.message,
             span: Span::point(error.pos),
         });
-        if object_count == 0 {
-            facts.outcome = Outcome::Unparsable;
-            return facts;
-        }
+    }
+    if object_count == 0 && !facts.problems.is_empty() {
+        // Only syntax errors and over-budget documents can be problems of a file
+        // without objects (duplicate keys are recorded in objects only).
+        facts.outcome = Outcome::Unparsable;
+        return facts;
     }
     if facts.suppressions.is_empty() {
         // Extents only serve suppressions; without any, do not keep them.

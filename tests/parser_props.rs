@@ -206,6 +206,10 @@ fn fact_spans(text: &str, facts: &FileFacts) -> Vec<(String, Span, Convention)> 
                 spans.push(("duplicate (first)".into(), duplicate.first));
                 spans.push(("duplicate (second)".into(), duplicate.second));
             }
+            InputProblem::Overexpanded { span, anchor, .. } => {
+                spans.push(("over-budget alias".into(), *span));
+                spans.push(("its anchored node".into(), *anchor));
+            }
         }
     }
     let spanned = |spans: &mut Vec<(String, Span)>, what: &str, value: Option<Span>| {

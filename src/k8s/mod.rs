@@ -26,7 +26,7 @@ pub use scheduling::{Operator, Requirement, Scheduling, Taint, Toleration};
 use std::collections::HashSet;
 
 use crate::source::Span;
-use crate::yaml::{Document, NodeId};
+use crate::yaml::{Document, NodeId, Overexpanded};
 
 /// A value with the span it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,27 +118,31 @@ impl Object {
 /// The roots of the Kubernetes objects in a document: the document itself, or the
 /// items of a `List`/`*List`. Anything without string `apiVersion` and `kind` is skipped.
 /// An item listed again through an alias (`- *d`) is one object, read once: it is the
-/// same object for Kubernetes too.
-pub fn object_roots(doc: &Document<'_>) -> Vec<NodeId> {
+/// same object for Kubernetes too. An error when reading them, aliases expanded, would
+/// go past the document's budget (then nothing of it is read).
+pub fn object_roots(doc: &Document<'_>) -> Result<Vec<NodeId>, Overexpanded> {
     let Some(root) = doc.root() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
-    let Some(meta) = read_type(doc, root) else {
-        return Vec::new();
+    let Some((_, kind)) = read_type(doc, root) else {
+        return Ok(Vec::new());
     };
-    let (_, kind) = meta;
-    if kind.ends_with("List") {
-        if let Some(items) = doc.value(root, "items") {
-            let mut listed = HashSet::new();
-            return doc
-                .items(items)
-                .iter()
-                .map(|item| doc.resolve(*item))
-                .filter(|item| listed.insert(*item) && read_type(doc, *item).is_some())
-                .collect();
-        }
-    }
-    vec![root]
+    let items = doc.value(root, "items").filter(|_| kind.ends_with("List"));
+    let Some(items) = items else {
+        doc.check_expansion(&[root])?;
+        return Ok(vec![root]);
+    };
+    let mut listed = HashSet::new();
+    let mut roots: Vec<NodeId> = doc
+        .items(items)
+        .iter()
+        .map(|item| doc.resolve(*item))
+        .filter(|item| listed.insert(*item))
+        .collect();
+    // Before reading the items' types: looking them up reads through their aliases.
+    doc.check_expansion(&roots)?;
+    roots.retain(|item| read_type(doc, *item).is_some());
+    Ok(roots)
 }
 
 fn read_type<'d>(doc: &'d Document<'_>, node: NodeId) -> Option<(&'d str, &'d str)> {

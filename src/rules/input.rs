@@ -3,6 +3,7 @@
 use super::{Context, Rule, Scope};
 use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::load::InputProblem;
+use crate::yaml::{EXPANSION_FLOOR, EXPANSION_RATIO};
 
 pub static INVALID_YAML: Rule = Rule {
     code: "KDS900",
@@ -55,6 +56,49 @@ fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .with_label("first byte that is not UTF-8")
                 .with_help("re-encode the file as UTF-8 (for example with `iconv -t UTF-8`)"),
             ),
+            InputProblem::Overexpanded {
+                alias,
+                span,
+                anchor,
+                endless,
+                budget,
+            } => {
+                let (message, label) = if *endless {
+                    (
+                        format!(
+                            "YAML alias `{alias}` is inside the node it refers to, so this \
+                             document expands without end: not linted"
+                        ),
+                        "refers to a node that contains it",
+                    )
+                } else {
+                    (
+                        format!(
+                            "YAML aliases expand this document past {budget} bytes, karplint's \
+                             budget for it: not linted (`{alias}` here is where it goes over)"
+                        ),
+                        "the expansion passes the budget here",
+                    )
+                };
+                out.push(
+                    Diagnostic::new(&INVALID_YAML, Location { file, span: *span }, message)
+                        .with_label(label)
+                        .with_secondary(
+                            Location {
+                                file,
+                                span: *anchor,
+                            },
+                            "the anchored node",
+                        )
+                        .with_help(format!(
+                            "write the repeated content out, or reuse it less: Kubernetes' YAML \
+                             decoder rejects excessive aliasing too. The budget is {EXPANSION_RATIO} \
+                             times the document's own size, at least {} KiB (`karplint rule \
+                             KDS900`); the file's other documents were linted",
+                            EXPANSION_FLOOR / 1024
+                        )),
+                );
+            }
             _ => {}
         }
     }

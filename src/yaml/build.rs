@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
 
+use super::expansion::UNBOUNDED;
 use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind};
 use crate::source::{Pos, Span};
 
@@ -233,10 +234,20 @@ impl<'a> DocumentStream<'a> {
                             },
                         ));
                     }
+                    // Open: an alias to it from inside it expands without end.
+                    let (start, len, expansion) = (0, 0, UNBOUNDED);
                     let kind = if mapping {
-                        NodeKind::Mapping { start: 0, len: 0 }
+                        NodeKind::Mapping {
+                            start,
+                            len,
+                            expansion,
+                        }
                     } else {
-                        NodeKind::Sequence { start: 0, len: 0 }
+                        NodeKind::Sequence {
+                            start,
+                            len,
+                            expansion,
+                        }
                     };
                     let id = push_node(doc, kind, span);
                     register(&mut anchors, anchor, id);
@@ -255,6 +266,10 @@ impl<'a> DocumentStream<'a> {
                     if frame.mapping {
                         record_duplicates(doc, children);
                     }
+                    let expansion = children
+                        .iter()
+                        .map(|child| doc.added_by(*child))
+                        .fold(0, u64::saturating_add);
                     let start = clamp_u32(doc.children.len());
                     doc.children.extend_from_slice(children);
                     let count = clamp_u32(children.len());
@@ -265,9 +280,14 @@ impl<'a> DocumentStream<'a> {
                         NodeKind::Mapping {
                             start,
                             len: count / 2,
+                            expansion,
                         }
                     } else {
-                        NodeKind::Sequence { start, len: count }
+                        NodeKind::Sequence {
+                            start,
+                            len: count,
+                            expansion,
+                        }
                     };
                 }
             }

@@ -6,9 +6,11 @@
 //! duplicate keys are kept and recorded (the last one wins, as in Kubernetes).
 
 mod build;
+mod expansion;
 mod tree;
 
 pub use build::{DocumentStream, ParseError};
+pub use expansion::{EXPANSION_FLOOR, EXPANSION_RATIO, Overexpanded};
 pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind};
 
 #[cfg(test)]

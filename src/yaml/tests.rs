@@ -1,6 +1,6 @@
 //! Tests of the spanned tree: positions, documents, anchors, merges, duplicates, limits.
 
-use super::{Document, DocumentStream, NodeId};
+use super::{Document, DocumentStream, EXPANSION_FLOOR, EXPANSION_RATIO, NodeId};
 
 fn docs(text: &str) -> Vec<Document<'_>> {
     DocumentStream::new(text)
@@ -126,6 +126,68 @@ fn a_billion_laughs_stays_small() {
     );
     let last = doc.value(root(&doc), "j").unwrap();
     assert_eq!(doc.items(last).len(), 9);
+}
+
+#[test]
+fn expanded_lengths_count_a_copy_per_alias_use() {
+    let doc = one("a: &a [xy, xy]\nb: &b [*a, *a, *a]\nc: {k: *b}\n");
+    let r = root(&doc);
+    let [a, b, c] = ["a", "b", "c"].map(|key| doc.value(r, key).unwrap());
+    let len = |id| doc.span(id).len() as u64;
+    assert_eq!(doc.expanded_len(a), len(a));
+    let b_len = len(b) + 3 * (len(a) - 2);
+    assert_eq!(doc.expanded_len(b), b_len);
+    assert_eq!(doc.expanded_len(c), len(c) + b_len - 2);
+    assert_eq!(doc.expanded_len(r), len(r) + 3 * (len(a) - 2) + b_len - 2);
+    assert_eq!(doc.check_expansion(&[r]), Ok(()));
+}
+
+#[test]
+fn expansion_past_the_budget_names_the_alias_where_it_passes() {
+    let text = format!(
+        "a: &a {}\nb: [{}]\n",
+        "x".repeat(100),
+        ["*a"; 60].join(", ")
+    );
+    let doc = one(&text);
+    let r = root(&doc);
+    let over = doc.check_expansion(&[r]).unwrap_err();
+    assert_eq!(
+        over.budget, EXPANSION_FLOOR,
+        "the floor: the document is small"
+    );
+    let a = doc.value(r, "a").unwrap();
+    assert_eq!(over.anchor, a);
+    // Read in order, each alias adds the anchored scalar less its own two bytes.
+    let added = doc.expanded_len(a) - 2;
+    let passing = (EXPANSION_FLOOR - doc.span(r).len() as u64) / added;
+    let b = doc.value(r, "b").unwrap();
+    assert_eq!(over.alias, doc.items(b)[usize::try_from(passing).unwrap()]);
+    // Only what is read counts.
+    assert_eq!(doc.check_expansion(&[a]), Ok(()));
+}
+
+#[test]
+fn an_alias_inside_its_own_anchor_expands_without_end() {
+    let doc = one("a: &a [x, {y: *a}]\nb: 1\n");
+    let r = root(&doc);
+    assert_eq!(doc.expanded_len(r), u64::MAX);
+    let over = doc.check_expansion(&[r]).unwrap_err();
+    assert_eq!(doc.span(over.alias).start.col, 15);
+    assert_eq!(over.anchor, doc.value(r, "a").unwrap());
+    // The tree is still finite to walk.
+    assert_eq!(doc.items(doc.value(r, "a").unwrap()).len(), 2);
+}
+
+#[test]
+fn the_expansion_budget_is_documented() {
+    let doc = include_str!("../../rules/KDS900-invalid-yaml.md");
+    let floor = EXPANSION_FLOOR / 1024;
+    let stated = format!(
+        "**{EXPANSION_RATIO} times as long as the document is written, or {floor} KiB \
+         ({EXPANSION_FLOOR} bytes) if that is more**"
+    );
+    assert!(doc.contains(&stated.replace("4096", "4,096")), "{stated}");
 }
 
 #[test]

@@ -13,10 +13,21 @@ pub struct NodeId(pub(crate) u32);
 pub enum NodeKind<'a> {
     /// A scalar; `plain` is false for quoted and block scalars (which are always strings).
     Scalar { value: Cow<'a, str>, plain: bool },
-    /// Children are `children[start..start + len]`.
-    Sequence { start: u32, len: u32 },
-    /// Keys and values alternate in `children[start..start + 2 * len]`.
-    Mapping { start: u32, len: u32 },
+    /// Children are `children[start..start + len]`; `expansion` as for mappings.
+    Sequence {
+        start: u32,
+        len: u32,
+        expansion: u64,
+    },
+    /// Keys and values alternate in `children[start..start + 2 * len]`. `expansion` is
+    /// how many bytes the aliases in the mapping add when each is replaced by a copy of
+    /// its anchored node, recursively (saturating); [`UNBOUNDED`] until the mapping ends,
+    /// so that an alias to it from inside it counts as endless.
+    Mapping {
+        start: u32,
+        len: u32,
+        expansion: u64,
+    },
     /// Refers to the anchored node; never expanded.
     Alias(NodeId),
 }
@@ -161,22 +172,31 @@ impl<'a> Document<'a> {
         matches!(self.node(self.resolve(id)).kind, NodeKind::Mapping { .. })
     }
 
+    /// The children written in a collection: a sequence's items, a mapping's keys and
+    /// values alternately; empty for anything else (an alias is not followed).
+    pub(crate) fn children(&self, id: NodeId) -> &[NodeId] {
+        let (start, count) = match self.node(id).kind {
+            NodeKind::Sequence { start, len, .. } => (start, len),
+            NodeKind::Mapping { start, len, .. } => (start, 2 * len),
+            _ => return &[],
+        };
+        &self.children[start as usize..(start + count) as usize]
+    }
+
     /// The items of a sequence (through aliases); empty for anything else.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
-        match self.node(self.resolve(id)).kind {
-            NodeKind::Sequence { start, len } => {
-                &self.children[start as usize..(start + len) as usize]
-            }
+        let id = self.resolve(id);
+        match self.node(id).kind {
+            NodeKind::Sequence { .. } => self.children(id),
             _ => &[],
         }
     }
 
     /// The mapping's own pairs, in source order, duplicates and `<<` included.
     fn own_entries(&self, id: NodeId) -> impl DoubleEndedIterator<Item = Entry> + '_ {
-        let pairs: &[NodeId] = match self.node(self.resolve(id)).kind {
-            NodeKind::Mapping { start, len } => {
-                &self.children[start as usize..(start + 2 * len) as usize]
-            }
+        let id = self.resolve(id);
+        let pairs: &[NodeId] = match self.node(id).kind {
+            NodeKind::Mapping { .. } => self.children(id),
             _ => &[],
         };
         pairs.chunks_exact(2).map(|pair| Entry {
