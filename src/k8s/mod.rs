@@ -254,13 +254,10 @@ pub(crate) fn string_map(doc: &Document<'_>, node: Option<NodeId>) -> Vec<(Strin
     let Some(node) = node else {
         return Vec::new();
     };
-    doc.entries(node)
-        .into_iter()
-        .filter_map(|(key, entry)| {
-            let value = doc.scalar(entry.value)?;
-            Some((key.to_string(), value.to_string()))
-        })
-        .collect()
+    exact(doc.entries(node).into_iter().filter_map(|(key, entry)| {
+        let value = doc.scalar(entry.value)?;
+        Some((key.to_string(), value.to_string()))
+    }))
 }
 
 /// Annotation prefixes the rules and suppressions read. Everything else (often large:
@@ -278,17 +275,71 @@ pub(crate) fn relevant_annotations(
             .iter()
             .any(|prefix| key.starts_with(prefix))
     });
-    annotations
+    exact(annotations)
 }
 
 /// The strings of a sequence of scalars.
 pub(crate) fn string_list(doc: &Document<'_>, node: Option<NodeId>) -> Vec<String> {
     node.map(|node| {
-        doc.items(node)
-            .iter()
-            .filter_map(|item| doc.scalar(*item))
-            .map(str::to_string)
-            .collect()
+        exact(
+            doc.items(node)
+                .iter()
+                .filter_map(|item| doc.scalar(*item))
+                .map(str::to_string),
+        )
     })
     .unwrap_or_default()
+}
+
+/// `items` in a vector without spare capacity. Facts are kept until the whole run is
+/// indexed, and a vector grown item by item has room for four: a DaemonSet's one
+/// container's resources took four times their size.
+pub(crate) fn exact<T>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut vec: Vec<T> = items.into_iter().collect();
+    vec.shrink_to_fit();
+    vec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::DocumentStream;
+
+    #[test]
+    fn facts_keep_no_spare_capacity() {
+        let text = "apiVersion: apps/v1\nkind: DaemonSet\n\
+            metadata: {name: a, labels: {app: a}, annotations: {note: long, karpenter.sh/x: y}}\n\
+            spec:\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      \
+            nodeSelector: {zone: a}\n      tolerations: [{operator: Exists}]\n      \
+            affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: \
+            {nodeSelectorTerms: [{matchExpressions: [{key: k, operator: In, values: [v]}]}]}}}\n      \
+            containers: [{name: a, image: a, resources: {requests: {cpu: 1m}}}]\n";
+        let doc = DocumentStream::new(text).next().unwrap().unwrap();
+        let Some(Object::Workload(workload)) = read_object(&doc, doc.root().unwrap()) else {
+            panic!("a workload");
+        };
+        let template = &workload.template;
+        let scheduling = &template.scheduling;
+        let terms = &scheduling.required_terms;
+        let resources = &template.details.as_ref().unwrap().resources;
+        for (what, fill) in [
+            ("labels", fill(&workload.meta.labels)),
+            ("annotations", fill(&workload.meta.annotations)),
+            ("template labels", fill(&template.labels)),
+            ("containers", fill(&template.containers)),
+            ("node selector", fill(&scheduling.node_selector)),
+            ("tolerations", fill(&scheduling.tolerations)),
+            ("terms", fill(terms)),
+            ("requirements", fill(&terms[0])),
+            ("values", fill(&terms[0][0].values)),
+            ("resources", fill(&resources.containers)),
+        ] {
+            assert_eq!((what, fill), (what, (1, 1)), "(length, capacity)");
+        }
+    }
+
+    /// The length and the capacity of a vector.
+    fn fill<T>(vec: &Vec<T>) -> (usize, usize) {
+        (vec.len(), vec.capacity())
+    }
 }

@@ -441,7 +441,7 @@ impl PodResources {
             }
         }
         PodResources {
-            containers,
+            containers: super::exact(containers),
             pod: ResourceRequirements::read(doc, pod_spec),
             overhead: ResourceList::read(doc, pod_spec, "overhead"),
         }
