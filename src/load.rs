@@ -5,7 +5,7 @@
 
 use crate::k8s::{self, Object};
 use crate::source::{Pos, Span, lines_with_offsets, pos_at};
-use crate::yaml::{Document, DocumentStream, DuplicateKey, Overexpanded};
+use crate::yaml::{Document, DocumentStream, DuplicateKey, NodeId, Overexpanded};
 
 /// Something about the input itself that keeps it from being read as manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +207,29 @@ fn source_template(sources: &[(usize, &str)], after: usize, start: usize) -> Opt
     (*offset >= after).then(|| (*template).to_string())
 }
 
+/// What is read of the objects of one document.
+#[derive(Default)]
+struct Objects {
+    /// Objects found, read into `objects` or not (a kind karplint does not know).
+    count: usize,
+    objects: Vec<Object>,
+    extents: Vec<ObjectExtent>,
+}
+
+impl Objects {
+    fn read(&mut self, document: &Document<'_>, root: NodeId) {
+        self.count += 1;
+        if let Some((kind_line, annotation)) = k8s::suppression_facts(document, root) {
+            self.extents.push(ObjectExtent {
+                span: document.span(root),
+                kind_line,
+                annotation,
+            });
+        }
+        self.objects.extend(k8s::read_object(document, root));
+    }
+}
+
 /// The problem of a document whose aliases expand past its budget.
 fn overexpanded(text: &str, document: &Document<'_>, over: Overexpanded) -> InputProblem {
     let span = document.span(over.alias);
@@ -254,10 +277,20 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
     let sources = helm_sources(text);
     let mut previous_end = 0;
     let mut stream = DocumentStream::new(text);
-    for document in stream.by_ref() {
-        let document = match document {
-            Ok(document) => document,
-            Err(error) => {
+    loop {
+        // The items of a big List are read as they are parsed, and dropped from the tree.
+        let mut taken = Objects::default();
+        let next = stream.next_taking_items(|document, item| {
+            let object = k8s::is_object(document, item);
+            if object {
+                taken.read(document, item);
+            }
+            object
+        });
+        let document = match next {
+            None => break,
+            Some(Ok(document)) => document,
+            Some(Err(error)) => {
                 syntax_error = Some(error);
                 break;
             }
@@ -269,25 +302,29 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
             template
         });
         let roots = match k8s::object_roots(&document) {
-            Ok(roots) if roots.is_empty() => continue,
             Ok(roots) => roots,
             Err(over) => {
                 facts.problems.push(overexpanded(text, &document, over));
                 continue;
             }
         };
-        object_count += roots.len();
-        facts
-            .suppressions
-            .extents
-            .extend(roots.iter().filter_map(|root| {
-                let (kind_line, annotation) = k8s::suppression_facts(&document, *root)?;
-                Some(ObjectExtent {
-                    span: document.span(*root),
-                    kind_line,
-                    annotation,
-                })
-            }));
+        // Items taken are objects only in a List (a root `items` elsewhere is not read).
+        let mut read = match k8s::list_items(&document) {
+            Some(_) => taken,
+            None => Objects::default(),
+        };
+        for root in roots {
+            read.read(&document, root);
+        }
+        if read.count == 0 {
+            continue;
+        }
+        object_count += read.count;
+        // Items taken while parsing come before those read now: back to document order,
+        // which the index's "first one wins" follows.
+        read.objects.sort_by_key(|object| object.meta().span.start);
+        read.extents.sort_by_key(|extent| extent.span.start);
+        facts.suppressions.extents.extend(read.extents);
         facts.problems.extend(
             document
                 .duplicates()
@@ -295,15 +332,12 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
                 .cloned()
                 .map(InputProblem::DuplicateKey),
         );
-        facts.objects.extend(
-            roots
-                .into_iter()
-                .filter_map(|root| k8s::read_object(&document, root))
-                .map(|mut object| {
-                    object.meta_mut().source_template = template.clone();
-                    object
-                }),
-        );
+        facts
+            .objects
+            .extend(read.objects.into_iter().map(|mut object| {
+                object.meta_mut().source_template = template.clone();
+                object
+            }));
     }
 
     let template = stream.template_braces().or_else(|| {
@@ -346,4 +380,37 @@ fn load_text(text: &str, reported: bool) -> FileFacts {
     facts.suppressions.comments.shrink_to_fit();
     facts.suppressions.extents.shrink_to_fit();
     facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(facts: &FileFacts) -> Vec<&str> {
+        facts.objects.iter().map(|o| o.meta().name()).collect()
+    }
+
+    #[test]
+    fn list_items_read_while_parsing_keep_document_order() {
+        let class = |name: &str| {
+            format!(
+                "{{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {{name: \
+                 {name}}}, value: 1}}"
+            )
+        };
+        // `a` is anchored, so it is read after the List ends, `b` and `c` while it is parsed.
+        let text = format!(
+            "apiVersion: v1\nkind: List\nitems:\n- &a {}\n- {}\n- *a\n- {}\n",
+            class("a"),
+            class("b"),
+            class("c")
+        );
+        let facts = load(text.as_bytes(), true);
+        assert_eq!(facts.outcome, Outcome::Linted { objects: 3 });
+        assert_eq!(names(&facts), ["a", "b", "c"]);
+        // Not a List: what its `items` hold is not read.
+        let thing = load(text.replace("kind: List", "kind: Thing").as_bytes(), true);
+        assert_eq!(thing.outcome, Outcome::Linted { objects: 1 });
+        assert!(thing.objects.is_empty());
+    }
 }

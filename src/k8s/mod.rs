@@ -103,6 +103,17 @@ pub enum Object {
 }
 
 impl Object {
+    pub fn meta(&self) -> &ObjectMeta {
+        match self {
+            Object::Workload(workload) => &workload.meta,
+            Object::PriorityClass(class) => &class.meta,
+            Object::NodePool(pool) => &pool.meta,
+            Object::Karpenter(object) => &object.meta,
+            Object::LimitRange(range) => &range.meta,
+            Object::DisruptionBudget(budget) => &budget.meta,
+        }
+    }
+
     pub fn meta_mut(&mut self) -> &mut ObjectMeta {
         match self {
             Object::Workload(workload) => &mut workload.meta,
@@ -121,14 +132,10 @@ impl Object {
 /// same object for Kubernetes too. An error when reading them, aliases expanded, would
 /// go past the document's budget (then nothing of it is read).
 pub fn object_roots(doc: &Document<'_>) -> Result<Vec<NodeId>, Overexpanded> {
-    let Some(root) = doc.root() else {
+    let Some(root) = doc.root().filter(|root| is_object(doc, *root)) else {
         return Ok(Vec::new());
     };
-    let Some((_, kind)) = read_type(doc, root) else {
-        return Ok(Vec::new());
-    };
-    let items = doc.value(root, "items").filter(|_| kind.ends_with("List"));
-    let Some(items) = items else {
+    let Some(items) = list_items(doc) else {
         doc.check_expansion(&[root])?;
         return Ok(vec![root]);
     };
@@ -141,17 +148,26 @@ pub fn object_roots(doc: &Document<'_>) -> Result<Vec<NodeId>, Overexpanded> {
         .collect();
     // Before reading the items' types: looking them up reads through their aliases.
     doc.check_expansion(&roots)?;
-    roots.retain(|item| read_type(doc, *item).is_some());
+    roots.retain(|item| is_object(doc, *item));
     Ok(roots)
 }
 
-fn read_type<'d>(doc: &'d Document<'_>, node: NodeId) -> Option<(&'d str, &'d str)> {
-    if !doc.is_mapping(node) {
+/// The `items` of a document that is a `List`/`*List`.
+pub fn list_items(doc: &Document<'_>) -> Option<NodeId> {
+    let root = doc.root()?;
+    let kind = doc.str(doc.value(root, "kind")?)?;
+    if !kind.ends_with("List") || !is_object(doc, root) {
         return None;
     }
-    let api_version = doc.str(doc.value(node, "apiVersion")?)?;
-    let kind = doc.str(doc.value(node, "kind")?)?;
-    Some((api_version, kind))
+    doc.value(root, "items")
+}
+
+/// Whether `node` is a Kubernetes object: a mapping with string `apiVersion` and `kind`.
+pub fn is_object(doc: &Document<'_>, node: NodeId) -> bool {
+    doc.is_mapping(node)
+        && ["apiVersion", "kind"]
+            .iter()
+            .all(|key| doc.value(node, key).and_then(|v| doc.str(v)).is_some())
 }
 
 /// The annotation that suppresses findings on an object.

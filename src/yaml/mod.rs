@@ -1,7 +1,8 @@
 //! Our own small YAML tree with exact spans, built from `saphyr-parser` events.
 //!
-//! One [`Document`] at a time lives in an arena; callers extract what they need and
-//! drop it, so memory never grows with the size of the input. Aliases stay aliases
+//! One [`Document`] at a time lives in an arena, and of a `List`, one item at a time
+//! ([`DocumentStream::next_taking_items`]); callers extract what they need and drop it,
+//! so memory never grows with the size of the input. Aliases stay aliases
 //! (resolved on lookup, never expanded), `<<` merge keys are honoured on lookup, and
 //! duplicate keys are kept and recorded (the last one wins, as in Kubernetes).
 

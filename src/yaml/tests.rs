@@ -240,6 +240,41 @@ fn a_mapping_reached_again_more_shallowly_is_searched_again() {
 }
 
 #[test]
+fn list_items_are_taken_one_at_a_time() {
+    let mut text = String::from("kind: List\nitems:\n- &a {n: 0}\n- *a\n- plain\n- [x, *a]\n");
+    for i in 1..=1000 {
+        text.push_str(&format!("- {{n: {i}, spec: {{x: [1, 2, 3]}}}}\n"));
+    }
+    text.push_str("tail: &t {n: -1}\n");
+    let mut stream = DocumentStream::new(&text);
+    let (mut taken, mut most_nodes) = (Vec::new(), 0);
+    let doc = stream
+        .next_taking_items(|doc, item| {
+            most_nodes = most_nodes.max(doc.nodes.len());
+            let n = doc.value(item, "n").and_then(|n| doc.int(n)).unwrap();
+            taken.push(n);
+            n != 2
+        })
+        .unwrap()
+        .unwrap();
+    // Not offered: the anchored item, the alias, the scalar, the item with an alias.
+    assert_eq!(taken, (1..=1000).collect::<Vec<_>>());
+    // One node for each item taken (its placeholder), not its eleven.
+    assert!(most_nodes < 1100, "the tree grew to {most_nodes} nodes");
+    let items = doc.items(doc.value(root(&doc), "items").unwrap());
+    assert_eq!(items.len(), 1004);
+    // An item taken is an empty quoted scalar where it was; the others are whole.
+    let (dropped, kept) = (items[4], items[5]);
+    assert_eq!(int_at(&doc, kept, "n"), Some(2));
+    assert_eq!(doc.scalar(dropped), Some(""));
+    assert!(!doc.is_null(dropped));
+    assert_eq!(doc.span(dropped).start.line, 7);
+    assert_eq!(int_at(&doc, items[1], "n"), Some(0));
+    let tail = doc.value(root(&doc), "tail").unwrap();
+    assert_eq!(int_at(&doc, tail, "n"), Some(-1));
+}
+
+#[test]
 fn syntax_errors_carry_the_parser_position() {
     let mut stream = DocumentStream::new("a: 1\n---\nb: [1, 2\nc: 3\n");
     assert!(stream.next().unwrap().is_ok());
