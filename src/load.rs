@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::k8s::{self, Object};
 use crate::source::{FileId, Pos, Positions, Span, lines_with_offsets, pos_at};
-use crate::yaml::{self, DocumentStream, DuplicateKey, ParseError};
+use crate::yaml::{self, Document, DocumentStream, DuplicateKey, NodeId, Overexpanded, ParseError};
 
 /// Something about the input itself that keeps it from being read as manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,19 @@ pub enum InputProblem {
     /// A flow collection's closing `]` or `}` (`closer`) at the indentation of its key:
     /// YAML 1.2 refuses it, kubectl (YAML 1.1) accepts it, and the file was read so.
     FlowEndAtKeyIndent { closer: char, span: Span },
+    /// A document whose aliases expand past the budget ([`crate::yaml::EXPANSION_RATIO`]);
+    /// it was not read, the other documents were.
+    Overexpanded {
+        /// The alias as written (`*name`) at which the expansion passes the budget.
+        alias: String,
+        span: Span,
+        /// The node it refers to.
+        anchor: Span,
+        /// The alias is inside that node: the document expands without end.
+        endless: bool,
+        /// The document's budget, in bytes.
+        budget: u64,
+    },
 }
 
 /// What became of an input.
@@ -34,7 +47,8 @@ pub enum Outcome {
     NotKubernetes,
     /// An unrendered template: skipped with a KDS902.
     Template,
-    /// Not UTF-8, or not YAML from the first byte.
+    /// Not UTF-8, not YAML from the first byte, or no object but in documents whose
+    /// aliases expand past the budget.
     Unparsable,
 }
 
@@ -242,10 +256,49 @@ fn commented_json(text: &str) -> Option<(usize, usize)> {
     let json = yaml::without_json_comments(text)?;
     let mut objects = 0;
     for document in DocumentStream::new(&json, FileId::default()) {
-        objects += k8s::object_roots(&document.ok()?).len();
+        objects += k8s::object_roots(&document.ok()?).ok()?.len();
     }
     let comment = text.bytes().zip(json.bytes()).position(|(a, b)| a != b)?;
     Some((objects, comment))
+}
+
+/// What is read of the objects of one document.
+#[derive(Default)]
+struct Objects {
+    /// Objects found, read into `objects` or not (a kind karplint does not know).
+    count: usize,
+    objects: Vec<Object>,
+    extents: Vec<ObjectExtent>,
+}
+
+impl Objects {
+    fn read(&mut self, document: &Document<'_>, root: NodeId) {
+        self.count += 1;
+        if let Some((kind_line, annotation)) = k8s::suppression_facts(document, root) {
+            self.extents.push(ObjectExtent {
+                span: document.span(root),
+                kind_line,
+                annotation,
+            });
+        }
+        self.objects.extend(k8s::read_object(document, root));
+    }
+}
+
+/// The problem of a document whose aliases expand past its budget.
+fn overexpanded(text: &str, document: &Document<'_>, over: Overexpanded) -> InputProblem {
+    let span = document.span(over.alias);
+    let anchor = document.span(over.anchor);
+    InputProblem::Overexpanded {
+        alias: text
+            .get(span.start.byte as usize..span.end.byte as usize)
+            .unwrap_or("*")
+            .to_string(),
+        span,
+        anchor,
+        endless: anchor.start.byte <= span.start.byte && span.end.byte <= anchor.end.byte,
+        budget: over.budget,
+    }
 }
 
 /// Reads the manifests in `bytes`, the text of `file`.
@@ -279,10 +332,20 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
     let sources = helm_sources(text);
     let mut previous_end = 0;
     let mut stream = DocumentStream::new(text, file);
-    for document in stream.by_ref() {
-        let document = match document {
-            Ok(document) => document,
-            Err(error) => {
+    loop {
+        // The items of a big List are read as they are parsed, and dropped from the tree.
+        let mut taken = Objects::default();
+        let next = stream.next_taking_items(|document, item| {
+            let object = k8s::is_object(document, item);
+            if object {
+                taken.read(document, item);
+            }
+            object
+        });
+        let document = match next {
+            None => break,
+            Some(Ok(document)) => document,
+            Some(Err(error)) => {
                 syntax_error = Some(error);
                 break;
             }
@@ -293,22 +356,30 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
             previous_end = span.end.byte as usize;
             template
         });
-        let roots = k8s::object_roots(&document);
-        if roots.is_empty() {
+        let roots = match k8s::object_roots(&document) {
+            Ok(roots) => roots,
+            Err(over) => {
+                facts.problems.push(overexpanded(text, &document, over));
+                continue;
+            }
+        };
+        // Items taken are objects only in a List (a root `items` elsewhere is not read).
+        let mut read = match k8s::list_items(&document) {
+            Some(_) => taken,
+            None => Objects::default(),
+        };
+        for root in roots {
+            read.read(&document, root);
+        }
+        if read.count == 0 {
             continue;
         }
-        object_count += roots.len();
-        facts
-            .suppressions
-            .extents
-            .extend(roots.iter().filter_map(|root| {
-                let (kind_line, annotation) = k8s::suppression_facts(&document, *root)?;
-                Some(ObjectExtent {
-                    span: document.span(*root),
-                    kind_line,
-                    annotation,
-                })
-            }));
+        object_count += read.count;
+        // Items taken while parsing come before those read now: back to document order,
+        // which the index's "first one wins" follows.
+        read.objects.sort_by_key(|object| object.meta().span.start);
+        read.extents.sort_by_key(|extent| extent.span.start);
+        facts.suppressions.extents.extend(read.extents);
         facts.problems.extend(
             document
                 .duplicates()
@@ -316,15 +387,12 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
                 .cloned()
                 .map(InputProblem::DuplicateKey),
         );
-        facts.objects.extend(
-            roots
-                .into_iter()
-                .filter_map(|root| k8s::read_object(&document, root))
-                .map(|mut object| {
-                    object.meta_mut().source_template = template.clone();
-                    object
-                }),
-        );
+        facts
+            .objects
+            .extend(read.objects.into_iter().map(|mut object| {
+                object.meta_mut().source_template = template.clone();
+                object
+            }));
     }
 
     let template = stream.template_braces().or_else(|| {
@@ -363,10 +431,12 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
             message: error.message,
             span: Span::point(file, error.pos),
         });
-        if object_count == 0 {
-            facts.outcome = Outcome::Unparsable;
-            return facts;
-        }
+    }
+    if object_count == 0 && !facts.problems.is_empty() {
+        // Only syntax errors and over-budget documents can be problems of a file
+        // without objects (duplicate keys are recorded in objects only).
+        facts.outcome = Outcome::Unparsable;
+        return facts;
     }
     if facts.suppressions.is_empty() {
         // Extents only serve suppressions; without any, do not keep them.
@@ -421,5 +491,37 @@ mod tests {
         );
         assert_eq!(facts.outcome, Outcome::Unparsable);
         assert!(matches!(facts.problems[..], [InputProblem::Syntax { .. }]));
+    }
+
+    fn names(facts: &FileFacts) -> Vec<&str> {
+        facts.objects.iter().map(|o| o.meta().name()).collect()
+    }
+
+    #[test]
+    fn list_items_read_while_parsing_keep_document_order() {
+        let class = |name: &str| {
+            format!(
+                "{{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {{name: \
+                 {name}}}, value: 1}}"
+            )
+        };
+        // `a` is anchored, so it is read after the List ends, `b` and `c` while it is parsed.
+        let text = format!(
+            "apiVersion: v1\nkind: List\nitems:\n- &a {}\n- {}\n- *a\n- {}\n",
+            class("a"),
+            class("b"),
+            class("c")
+        );
+        let facts = load(text.as_bytes(), FileId::default(), true);
+        assert_eq!(facts.outcome, Outcome::Linted { objects: 3 });
+        assert_eq!(names(&facts), ["a", "b", "c"]);
+        // Not a List: what its `items` hold is not read.
+        let thing = load(
+            text.replace("kind: List", "kind: Thing").as_bytes(),
+            FileId::default(),
+            true,
+        );
+        assert_eq!(thing.outcome, Outcome::Linted { objects: 1 });
+        assert!(thing.objects.is_empty());
     }
 }

@@ -23,8 +23,10 @@ pub use priority::{
 };
 pub use scheduling::{Operator, Requirement, Scheduling, Taint, Toleration};
 
+use std::collections::HashSet;
+
 use crate::source::Span;
-use crate::yaml::{Document, NodeId};
+use crate::yaml::{Document, NodeId, Overexpanded};
 
 /// A value with the span it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +103,17 @@ pub enum Object {
 }
 
 impl Object {
+    pub fn meta(&self) -> &ObjectMeta {
+        match self {
+            Object::Workload(workload) => &workload.meta,
+            Object::PriorityClass(class) => &class.meta,
+            Object::NodePool(pool) => &pool.meta,
+            Object::Karpenter(object) => &object.meta,
+            Object::LimitRange(range) => &range.meta,
+            Object::DisruptionBudget(budget) => &budget.meta,
+        }
+    }
+
     pub fn meta_mut(&mut self) -> &mut ObjectMeta {
         match self {
             Object::Workload(workload) => &mut workload.meta,
@@ -115,34 +128,46 @@ impl Object {
 
 /// The roots of the Kubernetes objects in a document: the document itself, or the
 /// items of a `List`/`*List`. Anything without string `apiVersion` and `kind` is skipped.
-pub fn object_roots(doc: &Document<'_>) -> Vec<NodeId> {
-    let Some(root) = doc.root() else {
-        return Vec::new();
+/// An item listed again through an alias (`- *d`) is one object, read once: it is the
+/// same object for Kubernetes too. An error when reading them, aliases expanded, would
+/// go past the document's budget (then nothing of it is read).
+pub fn object_roots(doc: &Document<'_>) -> Result<Vec<NodeId>, Overexpanded> {
+    let Some(root) = doc.root().filter(|root| is_object(doc, *root)) else {
+        return Ok(Vec::new());
     };
-    let Some(meta) = read_type(doc, root) else {
-        return Vec::new();
+    let Some(items) = list_items(doc) else {
+        doc.check_expansion(&[root])?;
+        return Ok(vec![root]);
     };
-    let (_, kind) = meta;
-    if kind.ends_with("List")
-        && let Some(items) = doc.value(root, "items")
-    {
-        return doc
-            .items(items)
-            .iter()
-            .map(|item| doc.resolve(*item))
-            .filter(|item| read_type(doc, *item).is_some())
-            .collect();
-    }
-    vec![root]
+    let mut listed = HashSet::new();
+    let mut roots: Vec<NodeId> = doc
+        .items(items)
+        .iter()
+        .map(|item| doc.resolve(*item))
+        .filter(|item| listed.insert(*item))
+        .collect();
+    // Before reading the items' types: looking them up reads through their aliases.
+    doc.check_expansion(&roots)?;
+    roots.retain(|item| is_object(doc, *item));
+    Ok(roots)
 }
 
-fn read_type<'d>(doc: &'d Document<'_>, node: NodeId) -> Option<(&'d str, &'d str)> {
-    if !doc.is_mapping(node) {
+/// The `items` of a document that is a `List`/`*List`.
+pub fn list_items(doc: &Document<'_>) -> Option<NodeId> {
+    let root = doc.root()?;
+    let kind = doc.str(doc.value(root, "kind")?)?;
+    if !kind.ends_with("List") || !is_object(doc, root) {
         return None;
     }
-    let api_version = doc.str(doc.value(node, "apiVersion")?)?;
-    let kind = doc.str(doc.value(node, "kind")?)?;
-    Some((api_version, kind))
+    doc.value(root, "items")
+}
+
+/// Whether `node` is a Kubernetes object: a mapping with string `apiVersion` and `kind`.
+pub fn is_object(doc: &Document<'_>, node: NodeId) -> bool {
+    doc.is_mapping(node)
+        && ["apiVersion", "kind"]
+            .iter()
+            .all(|key| doc.value(node, key).and_then(|v| doc.str(v)).is_some())
 }
 
 /// The annotation that suppresses findings on an object.
@@ -245,13 +270,10 @@ pub(crate) fn string_map(doc: &Document<'_>, node: Option<NodeId>) -> Vec<(Strin
     let Some(node) = node else {
         return Vec::new();
     };
-    doc.entries(node)
-        .into_iter()
-        .filter_map(|(key, entry)| {
-            let value = doc.scalar(entry.value)?;
-            Some((key.to_string(), value.to_string()))
-        })
-        .collect()
+    exact(doc.entries(node).into_iter().filter_map(|(key, entry)| {
+        let value = doc.scalar(entry.value)?;
+        Some((key.to_string(), value.to_string()))
+    }))
 }
 
 /// Annotation prefixes the rules and suppressions read. Everything else (often large:
@@ -269,17 +291,74 @@ pub(crate) fn relevant_annotations(
             .iter()
             .any(|prefix| key.starts_with(prefix))
     });
-    annotations
+    exact(annotations)
 }
 
 /// The strings of a sequence of scalars.
 pub(crate) fn string_list(doc: &Document<'_>, node: Option<NodeId>) -> Vec<String> {
     node.map(|node| {
-        doc.items(node)
-            .iter()
-            .filter_map(|item| doc.scalar(*item))
-            .map(str::to_string)
-            .collect()
+        exact(
+            doc.items(node)
+                .iter()
+                .filter_map(|item| doc.scalar(*item))
+                .map(str::to_string),
+        )
     })
     .unwrap_or_default()
+}
+
+/// `items` in a vector without spare capacity. Facts are kept until the whole run is
+/// indexed, and a vector grown item by item has room for four: a DaemonSet's one
+/// container's resources took four times their size.
+pub(crate) fn exact<T>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut vec: Vec<T> = items.into_iter().collect();
+    vec.shrink_to_fit();
+    vec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::DocumentStream;
+
+    #[test]
+    fn facts_keep_no_spare_capacity() {
+        let text = "apiVersion: apps/v1\nkind: DaemonSet\n\
+            metadata: {name: a, labels: {app: a}, annotations: {note: long, karpenter.sh/x: y}}\n\
+            spec:\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      \
+            nodeSelector: {zone: a}\n      tolerations: [{operator: Exists}]\n      \
+            affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: \
+            {nodeSelectorTerms: [{matchExpressions: [{key: k, operator: In, values: [v]}]}]}}}\n      \
+            containers: [{name: a, image: a, resources: {requests: {cpu: 1m}}}]\n";
+        let doc = DocumentStream::new(text, crate::source::FileId::default())
+            .next()
+            .unwrap()
+            .unwrap();
+        let Some(Object::Workload(workload)) = read_object(&doc, doc.root().unwrap()) else {
+            panic!("a workload");
+        };
+        let template = &workload.template;
+        let scheduling = &template.scheduling;
+        let terms = &scheduling.required_terms;
+        let resources = &template.details.as_ref().unwrap().resources;
+        for (what, fill) in [
+            ("labels", fill(&workload.meta.labels)),
+            ("annotations", fill(&workload.meta.annotations)),
+            ("template labels", fill(&template.labels)),
+            ("containers", fill(&template.containers)),
+            ("node selector", fill(&scheduling.node_selector)),
+            ("tolerations", fill(&scheduling.tolerations)),
+            ("terms", fill(terms)),
+            ("requirements", fill(&terms[0])),
+            ("values", fill(&terms[0][0].values)),
+            ("resources", fill(&resources.containers)),
+        ] {
+            assert_eq!((what, fill), (what, (1, 1)), "(length, capacity)");
+        }
+    }
+
+    /// The length and the capacity of a vector.
+    fn fill<T>(vec: &Vec<T>) -> (usize, usize) {
+        (vec.len(), vec.capacity())
+    }
 }

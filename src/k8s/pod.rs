@@ -2,7 +2,7 @@
 
 use super::details::PodDetails;
 use super::{
-    ObjectMeta, Scheduling, Spanned, lookup, relevant_annotations, spanned_str, string_map,
+    ObjectMeta, Scheduling, Spanned, exact, lookup, relevant_annotations, spanned_str, string_map,
 };
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
@@ -137,15 +137,16 @@ pub(crate) fn read_workload(
     let pod_spec = spec.value;
     let template_meta = doc.value(template, "metadata");
     let field = |key: &str| doc.value(pod_spec, key);
-    let containers = ["initContainers", "containers"]
-        .iter()
-        .filter_map(|key| field(key))
-        .flat_map(|list| doc.items(list).iter().copied())
-        .map(|container| Container {
-            name: text(doc, container, "name"),
-            image: text(doc, container, "image"),
-        })
-        .collect();
+    let containers = exact(
+        ["initContainers", "containers"]
+            .iter()
+            .filter_map(|key| field(key))
+            .flat_map(|list| doc.items(list).iter().copied())
+            .map(|container| Container {
+                name: text(doc, container, "name"),
+                image: text(doc, container, "image"),
+            }),
+    );
     let template = PodTemplate {
         spec_key: doc.span(spec.key),
         labels: string_map(doc, template_meta.and_then(|m| doc.value(m, "labels"))),

@@ -67,7 +67,7 @@ pub(crate) fn read_limit_range(doc: &Document<'_>, node: NodeId, meta: ObjectMet
     }
     LimitRange {
         meta,
-        default_requests,
+        default_requests: super::exact(default_requests),
     }
 }
 

@@ -254,7 +254,10 @@ pub struct Quantity {
 pub struct ResourceList {
     /// The list's key (`requests:`), when present.
     pub key: Option<Span>,
-    values: [Option<Quantity>; 2],
+    /// By [`Resource::index`]; boxed, and `None` without either: most lists of a
+    /// DaemonSet (every pod's `overhead` and pod-level `resources`, most `limits`) are
+    /// absent or empty, and a DaemonSet's facts are kept until the run is indexed.
+    values: Option<Box<[Option<Quantity>; 2]>>,
 }
 
 impl ResourceList {
@@ -262,12 +265,9 @@ impl ResourceList {
         let Some(entry) = doc.get(map, key) else {
             return ResourceList::default();
         };
-        let mut list = ResourceList {
-            key: Some(doc.span(entry.key)),
-            ..ResourceList::default()
-        };
+        let mut values: [Option<Quantity>; 2] = Default::default();
         for resource in Resource::ALL {
-            list.values[resource.index()] = doc.value(entry.value, resource.as_str()).map(|v| {
+            values[resource.index()] = doc.value(entry.value, resource.as_str()).map(|v| {
                 let text = doc.scalar(v).unwrap_or_default().to_string();
                 Quantity {
                     amount: if doc.is_null(v) || doc.scalar(v).is_none() {
@@ -280,11 +280,14 @@ impl ResourceList {
                 }
             });
         }
-        list
+        ResourceList {
+            key: Some(doc.span(entry.key)),
+            values: values.iter().any(Option::is_some).then(|| Box::new(values)),
+        }
     }
 
     pub fn get(&self, resource: Resource) -> Option<&Quantity> {
-        self.values[resource.index()].as_ref()
+        self.values.as_ref()?[resource.index()].as_ref()
     }
 
     /// The amount, if the entry is present and valid.
@@ -441,7 +444,7 @@ impl PodResources {
             }
         }
         PodResources {
-            containers,
+            containers: super::exact(containers),
             pod: ResourceRequirements::read(doc, pod_spec),
             overhead: ResourceList::read(doc, pod_spec, "overhead"),
         }
@@ -613,6 +616,23 @@ mod tests {
         assert_eq!(Resource::Memory.format(1536 << 20), "1536Mi");
         assert_eq!(Resource::Memory.format(0), "0");
         assert_eq!(Resource::Memory.format(1001), "1001");
+    }
+
+    #[test]
+    fn an_absent_resource_list_takes_its_key_and_a_pointer() {
+        // The quantities inline took 192 bytes in every list, absent or not.
+        assert!(size_of::<ResourceList>() <= size_of::<(Option<Span>, Box<u8>)>());
+        let empty = pod("containers: [{resources: {requests: {}, limits: {x: 1}}}]");
+        let resources = &empty.containers[0].resources;
+        assert!(resources.requests.key.is_some() && resources.limits.key.is_some());
+        assert_eq!(
+            resources.requests,
+            ResourceList {
+                key: resources.requests.key,
+                values: None
+            }
+        );
+        assert_eq!(resources.limits.values, None);
     }
 
     fn pod(spec: &str) -> PodResources {

@@ -1,7 +1,7 @@
 //! Node selection and taints: nodeSelector, required node affinity, tolerations, and
 //! how Karpenter decides whether a pod can land on a NodePool's nodes.
 
-use super::{lookup, string_list};
+use super::{exact, lookup, string_list};
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
 
@@ -157,31 +157,29 @@ impl Scheduling {
                 ],
             )
             .map(|terms| {
-                doc.items(terms)
-                    .iter()
-                    .map(|term| read_requirements(doc, doc.value(*term, "matchExpressions")))
-                    .collect()
+                exact(
+                    doc.items(terms)
+                        .iter()
+                        .map(|term| read_requirements(doc, doc.value(*term, "matchExpressions"))),
+                )
             })
             .unwrap_or_default();
         let tolerations = doc
             .value(pod_spec, "tolerations")
             .map(|list| {
-                doc.items(list)
-                    .iter()
-                    .map(|item| Toleration {
-                        key: text(doc, *item, "key"),
-                        operator: match text(doc, *item, "operator").as_deref() {
-                            None | Some("" | "Equal") => TolerationOperator::Equal,
-                            Some("Exists") => TolerationOperator::Exists,
-                            Some(_) => TolerationOperator::Other,
-                        },
-                        value: text(doc, *item, "value"),
-                        effect: text(doc, *item, "effect"),
-                    })
-                    .collect()
+                exact(doc.items(list).iter().map(|item| Toleration {
+                    key: text(doc, *item, "key"),
+                    operator: match text(doc, *item, "operator").as_deref() {
+                        None | Some("" | "Equal") => TolerationOperator::Equal,
+                        Some("Exists") => TolerationOperator::Exists,
+                        Some(_) => TolerationOperator::Other,
+                    },
+                    value: text(doc, *item, "value"),
+                    effect: text(doc, *item, "effect"),
+                }))
             })
             .unwrap_or_default();
-        let (node_selector, node_selector_spans) = doc
+        let (node_selector, node_selector_spans): (Vec<_>, Vec<_>) = doc
             .value(pod_spec, "nodeSelector")
             .map(|map| {
                 doc.entries(map)
@@ -194,8 +192,8 @@ impl Scheduling {
             })
             .unwrap_or_default();
         Scheduling {
-            node_selector,
-            node_selector_spans,
+            node_selector: exact(node_selector),
+            node_selector_spans: exact(node_selector_spans),
             required_terms,
             tolerations,
         }
@@ -331,13 +329,10 @@ fn read_keyed<T>(
     let Some(list) = list else {
         return Vec::new();
     };
-    doc.items(list)
-        .iter()
-        .filter_map(|item| {
-            let key = doc.value(*item, "key")?;
-            read(*item, doc.str(key)?.to_string(), doc.span(key))
-        })
-        .collect()
+    exact(doc.items(list).iter().filter_map(|item| {
+        let key = doc.value(*item, "key")?;
+        read(*item, doc.str(key)?.to_string(), doc.span(key))
+    }))
 }
 
 fn text(doc: &Document<'_>, map: NodeId, key: &str) -> Option<String> {

@@ -6,6 +6,7 @@ use crate::load::InputProblem;
 use crate::registry::KDS900 as INVALID_YAML;
 use crate::registry::KDS901 as DUPLICATE_KEY;
 use crate::registry::KDS902 as UNRENDERED_TEMPLATE;
+use crate::yaml::{EXPANSION_FLOOR, EXPANSION_RATIO};
 
 pub(super) fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (_file, problem) in context.index.reported_problems() {
@@ -42,6 +43,46 @@ pub(super) fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic
                 // Nothing is lost: the file was read, as kubectl reads it.
                 diagnostic.severity = Severity::Info;
                 out.push(diagnostic);
+            }
+            InputProblem::Overexpanded {
+                alias,
+                span,
+                anchor,
+                endless,
+                budget,
+            } => {
+                let (message, label) = if *endless {
+                    (
+                        format!(
+                            "YAML alias `{alias}` is inside the node it refers to, so this \
+                             document expands without end: not linted"
+                        ),
+                        "refers to a node that contains it",
+                    )
+                } else {
+                    (
+                        format!(
+                            "YAML aliases expand this document past {budget} bytes, karplint's \
+                             budget for it: not linted (`{alias}` here is where it goes over)"
+                        ),
+                        "the expansion passes the budget here",
+                    )
+                };
+                out.push(
+                    Diagnostic::new(&INVALID_YAML, *span, message)
+                        .with_label(label)
+                        .with_secondary(
+                            *anchor,
+                            "the anchored node",
+                        )
+                        .with_help(format!(
+                            "write the repeated content out, or reuse it less: Kubernetes' YAML \
+                             decoder rejects excessive aliasing too. The budget is {EXPANSION_RATIO} \
+                             times the document's own size, at least {} KiB (`karplint rule \
+                             KDS900`); the file's other documents were linted",
+                            EXPANSION_FLOOR / 1024
+                        )),
+                );
             }
             _ => {}
         }

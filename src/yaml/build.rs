@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
 
+use super::expansion::UNBOUNDED;
 use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind};
 use crate::source::{FileId, Pos, Span};
 
@@ -124,6 +125,11 @@ struct Frame {
     node: NodeId,
     mapping: bool,
     first_child: usize,
+    /// `doc.children.len()` and the anchors and aliases seen when the node started.
+    children_at_start: usize,
+    shared_at_start: usize,
+    /// The sequence of the root mapping's `items` key: its items may be taken.
+    items: bool,
 }
 
 /// Yields the documents of a YAML stream in order; stops after the first syntax error.
@@ -165,11 +171,37 @@ impl<'a> DocumentStream<'a> {
         self.template_braces
     }
 
-    fn next_document(&mut self) -> Option<Result<Document<'a>, ParseError>> {
+    /// The next document, as [`Iterator::next`] gives it, handing each item of the root
+    /// mapping's `items` sequence to `take` as soon as the item ends, if it is a collection
+    /// with no anchor and no alias inside (so nothing in the document can refer into it).
+    /// When `take` returns true, the item's nodes are dropped and it stays in the tree as
+    /// an empty quoted scalar with its span: a `List` of any size is in memory one item at
+    /// a time.
+    pub fn next_taking_items(
+        &mut self,
+        mut take: impl FnMut(&Document<'a>, NodeId) -> bool,
+    ) -> Option<Result<Document<'a>, ParseError>> {
+        if self.done {
+            return None;
+        }
+        let next = self.next_document(&mut take);
+        if next.is_none() {
+            self.done = true;
+        }
+        next
+    }
+
+    fn next_document(
+        &mut self,
+        take: &mut dyn FnMut(&Document<'a>, NodeId) -> bool,
+    ) -> Option<Result<Document<'a>, ParseError>> {
         let mut doc: Option<Document<'a>> = None;
         let mut stack: Vec<Frame> = Vec::new();
         let mut scratch: Vec<NodeId> = Vec::new();
         let mut anchors: HashMap<usize, NodeId> = HashMap::new();
+        // Anchors and aliases seen: an item during which this does not change is not
+        // referred to, and refers to nothing, outside itself.
+        let mut shared = 0usize;
 
         loop {
             let (event, span) = match self.parser.next()? {
@@ -206,11 +238,12 @@ impl<'a> DocumentStream<'a> {
                     let plain = matches!(style, ScalarStyle::Plain);
                     let value = borrow_verbatim(value, style, self.positions.source(span));
                     let id = push_node(doc, NodeKind::Scalar { value, plain }, span);
-                    register(&mut anchors, anchor, id);
+                    shared += register(&mut anchors, anchor, id);
                     attach(doc, &mut scratch, &stack, id);
                 }
                 Event::Alias(anchor) => {
                     let Some(doc) = doc.as_mut() else { continue };
+                    shared += 1;
                     let kind = match anchors.get(&anchor) {
                         Some(target) => NodeKind::Alias(*target),
                         None => NodeKind::Scalar {
@@ -238,18 +271,33 @@ impl<'a> DocumentStream<'a> {
                             },
                         ));
                     }
+                    // Open: an alias to it from inside it expands without end.
+                    let (start, len, expansion) = (0, 0, UNBOUNDED);
                     let kind = if mapping {
-                        NodeKind::Mapping { start: 0, len: 0 }
+                        NodeKind::Mapping {
+                            start,
+                            len,
+                            expansion,
+                        }
                     } else {
-                        NodeKind::Sequence { start: 0, len: 0 }
+                        NodeKind::Sequence {
+                            start,
+                            len,
+                            expansion,
+                        }
                     };
+                    let items = !mapping && is_root_items_value(doc, &scratch, &stack);
+                    let (children_at_start, shared_at_start) = (doc.children.len(), shared);
                     let id = push_node(doc, kind, span);
-                    register(&mut anchors, anchor, id);
+                    shared += register(&mut anchors, anchor, id);
                     attach(doc, &mut scratch, &stack, id);
                     stack.push(Frame {
                         node: id,
                         mapping,
                         first_child: scratch.len(),
+                        children_at_start,
+                        shared_at_start,
+                        items,
                     });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -260,6 +308,10 @@ impl<'a> DocumentStream<'a> {
                     if frame.mapping {
                         record_duplicates(doc, children);
                     }
+                    let expansion = children
+                        .iter()
+                        .map(|child| doc.added_by(*child))
+                        .fold(0, u64::saturating_add);
                     let start = clamp_u32(doc.children.len());
                     doc.children.extend_from_slice(children);
                     let count = clamp_u32(children.len());
@@ -270,10 +322,20 @@ impl<'a> DocumentStream<'a> {
                         NodeKind::Mapping {
                             start,
                             len: count / 2,
+                            expansion,
                         }
                     } else {
-                        NodeKind::Sequence { start, len: count }
+                        NodeKind::Sequence {
+                            start,
+                            len: count,
+                            expansion,
+                        }
                     };
+                    let item = stack.last().is_some_and(|parent| parent.items)
+                        && shared == frame.shared_at_start;
+                    if item && take(doc, frame.node) {
+                        drop_subtree(doc, frame.node, frame.children_at_start);
+                    }
                 }
             }
         }
@@ -284,14 +346,7 @@ impl<'a> Iterator for DocumentStream<'a> {
     type Item = Result<Document<'a>, ParseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let next = self.next_document();
-        if next.is_none() {
-            self.done = true;
-        }
-        next
+        self.next_taking_items(|_, _| false)
     }
 }
 
@@ -301,10 +356,39 @@ fn push_node<'a>(doc: &mut Document<'a>, kind: NodeKind<'a>, span: Span) -> Node
     id
 }
 
-fn register(anchors: &mut HashMap<usize, NodeId>, anchor: usize, id: NodeId) {
-    if anchor != 0 {
-        anchors.insert(anchor, id);
+/// Registers `id` under `anchor` if it has one; returns how many anchors that is (0 or 1).
+fn register(anchors: &mut HashMap<usize, NodeId>, anchor: usize, id: NodeId) -> usize {
+    if anchor == 0 {
+        return 0;
     }
+    anchors.insert(anchor, id);
+    1
+}
+
+/// Whether the collection starting now is the value of the root mapping's `items` key.
+fn is_root_items_value(doc: &Document<'_>, scratch: &[NodeId], stack: &[Frame]) -> bool {
+    let [root] = stack else {
+        return false;
+    };
+    let at_value = (scratch.len() - root.first_child) % 2 == 1;
+    root.mapping
+        && at_value
+        && scratch.last().is_some_and(|key| {
+            matches!(&doc.node(*key).kind, NodeKind::Scalar { value, plain: true } if value == "items")
+        })
+}
+
+/// Replaces `id`, the last subtree built, whose children started at `children_start`, by
+/// an empty quoted scalar with its span: its nodes are dropped.
+fn drop_subtree(doc: &mut Document<'_>, id: NodeId, children_start: usize) {
+    let span = doc.span(id);
+    doc.nodes.truncate(id.0 as usize);
+    doc.children.truncate(children_start);
+    let empty = NodeKind::Scalar {
+        value: Cow::Borrowed(""),
+        plain: false,
+    };
+    push_node(doc, empty, span);
 }
 
 fn attach(doc: &mut Document<'_>, scratch: &mut Vec<NodeId>, stack: &[Frame], id: NodeId) {

@@ -1,6 +1,6 @@
 //! Tests of the spanned tree: positions, documents, anchors, merges, duplicates, limits.
 
-use super::{Document, DocumentStream, NodeId};
+use super::{Document, DocumentStream, EXPANSION_FLOOR, EXPANSION_RATIO, NodeId};
 
 fn docs(text: &str) -> Vec<Document<'_>> {
     DocumentStream::new(text, crate::source::FileId::default())
@@ -129,11 +129,149 @@ fn a_billion_laughs_stays_small() {
 }
 
 #[test]
+fn expanded_lengths_count_a_copy_per_alias_use() {
+    let doc = one("a: &a [xy, xy]\nb: &b [*a, *a, *a]\nc: {k: *b}\n");
+    let r = root(&doc);
+    let [a, b, c] = ["a", "b", "c"].map(|key| doc.value(r, key).unwrap());
+    let len = |id| doc.span(id).len() as u64;
+    assert_eq!(doc.expanded_len(a), len(a));
+    let b_len = len(b) + 3 * (len(a) - 2);
+    assert_eq!(doc.expanded_len(b), b_len);
+    assert_eq!(doc.expanded_len(c), len(c) + b_len - 2);
+    assert_eq!(doc.expanded_len(r), len(r) + 3 * (len(a) - 2) + b_len - 2);
+    assert_eq!(doc.check_expansion(&[r]), Ok(()));
+}
+
+#[test]
+fn expansion_past_the_budget_names_the_alias_where_it_passes() {
+    let text = format!(
+        "a: &a {}\nb: [{}]\n",
+        "x".repeat(100),
+        ["*a"; 60].join(", ")
+    );
+    let doc = one(&text);
+    let r = root(&doc);
+    let over = doc.check_expansion(&[r]).unwrap_err();
+    assert_eq!(
+        over.budget, EXPANSION_FLOOR,
+        "the floor: the document is small"
+    );
+    let a = doc.value(r, "a").unwrap();
+    assert_eq!(over.anchor, a);
+    // Read in order, each alias adds the anchored scalar less its own two bytes.
+    let added = doc.expanded_len(a) - 2;
+    let passing = (EXPANSION_FLOOR - doc.span(r).len() as u64) / added;
+    let b = doc.value(r, "b").unwrap();
+    assert_eq!(over.alias, doc.items(b)[usize::try_from(passing).unwrap()]);
+    // Only what is read counts.
+    assert_eq!(doc.check_expansion(&[a]), Ok(()));
+}
+
+#[test]
+fn an_alias_inside_its_own_anchor_expands_without_end() {
+    let doc = one("a: &a [x, {y: *a}]\nb: 1\n");
+    let r = root(&doc);
+    assert_eq!(doc.expanded_len(r), u64::MAX);
+    let over = doc.check_expansion(&[r]).unwrap_err();
+    assert_eq!(doc.span(over.alias).start.col, 15);
+    assert_eq!(over.anchor, doc.value(r, "a").unwrap());
+    // The tree is still finite to walk.
+    assert_eq!(doc.items(doc.value(r, "a").unwrap()).len(), 2);
+}
+
+#[test]
+fn the_expansion_budget_is_documented() {
+    let doc = include_str!("../../rules/KDS900-invalid-yaml.md");
+    let floor = EXPANSION_FLOOR / 1024;
+    let stated = format!(
+        "**{EXPANSION_RATIO} times as long as the document is written, or {floor} KiB \
+         ({EXPANSION_FLOOR} bytes) if that is more**"
+    );
+    assert!(doc.contains(&stated.replace("4096", "4,096")), "{stated}");
+}
+
+#[test]
 fn self_referential_merges_terminate() {
     let doc = one("m: &m\n  a: 1\n  <<: *m\n");
     let m = doc.value(root(&doc), "m").unwrap();
     assert_eq!(doc.value(m, "missing"), None);
     assert_eq!(doc.entries(m).len(), 1);
+}
+
+/// The integer value of `key` in mapping `map`.
+fn int_at(doc: &Document<'_>, map: NodeId, key: &str) -> Option<i64> {
+    doc.value(map, key).and_then(|n| doc.int(n))
+}
+
+#[test]
+fn merge_fan_out_is_searched_once_per_mapping() {
+    // `<<: [*m, *m, *m, *m]` nested 16 deep names m0 4^15 times: a lookup that misses used
+    // to walk every one of those paths.
+    let text: String = std::iter::once("m0: &m0 {a: 0}\n".to_string())
+        .chain((1..16).map(|i| {
+            let m = format!("*m{}", i - 1);
+            format!("m{i}: &m{i} {{<<: [{m}, {m}, {m}, {m}], b{i}: {i}}}\n")
+        }))
+        .collect();
+    let doc = one(&text);
+    let top = doc.value(root(&doc), "m15").unwrap();
+    assert_eq!(
+        (int_at(&doc, top, "a"), int_at(&doc, top, "b1")),
+        (Some(0), Some(1))
+    );
+    assert_eq!(doc.value(top, "missing"), None);
+    assert_eq!(doc.entries(top).len(), 16);
+}
+
+#[test]
+fn a_mapping_reached_again_more_shallowly_is_searched_again() {
+    // `c` is first reached at the depth limit through a chain, where `d` (merged into it)
+    // is out of reach; then directly, from where `d` is in reach.
+    let chain: String = (1..15)
+        .map(|i| format!("a{i}: &a{i} {{<<: *a{}}}\n", i - 1))
+        .collect();
+    let text = format!(
+        "d: &d {{x: 1}}\nc: &c {{<<: *d}}\na0: &a0 {{<<: *c}}\n{chain}r: {{<<: [*a14, *c]}}\n"
+    );
+    let doc = one(&text);
+    let r = doc.value(root(&doc), "r").unwrap();
+    assert_eq!(int_at(&doc, r, "x"), Some(1));
+    assert_eq!(doc.entries(r).len(), 1);
+}
+
+#[test]
+fn list_items_are_taken_one_at_a_time() {
+    let mut text = String::from("kind: List\nitems:\n- &a {n: 0}\n- *a\n- plain\n- [x, *a]\n");
+    for i in 1..=1000 {
+        text.push_str(&format!("- {{n: {i}, spec: {{x: [1, 2, 3]}}}}\n"));
+    }
+    text.push_str("tail: &t {n: -1}\n");
+    let mut stream = DocumentStream::new(&text, crate::source::FileId::default());
+    let (mut taken, mut most_nodes) = (Vec::new(), 0);
+    let doc = stream
+        .next_taking_items(|doc, item| {
+            most_nodes = most_nodes.max(doc.nodes.len());
+            let n = doc.value(item, "n").and_then(|n| doc.int(n)).unwrap();
+            taken.push(n);
+            n != 2
+        })
+        .unwrap()
+        .unwrap();
+    // Not offered: the anchored item, the alias, the scalar, the item with an alias.
+    assert_eq!(taken, (1..=1000).collect::<Vec<_>>());
+    // One node for each item taken (its placeholder), not its eleven.
+    assert!(most_nodes < 1100, "the tree grew to {most_nodes} nodes");
+    let items = doc.items(doc.value(root(&doc), "items").unwrap());
+    assert_eq!(items.len(), 1004);
+    // An item taken is an empty quoted scalar where it was; the others are whole.
+    let (dropped, kept) = (items[4], items[5]);
+    assert_eq!(int_at(&doc, kept, "n"), Some(2));
+    assert_eq!(doc.scalar(dropped), Some(""));
+    assert!(!doc.is_null(dropped));
+    assert_eq!(doc.span(dropped).start.line, 7);
+    assert_eq!(int_at(&doc, items[1], "n"), Some(0));
+    let tail = doc.value(root(&doc), "tail").unwrap();
+    assert_eq!(int_at(&doc, tail, "n"), Some(-1));
 }
 
 #[test]

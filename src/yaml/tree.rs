@@ -1,6 +1,7 @@
 //! The arena tree of one YAML document and its lookups.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::source::Span;
 
@@ -12,10 +13,21 @@ pub struct NodeId(pub(crate) u32);
 pub enum NodeKind<'a> {
     /// A scalar; `plain` is false for quoted and block scalars (which are always strings).
     Scalar { value: Cow<'a, str>, plain: bool },
-    /// Children are `children[start..start + len]`.
-    Sequence { start: u32, len: u32 },
-    /// Keys and values alternate in `children[start..start + 2 * len]`.
-    Mapping { start: u32, len: u32 },
+    /// Children are `children[start..start + len]`; `expansion` as for mappings.
+    Sequence {
+        start: u32,
+        len: u32,
+        expansion: u64,
+    },
+    /// Keys and values alternate in `children[start..start + 2 * len]`. `expansion` is
+    /// how many bytes the aliases in the mapping add when each is replaced by a copy of
+    /// its anchored node, recursively (saturating); [`UNBOUNDED`] until the mapping ends,
+    /// so that an alias to it from inside it counts as endless.
+    Mapping {
+        start: u32,
+        len: u32,
+        expansion: u64,
+    },
     /// Refers to the anchored node; never expanded.
     Alias(NodeId),
 }
@@ -42,8 +54,28 @@ pub struct Entry {
 }
 
 /// Merge keys may chain (`<<: *a` where `a` merges `b`); anchors can even be
-/// self-referential, so every walk through them is bounded.
+/// self-referential, so every walk through them is bounded: this deep, and see [`Searched`].
 const MAX_MERGE_DEPTH: usize = 16;
+
+/// The merged mappings one lookup has searched, each with the shallowest depth it was
+/// searched at. Merges make a graph, not a tree: `<<: [*m, *m, *m, *m]` nested 16 deep
+/// names the innermost mapping 4^15 times. Searching a mapping again, no shallower than
+/// before, cannot find anything new, so a lookup searches each mapping at most
+/// `MAX_MERGE_DEPTH` times, and usually once.
+#[derive(Default)]
+struct Searched(HashMap<NodeId, usize>);
+
+impl Searched {
+    /// Whether to search the merged mapping `map` at `depth` (1 for those merged into the
+    /// mapping looked up): within the depth, and shallower than it was ever searched.
+    fn first_at(&mut self, map: NodeId, depth: usize) -> bool {
+        if depth > MAX_MERGE_DEPTH || self.0.get(&map).is_some_and(|&seen| seen <= depth) {
+            return false;
+        }
+        self.0.insert(map, depth);
+        true
+    }
+}
 
 /// One parsed YAML document.
 #[derive(Debug, Default)]
@@ -140,22 +172,31 @@ impl<'a> Document<'a> {
         matches!(self.node(self.resolve(id)).kind, NodeKind::Mapping { .. })
     }
 
+    /// The children written in a collection: a sequence's items, a mapping's keys and
+    /// values alternately; empty for anything else (an alias is not followed).
+    pub(crate) fn children(&self, id: NodeId) -> &[NodeId] {
+        let (start, count) = match self.node(id).kind {
+            NodeKind::Sequence { start, len, .. } => (start, len),
+            NodeKind::Mapping { start, len, .. } => (start, 2 * len),
+            _ => return &[],
+        };
+        &self.children[start as usize..(start + count) as usize]
+    }
+
     /// The items of a sequence (through aliases); empty for anything else.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
-        match self.node(self.resolve(id)).kind {
-            NodeKind::Sequence { start, len } => {
-                &self.children[start as usize..(start + len) as usize]
-            }
+        let id = self.resolve(id);
+        match self.node(id).kind {
+            NodeKind::Sequence { .. } => self.children(id),
             _ => &[],
         }
     }
 
     /// The mapping's own pairs, in source order, duplicates and `<<` included.
     fn own_entries(&self, id: NodeId) -> impl DoubleEndedIterator<Item = Entry> + '_ {
-        let pairs: &[NodeId] = match self.node(self.resolve(id)).kind {
-            NodeKind::Mapping { start, len } => {
-                &self.children[start as usize..(start + 2 * len) as usize]
-            }
+        let id = self.resolve(id);
+        let pairs: &[NodeId] = match self.node(id).kind {
+            NodeKind::Mapping { .. } => self.children(id),
             _ => &[],
         };
         pairs.chunks_exact(2).map(|pair| Entry {
@@ -177,13 +218,16 @@ impl<'a> Document<'a> {
 
     /// Looks up `key` in a mapping: the last occurrence wins, then merged mappings.
     pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
-        self.get_bounded(map, key, 0)
+        self.get_merged(map, key, 0, &mut Searched::default())
     }
 
-    fn get_bounded(&self, map: NodeId, key: &str, depth: usize) -> Option<Entry> {
-        if depth > MAX_MERGE_DEPTH {
-            return None;
-        }
+    fn get_merged(
+        &self,
+        map: NodeId,
+        key: &str,
+        depth: usize,
+        searched: &mut Searched,
+    ) -> Option<Entry> {
         if let Some(entry) = self
             .own_entries(map)
             .rev()
@@ -192,8 +236,12 @@ impl<'a> Document<'a> {
             return Some(entry);
         }
         // Explicit keys override merged ones; among merged mappings the first wins.
-        self.merge_sources(map)
-            .find_map(|source| self.get_bounded(source, key, depth + 1))
+        self.merge_sources(map).find_map(|source| {
+            searched
+                .first_at(source, depth + 1)
+                .then(|| self.get_merged(source, key, depth + 1, searched))
+                .flatten()
+        })
     }
 
     /// The value of `key` in a mapping, if present.
@@ -212,16 +260,13 @@ impl<'a> Document<'a> {
     /// All effective pairs of a mapping: own keys (last occurrence wins) and then merged
     /// keys not overridden, each once.
     pub fn entries(&self, map: NodeId) -> Vec<(&str, Entry)> {
-        let mut out: Vec<(&str, Entry)> = Vec::new();
-        self.collect_entries(map, &mut out, 0);
-        out
+        let mut walk = EntriesWalk::default();
+        self.collect_entries(map, &mut walk, 0);
+        walk.out
     }
 
-    fn collect_entries<'s>(&'s self, map: NodeId, out: &mut Vec<(&'s str, Entry)>, depth: usize) {
-        if depth > MAX_MERGE_DEPTH {
-            return;
-        }
-        let first_new = out.len();
+    fn collect_entries<'s>(&'s self, map: NodeId, walk: &mut EntriesWalk<'s>, depth: usize) {
+        let first_new = walk.out.len();
         for entry in self.own_entries(map) {
             let Some(key) = self.scalar(entry.key) else {
                 continue;
@@ -229,18 +274,22 @@ impl<'a> Document<'a> {
             if key == "<<" && self.is_plain(entry.key) {
                 continue;
             }
-            match out[first_new..].iter_mut().find(|(k, _)| *k == key) {
-                Some(slot) => slot.1 = entry,
+            match walk.positions.get(key) {
+                // A repeated key of this mapping: the last occurrence wins.
+                Some(&at) if at >= first_new => walk.out[at].1 = entry,
+                // Overridden by a mapping read before (this one is merged into it).
+                Some(_) => {}
                 None => {
-                    if !out[..first_new].iter().any(|(k, _)| *k == key) {
-                        out.push((key, entry));
-                    }
+                    walk.positions.insert(key, walk.out.len());
+                    walk.out.push((key, entry));
                 }
             }
         }
         let sources: Vec<NodeId> = self.merge_sources(map).collect();
         for source in sources {
-            self.collect_entries(source, out, depth + 1);
+            if walk.searched.first_at(source, depth + 1) {
+                self.collect_entries(source, walk, depth + 1);
+            }
         }
     }
 
@@ -271,6 +320,15 @@ impl<'a> Document<'a> {
     fn is_key(&self, id: NodeId, key: &str) -> bool {
         matches!(&self.node(id).kind, NodeKind::Scalar { value, .. } if value == key)
     }
+}
+
+/// The state of [`Document::entries`].
+#[derive(Default)]
+struct EntriesWalk<'s> {
+    out: Vec<(&'s str, Entry)>,
+    /// Where each key is in `out`: a mapping of n keys is read in n steps, not n².
+    positions: HashMap<&'s str, usize>,
+    searched: Searched,
 }
 
 /// Parses a YAML 1.2 core-schema integer.
