@@ -260,21 +260,6 @@ impl<T: AsRef<str>> Positions<T> {
         pos
     }
 
-    /// The position of 1-based `line` and character `col` (clamped to the line and text).
-    pub fn at_line_col(&mut self, line: u64, col: u64) -> Pos {
-        let line = usize::try_from(line.max(1) - 1)
-            .unwrap_or(usize::MAX)
-            .min(self.lines.line_count() - 1);
-        let start = self.line_start(line).byte as usize;
-        let rest = &self.text.as_ref()[start..];
-        let line_text = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
-        let in_line = line_text
-            .char_indices()
-            .nth(usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX))
-            .map_or(line_text.len(), |(i, _)| i);
-        self.at(start + in_line)
-    }
-
     /// Where 0-based `line` starts (after a BOM on the first line).
     fn line_start(&self, line: usize) -> Pos {
         let byte = if line == 0 {

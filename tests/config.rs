@@ -71,6 +71,29 @@ fn config_errors_exit_2_with_positions() {
 }
 
 #[test]
+fn every_config_error_is_reported_at_once_in_words() {
+    let dir = repo(&[
+        (
+            ".karplint.yaml",
+            "include: \"*.yaml\"\nkarpenter: sometimes\nrules: {KDS999: off}\n",
+        ),
+        ("np.yaml", NODEPOOL),
+    ]);
+    let expected = "karplint: error: .karplint.yaml:1:10: `include` must be a list of globs, not a string: include: [\"*.yaml\"]\n\
+                    karplint: error: .karplint.yaml:2:12: `karpenter` must be auto, always or never, not `sometimes`\n\
+                    karplint: error: .karplint.yaml:3:9: unknown rule `KDS999`: expected a rule code (KDS001) or name (see `karplint rules`)\n";
+    assert_eq!(
+        stdout(&mut karplint(dir.path())),
+        (2, String::new(), expected.to_string())
+    );
+    let mut config = Command::cargo_bin("karplint").unwrap();
+    assert_eq!(
+        stdout(config.current_dir(dir.path()).arg("config")),
+        (2, String::new(), expected.to_string())
+    );
+}
+
+#[test]
 fn config_is_found_upward_and_stops_at_the_repository_root() {
     let dir = repo(&[
         (".karplint.yaml", "karpenter: always\n"),
