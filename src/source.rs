@@ -5,7 +5,7 @@
 //! the text again.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// A point in a source file. `line` and `col` are 1-based; `col` counts characters.
@@ -92,6 +92,37 @@ fn displayed(path: &Path) -> Cow<'_, str> {
         text if cfg!(windows) => Cow::Owned(trim(&text).replace('\\', "/")),
         text => Cow::Owned(trim(&text).to_string()),
     }
+}
+
+/// `path` relative to the directory `base`, as displayed (`..` where it lies outside):
+/// the same whatever the current directory and however either is written (`./a`,
+/// `/abs/a`, `sub/../a`). `.` and `..` are resolved lexically; links are not followed.
+pub fn relative_path(base: &Path, path: &Path) -> String {
+    fn parts(path: &Path) -> Vec<Component<'_>> {
+        let mut parts = Vec::new();
+        for component in path.components() {
+            match component {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    if matches!(parts.last(), Some(Component::Normal(_))) {
+                        parts.pop();
+                    }
+                }
+                other => parts.push(other),
+            }
+        }
+        parts
+    }
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let (base, path) = (absolute(base), absolute(path));
+    let (base, path) = (parts(&base), parts(&path));
+    let common = base.iter().zip(&path).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in common..base.len() {
+        relative.push("..");
+    }
+    relative.extend(&path[common..]);
+    display_path(&relative)
 }
 
 /// Byte offsets of line starts, for turning offsets into lines quickly.
@@ -335,6 +366,16 @@ pub(crate) fn escape_controls(text: &str, newlines: Newlines) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_do_not_depend_on_how_either_is_written() {
+        let cwd = std::env::current_dir().unwrap();
+        let relative = |base: &str, path: &Path| relative_path(Path::new(base), path);
+        assert_eq!(relative(".", Path::new("./a/b.yaml")), "a/b.yaml");
+        assert_eq!(relative("a", &cwd.join("a/../a/./b.yaml")), "b.yaml");
+        assert_eq!(relative("a/c/", Path::new("a/b.yaml")), "../b.yaml");
+        assert_eq!(relative("a", Path::new("a")), ".");
+    }
 
     #[test]
     fn control_characters_become_visible_escapes() {

@@ -447,3 +447,70 @@ fn config_command_prints_values_and_origins() {
         .assert()
         .stdout(contains("karpenter: always  # command line"));
 }
+
+/// `karplint config ARGS` in `dir`.
+fn config_command(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::cargo_bin("karplint").unwrap();
+    let (code, out, err) = stdout(cmd.current_dir(dir).arg("config").args(args));
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+#[test]
+fn config_command_prints_a_file_that_reads_back_to_the_same_settings() {
+    let text = "karpenter: always\n\
+                include: ['*.yaml', \"apps/**/*.yml\"]\n\
+                exclude: [\"charts/*/templates/**\"]\n\
+                rules:\n  KDS006: off\n  daemonset-missing-priority-class: error\n\
+                priority:\n  suggested-class: node-agents\n  suggested-value: 2000000\n  \
+                node-agents: ['*log-shipper*']\n\
+                cluster:\n  priority-classes:\n    - {name: business-critical, value: 100000}\n    \
+                - {name: quiet, value: 5, preemptionPolicy: Never, globalDefault: true}\n\
+                per-path:\n  - {paths: ['vendor/**', '*.json'], ignore: [KDS001, duplicate-key]}\n\
+                baseline: 'baseline: none.json'\n";
+    // Saved as the config file, the output prints the same again: the same values, from
+    // the file, or commented out as defaults. Only origins' line numbers move.
+    let same = |text: &str| {
+        regex::Regex::new(r"\.karplint\.yaml:\d+|command line")
+            .unwrap()
+            .replace_all(text, ".karplint.yaml")
+            .into_owned()
+    };
+    let dir = repo(&[(".karplint.yaml", text), ("apps/.keep", "")]);
+    let apps = dir.path().join("apps");
+    let printed = config_command(&apps, &[]);
+    assert!(
+        printed.contains("baseline: \"baseline: none.json\"  # ../.karplint.yaml")
+            && printed.contains("# KDS002: warning  # daemonset-priority-class-not-found, default"),
+        "{printed}"
+    );
+    fs::write(dir.path().join(".karplint.yaml"), &printed).unwrap();
+    assert_eq!(same(&config_command(&apps, &[])), same(&printed));
+
+    // Flags become settings of the file.
+    let printed = config_command(
+        dir.path(),
+        &[
+            "--karpenter",
+            "never",
+            "--ignore",
+            "KDS002",
+            "--baseline",
+            "apps/b.json",
+        ],
+    );
+    fs::write(dir.path().join(".karplint.yaml"), &printed).unwrap();
+    assert_eq!(same(&config_command(dir.path(), &[])), same(&printed));
+
+    // No config file: every value is a default, commented out; none is read back.
+    let empty = repo(&[]);
+    let printed = config_command(empty.path(), &[]);
+    assert!(
+        printed.contains("# baseline:  # default: none"),
+        "{printed}"
+    );
+    fs::write(empty.path().join(".karplint.yaml"), &printed).unwrap();
+    let reread = config_command(empty.path(), &[]);
+    let after_the_file_name = |text: &str| text.split_once('\n').unwrap().1.to_string();
+    assert_eq!(after_the_file_name(&reread), after_the_file_name(&printed));
+}
