@@ -439,7 +439,11 @@ fn config_command_prints_values_and_origins() {
                 .and(contains(
                     "KDS001: error  # daemonset-missing-priority-class, .karplint.yaml:3",
                 ))
-                .and(contains("suggested-value: 1000000  # default")),
+                .and(contains("suggested-value: 1000000  # default"))
+                .and(contains(
+                    "# KDS013: info  # daemonset-does-not-tolerate-nodepool-taint, default \
+                     (warning for node agents)",
+                )),
         );
     let mut cmd = Command::cargo_bin("karplint").unwrap();
     cmd.current_dir(dir.path())

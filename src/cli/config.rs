@@ -242,7 +242,17 @@ pub(super) fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
         let level = level.map_or("off", |s| s.as_str()).to_string();
         line(match origin {
             Some(origin) => setting("  ", rule.code, level, Some(origin)),
-            None => format!("  # {}: {level}  # {}, default", rule.code, rule.name),
+            None => {
+                let raised = rule
+                    .raised
+                    .as_ref()
+                    .map(|raised| format!(" ({raised})"))
+                    .unwrap_or_default();
+                format!(
+                    "  # {}: {level}  # {}, default{raised}",
+                    rule.code, rule.name
+                )
+            }
         });
     }
     line("priority:".to_string());

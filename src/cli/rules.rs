@@ -28,6 +28,12 @@ pub(super) fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<
                         "code": rule.code,
                         "name": rule.name,
                         "severity": rule.severity,
+                        // `{"severity": "warning", "for": "node agents"}`: the findings
+                        // the rule raises above its severity, unless a level is configured.
+                        "raised": rule.raised.as_ref().map(|raised| serde_json::json!({
+                            "severity": raised.severity,
+                            "for": raised.of,
+                        })),
                         "scope": rule.scope.as_str(),
                         "fixable": rule.fixable,
                         "summary": rule.summary(),
@@ -43,13 +49,18 @@ pub(super) fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<
                 .map(|r| r.name.len())
                 .max()
                 .unwrap_or(0);
+            let severity_width = registry::ALL
+                .iter()
+                .map(|r| r.severity_text().len())
+                .max()
+                .unwrap_or(0);
             for rule in registry::ALL {
                 writeln!(
                     out,
-                    "{}  {:width$}  {:7}  {:9}  {:3}  {}",
+                    "{}  {:width$}  {:severity_width$}  {:9}  {:3}  {}",
                     rule.code,
                     rule.name,
-                    rule.severity.as_str(),
+                    rule.severity_text(),
                     rule.scope.as_str(),
                     if rule.fixable { "fix" } else { "" },
                     rule.summary(),
