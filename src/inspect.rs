@@ -342,7 +342,8 @@ fn table(inspection: &Inspection) -> String {
 
 /// Appends a header and rows, each column as wide as its widest cell (counted in
 /// characters), two spaces apart, without trailing spaces; or `empty` without rows.
-fn push_table(text: &mut String, empty: &str, header: &[&str], rows: &[Vec<String>]) {
+/// `karplint rules` prints its table with it too.
+pub fn push_table(text: &mut String, empty: &str, header: &[&str], rows: &[Vec<String>]) {
     if rows.is_empty() {
         text.push_str(empty);
         text.push('\n');

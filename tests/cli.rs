@@ -406,6 +406,13 @@ fn rules_row(code: &str) -> Vec<String> {
 
 #[test]
 fn rules_are_listed_and_documented() {
+    let out = karplint().arg("rules").output().unwrap();
+    let header = String::from_utf8(out.stdout).unwrap();
+    let header: Vec<&str> = header.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["CODE", "NAME", "SEVERITY", "SCOPE", "FIX", "SUMMARY"]
+    );
     assert_eq!(
         rules_row("KDS001")[..5],
         [
