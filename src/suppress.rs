@@ -4,7 +4,7 @@
 //! cleaned up.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::load::FileSuppressions;
 use crate::registry::{self, Rule, Scope};
-use crate::source::Span;
+use crate::source::{Origin, Span};
 
 /// What the suppression stage needs to know about the run.
 pub struct Run<'a> {
@@ -235,36 +235,57 @@ struct BaselineFile {
     findings: Vec<BaselineEntry>,
 }
 
-/// Accepted findings, by key, with how many of each.
+/// The baseline format written: paths relative to the root. Version 1 (paths as
+/// displayed, relative to the current directory) is still read.
+const BASELINE_VERSION: u32 = 2;
+
+/// Accepted findings, by key, with how many of each. Keys name files relative to `root`
+/// (the config file's directory, else the repository's), so that a run from a
+/// subdirectory or on absolute paths hides the same findings; standard input keeps its
+/// name.
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
+    root: PathBuf,
     counts: BTreeMap<BaselineKey, usize>,
 }
 
-fn key(diagnostic: &Diagnostic, path: &str) -> BaselineKey {
-    let object = diagnostic.object.as_ref();
-    BaselineKey {
-        path: crate::source::display_path(Path::new(path)),
-        kind: object.map(|o| o.kind.clone()).unwrap_or_default(),
-        namespace: object.and_then(|o| o.namespace.clone()).unwrap_or_default(),
-        name: object.map(|o| o.name.clone()).unwrap_or_default(),
-        rule: diagnostic.rule.code.to_string(),
-    }
-}
-
 impl Baseline {
-    /// Records `diagnostics` (of a run whose inputs `index` holds).
-    pub fn from_findings(diagnostics: &[Diagnostic], index: &ClusterIndex) -> Baseline {
-        let mut counts = BTreeMap::new();
+    /// Records `diagnostics` (of a run whose inputs `index` holds), keyed relative to
+    /// `root`.
+    pub fn from_findings(
+        diagnostics: &[Diagnostic],
+        index: &ClusterIndex,
+        root: &Path,
+    ) -> Baseline {
+        let mut baseline = Baseline {
+            root: root.to_path_buf(),
+            counts: BTreeMap::new(),
+        };
         for d in diagnostics {
-            *counts
-                .entry(key(d, &index.path(d.location.file)))
-                .or_insert(0) += 1;
+            *baseline.counts.entry(baseline.key(d, index)).or_insert(0) += 1;
         }
-        Baseline { counts }
+        baseline
     }
 
-    pub fn read(path: &Path) -> Result<Baseline, String> {
+    fn key(&self, diagnostic: &Diagnostic, index: &ClusterIndex) -> BaselineKey {
+        let object = diagnostic.object.as_ref();
+        let path = match index.files().get(diagnostic.location.file.0 as usize) {
+            Some(Origin::File(path)) => crate::source::relative_path(&self.root, path),
+            Some(Origin::Stdin { name }) => name.clone(),
+            None => String::new(),
+        };
+        BaselineKey {
+            path,
+            kind: object.map(|o| o.kind.clone()).unwrap_or_default(),
+            namespace: object.and_then(|o| o.namespace.clone()).unwrap_or_default(),
+            name: object.map(|o| o.name.clone()).unwrap_or_default(),
+            rule: diagnostic.rule.code.to_string(),
+        }
+    }
+
+    /// Reads a baseline whose keys are relative to `root` (version 1: to the current
+    /// directory).
+    pub fn read(path: &Path, root: &Path) -> Result<Baseline, String> {
         let text = crate::files::read_regular(path, crate::files::DEFAULT_MAX_FILE_SIZE)
             .and_then(|bytes| {
                 String::from_utf8(bytes)
@@ -282,25 +303,36 @@ impl Baseline {
                 e
             )
         })?;
-        if file.version != 1 {
-            return Err(format!(
-                "{}: baseline version {} is not supported (expected 1)",
-                crate::source::display_path(path),
-                file.version
-            ));
-        }
+        let rebase = match file.version {
+            1 => true,
+            BASELINE_VERSION => false,
+            version => {
+                return Err(format!(
+                    "{}: baseline version {version} is not supported (expected 1 or {BASELINE_VERSION})",
+                    crate::source::display_path(path),
+                ));
+            }
+        };
         let counts = file
             .findings
             .into_iter()
-            .map(|e| (e.key, e.count))
+            .map(|mut e| {
+                if rebase {
+                    e.key.path = crate::source::relative_path(root, Path::new(&e.key.path));
+                }
+                (e.key, e.count)
+            })
             .collect();
-        Ok(Baseline { counts })
+        Ok(Baseline {
+            root: root.to_path_buf(),
+            counts,
+        })
     }
 
     /// Writes the baseline atomically: a temporary file beside it, then a rename.
     pub fn write(&self, path: &Path) -> Result<(), String> {
         let file = BaselineFile {
-            version: 1,
+            version: BASELINE_VERSION,
             findings: self
                 .counts
                 .iter()
@@ -326,15 +358,13 @@ impl Baseline {
         let mut remaining = self.counts.clone();
         diagnostics
             .into_iter()
-            .filter(
-                |d| match remaining.get_mut(&key(d, &index.path(d.location.file))) {
-                    Some(count) if *count > 0 => {
-                        *count -= 1;
-                        false
-                    }
-                    _ => true,
-                },
-            )
+            .filter(|d| match remaining.get_mut(&self.key(d, index)) {
+                Some(count) if *count > 0 => {
+                    *count -= 1;
+                    false
+                }
+                _ => true,
+            })
             .collect()
     }
 

@@ -377,7 +377,7 @@ fn baseline_round_trip_hides_old_findings_and_shows_new_ones() {
         .stderr(contains("wrote 1 finding to baseline.json"));
     let text = fs::read_to_string(dir.path().join("baseline.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     assert_eq!(json["findings"][0]["path"], "ds.yaml");
     assert_eq!(json["findings"][0]["rule"], "KDS001");
     assert_eq!(json["findings"][0]["name"], "old");
@@ -421,6 +421,61 @@ fn baseline_round_trip_hides_old_findings_and_shows_new_ones() {
         .assert()
         .code(2)
         .stderr(contains("baseline.json:1:"));
+}
+
+#[test]
+fn baseline_paths_are_relative_to_the_repository_root() {
+    let dir = repo(&[("apps/ds.yaml", &daemonset("old", None))]);
+    let apps = dir.path().join("apps");
+    let always = ["--karpenter", "always"];
+    karplint(dir.path())
+        .args(always)
+        .args(["--write-baseline", "baseline.json"])
+        .assert()
+        .code(0);
+    let text = fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["findings"][0]["path"], "apps/ds.yaml");
+    // From a subdirectory, and with an absolute path, the same finding is hidden.
+    let absolute = apps.join("ds.yaml");
+    for (cwd, args) in [
+        (&apps, vec!["--baseline", "../baseline.json"]),
+        (&apps, vec!["--baseline", "../baseline.json", "ds.yaml"]),
+        (
+            &dir.path().to_path_buf(),
+            vec!["--baseline", "baseline.json", absolute.to_str().unwrap()],
+        ),
+    ] {
+        let (code, out, err) = stdout(karplint(cwd).args(always).args(&args));
+        assert_eq!((code, out.as_str()), (0, ""), "{args:?}: {err}");
+    }
+    // The human summary says how many findings it hid.
+    let mut human = Command::cargo_bin("karplint").unwrap();
+    human.env_remove("KARPLINT_FORMAT");
+    let (_, out, _) = stdout(human.current_dir(&apps).args(always).args([
+        "--baseline",
+        "../baseline.json",
+        "--color",
+        "never",
+    ]));
+    assert!(
+        out.contains(
+            "No problems found in 1 file (1 object).\nThe baseline hid 1 known problem.\n"
+        ),
+        "{out}"
+    );
+    // A version 1 baseline, whose paths are relative to the directory it was written in,
+    // is still read.
+    let old = text
+        .replace("\"version\": 2", "\"version\": 1")
+        .replace("apps/ds.yaml", "ds.yaml");
+    fs::write(apps.join("old-baseline.json"), old).unwrap();
+    let (code, out, _) = stdout(
+        karplint(&apps)
+            .args(always)
+            .args(["--baseline", "old-baseline.json"]),
+    );
+    assert_eq!((code, out.as_str()), (0, ""));
 }
 
 #[test]

@@ -28,9 +28,12 @@ pub(super) fn check(
         Ok(found) => found,
         Err(error) => return fail(&error, stderr),
     };
+    let root = resolved
+        .project_root()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
     // Writing a baseline records everything: an old baseline must not hide findings.
     let baseline = match (&args.write_baseline, &resolved.baseline) {
-        (None, Some(path)) => match Baseline::read(path) {
+        (None, Some(path)) => match Baseline::read(path, &root) {
             Ok(baseline) => Some(baseline),
             Err(error) => {
                 let _ = writeln!(stderr, "karplint: error: {error}");
@@ -69,7 +72,7 @@ pub(super) fn check(
     }
     print_input_problems(&report, stderr);
     if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::from_findings(&report.diagnostics, &report.index);
+        let baseline = Baseline::from_findings(&report.diagnostics, &report.index, &root);
         if let Err(error) = baseline.write(path) {
             let _ = writeln!(stderr, "karplint: error: {error}");
             return EXIT_ERROR;

@@ -16,6 +16,19 @@ pub(super) struct Resolved {
     pub baseline: Option<PathBuf>,
 }
 
+impl Resolved {
+    /// The directory of the config file, else the root of the git work tree, if any:
+    /// what baseline paths are relative to, and the implicit context of named files.
+    pub(super) fn project_root(&self) -> Option<PathBuf> {
+        match &self.config.path {
+            Some(_) => Some(self.config.root.clone()),
+            None => std::env::current_dir()
+                .ok()
+                .and_then(|cwd| config::repository_root(&cwd)),
+        }
+    }
+}
+
 /// Finds and reads the config file, then applies the flags on top.
 pub(super) fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
     let config_path = match &args.config {
@@ -130,12 +143,7 @@ fn implicit_context_root(
     if !names_files {
         return None;
     }
-    match &resolved.config.path {
-        Some(_) => Some(resolved.config.root.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|cwd| config::repository_root(&cwd)),
-    }
+    resolved.project_root()
 }
 
 /// A string as YAML reads it back whatever it holds (`*` starting a glob is an alias,

@@ -110,6 +110,14 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         summary.objects,
         plural(summary.objects),
     )?;
+    if summary.baselined > 0 {
+        writeln!(
+            out,
+            "The baseline hid {} known problem{}.",
+            summary.baselined,
+            plural(summary.baselined)
+        )?;
+    }
     let karpenter = super::karpenter_verdict(report);
     writeln!(out, "{karpenter}")?;
     let fixable = report
