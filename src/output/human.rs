@@ -90,13 +90,14 @@ impl Emitter for Human {
             writeln!(out)?;
         }
         if !self.options.quiet {
-            write_summary(report, out)?;
+            write_summary(report, &self.options.paths, out)?;
         }
         Ok(())
     }
 }
 
-fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// The summary lines; `paths` are those the run was given, for the `--diff` hint.
+fn write_summary(report: &Report, paths: &[String], out: &mut dyn Write) -> io::Result<()> {
     let summary = &report.summary;
     let total = report.diagnostics.len();
     let found = if total == 0 {
@@ -161,9 +162,10 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if fixable > 0 {
         writeln!(
             out,
-            "{fixable} finding{} can be fixed automatically: `karplint --diff` shows how, \
-             `karplint --fix` applies it.",
-            plural(fixable)
+            "{fixable} finding{} can be fixed automatically: `{}` shows how; {}.",
+            plural(fixable),
+            super::rerun("--diff", paths),
+            super::apply_hint(paths),
         )?;
     }
     Ok(())
