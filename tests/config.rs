@@ -334,6 +334,17 @@ fn every_suppression_form_works_and_unused_ones_are_reported() {
         daemonset("f1", None),
         daemonset("f2", None)
     );
+    // Above a licence header (and a blank line, and `---`), the comment binds to the
+    // object below it; above a key inside an object it binds to nothing, and KDS903 says so.
+    let licence = format!(
+        "# karplint: ignore KDS001 -- OPS-2\n# Copyright 2024 Acme\n# SPDX-License-Identifier: \
+         Apache-2.0\n\n---\n{}",
+        daemonset("licensed", None)
+    );
+    let nowhere = daemonset("nowhere", None).replace(
+        "  template:\n",
+        "  # karplint: ignore KDS001\n  template:\n",
+    );
     let dir = repo(&[
         ("np.yaml", NODEPOOL),
         ("classes.yaml", CLASS),
@@ -348,22 +359,34 @@ fn every_suppression_form_works_and_unused_ones_are_reported() {
         // Classic-Mac and Windows line endings: the comments still sit on their lines.
         ("i-cr.yaml", &kind_line.replace('\n', "\r")),
         ("j-crlf.yaml", &line_above.replace('\n', "\r\n")),
+        ("k-licence.yaml", &licence),
+        ("l-nowhere.yaml", &nowhere),
     ]);
     let (code, out, _) = stdout(&mut karplint(dir.path()));
+    let missing = "has no priorityClassName, so its pods get priority 0: on a node that is \
+                   already full its pods stay Pending, because Karpenter never launches a node \
+                   for a DaemonSet pod";
+    let nowhere = "l-nowhere.yaml:8:3: info[KDS903] suppression comment for KDS001 applies to \
+                   no object: it is neither at the end of a `kind:` line nor above an object\n";
     assert_eq!(
         out,
-        "e-stale.yaml:2:17: info[KDS903] suppression comment for KDS001 matches no finding; remove it\n\
-         f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n\
-         f-typo.yaml:10:5: warning[KDS001] DaemonSet agents/typo has no priorityClassName, so its pods get the globalDefault class `node-agents` (value 2000000): on a node that is already full its pods stay Pending, because Karpenter never launches a node for a DaemonSet pod\n"
-            .replace("so its pods get the globalDefault class `node-agents` (value 2000000)", "so its pods get priority 0")
-            .as_str(),
+        format!(
+            "e-stale.yaml:2:17: info[KDS903] suppression comment for KDS001 matches no finding; remove it\n\
+             f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n\
+             f-typo.yaml:10:5: warning[KDS001] DaemonSet agents/typo {missing}\n\
+             {nowhere}\
+             l-nowhere.yaml:11:5: warning[KDS001] DaemonSet agents/nowhere {missing}\n"
+        ),
     );
     assert_eq!(code, 1);
-    // With Karpenter rules skipped, a suppression of a Karpenter rule is not called unused.
+    // With Karpenter rules skipped, a suppression of a Karpenter rule is not called unused;
+    // one that applies to no object still is.
     let (_, out, _) = stdout(karplint(dir.path()).args(["--karpenter", "never"]));
     assert_eq!(
         out,
-        "f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n"
+        format!(
+            "f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n{nowhere}"
+        )
     );
 }
 
