@@ -1,6 +1,7 @@
 //! Configuration: `.karplint.yaml` (found from the current directory upward, stopping at
 //! the repository root, or named with `--config`), merged with command-line flags into
-//! [`Settings`]. Every error names the file, line and column and what was expected.
+//! [`Settings`]. Every error of a file is reported at once, each with the file, line and
+//! column and what was expected, in words.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -8,19 +9,18 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde::Deserialize;
-use serde_saphyr::Spanned;
 
 use crate::k8s::AgentGlobs;
 use crate::registry::Severity;
 use crate::registry::{self, Rule};
+use crate::source::{FileId, Pos, Span, display_path};
+use crate::yaml::{Document, DocumentStream, Entry, NodeId, NodeKind};
 
 /// The config file name looked for.
 pub const CONFIG_FILE: &str = ".karplint.yaml";
 
 /// Whether the Karpenter-only rules run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum KarpenterMode {
     /// Run them when the inputs show the cluster uses Karpenter.
     #[default]
@@ -42,8 +42,7 @@ impl KarpenterMode {
 }
 
 /// A rule's level in the config: off, or a severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleLevel {
     Off,
     Info,
@@ -52,6 +51,22 @@ pub enum RuleLevel {
 }
 
 impl RuleLevel {
+    const ALL: [RuleLevel; 4] = [
+        RuleLevel::Off,
+        RuleLevel::Info,
+        RuleLevel::Warning,
+        RuleLevel::Error,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            RuleLevel::Off => "off",
+            RuleLevel::Info => "info",
+            RuleLevel::Warning => "warning",
+            RuleLevel::Error => "error",
+        }
+    }
+
     fn severity(self) -> Option<Severity> {
         match self {
             RuleLevel::Off => None,
@@ -70,7 +85,7 @@ pub struct ClusterClass {
     pub preemption_policy: Option<String>,
     pub global_default: bool,
     /// Where it is declared in the config file.
-    pub span: crate::source::Span,
+    pub span: Span,
 }
 
 /// Everything that changes what a run analyses and reports.
@@ -156,103 +171,25 @@ impl Settings {
     }
 }
 
-/// An error in the configuration: exit code 2.
+/// The errors of a configuration, each `file:line:col: what was expected`: exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    pub message: String,
+    /// One line each, in the order of the file.
+    pub messages: Vec<String>,
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.messages.join("\n"))
     }
 }
 
 impl ConfigError {
-    fn at(path: &Path, line: u64, col: u64, message: impl fmt::Display) -> Self {
+    fn whole_file(path: &Path, message: impl fmt::Display) -> Self {
         ConfigError {
-            message: format!(
-                "{}:{}:{}: {}",
-                crate::source::display_path(path),
-                line,
-                col,
-                message
-            ),
+            messages: vec![format!("{}: {message}", display_path(path))],
         }
     }
-
-    fn spanned<T>(path: &Path, spanned: &Spanned<T>, message: impl fmt::Display) -> Self {
-        Self::at(
-            path,
-            spanned.referenced.line(),
-            spanned.referenced.column(),
-            message,
-        )
-    }
-}
-
-/// A class name the config gives must be one the API server accepts: fixes write it into
-/// manifests.
-fn check_class_name<T>(path: &Path, at: &Spanned<T>, name: &str) -> Result<(), ConfigError> {
-    if crate::k8s::is_dns_subdomain(name) {
-        return Ok(());
-    }
-    Err(ConfigError::spanned(
-        path,
-        at,
-        format!(
-            "{name:?} is not a valid PriorityClass name (a DNS-1123 subdomain: lowercase \
-             letters, digits, `-` and `.`, starting and ending with a letter or digit)"
-        ),
-    ))
-}
-
-/// The config file as written. Unknown keys are errors.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct ConfigFile {
-    karpenter: Option<Spanned<KarpenterMode>>,
-    include: Option<Vec<Spanned<String>>>,
-    exclude: Option<Vec<Spanned<String>>>,
-    context: Option<Vec<Spanned<String>>>,
-    rules: Option<HashMap<Spanned<String>, Spanned<RuleLevel>>>,
-    priority: Option<PriorityFile>,
-    cluster: Option<ClusterFile>,
-    per_path: Option<Vec<PerPathFile>>,
-    baseline: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct PriorityFile {
-    suggested_class: Option<Spanned<String>>,
-    suggested_value: Option<Spanned<i64>>,
-    assumed_workload_priority: Option<Spanned<i64>>,
-    node_critical: Option<Vec<Spanned<String>>>,
-    node_agents: Option<Vec<Spanned<String>>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct ClusterFile {
-    priority_classes: Option<Vec<Spanned<ClassFile>>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ClassFile {
-    name: String,
-    value: i64,
-    preemption_policy: Option<String>,
-    #[serde(default)]
-    global_default: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PerPathFile {
-    paths: Vec<Spanned<String>>,
-    ignore: Vec<Spanned<String>>,
 }
 
 /// Where a setting's value came from, for `karplint config`.
@@ -332,170 +269,511 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
     }
     let text =
         crate::files::read_regular(path, crate::files::DEFAULT_MAX_FILE_SIZE).map_err(|error| {
-            ConfigError {
-                message: format!(
-                    "{}: cannot read config: {}",
-                    crate::source::display_path(path),
-                    crate::files::describe_io(&error)
-                ),
-            }
+            ConfigError::whole_file(
+                path,
+                format!("cannot read config: {}", crate::files::describe_io(&error)),
+            )
         })?;
-    let text = String::from_utf8(text).map_err(|_| ConfigError {
-        message: format!(
-            "{}: cannot read config: not UTF-8 text",
-            crate::source::display_path(path)
-        ),
-    })?;
+    let text = String::from_utf8(text)
+        .map_err(|_| ConfigError::whole_file(path, "cannot read config: not UTF-8 text"))?;
     parse_config(path, &text)
 }
 
+/// The keys of the file, of `priority`, of `cluster`, of a cluster class, of a `per-path`
+/// entry.
+const KEYS: &[&str] = &[
+    "karpenter",
+    "include",
+    "exclude",
+    "context",
+    "rules",
+    "priority",
+    "cluster",
+    "per-path",
+    "baseline",
+];
+const PRIORITY_KEYS: &[&str] = &[
+    "suggested-class",
+    "suggested-value",
+    "assumed-workload-priority",
+    "node-critical",
+    "node-agents",
+];
+const CLUSTER_KEYS: &[&str] = &["priority-classes"];
+const CLASS_KEYS: &[&str] = &["name", "value", "preemptionPolicy", "globalDefault"];
+const PER_PATH_KEYS: &[&str] = &["paths", "ignore"];
+
+/// Reads the file as a YAML tree, then each setting on its own, so that one run reports
+/// every error of the file, not the first only.
 fn parse_config(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let file: ConfigFile = if text.trim().is_empty() {
-        ConfigFile::default()
-    } else {
-        serde_saphyr::from_str(text).map_err(|error| {
-            let (line, col) = error.location().map_or((1, 1), |l| (l.line(), l.column()));
-            ConfigError::at(path, line, col, first_line(&error.to_string()))
-        })?
-    };
     let root = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let mut config = Config {
         path: Some(path.to_path_buf()),
-        root: root.clone(),
+        root,
         ..Config::default()
     };
-    config.karpenter = file.karpenter.map(|k| {
-        (
-            k.value,
-            Origin::File {
-                line: k.referenced.line(),
-            },
-        )
-    });
-    let globs = |list: Option<Vec<Spanned<String>>>| -> Result<Vec<String>, ConfigError> {
-        list.unwrap_or_default()
-            .into_iter()
-            .map(|glob| {
-                Glob::new(&glob.value).map_err(|e| {
-                    ConfigError::spanned(path, &glob, format!("invalid glob: {}", e.kind()))
-                })?;
-                Ok(glob.value)
-            })
-            .collect()
-    };
-    config.include = match file.include {
-        Some(list) => Some(globs(Some(list))?),
-        None => None,
-    };
-    config.exclude = globs(file.exclude)?;
-    config.context = globs(file.context)?;
-    let mut levels: Vec<_> = file.rules.unwrap_or_default().into_iter().collect();
-    levels.sort_by_key(|(key, _)| (key.referenced.line(), key.referenced.column()));
-    for (id, level) in levels {
-        let rule = find_rule(path, &id)?;
-        config
-            .levels
-            .push((rule, level.value, id.referenced.line()));
-    }
-    if let Some(priority) = file.priority {
-        if let Some(class) = &priority.suggested_class {
-            check_class_name(path, class, &class.value)?;
-        }
-        config.suggested_class = priority
-            .suggested_class
-            .map(|s| (s.value, s.referenced.line()));
-        if let Some(value) = priority.suggested_value {
-            if !(1..=crate::k8s::MAX_USER_PRIORITY).contains(&value.value) {
-                return Err(ConfigError::spanned(
-                    path,
-                    &value,
-                    "suggested-value must be between 1 and 1000000000 (the largest user class value)",
-                ));
+    let mut errors = Vec::new();
+    let mut documents = DocumentStream::new(text, FileId::default());
+    match documents.next() {
+        None => {}
+        Some(Err(error)) => errors.push((error.pos, format!("invalid YAML: {}", error.message))),
+        Some(Ok(document)) => {
+            Reader {
+                doc: &document,
+                errors: &mut errors,
             }
-            config.suggested_value = Some((value.value, value.referenced.line()));
+            .read(&mut config);
+            match documents.next() {
+                None => {}
+                Some(Err(error)) => {
+                    errors.push((error.pos, format!("invalid YAML: {}", error.message)));
+                }
+                Some(Ok(second)) => errors.push((
+                    second.start().start,
+                    "a config file is one YAML document: remove this second one".to_string(),
+                )),
+            }
         }
-        config.assumed_workload_priority = priority
-            .assumed_workload_priority
-            .map(|s| (s.value, s.referenced.line()));
-        let agents =
-            |list| AgentGlobs::new(globs(list)?).map_err(|e| ConfigError::at(path, 1, 1, e));
-        config.node_critical = agents(priority.node_critical)?;
-        config.node_agents = agents(priority.node_agents)?;
     }
-    let mut positions = crate::source::Positions::new(text);
-    for class in file
-        .cluster
-        .and_then(|c| c.priority_classes)
-        .unwrap_or_default()
-    {
-        check_class_name(path, &class, &class.value.name)?;
-        if let Some(policy) = &class.value.preemption_policy
-            && policy != "PreemptLowerPriority"
-            && policy != "Never"
-        {
-            return Err(ConfigError::spanned(
-                path,
-                &class,
-                format!("preemptionPolicy `{policy}`: expected PreemptLowerPriority or Never"),
-            ));
-        }
-        config.cluster_classes.push(ClusterClass {
-            name: class.value.name,
-            value: class.value.value,
-            preemption_policy: class.value.preemption_policy,
-            global_default: class.value.global_default,
-            // The run gives the config file its id when it reads the classes as facts.
-            span: crate::source::Span::point(
-                crate::source::FileId::default(),
-                positions.at_line_col(class.referenced.line(), class.referenced.column()),
-            ),
-        });
+    if errors.is_empty() {
+        return Ok(config);
     }
-    for entry in file.per_path.unwrap_or_default() {
-        let mut builder = GlobSetBuilder::new();
-        let mut texts = Vec::new();
-        for glob in &entry.paths {
-            let compiled = Glob::new(&glob.value).map_err(|e| {
-                ConfigError::spanned(path, glob, format!("invalid glob: {}", e.kind()))
-            })?;
-            builder.add(compiled);
-            texts.push(glob.value.clone());
-        }
-        let globs = builder
-            .build()
-            .map_err(|e| ConfigError::at(path, 1, 1, e))?;
-        let rules = entry
-            .ignore
-            .iter()
-            .map(|id| find_rule(path, id))
-            .collect::<Result<Vec<_>, _>>()?;
-        config
-            .per_path_text
-            .push((texts, rules.iter().map(|r| r.code.to_string()).collect()));
-        config.per_path.push(PerPathIgnore { globs, rules });
-    }
-    config.baseline = file.baseline.map(|b| root.join(b.value));
-    Ok(config)
-}
-
-fn find_rule(path: &Path, id: &Spanned<String>) -> Result<&'static Rule, ConfigError> {
-    registry::find(&id.value).ok_or_else(|| {
-        ConfigError::spanned(
-            path,
-            id,
-            format!(
-                "unknown rule `{}`: expected a rule code (KDS001) or name (see `karplint rules`)",
-                id.value
-            ),
-        )
+    errors.sort_by_key(|(pos, _)| *pos);
+    let file = display_path(path);
+    Err(ConfigError {
+        messages: errors
+            .into_iter()
+            .map(|(pos, message)| format!("{file}:{}:{}: {message}", pos.line, pos.col))
+            .collect(),
     })
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
+/// Reads the settings of a config document into a [`Config`], collecting every error
+/// with its position. Settings are named in messages by their path
+/// (`priority.suggested-value`, `per-path[0].ignore`).
+struct Reader<'r, 't> {
+    doc: &'r Document<'t>,
+    errors: &'r mut Vec<(Pos, String)>,
+}
+
+impl<'r> Reader<'r, '_> {
+    fn error(&mut self, node: NodeId, message: String) {
+        self.errors.push((self.doc.span(node).start, message));
+    }
+
+    fn line(&self, node: NodeId) -> u64 {
+        u64::from(self.doc.span(node).start.line)
+    }
+
+    /// What a node is, in words, for "must be …, not …".
+    fn found(&self, node: NodeId) -> String {
+        let doc = self.doc;
+        match doc.node(doc.resolve(node)).kind {
+            NodeKind::Mapping { .. } => "a mapping".to_string(),
+            NodeKind::Sequence { .. } => "a list".to_string(),
+            _ if doc.is_null(node) => "an empty value".to_string(),
+            _ if doc.int(node).is_some() || doc.bool(node).is_some() => {
+                format!("`{}`", doc.scalar(node).unwrap_or_default())
+            }
+            _ => "a string".to_string(),
+        }
+    }
+
+    fn read(&mut self, config: &mut Config) {
+        let doc = self.doc;
+        let Some(root) = doc.root().filter(|root| !doc.is_null(*root)) else {
+            return;
+        };
+        for (key, entry) in self.mapping(root, "the config file", KEYS) {
+            let value = entry.value;
+            match key {
+                "karpenter" => {
+                    config.karpenter = self
+                        .choice(value, key, KarpenterMode::value_variants(), |mode| {
+                            mode.as_str()
+                        })
+                        .map(|mode| {
+                            (
+                                mode,
+                                Origin::File {
+                                    line: self.line(value),
+                                },
+                            )
+                        });
+                }
+                "include" => config.include = Some(self.globs(value, key)),
+                "exclude" => config.exclude = self.globs(value, key),
+                "context" => config.context = self.globs(value, key),
+                "rules" => self.rules(value, config),
+                "priority" => self.priority(value, config),
+                "cluster" => self.cluster(value, config),
+                "per-path" => self.per_path(value, config),
+                "baseline" => {
+                    config.baseline = self
+                        .string(value, key, "a file name")
+                        .map(|file| config.root.join(file));
+                }
+                _ => {}
+            }
+        }
+        for duplicate in doc.duplicates() {
+            self.errors.push((
+                duplicate.second.start,
+                format!(
+                    "`{}` is set twice (first on line {}): keep one",
+                    duplicate.key, duplicate.first.start.line
+                ),
+            ));
+        }
+    }
+
+    /// The entries of mapping `node` (`name`), those left empty out (unset); a key not in
+    /// `known` is an error.
+    fn mapping(&mut self, node: NodeId, name: &str, known: &[&str]) -> Vec<(&'r str, Entry)> {
+        let doc = self.doc;
+        if !doc.is_mapping(node) {
+            let found = self.found(node);
+            self.error(
+                node,
+                format!("{name} must be a mapping of settings, not {found}"),
+            );
+            return Vec::new();
+        }
+        let mut entries = doc.entries(node);
+        entries.retain(|(key, entry)| {
+            if !known.contains(key) {
+                self.error(
+                    entry.key,
+                    format!(
+                        "unknown key `{key}` in {name}: expected {}",
+                        known.join(", ")
+                    ),
+                );
+                return false;
+            }
+            !doc.is_null(entry.value)
+        });
+        entries
+    }
+
+    /// A scalar that is not empty.
+    fn string(&mut self, node: NodeId, name: &str, what: &str) -> Option<&'r str> {
+        let text = self.doc.str(node);
+        if text.is_none() {
+            let found = self.found(node);
+            self.error(node, format!("`{name}` must be {what}, not {found}"));
+        }
+        text
+    }
+
+    fn int(&mut self, node: NodeId, name: &str) -> Option<i64> {
+        let value = self.doc.int(node);
+        if value.is_none() {
+            let found = self.found(node);
+            self.error(
+                node,
+                format!("`{name}` must be a whole number, not {found}"),
+            );
+        }
+        value
+    }
+
+    /// One of `choices`, written as `text` gives it.
+    fn choice<T: Copy>(
+        &mut self,
+        node: NodeId,
+        name: &str,
+        choices: &[T],
+        text: fn(T) -> &'static str,
+    ) -> Option<T> {
+        let written = self.doc.str(node);
+        let chosen = written.and_then(|written| {
+            choices
+                .iter()
+                .copied()
+                .find(|choice| text(*choice) == written)
+        });
+        if chosen.is_none() {
+            let names: Vec<&str> = choices.iter().map(|choice| text(*choice)).collect();
+            let found = match written {
+                Some(written) => format!("`{written}`"),
+                None => self.found(node),
+            };
+            self.error(
+                node,
+                format!("`{name}` must be {}, not {found}", either(&names)),
+            );
+        }
+        chosen
+    }
+
+    /// The items of a list.
+    fn list(&mut self, node: NodeId, name: &str, what: &str) -> &'r [NodeId] {
+        let doc = self.doc;
+        if !matches!(doc.node(doc.resolve(node)).kind, NodeKind::Sequence { .. }) {
+            let found = self.found(node);
+            self.error(
+                node,
+                format!("`{name}` must be a list of {what}, not {found}"),
+            );
+        }
+        doc.items(node)
+    }
+
+    /// A list of strings (`what`, in the plural); a lone string is an error that shows how
+    /// to write it as a list.
+    fn strings(&mut self, node: NodeId, name: &str, what: &str) -> Vec<(NodeId, &'r str)> {
+        let doc = self.doc;
+        if let (Some(text), false) = (doc.str(node), doc.is_null(node)) {
+            let key = name.rsplit('.').next().unwrap_or(name);
+            self.error(
+                node,
+                format!("`{name}` must be a list of {what}, not a string: {key}: [{text:?}]"),
+            );
+            return Vec::new();
+        }
+        self.list(node, name, what)
+            .iter()
+            .filter_map(|item| {
+                let text = doc.str(*item);
+                if text.is_none() {
+                    let found = self.found(*item);
+                    self.error(
+                        *item,
+                        format!("each item of `{name}` must be one of its {what}, not {found}"),
+                    );
+                }
+                Some((*item, text?))
+            })
+            .collect()
+    }
+
+    fn globs(&mut self, node: NodeId, name: &str) -> Vec<String> {
+        self.strings(node, name, "globs")
+            .into_iter()
+            .filter_map(|(item, glob)| match Glob::new(glob) {
+                Ok(_) => Some(glob.to_string()),
+                Err(error) => {
+                    self.error(
+                        item,
+                        format!("invalid glob `{glob}` in `{name}`: {}", error.kind()),
+                    );
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn agents(&mut self, node: NodeId, name: &str) -> AgentGlobs {
+        let globs = self.globs(node, name);
+        AgentGlobs::new(globs).unwrap_or_else(|error| {
+            self.error(node, format!("invalid globs in `{name}`: {error}"));
+            AgentGlobs::default()
+        })
+    }
+
+    fn rule(&mut self, node: NodeId, id: &str) -> Option<&'static Rule> {
+        let rule = registry::find(id);
+        if rule.is_none() {
+            self.error(
+                node,
+                format!(
+                    "unknown rule `{id}`: expected a rule code (KDS001) or name (see `karplint rules`)"
+                ),
+            );
+        }
+        rule
+    }
+
+    fn rules(&mut self, node: NodeId, config: &mut Config) {
+        let doc = self.doc;
+        if !doc.is_mapping(node) {
+            let found = self.found(node);
+            self.error(
+                node,
+                format!(
+                    "`rules` must be a mapping from rule codes or names to levels \
+                     (rules: {{KDS006: off}}), not {found}"
+                ),
+            );
+            return;
+        }
+        for (id, entry) in doc.entries(node) {
+            let rule = self.rule(entry.key, id);
+            let level = self.choice(
+                entry.value,
+                &format!("rules.{id}"),
+                &RuleLevel::ALL,
+                RuleLevel::as_str,
+            );
+            if let (Some(rule), Some(level)) = (rule, level) {
+                config.levels.push((rule, level, self.line(entry.key)));
+            }
+        }
+    }
+
+    /// Whether `name` is one the API server accepts for a PriorityClass: fixes write it
+    /// into manifests.
+    fn class_name(&mut self, node: NodeId, name: &str) -> bool {
+        let valid = crate::k8s::is_dns_subdomain(name);
+        if !valid {
+            self.error(
+                node,
+                format!(
+                    "{name:?} is not a valid PriorityClass name (a DNS-1123 subdomain: lowercase \
+                     letters, digits, `-` and `.`, starting and ending with a letter or digit)"
+                ),
+            );
+        }
+        valid
+    }
+
+    fn priority(&mut self, node: NodeId, config: &mut Config) {
+        for (key, entry) in self.mapping(node, "`priority`", PRIORITY_KEYS) {
+            let name = format!("priority.{key}");
+            let value = entry.value;
+            let line = self.line(value);
+            match key {
+                "suggested-class" => {
+                    if let Some(class) = self.string(value, &name, "a PriorityClass name")
+                        && self.class_name(value, class)
+                    {
+                        config.suggested_class = Some((class.to_string(), line));
+                    }
+                }
+                "suggested-value" => match self.int(value, &name) {
+                    Some(number) if (1..=crate::k8s::MAX_USER_PRIORITY).contains(&number) => {
+                        config.suggested_value = Some((number, line));
+                    }
+                    Some(number) => self.error(
+                        value,
+                        format!(
+                            "`{name}` must be between 1 and 1000000000 (the largest user class \
+                             value), not {number}"
+                        ),
+                    ),
+                    None => {}
+                },
+                "assumed-workload-priority" => {
+                    config.assumed_workload_priority =
+                        self.int(value, &name).map(|number| (number, line));
+                }
+                "node-critical" => config.node_critical = self.agents(value, &name),
+                "node-agents" => config.node_agents = self.agents(value, &name),
+                _ => {}
+            }
+        }
+    }
+
+    fn cluster(&mut self, node: NodeId, config: &mut Config) {
+        for (_, entry) in self.mapping(node, "`cluster`", CLUSTER_KEYS) {
+            let classes = self.list(
+                entry.value,
+                "cluster.priority-classes",
+                "classes ({name: …, value: …})",
+            );
+            for (i, item) in classes.iter().enumerate() {
+                if let Some(class) = self.class(*item, &format!("cluster.priority-classes[{i}]")) {
+                    config.cluster_classes.push(class);
+                }
+            }
+        }
+    }
+
+    fn class(&mut self, node: NodeId, name: &str) -> Option<ClusterClass> {
+        let (mut class, mut value, mut policy, mut global_default) = (None, None, None, false);
+        let entries = self.mapping(node, &format!("`{name}`"), CLASS_KEYS);
+        for (key, entry) in &entries {
+            let field = format!("{name}.{key}");
+            let at = entry.value;
+            match *key {
+                "name" => {
+                    class = self
+                        .string(at, &field, "a PriorityClass name")
+                        .filter(|class| self.class_name(at, class));
+                }
+                "value" => value = self.int(at, &field),
+                "preemptionPolicy" => {
+                    policy = self.choice(at, &field, &["PreemptLowerPriority", "Never"], |p| p);
+                }
+                "globalDefault" => match self.doc.bool(at) {
+                    Some(flag) => global_default = flag,
+                    None => {
+                        let found = self.found(at);
+                        self.error(at, format!("`{field}` must be true or false, not {found}"));
+                    }
+                },
+                _ => {}
+            }
+        }
+        let has = |wanted: &str| entries.iter().any(|(key, _)| *key == wanted);
+        if self.doc.is_mapping(node) && !(has("name") && has("value")) {
+            self.error(node, format!("`{name}` needs a `name` and a `value`"));
+        }
+        Some(ClusterClass {
+            name: class?.to_string(),
+            value: value?,
+            preemption_policy: policy.map(str::to_string),
+            global_default,
+            // The run gives the config file its id when it reads the classes as facts.
+            span: Span::point(FileId::default(), self.doc.span(node).start),
+        })
+    }
+
+    fn per_path(&mut self, node: NodeId, config: &mut Config) {
+        let entries = self.list(node, "per-path", "entries ({paths: […], ignore: […]})");
+        for (i, item) in entries.iter().enumerate() {
+            let name = format!("per-path[{i}]");
+            let (mut paths, mut ignore) = (None, None);
+            for (key, entry) in self.mapping(*item, &format!("`{name}`"), PER_PATH_KEYS) {
+                let field = format!("{name}.{key}");
+                if key == "paths" {
+                    paths = Some(self.globs(entry.value, &field));
+                } else {
+                    ignore = Some(
+                        self.strings(entry.value, &field, "rule codes or names")
+                            .into_iter()
+                            .filter_map(|(at, id)| self.rule(at, id))
+                            .collect::<Vec<_>>(),
+                    );
+                }
+            }
+            let (Some(paths), Some(rules)) = (paths, ignore) else {
+                if self.doc.is_mapping(*item) {
+                    self.error(*item, format!("`{name}` needs `paths` and `ignore`"));
+                }
+                continue;
+            };
+            let mut builder = GlobSetBuilder::new();
+            for glob in &paths {
+                // Each was compiled when read.
+                if let Ok(glob) = Glob::new(glob) {
+                    builder.add(glob);
+                }
+            }
+            match builder.build() {
+                Ok(globs) => {
+                    config
+                        .per_path_text
+                        .push((paths, rules.iter().map(|r| r.code.to_string()).collect()));
+                    config.per_path.push(PerPathIgnore { globs, rules });
+                }
+                Err(error) => self.error(*item, format!("invalid globs in `{name}`: {error}")),
+            }
+        }
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn either(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 impl Config {
@@ -562,41 +840,99 @@ mod tests {
         assert!(!settings.ignored_for_path(kds001, "apps/ds.yaml"));
     }
 
+    /// The one error of a config file that has one.
+    fn only_error(text: &str) -> String {
+        match parse(text) {
+            Err(ConfigError { messages }) if messages.len() == 1 => messages[0].clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn errors_have_positions() {
-        let error = parse("karpenter: auto\nunknown-key: 1\n").unwrap_err();
+        let error = only_error("karpenter: auto\nunknown-key: 1\n");
+        assert!(error.starts_with("repo/.karplint.yaml:2:1: "), "{error}");
+        assert!(error.contains("unknown-key"), "{error}");
+        let error = only_error("rules:\n  KDS999: off\n");
         assert!(
-            error.message.starts_with("repo/.karplint.yaml:2:1: "),
+            error.starts_with("repo/.karplint.yaml:2:3: unknown rule `KDS999`"),
             "{error}"
         );
-        assert!(error.message.contains("unknown-key"), "{error}");
-        let error = parse("rules:\n  KDS999: off\n").unwrap_err();
+        for (text, expected) in [
+            ("rules:\n  KDS001: loud\n", "repo/.karplint.yaml:2:11: "),
+            (
+                "exclude: [\"a/[b\"]\n",
+                "repo/.karplint.yaml:1:11: invalid glob",
+            ),
+            ("karpenter: sometimes\n", "repo/.karplint.yaml:1:12: "),
+            (
+                "priority:\n  suggested-value: lots\n",
+                "repo/.karplint.yaml:2:20: ",
+            ),
+        ] {
+            let error = only_error(text);
+            assert!(error.starts_with(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn every_error_is_reported_in_words_and_once_positioned() {
+        let text = "include: \"*.yaml\"\nkarpenter: sometimes\nrules: {KDS001: loud, KDS999: off}\n\
+                    priority:\n  suggested-value: 0\n  node-agents: [[a]]\n  colour: red\n\
+                    cluster:\n  priority-classes:\n    - {name: Bad_Name, value: high}\n    - {value: 1}\n\
+                    per-path:\n  - {paths: vendor/**}\nbaseline: a.json\nbaseline: b.json\n";
+        let ConfigError { messages } = parse(text).unwrap_err();
+        let file = "repo/.karplint.yaml";
+        assert_eq!(
+            messages,
+            [
+                format!(
+                    "{file}:1:10: `include` must be a list of globs, not a string: include: [\"*.yaml\"]"
+                ),
+                format!("{file}:2:12: `karpenter` must be auto, always or never, not `sometimes`"),
+                format!(
+                    "{file}:3:17: `rules.KDS001` must be off, info, warning or error, not `loud`"
+                ),
+                format!(
+                    "{file}:3:23: unknown rule `KDS999`: expected a rule code (KDS001) or name (see `karplint rules`)"
+                ),
+                format!(
+                    "{file}:5:20: `priority.suggested-value` must be between 1 and 1000000000 (the largest user class value), not 0"
+                ),
+                format!(
+                    "{file}:6:17: each item of `priority.node-agents` must be one of its globs, not a list"
+                ),
+                format!(
+                    "{file}:7:3: unknown key `colour` in `priority`: expected suggested-class, suggested-value, assumed-workload-priority, node-critical, node-agents"
+                ),
+                format!(
+                    "{file}:10:14: \"Bad_Name\" is not a valid PriorityClass name (a DNS-1123 subdomain: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit)"
+                ),
+                format!(
+                    "{file}:10:31: `cluster.priority-classes[0].value` must be a whole number, not a string"
+                ),
+                format!("{file}:11:7: `cluster.priority-classes[1]` needs a `name` and a `value`"),
+                format!("{file}:13:5: `per-path[0]` needs `paths` and `ignore`"),
+                format!(
+                    "{file}:13:13: `per-path[0].paths` must be a list of globs, not a string: paths: [\"vendor/**\"]"
+                ),
+                format!("{file}:15:1: `baseline` is set twice (first on line 14): keep one"),
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_and_a_second_document_are_errors() {
+        let error = only_error("include: [a\n");
         assert!(
-            error
-                .message
-                .starts_with("repo/.karplint.yaml:2:3: unknown rule `KDS999`"),
+            error.starts_with("repo/.karplint.yaml:2:1: invalid YAML: "),
             "{error}"
         );
-        let error = parse("rules:\n  KDS001: loud\n").unwrap_err();
-        assert!(
-            error.message.starts_with("repo/.karplint.yaml:2:"),
-            "{error}"
+        assert_eq!(
+            only_error("karpenter: auto\n---\nkarpenter: never\n"),
+            "repo/.karplint.yaml:2:1: a config file is one YAML document: remove this second one"
         );
-        let error = parse("exclude: [\"a/[b\"]\n").unwrap_err();
-        assert!(
-            error.message.starts_with("repo/.karplint.yaml:1:"),
-            "{error}"
-        );
-        assert!(error.message.contains("invalid glob"), "{error}");
-        let error = parse("karpenter: sometimes\n").unwrap_err();
-        assert!(
-            error.message.starts_with("repo/.karplint.yaml:1:"),
-            "{error}"
-        );
-        let error = parse("priority:\n  suggested-value: lots\n").unwrap_err();
-        assert!(
-            error.message.starts_with("repo/.karplint.yaml:2:"),
-            "{error}"
-        );
+        assert!(parse("# nothing set\n").is_ok());
+        assert!(parse("").is_ok());
     }
 }

@@ -1,7 +1,8 @@
 //! `karplint inspect`: what a platform engineer wants to see before a rollout. One row
 //! per DaemonSet (class, resolved priority and preemption, whether the class is adequate
-//! and which rule says why not, the NodePools it lands on, its effective requests), then
-//! one row per NodePool with the DaemonSet overhead each of its nodes carries.
+//! and which rule says why not, the NodePools it lands on, its effective requests, where it
+//! is written), then one row per NodePool with the DaemonSet overhead each of its nodes
+//! carries and where it is written.
 //!
 //! Built from a lint [`Report`]: adequacy is the verdict of the priority rules
 //! (KDS001–KDS009, KDS015) after suppressions and configured levels, so it agrees with
@@ -293,6 +294,7 @@ fn table(inspection: &Inspection) -> String {
                 },
                 row.requests.cpu(),
                 row.requests.memory(),
+                format!("{}:{}", row.path, row.line),
             ]
         })
         .collect();
@@ -308,6 +310,7 @@ fn table(inspection: &Inspection) -> String {
             "NODEPOOLS",
             "CPU",
             "MEMORY",
+            "PATH",
         ],
         &daemonsets,
     );
@@ -322,13 +325,21 @@ fn table(inspection: &Inspection) -> String {
                 row.pods.to_string(),
                 row.overhead.cpu(),
                 row.overhead.memory(),
+                format!("{}:{}", row.path, row.line),
             ]
         })
         .collect();
     push_table(
         &mut text,
         "No NodePools found.",
-        &["NODEPOOL", "KIND", "DAEMONSET PODS", "CPU", "MEMORY"],
+        &[
+            "NODEPOOL",
+            "KIND",
+            "DAEMONSET PODS",
+            "CPU",
+            "MEMORY",
+            "PATH",
+        ],
         &pools,
     );
     if !inspection.karpenter {
@@ -342,7 +353,8 @@ fn table(inspection: &Inspection) -> String {
 
 /// Appends a header and rows, each column as wide as its widest cell (counted in
 /// characters), two spaces apart, without trailing spaces; or `empty` without rows.
-fn push_table(text: &mut String, empty: &str, header: &[&str], rows: &[Vec<String>]) {
+/// `karplint rules` prints its table with it too.
+pub fn push_table(text: &mut String, empty: &str, header: &[&str], rows: &[Vec<String>]) {
     if rows.is_empty() {
         text.push_str(empty);
         text.push('\n');

@@ -34,6 +34,8 @@ pub struct Summary {
     pub unparsable: usize,
     pub unreadable: usize,
     pub objects: usize,
+    /// Findings the baseline hid.
+    pub baselined: usize,
 }
 
 impl Summary {
@@ -246,7 +248,9 @@ pub fn lint(
         diagnostics,
     );
     if let Some(baseline) = baseline {
+        let found = diagnostics.len();
         diagnostics = baseline.filter(diagnostics, &index);
+        summary.baselined = found - diagnostics.len();
     }
 
     diagnostics.sort_by(|a, b| {

@@ -88,6 +88,9 @@ pub struct SuppressionComment {
     pub file_wide: bool,
     /// True when nothing but whitespace precedes the comment on its line.
     pub own_line: bool,
+    /// On its own line: the line of what it stands above, past other comment lines (a
+    /// licence header), blank lines and `---`; 0 when nothing follows.
+    pub precedes: u32,
 }
 
 /// Where an object is, and what its annotation suppresses.
@@ -121,15 +124,28 @@ fn suppression_comments(text: &str, file: FileId) -> Vec<SuppressionComment> {
     if !text.contains(COMMENT_MARKER) {
         return Vec::new();
     }
-    let mut comments = Vec::new();
+    let mut comments: Vec<SuppressionComment> = Vec::new();
     let mut positions = Positions::new(text);
     // A leading BOM is not part of the first line (else a `#` right after it is not seen).
     let (body, skipped) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3),
         None => (text, 0),
     };
+    // Comments on their own line that wait for the line they stand above.
+    let mut waiting: Vec<usize> = Vec::new();
     for (start, line) in lines_with_offsets(body) {
         let start = start + skipped;
+        let trimmed = line.trim();
+        if !waiting.is_empty()
+            && !trimmed.is_empty()
+            && !trimmed.starts_with('#')
+            && trimmed != "---"
+        {
+            let line = positions.at(start).line;
+            for i in waiting.drain(..) {
+                comments[i].precedes = line;
+            }
+        }
         let Some(hash) = comment_start(line) else {
             continue;
         };
@@ -157,6 +173,10 @@ fn suppression_comments(text: &str, file: FileId) -> Vec<SuppressionComment> {
             .filter(|c| !c.is_empty())
             .map(str::to_string)
             .collect();
+        let own_line = line[..hash].trim().is_empty();
+        if own_line {
+            waiting.push(comments.len());
+        }
         comments.push(SuppressionComment {
             span: Span::new(
                 file,
@@ -166,7 +186,8 @@ fn suppression_comments(text: &str, file: FileId) -> Vec<SuppressionComment> {
             rules,
             reason,
             file_wide,
-            own_line: line[..hash].trim().is_empty(),
+            own_line,
+            precedes: 0,
         });
     }
     comments

@@ -59,11 +59,36 @@ pub struct Rule {
     pub scope: Scope,
     /// Whether `--fix` can fix some of its findings (when the fix is certain).
     pub fixable: bool,
+    /// A higher severity the rule gives some of its findings, unless the config sets a
+    /// level for it.
+    pub raised: Option<Raised>,
     /// The Markdown documentation (`rules/<CODE>-<name>.md`).
     pub doc: &'static str,
 }
 
+/// A severity a rule raises some findings to, and which.
+pub struct Raised {
+    pub severity: Severity,
+    /// The findings raised, in words ("node agents").
+    pub of: &'static str,
+}
+
+/// `warning for node agents`.
+impl fmt::Display for Raised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} for {}", self.severity, self.of)
+    }
+}
+
 impl Rule {
+    /// The default severity, with any raised one: `info (warning for node agents)`.
+    pub fn severity_text(&self) -> String {
+        match &self.raised {
+            Some(raised) => format!("{} ({raised})", self.severity),
+            None => self.severity.to_string(),
+        }
+    }
+
     /// The one-line summary: the first paragraph after the severity line of the doc.
     pub fn summary(&self) -> &'static str {
         self.doc
@@ -101,6 +126,7 @@ pub static KDS001: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: true,
+    raised: None,
     doc: include_str!("../rules/KDS001-daemonset-missing-priority-class.md"),
 };
 pub static KDS002: Rule = Rule {
@@ -109,6 +135,7 @@ pub static KDS002: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS002-daemonset-priority-class-not-found.md"),
 };
 pub static KDS003: Rule = Rule {
@@ -117,6 +144,7 @@ pub static KDS003: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: true,
+    raised: None,
     doc: include_str!("../rules/KDS003-daemonset-priority-not-above-workloads.md"),
 };
 pub static KDS004: Rule = Rule {
@@ -125,6 +153,7 @@ pub static KDS004: Rule = Rule {
     severity: Severity::Error,
     scope: Scope::Karpenter,
     fixable: true,
+    raised: None,
     doc: include_str!("../rules/KDS004-daemonset-priority-class-never-preempts.md"),
 };
 pub static KDS005: Rule = Rule {
@@ -133,6 +162,7 @@ pub static KDS005: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: true,
+    raised: None,
     doc: include_str!("../rules/KDS005-daemonset-priority-class-is-global-default.md"),
 };
 pub static KDS006: Rule = Rule {
@@ -141,6 +171,7 @@ pub static KDS006: Rule = Rule {
     severity: Severity::Info,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS006-daemonset-system-node-critical.md"),
 };
 pub static KDS007: Rule = Rule {
@@ -149,6 +180,7 @@ pub static KDS007: Rule = Rule {
     severity: Severity::Error,
     scope: Scope::Always,
     fixable: true,
+    raised: None,
     doc: include_str!("../rules/KDS007-pod-template-sets-priority.md"),
 };
 pub static KDS008: Rule = Rule {
@@ -157,6 +189,7 @@ pub static KDS008: Rule = Rule {
     severity: Severity::Error,
     scope: Scope::Always,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS008-priority-class-invalid.md"),
 };
 pub static KDS009: Rule = Rule {
@@ -165,6 +198,7 @@ pub static KDS009: Rule = Rule {
     severity: Severity::Error,
     scope: Scope::Always,
     fixable: true,
+    raised: None,
     doc: include_str!("../rules/KDS009-priority-class-removed-api.md"),
 };
 pub static KDS010: Rule = Rule {
@@ -173,6 +207,7 @@ pub static KDS010: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS010-daemonset-missing-requests.md"),
 };
 pub static KDS011: Rule = Rule {
@@ -181,6 +216,7 @@ pub static KDS011: Rule = Rule {
     severity: Severity::Info,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS011-daemonset-limits-without-requests.md"),
 };
 pub static KDS012: Rule = Rule {
@@ -189,6 +225,7 @@ pub static KDS012: Rule = Rule {
     severity: Severity::Info,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS012-daemonset-init-container-dominates.md"),
 };
 pub static KDS013: Rule = Rule {
@@ -197,6 +234,10 @@ pub static KDS013: Rule = Rule {
     severity: Severity::Info,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: Some(Raised {
+        severity: Severity::Warning,
+        of: "node agents",
+    }),
     doc: include_str!("../rules/KDS013-daemonset-does-not-tolerate-nodepool-taint.md"),
 };
 pub static KDS014: Rule = Rule {
@@ -205,6 +246,7 @@ pub static KDS014: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS014-nodepool-startup-taint-unhandled.md"),
 };
 pub static KDS015: Rule = Rule {
@@ -213,6 +255,7 @@ pub static KDS015: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS015-daemonset-outranks-karpenter-controller.md"),
 };
 pub static KDS016: Rule = Rule {
@@ -221,6 +264,7 @@ pub static KDS016: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS016-karpenter-controller-on-karpenter-nodes.md"),
 };
 pub static KDS017: Rule = Rule {
@@ -229,6 +273,7 @@ pub static KDS017: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS017-daemonset-do-not-disrupt.md"),
 };
 pub static KDS018: Rule = Rule {
@@ -237,6 +282,7 @@ pub static KDS018: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS018-daemonset-blocking-pdb.md"),
 };
 pub static KDS019: Rule = Rule {
@@ -245,6 +291,7 @@ pub static KDS019: Rule = Rule {
     severity: Severity::Info,
     scope: Scope::Karpenter,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS019-daemonset-selects-undeclared-label.md"),
 };
 pub static KDS900: Rule = Rule {
@@ -253,6 +300,7 @@ pub static KDS900: Rule = Rule {
     severity: Severity::Error,
     scope: Scope::Always,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS900-invalid-yaml.md"),
 };
 pub static KDS901: Rule = Rule {
@@ -261,6 +309,7 @@ pub static KDS901: Rule = Rule {
     severity: Severity::Warning,
     scope: Scope::Always,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS901-duplicate-key.md"),
 };
 pub static KDS902: Rule = Rule {
@@ -269,6 +318,7 @@ pub static KDS902: Rule = Rule {
     severity: Severity::Info,
     scope: Scope::Always,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS902-unrendered-template.md"),
 };
 pub static KDS903: Rule = Rule {
@@ -277,6 +327,7 @@ pub static KDS903: Rule = Rule {
     severity: Severity::Info,
     scope: Scope::Always,
     fixable: false,
+    raised: None,
     doc: include_str!("../rules/KDS903-unused-suppression.md"),
 };
 

@@ -5,7 +5,7 @@
 //! the text again.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// A point in a source file. `line` and `col` are 1-based; `col` counts characters.
@@ -92,6 +92,37 @@ fn displayed(path: &Path) -> Cow<'_, str> {
         text if cfg!(windows) => Cow::Owned(trim(&text).replace('\\', "/")),
         text => Cow::Owned(trim(&text).to_string()),
     }
+}
+
+/// `path` relative to the directory `base`, as displayed (`..` where it lies outside):
+/// the same whatever the current directory and however either is written (`./a`,
+/// `/abs/a`, `sub/../a`). `.` and `..` are resolved lexically; links are not followed.
+pub fn relative_path(base: &Path, path: &Path) -> String {
+    fn parts(path: &Path) -> Vec<Component<'_>> {
+        let mut parts = Vec::new();
+        for component in path.components() {
+            match component {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    if matches!(parts.last(), Some(Component::Normal(_))) {
+                        parts.pop();
+                    }
+                }
+                other => parts.push(other),
+            }
+        }
+        parts
+    }
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let (base, path) = (absolute(base), absolute(path));
+    let (base, path) = (parts(&base), parts(&path));
+    let common = base.iter().zip(&path).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in common..base.len() {
+        relative.push("..");
+    }
+    relative.extend(&path[common..]);
+    display_path(&relative)
 }
 
 /// Byte offsets of line starts, for turning offsets into lines quickly.
@@ -260,21 +291,6 @@ impl<T: AsRef<str>> Positions<T> {
         pos
     }
 
-    /// The position of 1-based `line` and character `col` (clamped to the line and text).
-    pub fn at_line_col(&mut self, line: u64, col: u64) -> Pos {
-        let line = usize::try_from(line.max(1) - 1)
-            .unwrap_or(usize::MAX)
-            .min(self.lines.line_count() - 1);
-        let start = self.line_start(line).byte as usize;
-        let rest = &self.text.as_ref()[start..];
-        let line_text = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
-        let in_line = line_text
-            .char_indices()
-            .nth(usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX))
-            .map_or(line_text.len(), |(i, _)| i);
-        self.at(start + in_line)
-    }
-
     /// Where 0-based `line` starts (after a BOM on the first line).
     fn line_start(&self, line: usize) -> Pos {
         let byte = if line == 0 {
@@ -350,6 +366,16 @@ pub(crate) fn escape_controls(text: &str, newlines: Newlines) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_paths_do_not_depend_on_how_either_is_written() {
+        let cwd = std::env::current_dir().unwrap();
+        let relative = |base: &str, path: &Path| relative_path(Path::new(base), path);
+        assert_eq!(relative(".", Path::new("./a/b.yaml")), "a/b.yaml");
+        assert_eq!(relative("a", &cwd.join("a/../a/./b.yaml")), "b.yaml");
+        assert_eq!(relative("a/c/", Path::new("a/b.yaml")), "../b.yaml");
+        assert_eq!(relative("a", Path::new("a")), ".");
+    }
 
     #[test]
     fn control_characters_become_visible_escapes() {

@@ -4,16 +4,16 @@
 //! cleaned up.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::ClusterIndex;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId};
-use crate::load::FileSuppressions;
+use crate::load::{FileSuppressions, ObjectExtent, SuppressionComment};
 use crate::registry::{self, Rule, Scope};
-use crate::source::Span;
+use crate::source::{Origin, Span};
 
 /// What the suppression stage needs to know about the run.
 pub struct Run<'a> {
@@ -72,6 +72,7 @@ pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
             kept.push(diagnostic);
         }
     }
+    let mut stale = Vec::new();
     for (file, suppressions) in run.suppressions {
         let (Some((comments_used, annotations_used)), true) =
             (used.get(file), run.index.is_reported(*file))
@@ -80,14 +81,19 @@ pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         };
         for (comment, used) in suppressions.comments.iter().zip(comments_used) {
             if !used {
-                kept.extend(unused(run, *file, comment.span, &comment.rules, "comment"));
+                let placed = comment.file_wide
+                    || suppressions
+                        .extents
+                        .iter()
+                        .any(|extent| binds(comment, extent));
+                stale.extend(unused(run, placed, comment.span, &comment.rules, "comment"));
             }
         }
         for (extent, used) in suppressions.extents.iter().zip(annotations_used) {
             if let (Some(annotation), false) = (&extent.annotation, used) {
-                kept.extend(unused(
+                stale.extend(unused(
                     run,
-                    *file,
+                    true,
                     annotation.span,
                     &annotation.rules,
                     "annotation",
@@ -95,7 +101,24 @@ pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
             }
         }
     }
+    // At the level configured for KDS903, if any.
+    let level = run.settings.level(&registry::KDS903);
+    kept.extend(stale.into_iter().map(|mut diagnostic: Diagnostic| {
+        diagnostic.severity = level.unwrap_or(diagnostic.severity);
+        diagnostic
+    }));
     kept
+}
+
+/// Whether `comment` is written for the object at `extent`: at the end of its `kind:` line,
+/// or on its own line above it (other comment lines, such as a licence header, may lie
+/// between).
+fn binds(comment: &SuppressionComment, extent: &ObjectExtent) -> bool {
+    if comment.own_line {
+        comment.precedes == extent.span.start.line
+    } else {
+        comment.span.start.line == extent.kind_line
+    }
 }
 
 fn matches(listed: &[String], rule: &Rule) -> bool {
@@ -122,16 +145,7 @@ fn suppressed(
         .min_by_key(|(_, e)| e.span.len());
     let mut hit = false;
     for (i, comment) in suppressions.comments.iter().enumerate() {
-        let applies = if comment.file_wide {
-            true
-        } else if let Some((_, extent)) = extent {
-            let line = comment.span.start.line;
-            // On the `kind:` line, or on its own line directly above the object.
-            (line == extent.kind_line && !comment.own_line)
-                || (comment.own_line && line + 1 == extent.span.start.line)
-        } else {
-            false
-        };
+        let applies = comment.file_wide || extent.is_some_and(|(_, e)| binds(comment, e));
         // `ignore` needs codes; `ignore-file` without codes means every rule.
         let listed_ok = comment.file_wide || !comment.rules.is_empty();
         if applies && listed_ok && matches(&comment.rules, rule) {
@@ -150,15 +164,16 @@ fn suppressed(
     hit
 }
 
-/// KDS903 for a suppression that matched nothing, if any rule it names ran.
+/// KDS903 for a suppression that matched nothing: it names a rule that does not exist, it
+/// stands where it applies to no object (`placed` false), or, if any rule it names ran,
+/// nothing it names was found.
 fn unused(
     run: &Run<'_>,
-    _file: FileId,
-    span: Span,
+    placed: bool,
+    location: Span,
     listed: &[String],
     form: &str,
 ) -> Option<Diagnostic> {
-    let location = span;
     let unknown: Vec<&String> = listed
         .iter()
         .filter(|id| !id.eq_ignore_ascii_case("all") && registry::find(id).is_none())
@@ -179,6 +194,32 @@ fn unused(
             .with_help("use rule codes (KDS001) or names (daemonset-missing-priority-class); `karplint rules` lists them"),
         );
     }
+    let what = if listed.is_empty() {
+        "all".to_string()
+    } else {
+        listed.join(", ")
+    };
+    if !run.ran(&registry::KDS903) {
+        return None;
+    }
+    if !placed {
+        return Some(
+            Diagnostic::new(
+                &registry::KDS903,
+                location,
+                format!(
+                    "suppression {form} for {what} applies to no object: it is neither at the \
+                     end of a `kind:` line nor above an object"
+                ),
+            )
+            .with_label("above no object")
+            .with_help(
+                "move it to the end of the object's `kind:` line, or onto its own line above \
+                 the object (comment lines, such as a licence header, and blank lines may lie \
+                 between)",
+            ),
+        );
+    }
     // Only call it unused when what it targets was checked: not when a Karpenter rule it
     // names was skipped, or when every rule it names is turned off.
     let targets: Vec<&Rule> = registry::ALL
@@ -188,15 +229,9 @@ fn unused(
         .collect();
     let skipped_karpenter =
         !run.index.karpenter().enabled && targets.iter().any(|r| r.scope == Scope::Karpenter);
-    let any_ran = targets.iter().any(|rule| run.ran(rule));
-    if skipped_karpenter || !any_ran || !run.ran(&registry::KDS903) {
+    if skipped_karpenter || !targets.iter().any(|rule| run.ran(rule)) {
         return None;
     }
-    let what = if listed.is_empty() {
-        "all".to_string()
-    } else {
-        listed.join(", ")
-    };
     Some(
         Diagnostic::new(
             &registry::KDS903,
@@ -206,10 +241,6 @@ fn unused(
         .with_label("nothing to suppress here")
         .with_help("the finding it was written for is gone (or never applied to this object); delete the suppression so it cannot hide a future finding"),
     )
-    .map(|mut d| {
-        d.severity = run.settings.level(&registry::KDS903).unwrap_or(d.severity);
-        d
-    })
 }
 
 /// A finding's identity in a baseline: not its line, so edits above do not break it.
@@ -235,36 +266,57 @@ struct BaselineFile {
     findings: Vec<BaselineEntry>,
 }
 
-/// Accepted findings, by key, with how many of each.
+/// The baseline format written: paths relative to the root. Version 1 (paths as
+/// displayed, relative to the current directory) is still read.
+const BASELINE_VERSION: u32 = 2;
+
+/// Accepted findings, by key, with how many of each. Keys name files relative to `root`
+/// (the config file's directory, else the repository's), so that a run from a
+/// subdirectory or on absolute paths hides the same findings; standard input keeps its
+/// name.
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
+    root: PathBuf,
     counts: BTreeMap<BaselineKey, usize>,
 }
 
-fn key(diagnostic: &Diagnostic, path: &str) -> BaselineKey {
-    let object = diagnostic.object.as_ref();
-    BaselineKey {
-        path: crate::source::display_path(Path::new(path)),
-        kind: object.map(|o| o.kind.clone()).unwrap_or_default(),
-        namespace: object.and_then(|o| o.namespace.clone()).unwrap_or_default(),
-        name: object.map(|o| o.name.clone()).unwrap_or_default(),
-        rule: diagnostic.rule.code.to_string(),
-    }
-}
-
 impl Baseline {
-    /// Records `diagnostics` (of a run whose inputs `index` holds).
-    pub fn from_findings(diagnostics: &[Diagnostic], index: &ClusterIndex) -> Baseline {
-        let mut counts = BTreeMap::new();
+    /// Records `diagnostics` (of a run whose inputs `index` holds), keyed relative to
+    /// `root`.
+    pub fn from_findings(
+        diagnostics: &[Diagnostic],
+        index: &ClusterIndex,
+        root: &Path,
+    ) -> Baseline {
+        let mut baseline = Baseline {
+            root: root.to_path_buf(),
+            counts: BTreeMap::new(),
+        };
         for d in diagnostics {
-            *counts
-                .entry(key(d, &index.path(d.location.file)))
-                .or_insert(0) += 1;
+            *baseline.counts.entry(baseline.key(d, index)).or_insert(0) += 1;
         }
-        Baseline { counts }
+        baseline
     }
 
-    pub fn read(path: &Path) -> Result<Baseline, String> {
+    fn key(&self, diagnostic: &Diagnostic, index: &ClusterIndex) -> BaselineKey {
+        let object = diagnostic.object.as_ref();
+        let path = match index.files().get(diagnostic.location.file.0 as usize) {
+            Some(Origin::File(path)) => crate::source::relative_path(&self.root, path),
+            Some(Origin::Stdin { name }) => name.clone(),
+            None => String::new(),
+        };
+        BaselineKey {
+            path,
+            kind: object.map(|o| o.kind.clone()).unwrap_or_default(),
+            namespace: object.and_then(|o| o.namespace.clone()).unwrap_or_default(),
+            name: object.map(|o| o.name.clone()).unwrap_or_default(),
+            rule: diagnostic.rule.code.to_string(),
+        }
+    }
+
+    /// Reads a baseline whose keys are relative to `root` (version 1: to the current
+    /// directory).
+    pub fn read(path: &Path, root: &Path) -> Result<Baseline, String> {
         let text = crate::files::read_regular(path, crate::files::DEFAULT_MAX_FILE_SIZE)
             .and_then(|bytes| {
                 String::from_utf8(bytes)
@@ -282,25 +334,36 @@ impl Baseline {
                 e
             )
         })?;
-        if file.version != 1 {
-            return Err(format!(
-                "{}: baseline version {} is not supported (expected 1)",
-                crate::source::display_path(path),
-                file.version
-            ));
-        }
+        let rebase = match file.version {
+            1 => true,
+            BASELINE_VERSION => false,
+            version => {
+                return Err(format!(
+                    "{}: baseline version {version} is not supported (expected 1 or {BASELINE_VERSION})",
+                    crate::source::display_path(path),
+                ));
+            }
+        };
         let counts = file
             .findings
             .into_iter()
-            .map(|e| (e.key, e.count))
+            .map(|mut e| {
+                if rebase {
+                    e.key.path = crate::source::relative_path(root, Path::new(&e.key.path));
+                }
+                (e.key, e.count)
+            })
             .collect();
-        Ok(Baseline { counts })
+        Ok(Baseline {
+            root: root.to_path_buf(),
+            counts,
+        })
     }
 
     /// Writes the baseline atomically: a temporary file beside it, then a rename.
     pub fn write(&self, path: &Path) -> Result<(), String> {
         let file = BaselineFile {
-            version: 1,
+            version: BASELINE_VERSION,
             findings: self
                 .counts
                 .iter()
@@ -326,15 +389,13 @@ impl Baseline {
         let mut remaining = self.counts.clone();
         diagnostics
             .into_iter()
-            .filter(
-                |d| match remaining.get_mut(&key(d, &index.path(d.location.file))) {
-                    Some(count) if *count > 0 => {
-                        *count -= 1;
-                        false
-                    }
-                    _ => true,
-                },
-            )
+            .filter(|d| match remaining.get_mut(&self.key(d, index)) {
+                Some(count) if *count > 0 => {
+                    *count -= 1;
+                    false
+                }
+                _ => true,
+            })
             .collect()
     }
 

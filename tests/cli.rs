@@ -390,11 +390,45 @@ fn a_closed_pipe_is_not_an_error() {
     );
 }
 
+/// The cells of `karplint rules`' row for `code` (cells are two or more spaces apart; an
+/// empty one is left out).
+fn rules_row(code: &str) -> Vec<String> {
+    let out = karplint().arg("rules").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text.lines().find(|line| line.starts_with(code)).unwrap();
+    row.split("  ")
+        .map(str::trim)
+        .filter(|cell| !cell.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn rules_are_listed_and_documented() {
-    karplint().arg("rules").assert().code(0).stdout(
-        contains("KDS001  daemonset-missing-priority-class").and(contains("warning  karpenter")),
+    let out = karplint().arg("rules").output().unwrap();
+    let header = String::from_utf8(out.stdout).unwrap();
+    let header: Vec<&str> = header.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["CODE", "NAME", "SEVERITY", "SCOPE", "FIX", "SUMMARY"]
     );
+    assert_eq!(
+        rules_row("KDS001")[..5],
+        [
+            "KDS001",
+            "daemonset-missing-priority-class",
+            "warning",
+            "karpenter",
+            "fix"
+        ]
+    );
+    assert_eq!(
+        rules_row("KDS008")[..4],
+        ["KDS008", "priority-class-invalid", "error", "always"]
+    );
+    // The severity a rule raises some findings to is shown with its own.
+    assert_eq!(rules_row("KDS013")[2], "info (warning for node agents)");
     let out = karplint()
         .args(["rules", "--format", "json"])
         .output()
@@ -410,10 +444,11 @@ fn rules_are_listed_and_documented() {
         list[1]["fixable"], false,
         "KDS002: an unknown class has no certain fix"
     );
-    karplint()
-        .arg("rules")
-        .assert()
-        .stdout(contains("warning  karpenter  fix  ").and(contains("error    always          ")));
+    assert_eq!(first["raised"], serde_json::Value::Null);
+    assert_eq!(
+        list[12]["raised"],
+        serde_json::json!({"severity": "warning", "for": "node agents"})
+    );
     karplint()
         .args(["rule", "daemonset-missing-priority-class"])
         .assert()

@@ -71,6 +71,29 @@ fn config_errors_exit_2_with_positions() {
 }
 
 #[test]
+fn every_config_error_is_reported_at_once_in_words() {
+    let dir = repo(&[
+        (
+            ".karplint.yaml",
+            "include: \"*.yaml\"\nkarpenter: sometimes\nrules: {KDS999: off}\n",
+        ),
+        ("np.yaml", NODEPOOL),
+    ]);
+    let expected = "karplint: error: .karplint.yaml:1:10: `include` must be a list of globs, not a string: include: [\"*.yaml\"]\n\
+                    karplint: error: .karplint.yaml:2:12: `karpenter` must be auto, always or never, not `sometimes`\n\
+                    karplint: error: .karplint.yaml:3:9: unknown rule `KDS999`: expected a rule code (KDS001) or name (see `karplint rules`)\n";
+    assert_eq!(
+        stdout(&mut karplint(dir.path())),
+        (2, String::new(), expected.to_string())
+    );
+    let mut config = Command::cargo_bin("karplint").unwrap();
+    assert_eq!(
+        stdout(config.current_dir(dir.path()).arg("config")),
+        (2, String::new(), expected.to_string())
+    );
+}
+
+#[test]
 fn config_is_found_upward_and_stops_at_the_repository_root() {
     let dir = repo(&[
         (".karplint.yaml", "karpenter: always\n"),
@@ -311,6 +334,17 @@ fn every_suppression_form_works_and_unused_ones_are_reported() {
         daemonset("f1", None),
         daemonset("f2", None)
     );
+    // Above a licence header (and a blank line, and `---`), the comment binds to the
+    // object below it; above a key inside an object it binds to nothing, and KDS903 says so.
+    let licence = format!(
+        "# karplint: ignore KDS001 -- OPS-2\n# Copyright 2024 Acme\n# SPDX-License-Identifier: \
+         Apache-2.0\n\n---\n{}",
+        daemonset("licensed", None)
+    );
+    let nowhere = daemonset("nowhere", None).replace(
+        "  template:\n",
+        "  # karplint: ignore KDS001\n  template:\n",
+    );
     let dir = repo(&[
         ("np.yaml", NODEPOOL),
         ("classes.yaml", CLASS),
@@ -325,22 +359,34 @@ fn every_suppression_form_works_and_unused_ones_are_reported() {
         // Classic-Mac and Windows line endings: the comments still sit on their lines.
         ("i-cr.yaml", &kind_line.replace('\n', "\r")),
         ("j-crlf.yaml", &line_above.replace('\n', "\r\n")),
+        ("k-licence.yaml", &licence),
+        ("l-nowhere.yaml", &nowhere),
     ]);
     let (code, out, _) = stdout(&mut karplint(dir.path()));
+    let missing = "has no priorityClassName, so its pods get priority 0: on a node that is \
+                   already full its pods stay Pending, because Karpenter never launches a node \
+                   for a DaemonSet pod";
+    let nowhere = "l-nowhere.yaml:8:3: info[KDS903] suppression comment for KDS001 applies to \
+                   no object: it is neither at the end of a `kind:` line nor above an object\n";
     assert_eq!(
         out,
-        "e-stale.yaml:2:17: info[KDS903] suppression comment for KDS001 matches no finding; remove it\n\
-         f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n\
-         f-typo.yaml:10:5: warning[KDS001] [*] DaemonSet agents/typo has no priorityClassName, so its pods get the globalDefault class `node-agents` (value 2000000): on a node that is already full its pods stay Pending, because Karpenter never launches a node for a DaemonSet pod\n"
-            .replace("so its pods get the globalDefault class `node-agents` (value 2000000)", "so its pods get priority 0")
-            .as_str(),
+        format!(
+            "e-stale.yaml:2:17: info[KDS903] suppression comment for KDS001 matches no finding; remove it\n\
+             f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n\
+             f-typo.yaml:10:5: warning[KDS001] [*] DaemonSet agents/typo {missing}\n\
+             {nowhere}\
+             l-nowhere.yaml:11:5: warning[KDS001] [*] DaemonSet agents/nowhere {missing}\n"
+        ),
     );
     assert_eq!(code, 1);
-    // With Karpenter rules skipped, a suppression of a Karpenter rule is not called unused.
+    // With Karpenter rules skipped, a suppression of a Karpenter rule is not called unused;
+    // one that applies to no object still is.
     let (_, out, _) = stdout(karplint(dir.path()).args(["--karpenter", "never"]));
     assert_eq!(
         out,
-        "f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n"
+        format!(
+            "f-typo.yaml:2:17: info[KDS903] suppression comment names unknown rule KDS01\n{nowhere}"
+        )
     );
 }
 
@@ -354,7 +400,7 @@ fn baseline_round_trip_hides_old_findings_and_shows_new_ones() {
         .stderr(contains("wrote 1 finding to baseline.json"));
     let text = fs::read_to_string(dir.path().join("baseline.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     assert_eq!(json["findings"][0]["path"], "ds.yaml");
     assert_eq!(json["findings"][0]["rule"], "KDS001");
     assert_eq!(json["findings"][0]["name"], "old");
@@ -401,6 +447,61 @@ fn baseline_round_trip_hides_old_findings_and_shows_new_ones() {
 }
 
 #[test]
+fn baseline_paths_are_relative_to_the_repository_root() {
+    let dir = repo(&[("apps/ds.yaml", &daemonset("old", None))]);
+    let apps = dir.path().join("apps");
+    let always = ["--karpenter", "always"];
+    karplint(dir.path())
+        .args(always)
+        .args(["--write-baseline", "baseline.json"])
+        .assert()
+        .code(0);
+    let text = fs::read_to_string(dir.path().join("baseline.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["findings"][0]["path"], "apps/ds.yaml");
+    // From a subdirectory, and with an absolute path, the same finding is hidden.
+    let absolute = apps.join("ds.yaml");
+    for (cwd, args) in [
+        (&apps, vec!["--baseline", "../baseline.json"]),
+        (&apps, vec!["--baseline", "../baseline.json", "ds.yaml"]),
+        (
+            &dir.path().to_path_buf(),
+            vec!["--baseline", "baseline.json", absolute.to_str().unwrap()],
+        ),
+    ] {
+        let (code, out, err) = stdout(karplint(cwd).args(always).args(&args));
+        assert_eq!((code, out.as_str()), (0, ""), "{args:?}: {err}");
+    }
+    // The human summary says how many findings it hid.
+    let mut human = Command::cargo_bin("karplint").unwrap();
+    human.env_remove("KARPLINT_FORMAT");
+    let (_, out, _) = stdout(human.current_dir(&apps).args(always).args([
+        "--baseline",
+        "../baseline.json",
+        "--color",
+        "never",
+    ]));
+    assert!(
+        out.contains(
+            "No problems found in 1 file (1 object).\nThe baseline hid 1 known problem.\n"
+        ),
+        "{out}"
+    );
+    // A version 1 baseline, whose paths are relative to the directory it was written in,
+    // is still read.
+    let old = text
+        .replace("\"version\": 2", "\"version\": 1")
+        .replace("apps/ds.yaml", "ds.yaml");
+    fs::write(apps.join("old-baseline.json"), old).unwrap();
+    let (code, out, _) = stdout(
+        karplint(&apps)
+            .args(always)
+            .args(["--baseline", "old-baseline.json"]),
+    );
+    assert_eq!((code, out.as_str()), (0, ""));
+}
+
+#[test]
 fn config_command_prints_values_and_origins() {
     let dir = repo(&[(
         ".karplint.yaml",
@@ -416,11 +517,82 @@ fn config_command_prints_values_and_origins() {
                 .and(contains(
                     "KDS001: error  # daemonset-missing-priority-class, .karplint.yaml:3",
                 ))
-                .and(contains("suggested-value: 1000000  # default")),
+                .and(contains("suggested-value: 1000000  # default"))
+                .and(contains(
+                    "# KDS013: info  # daemonset-does-not-tolerate-nodepool-taint, default \
+                     (warning for node agents)",
+                )),
         );
     let mut cmd = Command::cargo_bin("karplint").unwrap();
     cmd.current_dir(dir.path())
         .args(["config", "--karpenter", "always"])
         .assert()
         .stdout(contains("karpenter: always  # command line"));
+}
+
+/// `karplint config ARGS` in `dir`.
+fn config_command(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::cargo_bin("karplint").unwrap();
+    let (code, out, err) = stdout(cmd.current_dir(dir).arg("config").args(args));
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+#[test]
+fn config_command_prints_a_file_that_reads_back_to_the_same_settings() {
+    let text = "karpenter: always\n\
+                include: ['*.yaml', \"apps/**/*.yml\"]\n\
+                exclude: [\"charts/*/templates/**\"]\n\
+                rules:\n  KDS006: off\n  daemonset-missing-priority-class: error\n\
+                priority:\n  suggested-class: node-agents\n  suggested-value: 2000000\n  \
+                node-agents: ['*log-shipper*']\n\
+                cluster:\n  priority-classes:\n    - {name: business-critical, value: 100000}\n    \
+                - {name: quiet, value: 5, preemptionPolicy: Never, globalDefault: true}\n\
+                per-path:\n  - {paths: ['vendor/**', '*.json'], ignore: [KDS001, duplicate-key]}\n\
+                baseline: 'baseline: none.json'\n";
+    // Saved as the config file, the output prints the same again: the same values, from
+    // the file, or commented out as defaults. Only origins' line numbers move.
+    let same = |text: &str| {
+        regex::Regex::new(r"\.karplint\.yaml:\d+|command line")
+            .unwrap()
+            .replace_all(text, ".karplint.yaml")
+            .into_owned()
+    };
+    let dir = repo(&[(".karplint.yaml", text), ("apps/.keep", "")]);
+    let apps = dir.path().join("apps");
+    let printed = config_command(&apps, &[]);
+    assert!(
+        printed.contains("baseline: \"baseline: none.json\"  # ../.karplint.yaml")
+            && printed.contains("# KDS002: warning  # daemonset-priority-class-not-found, default"),
+        "{printed}"
+    );
+    fs::write(dir.path().join(".karplint.yaml"), &printed).unwrap();
+    assert_eq!(same(&config_command(&apps, &[])), same(&printed));
+
+    // Flags become settings of the file.
+    let printed = config_command(
+        dir.path(),
+        &[
+            "--karpenter",
+            "never",
+            "--ignore",
+            "KDS002",
+            "--baseline",
+            "apps/b.json",
+        ],
+    );
+    fs::write(dir.path().join(".karplint.yaml"), &printed).unwrap();
+    assert_eq!(same(&config_command(dir.path(), &[])), same(&printed));
+
+    // No config file: every value is a default, commented out; none is read back.
+    let empty = repo(&[]);
+    let printed = config_command(empty.path(), &[]);
+    assert!(
+        printed.contains("# baseline:  # default: none"),
+        "{printed}"
+    );
+    fs::write(empty.path().join(".karplint.yaml"), &printed).unwrap();
+    let reread = config_command(empty.path(), &[]);
+    let after_the_file_name = |text: &str| text.split_once('\n').unwrap().1.to_string();
+    assert_eq!(after_the_file_name(&reread), after_the_file_name(&printed));
 }

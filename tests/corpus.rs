@@ -221,6 +221,7 @@ fn counts(
         unparsable,
         unreadable: 0,
         objects,
+        baselined: 0,
     }
 }
 

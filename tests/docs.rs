@@ -91,7 +91,10 @@ fn the_readme_lists_every_rule() {
         };
         let row = format!(
             "| {} | {} | {} | {} |",
-            rule.code, rule.name, rule.severity, scope
+            rule.code,
+            rule.name,
+            rule.severity_text(),
+            scope
         );
         assert!(readme.contains(&row), "README lacks the row `{row}`");
     }

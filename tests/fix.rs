@@ -166,12 +166,26 @@ fn diff_prints_the_fixes_and_changes_nothing() {
          kind: PriorityClass\n metadata:\n   name: node-agents\n"
     );
     assert!(
-        stderr.contains("1 finding fixable in 1 file (apply with --fix)"),
+        stderr.contains(
+            "1 finding fixable in 1 file (apply with `karplint --fix classes.yaml web.yaml`)"
+        ),
         "{stderr}"
     );
     assert_eq!(read(dir.path(), "classes.yaml"), CLASSES);
     let (code, stdout, _) = karplint(dir.path(), &["--diff", "web.yaml"]);
     assert_eq!((code, stdout.as_str()), (0, ""));
+    // The human summary's hint names the paths that were linted.
+    let (_, stdout, _) = karplint(
+        dir.path(),
+        &["--color", "never", "classes.yaml", "./web.yaml"],
+    );
+    assert!(
+        stdout.contains(
+            "1 finding can be fixed automatically: `karplint --diff classes.yaml web.yaml` shows \
+             how; apply with `karplint --fix classes.yaml web.yaml`.\n"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -80,6 +80,13 @@ fn rule_fixtures() {
                 concise.code, human.code,
                 "{path}: same exit code in both formats"
             );
+            // Long lines are wrapped at spaces outside code spans: no span is cut in two.
+            for line in human.stdout.lines() {
+                assert!(
+                    line.matches('`').count() % 2 == 0,
+                    "{path}: a code span is cut at the end of `{line}`"
+                );
+            }
             let mut rendered = format!(
                 "exit code: {}\n--- concise ---\n{}--- stderr ---\n{}--- human ---\n{}",
                 concise.code, concise.stdout, concise.stderr, human.stdout

@@ -30,6 +30,12 @@ fn the_table_lists_daemonsets_then_nodepools() {
             "{line}"
         );
     }
+    // Rows of one name are told apart by where they are written.
+    let first = out.stdout.lines().nth(1).unwrap_or_default();
+    assert!(
+        first.ends_with("  testdata/inspect/cluster.yaml:41"),
+        "{first}"
+    );
     snapshot("inspect__table", &out.stdout);
 }
 

@@ -778,8 +778,7 @@ fn positions_at_the_end_of_a_file_without_a_final_newline_are_on_its_last_line()
 
 /// `source::pos_at` counted a leading byte order mark as a column, while the parser
 /// skips it: on line 1 of a BOM file the `{{` of a template that is not YAML (or the
-/// first bad byte) was one column to the right of where the parser would put it, and
-/// `Positions::at_line_col` (then `pos_of_line_col`) landed one character early. And a
+/// first bad byte) was one column to the right of where the parser would put it. And a
 /// `# karplint: ignore-file` comment right after the BOM was not seen at all (a `#` must
 /// follow whitespace, and U+FEFF is not whitespace), so it suppressed nothing.
 #[test]
@@ -808,13 +807,6 @@ fn a_leading_bom_is_not_a_column_and_does_not_hide_a_suppression_comment() {
         (3, 1, 1)
     );
     assert_eq!((span.end.byte, span.end.col), (26, 24));
-
-    // Line and column back to a position (config file spans): the same convention.
-    let text = "\u{feff}cluster: {classes: [{name: a}]}\n";
-    let pos = karplint::source::Positions::new(text).at_line_col(1, 10);
-    assert_eq!((pos.byte, pos.line, pos.col), (12, 1, 10));
-    assert_eq!(&text[12..13], "{");
-    assert_eq!(karplint::source::pos_at(text, 12), pos);
 
     let bytes = b"\xef\xbb\xbf\xff";
     let facts = load(bytes, FileId::default(), true);

@@ -2,6 +2,7 @@
 //! (`--diff`), apply them (`--fix`), or record a baseline.
 
 use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
 
 use super::args::{CheckArgs, ColorChoice};
 use super::config::discover_inputs;
@@ -14,7 +15,7 @@ use crate::fix;
 use crate::lint;
 use crate::output::{self, EmitOptions, Format};
 use crate::plural;
-use crate::source::{Newlines, Origin, escape_controls};
+use crate::source::{Newlines, Origin, display_path, escape_controls};
 use crate::suppress::Baseline;
 
 pub(super) fn check(
@@ -28,9 +29,12 @@ pub(super) fn check(
         Ok(found) => found,
         Err(error) => return fail(&error, stderr),
     };
+    let root = resolved
+        .project_root()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
     // Writing a baseline records everything: an old baseline must not hide findings.
     let baseline = match (&args.write_baseline, &resolved.baseline) {
-        (None, Some(path)) => match Baseline::read(path) {
+        (None, Some(path)) => match Baseline::read(path, &root) {
             Ok(baseline) => Some(baseline),
             Err(error) => {
                 let _ = writeln!(stderr, "karplint: error: {error}");
@@ -55,7 +59,7 @@ pub(super) fn check(
     let relint = args.fix.then(|| discovery.clone());
     let mut report = lint::lint(discovery, &settings, baseline.as_ref(), stdin);
     if args.diff {
-        return print_fixes(&report, stdout, stderr);
+        return print_fixes(&report, &given_paths(&args.paths), stdout, stderr);
     }
     if let Some(discovery) = relint {
         match apply_fixes(&report, stderr) {
@@ -69,7 +73,7 @@ pub(super) fn check(
     }
     print_input_problems(&report, stderr);
     if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::from_findings(&report.diagnostics, &report.index);
+        let baseline = Baseline::from_findings(&report.diagnostics, &report.index, &root);
         if let Err(error) = baseline.write(path) {
             let _ = writeln!(stderr, "karplint: error: {error}");
             return EXIT_ERROR;
@@ -101,6 +105,7 @@ pub(super) fn check(
         EmitOptions {
             color,
             quiet: args.quiet,
+            paths: given_paths(&args.paths),
         },
     );
     let code = if !report.errors.is_empty() {
@@ -143,8 +148,19 @@ fn planned_fixes(report: &lint::Report, stderr: &mut dyn Write) -> fix::Plan {
     plan
 }
 
-/// `--diff`: the fixes as a unified diff on stdout. 1 when there are any.
-fn print_fixes(report: &lint::Report, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+/// The paths a run was given, as displayed, for hints that name them.
+fn given_paths(paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().map(|path| display_path(path)).collect()
+}
+
+/// `--diff`: the fixes as a unified diff on stdout. 1 when there are any. `paths` are
+/// those the run was given, for the `--fix` hint.
+fn print_fixes(
+    report: &lint::Report,
+    paths: &[String],
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
     print_input_problems(report, stderr);
     let plan = planned_fixes(report, stderr);
     let mut written = Ok(());
@@ -154,10 +170,11 @@ fn print_fixes(report: &lint::Report, stdout: &mut dyn Write, stderr: &mut dyn W
     let fixed = plan.fixed();
     let _ = writeln!(
         stderr,
-        "karplint: {fixed} finding{} fixable in {} file{} (apply with --fix)",
+        "karplint: {fixed} finding{} fixable in {} file{} ({})",
         plural(fixed),
         plan.files.len(),
         plural(plan.files.len()),
+        output::apply_hint(paths),
     );
     let code = if !report.errors.is_empty() {
         EXIT_ERROR

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::args::ConfigArgs;
-use crate::config::{self, Config, Settings};
+use crate::config::{self, Config, RuleLevel, Settings};
 use crate::discover::{self, DiscoverOptions, Discovery, PathFilter};
 use crate::registry;
 
@@ -14,6 +14,19 @@ pub(super) struct Resolved {
     pub settings: Settings,
     pub discover: DiscoverOptions,
     pub baseline: Option<PathBuf>,
+}
+
+impl Resolved {
+    /// The directory of the config file, else the root of the git work tree, if any:
+    /// what baseline paths are relative to, and the implicit context of named files.
+    pub(super) fn project_root(&self) -> Option<PathBuf> {
+        match &self.config.path {
+            Some(_) => Some(self.config.root.clone()),
+            None => std::env::current_dir()
+                .ok()
+                .and_then(|cwd| config::repository_root(&cwd)),
+        }
+    }
 }
 
 /// Finds and reads the config file, then applies the flags on top.
@@ -130,15 +143,27 @@ fn implicit_context_root(
     if !names_files {
         return None;
     }
-    match &resolved.config.path {
-        Some(_) => Some(resolved.config.root.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|cwd| config::repository_root(&cwd)),
-    }
+    resolved.project_root()
 }
 
-/// `karplint config`: the effective configuration, each value with its origin.
+/// A string as YAML reads it back whatever it holds (`*` starting a glob is an alias,
+/// `: ` a mapping): JSON's double quotes are YAML's.
+fn quoted(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+fn list(items: impl IntoIterator<Item = String>) -> String {
+    format!("[{}]", items.into_iter().collect::<Vec<_>>().join(", "))
+}
+
+fn quoted_list(items: &[String]) -> String {
+    list(items.iter().map(|item| quoted(item)))
+}
+
+/// `karplint config`: the effective configuration, each value with its origin. Saved as
+/// the config file (in its directory, or here when there is none), it reads back to the
+/// same settings: a value left at its default is commented out, since writing it would
+/// pin it; what only a flag can say (`--context`) is a comment too.
 pub(super) fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
     let config = &resolved.config;
     let settings = &resolved.settings;
@@ -147,134 +172,164 @@ pub(super) fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
         .as_deref()
         .map(crate::source::display_path)
         .unwrap_or_default();
-    let from = |line: Option<u64>, flag: bool| -> String {
-        match (flag, line) {
-            (true, _) => "command line".to_string(),
-            (false, Some(line)) => format!("{file}:{line}"),
-            (false, None) => "default".to_string(),
-        }
-    };
-    let list = |items: &[String]| format!("[{}]", items.join(", "));
+    let at = |line: u64| format!("{file}:{line}");
     let mut out = String::new();
     let mut line = |text: String| {
         out.push_str(&text);
         out.push('\n');
     };
+    // `key: value  # origin`, or commented out without an origin: the default.
+    let setting = |indent: &str, key: &str, value: String, origin: Option<String>| match origin {
+        Some(origin) => format!("{indent}{key}: {value}  # {origin}"),
+        None => format!("{indent}# {key}: {value}  # default"),
+    };
     line(format!(
         "# config file: {}",
         if file.is_empty() { "none found" } else { &file }
     ));
-    let karpenter_line = config
-        .karpenter
-        .as_ref()
-        .and_then(|(_, origin)| match origin {
-            config::Origin::File { line } => Some(*line),
-            _ => None,
-        });
-    line(format!(
-        "karpenter: {}  # {}",
-        settings.karpenter.as_str(),
-        from(karpenter_line, args.karpenter.is_some())
-    ));
-    line(format!(
-        "include: {}  # {}",
-        config.include.as_deref().map_or_else(
-            || "[\"**/*.yaml\", \"**/*.yml\", \"**/*.json\"]".to_string(),
-            list
-        ),
-        if config.include.is_some() {
-            file.clone()
-        } else {
-            "default".to_string()
-        }
-    ));
-    line(format!("exclude: {}", list(&config.exclude)));
-    let mut context: Vec<String> = config.context.clone();
-    context.extend(
-        args.context
-            .iter()
-            .map(|p| format!("{} (--context)", crate::source::display_path(p))),
+    line(
+        "# Saved as the config file, this reads back to the same settings; defaults are \
+         commented out."
+            .to_string(),
     );
-    line(format!("context: {}", list(&context)));
-    line("rules:".to_string());
-    for rule in registry::ALL {
-        let configured = config
-            .levels
-            .iter()
-            .find(|(r, _, _)| r == rule)
-            .map(|(_, _, l)| *l);
-        let flagged = !args.select.is_empty() || !args.ignore.is_empty();
-        let level = settings.level(rule).map_or("off", |s| s.as_str());
-        let origin = if flagged && settings.level(rule).is_none() && configured.is_none() {
-            "command line".to_string()
-        } else {
-            from(configured, false)
-        };
+    let karpenter_origin = if args.karpenter.is_some() {
+        Some("command line".to_string())
+    } else {
+        config
+            .karpenter
+            .as_ref()
+            .and_then(|(_, origin)| match origin {
+                config::Origin::File { line } => Some(at(*line)),
+                _ => None,
+            })
+    };
+    line(setting(
+        "",
+        "karpenter",
+        settings.karpenter.as_str().to_string(),
+        karpenter_origin,
+    ));
+    line(match &config.include {
+        Some(globs) => setting("", "include", quoted_list(globs), Some(file.clone())),
+        None => setting(
+            "",
+            "include",
+            quoted_list(&["**/*.yaml".into(), "**/*.yml".into(), "**/*.json".into()]),
+            None,
+        ),
+    });
+    let globs = |key: &str, globs: &[String]| {
+        setting(
+            "",
+            key,
+            quoted_list(globs),
+            (!globs.is_empty()).then(|| file.clone()),
+        )
+    };
+    line(globs("exclude", &config.exclude));
+    line(globs("context", &config.context));
+    for path in &args.context {
         line(format!(
-            "  {}: {level}  # {}, {origin}",
-            rule.code, rule.name
+            "# also --context {}  # command line, not a setting",
+            quoted(&crate::source::display_path(path))
         ));
     }
+    line("rules:".to_string());
+    for rule in registry::ALL {
+        let configured = config.levels.iter().find(|(r, _, _)| r == rule);
+        let level = settings.level(rule);
+        let origin = match configured {
+            // `--select` or `--ignore` turned it off.
+            _ if level.is_none() && configured.is_none_or(|(_, l, _)| *l != RuleLevel::Off) => {
+                Some("command line".to_string())
+            }
+            Some((_, _, line)) => Some(at(*line)),
+            None => None,
+        };
+        let origin = origin.map(|origin| format!("{}, {origin}", rule.name));
+        let level = level.map_or("off", |s| s.as_str()).to_string();
+        line(match origin {
+            Some(origin) => setting("  ", rule.code, level, Some(origin)),
+            None => {
+                let raised = rule
+                    .raised
+                    .as_ref()
+                    .map(|raised| format!(" ({raised})"))
+                    .unwrap_or_default();
+                format!(
+                    "  # {}: {level}  # {}, default{raised}",
+                    rule.code, rule.name
+                )
+            }
+        });
+    }
     line("priority:".to_string());
-    line(format!(
-        "  suggested-class: {}  # {}",
-        settings.suggested_class,
-        from(config.suggested_class.as_ref().map(|(_, l)| *l), false)
+    let from_file = |value: Option<u64>| value.map(at);
+    line(setting(
+        "  ",
+        "suggested-class",
+        quoted(&settings.suggested_class),
+        from_file(config.suggested_class.as_ref().map(|(_, l)| *l)),
     ));
-    line(format!(
-        "  suggested-value: {}  # {}",
-        settings.suggested_value,
-        from(config.suggested_value.map(|(_, l)| l), false)
+    line(setting(
+        "  ",
+        "suggested-value",
+        settings.suggested_value.to_string(),
+        from_file(config.suggested_value.map(|(_, l)| l)),
     ));
-    line(format!(
-        "  assumed-workload-priority: {}  # {}",
-        settings.assumed_workload_priority,
-        from(config.assumed_workload_priority.map(|(_, l)| l), false)
+    line(setting(
+        "  ",
+        "assumed-workload-priority",
+        settings.assumed_workload_priority.to_string(),
+        from_file(config.assumed_workload_priority.map(|(_, l)| l)),
     ));
-    line(format!(
-        "  node-critical: {}  # extends the built-in list",
-        list(settings.node_critical.patterns())
-    ));
-    line(format!(
-        "  node-agents: {}  # extends the built-in list",
-        list(settings.node_agents.patterns())
-    ));
+    for (key, globs) in [
+        ("node-critical", &settings.node_critical),
+        ("node-agents", &settings.node_agents),
+    ] {
+        let patterns = globs.patterns();
+        line(setting(
+            "  ",
+            key,
+            quoted_list(patterns),
+            (!patterns.is_empty()).then(|| format!("{file}, extends the built-in list")),
+        ));
+    }
     line("cluster:".to_string());
     line("  priority-classes:".to_string());
     for class in &settings.cluster_classes {
+        let policy = class
+            .preemption_policy
+            .as_deref()
+            .map(|policy| format!(", preemptionPolicy: {policy}"))
+            .unwrap_or_default();
         line(format!(
-            "    - {{name: {}, value: {}, preemptionPolicy: {}, globalDefault: {}}}  # {file}:{}",
-            class.name,
+            "    - {{name: {}, value: {}{policy}, globalDefault: {}}}  # {}",
+            quoted(&class.name),
             class.value,
-            class
-                .preemption_policy
-                .as_deref()
-                .unwrap_or("PreemptLowerPriority"),
             class.global_default,
-            class.span.start.line
+            at(u64::from(class.span.start.line))
         ));
     }
     line("per-path:".to_string());
     for (paths, ignore) in &config.per_path_text {
         line(format!(
-            "  - {{paths: {}, ignore: {}}}",
-            list(paths),
-            list(ignore)
+            "  - {{paths: {}, ignore: {}}}  # {file}",
+            quoted_list(paths),
+            list(ignore.iter().cloned())
         ));
     }
-    line(format!(
-        "baseline: {}  # {}",
-        resolved
-            .baseline
-            .as_deref()
-            .map_or("none".to_string(), crate::source::display_path),
-        if args.baseline.is_some() {
-            "command line".to_string()
-        } else if config.baseline.is_some() {
-            file.clone()
-        } else {
-            "default".to_string()
+    // Written relative to the config file's directory, as the file reads it.
+    let baseline = resolved
+        .baseline
+        .as_deref()
+        .map(|path| quoted(&crate::source::relative_path(&config.root, path)));
+    line(match baseline {
+        Some(path) if args.baseline.is_some() => {
+            setting("", "baseline", path, Some("command line".to_string()))
         }
-    ));
+        Some(path) => setting("", "baseline", path, Some(file.clone())),
+        None => "# baseline:  # default: none".to_string(),
+    });
     out
 }

@@ -80,10 +80,7 @@ pub fn run(
                 EXIT_CLEAN,
                 stderr,
             ),
-            Err(error) => {
-                let _ = writeln!(stderr, "karplint: error: {error}");
-                EXIT_ERROR
-            }
+            Err(error) => plumbing::fail(&error, stderr),
         },
     }
 }

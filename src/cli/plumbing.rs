@@ -26,9 +26,12 @@ pub(super) fn finish(result: io::Result<()>, code: u8, stderr: &mut dyn Write) -
     }
 }
 
-/// Reports a fatal error on stderr: exit code 2.
+/// Reports a fatal error on stderr, one `karplint: error:` line per line of `error` (a
+/// config file's errors come all at once): exit code 2.
 pub(super) fn fail(error: &str, stderr: &mut dyn Write) -> u8 {
-    let _ = writeln!(stderr, "karplint: error: {error}");
+    for line in error.lines() {
+        let _ = writeln!(stderr, "karplint: error: {line}");
+    }
     EXIT_ERROR
 }
 

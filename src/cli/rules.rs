@@ -28,6 +28,12 @@ pub(super) fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<
                         "code": rule.code,
                         "name": rule.name,
                         "severity": rule.severity,
+                        // `{"severity": "warning", "for": "node agents"}`: the findings
+                        // the rule raises above its severity, unless a level is configured.
+                        "raised": rule.raised.as_ref().map(|raised| serde_json::json!({
+                            "severity": raised.severity,
+                            "for": raised.of,
+                        })),
                         "scope": rule.scope.as_str(),
                         "fixable": rule.fixable,
                         "summary": rule.summary(),
@@ -38,24 +44,27 @@ pub(super) fn list_rules(format: ListFormat, out: &mut dyn Write) -> io::Result<
             writeln!(out)
         }
         ListFormat::Text => {
-            let width = registry::ALL
+            let rows: Vec<Vec<String>> = registry::ALL
                 .iter()
-                .map(|r| r.name.len())
-                .max()
-                .unwrap_or(0);
-            for rule in registry::ALL {
-                writeln!(
-                    out,
-                    "{}  {:width$}  {:7}  {:9}  {:3}  {}",
-                    rule.code,
-                    rule.name,
-                    rule.severity.as_str(),
-                    rule.scope.as_str(),
-                    if rule.fixable { "fix" } else { "" },
-                    rule.summary(),
-                )?;
-            }
-            Ok(())
+                .map(|rule| {
+                    vec![
+                        rule.code.to_string(),
+                        rule.name.to_string(),
+                        rule.severity_text(),
+                        rule.scope.as_str().to_string(),
+                        if rule.fixable { "fix" } else { "" }.to_string(),
+                        rule.summary().to_string(),
+                    ]
+                })
+                .collect();
+            let mut table = String::new();
+            crate::inspect::push_table(
+                &mut table,
+                "No rules.",
+                &["CODE", "NAME", "SEVERITY", "SCOPE", "FIX", "SUMMARY"],
+                &rows,
+            );
+            out.write_all(table.as_bytes())
         }
     }
 }

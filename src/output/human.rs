@@ -6,6 +6,8 @@ use std::fmt;
 use std::io::{self, Write};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
+use textwrap::core::Word;
+use textwrap::{WordSeparator, WordSplitter};
 
 use super::snippet::Snippet;
 use super::{EmitOptions, Emitter, Newlines, escape_controls};
@@ -33,7 +35,38 @@ impl Human {
             .with_width(100)
             .with_links(false)
             .with_context_lines(1)
+            // Lines break only at spaces outside code spans; a longer word overflows.
+            .with_word_separator(WordSeparator::Custom(words_outside_code))
+            .with_word_splitter(WordSplitter::NoHyphenation)
+            .with_break_words(false)
     }
+}
+
+/// The words of `line` for wrapping: each runs to the spaces after it, and a space inside
+/// a `code span` does not end one, so neither code spans nor paths (which hold no
+/// spaces) are ever broken.
+fn words_outside_code(line: &str) -> Box<dyn Iterator<Item = Word<'_>> + '_> {
+    // An empty first word, as textwrap adds when it breaks words: the first word may then
+    // start the next line, and a blank line keeps its indent.
+    let mut words = vec![Word::from("")];
+    let mut start = 0;
+    let mut in_code = false;
+    let mut previous = None;
+    for (i, c) in line.char_indices() {
+        // A word ends where a space outside code is followed by something else.
+        if previous == Some(' ') && c != ' ' && !in_code {
+            words.push(Word::from(&line[start..i]));
+            start = i;
+        }
+        if c == '`' {
+            in_code = !in_code;
+        }
+        previous = Some(c);
+    }
+    if start < line.len() {
+        words.push(Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
 }
 
 impl Emitter for Human {
@@ -57,13 +90,14 @@ impl Emitter for Human {
             writeln!(out)?;
         }
         if !self.options.quiet {
-            write_summary(report, out)?;
+            write_summary(report, &self.options.paths, out)?;
         }
         Ok(())
     }
 }
 
-fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// The summary lines; `paths` are those the run was given, for the `--diff` hint.
+fn write_summary(report: &Report, paths: &[String], out: &mut dyn Write) -> io::Result<()> {
     let summary = &report.summary;
     let total = report.diagnostics.len();
     let found = if total == 0 {
@@ -110,6 +144,14 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         summary.objects,
         plural(summary.objects),
     )?;
+    if summary.baselined > 0 {
+        writeln!(
+            out,
+            "The baseline hid {} known problem{}.",
+            summary.baselined,
+            plural(summary.baselined)
+        )?;
+    }
     let karpenter = super::karpenter_verdict(report);
     writeln!(out, "{karpenter}")?;
     let fixable = report
@@ -120,9 +162,10 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if fixable > 0 {
         writeln!(
             out,
-            "{fixable} finding{} can be fixed automatically: `karplint --diff` shows how, \
-             `karplint --fix` applies it.",
-            plural(fixable)
+            "{fixable} finding{} can be fixed automatically: `{}` shows how; {}.",
+            plural(fixable),
+            super::rerun("--diff", paths),
+            super::apply_hint(paths),
         )?;
     }
     Ok(())

@@ -55,11 +55,44 @@ pub enum Format {
 }
 
 /// Options every emitter may honour.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EmitOptions {
     pub color: bool,
     /// Leave out summary lines.
     pub quiet: bool,
+    /// The paths the run was given, as written (none for the current directory), for the
+    /// hints that suggest running again on them.
+    pub paths: Vec<String>,
+}
+
+/// How to apply the fixes of a run given `paths`: "apply with `karplint --fix PATHS`",
+/// or why they cannot be.
+pub fn apply_hint(paths: &[String]) -> String {
+    if paths.iter().any(|path| path == "-") {
+        "`--fix` cannot change standard input".to_string()
+    } else {
+        format!("apply with `{}`", rerun("--fix", paths))
+    }
+}
+
+/// The command that runs karplint again with `flag` on the paths a run was given:
+/// `karplint --fix manifests/ 'my dir'` (each path escaped and quoted for a shell).
+pub fn rerun(flag: &str, paths: &[String]) -> String {
+    let mut command = format!("karplint {flag}");
+    for path in paths {
+        let path = escape_controls(path, Newlines::Escape);
+        let plain = !path.is_empty()
+            && path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+        command.push(' ');
+        if plain {
+            command.push_str(&path);
+        } else {
+            command.push_str(&format!("'{}'", path.replace('\'', "'\\''")));
+        }
+    }
+    command
 }
 
 /// Writes a report in one format.
@@ -235,5 +268,24 @@ impl FixResolver {
             file,
             edits,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_name_the_paths_quoted_for_a_shell() {
+        assert_eq!(rerun("--fix", &[]), "karplint --fix");
+        let paths = ["apps/".to_string(), "my dir".into(), "it's\n.yaml".into()];
+        assert_eq!(
+            rerun("--diff", &paths),
+            r"karplint --diff apps/ 'my dir' 'it'\''s\n.yaml'"
+        );
+        assert_eq!(
+            apply_hint(&["a.yaml".into(), "-".into()]),
+            "`--fix` cannot change standard input"
+        );
     }
 }

@@ -3,12 +3,13 @@
 //!
 //! One finding per (DaemonSet, NodePool), at the DaemonSet's `tolerations:` key (where
 //! the missing toleration belongs), or its pod template's `spec:` key when it has none;
-//! the pool's taints are labelled. Severity `info`, raised to `warning` for node agents;
+//! the pool's taints are labelled. Severity `info`, raised to `warning` for node agents
+//! (the registry's `raised`, which `karplint rules` and `karplint config` show);
 //! the suppression stage keeps that unless the config sets another level for the rule.
 
 use super::Context;
 use super::capacity::{daemonset_finding, tolerations_yaml};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::k8s::{NodePoolApi, Taint};
 use crate::registry::KDS013 as RULE;
 
@@ -65,8 +66,8 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     "no toleration for {pool_name}'s {noun}",
                     pool_name = pool.item.meta.name()
                 ));
-            if agent {
-                diagnostic.severity = Severity::Warning;
+            if let (true, Some(raised)) = (agent, &RULE.raised) {
+                diagnostic.severity = raised.severity;
             }
             for taint in &taints {
                 diagnostic = diagnostic
