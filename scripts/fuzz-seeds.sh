@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Seeds the fuzz corpora (fuzz/corpus/lint, fuzz/corpus/fix; both git-ignored) with
-# small manifests: every file of testdata/, and from the shared corpus (../shared/corpus,
+# small manifests: every file of testdata/ and fuzz/regressions/ (what the fuzzers
+# found, minimised), and from the shared corpus (../shared/corpus,
 # never committed) the YAML and JSON files of at most MAX_SIZE bytes outside its bench/
 # folder, the inputs of the YAML test suite, and an evenly spread sample of bench/ up to
 # MAX_SEEDS files in all. Files are named by their SHA-1, so repeats collapse and running
@@ -18,7 +19,7 @@ MAX_SEEDS=${MAX_SEEDS:-3000}
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
 
-find testdata -type f -size -$((MAX_SIZE + 1))c | sort >"$list"
+find testdata fuzz/regressions -type f -size -$((MAX_SIZE + 1))c | sort >"$list"
 if [ -d "$CORPUS" ]; then
   # Manifests (the test suite's folders hold events and expectations too: inputs only).
   find "$CORPUS" -type f -size -$((MAX_SIZE + 1))c -not -path '*/bench/*' \
