@@ -19,7 +19,7 @@ MAX_SEEDS=${MAX_SEEDS:-3000}
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
 
-find testdata fuzz/regressions -type f -size -$((MAX_SIZE + 1))c | sort >"$list"
+find testdata fuzz/regressions -type f -not -name '*.md' -size -$((MAX_SIZE + 1))c | sort >"$list"
 if [ -d "$CORPUS" ]; then
   # Manifests (the test suite's folders hold events and expectations too: inputs only).
   find "$CORPUS" -type f -size -$((MAX_SIZE + 1))c -not -path '*/bench/*' \
