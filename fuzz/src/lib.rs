@@ -214,15 +214,18 @@ fn apply_diff(old: &str, diff: &str) -> Result<String, String> {
     Ok(new)
 }
 
-/// `@@ -START[,COUNT] +START[,COUNT] @@\n` as (start, count) pairs.
-fn hunk_header(line: &str) -> Result<((usize, usize), (usize, usize)), String> {
+/// A hunk's first line (1-based) and count of lines, on one side.
+type Range = (usize, usize);
+
+/// `@@ -START[,COUNT] +START[,COUNT] @@\n` as the old and new ranges.
+fn hunk_header(line: &str) -> Result<(Range, Range), String> {
     let bad = || format!("bad hunk header {line:?}");
     let inner = line
         .strip_prefix("@@ -")
         .and_then(|l| l.strip_suffix(" @@\n"))
         .ok_or_else(bad)?;
     let (old, new) = inner.split_once(" +").ok_or_else(bad)?;
-    let range = |r: &str| -> Option<(usize, usize)> {
+    let range = |r: &str| -> Option<Range> {
         match r.split_once(',') {
             Some((start, count)) => Some((start.parse().ok()?, count.parse().ok()?)),
             None => Some((r.parse().ok()?, 1)),
