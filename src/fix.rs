@@ -340,8 +340,9 @@ fn apply(old: &str, replacements: &[Replacement]) -> String {
     new
 }
 
-/// Whether `new` parses to as many objects as `old`, with no more syntax errors.
-fn parses_as_well(old: &str, new: &str) -> bool {
+/// Whether `new` parses to as many objects as `old`, with no more syntax errors: what a
+/// fix must keep (the fuzz targets check `--diff` output against it too).
+pub fn parses_as_well(old: &str, new: &str) -> bool {
     let summary = |text: &str| {
         let facts = load::load(text.as_bytes(), FileId::default(), true);
         let objects = match facts.outcome {

@@ -18,6 +18,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::k8s::resources::Resource;
 use crate::k8s::{NodePool, NodePoolApi, Workload};
 use crate::lint::Report;
+use crate::source::{Newlines, escape_controls};
 
 /// How `inspect` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -353,21 +354,30 @@ fn table(inspection: &Inspection) -> String {
 
 /// Appends a header and rows, each column as wide as its widest cell (counted in
 /// characters), two spaces apart, without trailing spaces; or `empty` without rows.
-/// `karplint rules` prints its table with it too.
+/// `karplint rules` prints its table with it too. Control characters in cells (names come
+/// from the manifests) are escaped.
 pub fn push_table(text: &mut String, empty: &str, header: &[&str], rows: &[Vec<String>]) {
     if rows.is_empty() {
         text.push_str(empty);
         text.push('\n');
         return;
     }
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| escape_controls(cell, Newlines::Escape).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    for row in std::iter::once(&header).chain(rows) {
+    for row in std::iter::once(&header).chain(&rows) {
         let mut line = String::new();
         for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
             if i > 0 {

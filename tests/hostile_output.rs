@@ -293,6 +293,31 @@ fn xml_reports_stay_well_formed() {
     }
 }
 
+/// Found by `cargo fuzz run lint`: a class name with a raw control character (YAML takes
+/// C0 characters in a plain scalar) went into `inspect`'s table as it was.
+#[test]
+fn the_inspect_table_escapes_control_characters() {
+    let dir = hostile_tree();
+    let raw_class = daemonset("raw").replace(
+        "    spec:\n      containers",
+        "    spec:\n      priorityClassName: s\u{16}\u{1b}[2J\n      containers",
+    );
+    fs::write(dir.path().join("raw.yaml"), raw_class).unwrap();
+    let mut inspect = Command::new(env!("CARGO_BIN_EXE_karplint"));
+    inspect
+        .current_dir(dir.path())
+        .args(["inspect", "--karpenter", "always", "."])
+        .stdin(Stdio::null());
+    let (code, stdout, stderr) = output(inspect);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_printable("inspect", &stdout);
+    assert!(
+        stdout.contains(&format!("agents/{HOSTILE_NAME_SHOWN}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains(r"s\x16\x1b[2J"), "{stdout}");
+}
+
 #[test]
 fn errors_on_stderr_escape_the_file_name() {
     let dir = tempfile::tempdir().unwrap();

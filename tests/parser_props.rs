@@ -24,6 +24,8 @@
 //!   it are off. For such inputs only bounds and char boundaries are checked. See
 //!   `saphyr_counts_bytes_as_chars_in_directives`.
 
+mod common;
+
 use karplint::source::FileId;
 use std::collections::HashSet;
 
@@ -538,14 +540,7 @@ fn mutated_manifest() -> impl Strategy<Value = String> {
                 text = text.replace('\n', "\r\n");
             }
             for (at, delete, insert) in edits {
-                let boundaries: Vec<usize> = text
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .chain([text.len()])
-                    .collect();
-                let i = at.index(boundaries.len());
-                let end = boundaries[(i + delete).min(boundaries.len() - 1)];
-                text.replace_range(boundaries[i]..end, &insert);
+                common::edit_chars(&mut text, at, delete, &insert);
             }
             if bom {
                 text.insert(0, '\u{feff}');

@@ -130,3 +130,16 @@ pub fn json_keys(value: &serde_json::Value) -> Vec<String> {
     collect(value, &mut keys);
     keys
 }
+
+/// A random edit of `text` for property tests: `delete` characters (as many as there
+/// are) from the character boundary `at` picks replaced by `insert`.
+pub fn edit_chars(text: &mut String, at: proptest::sample::Index, delete: usize, insert: &str) {
+    let boundaries: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    let i = at.index(boundaries.len());
+    let end = boundaries[(i + delete).min(boundaries.len() - 1)];
+    text.replace_range(boundaries[i]..end, insert);
+}
