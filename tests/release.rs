@@ -1,7 +1,10 @@
 //! Release plumbing that needs no GitHub: one version everywhere, the release notes that
-//! `scripts/release-notes.sh` takes from CHANGELOG.md. (`tests/wheel.rs` checks the built
-//! wheel's version.)
+//! `scripts/release-notes.sh` takes from CHANGELOG.md, and the release assets that
+//! `.github/workflows/release.yml` builds being the ones `scripts/action-install.sh` asks for.
+//! (`tests/wheel.rs` checks the built wheel's version; `tests/action_install.rs` the
+//! archives.)
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -140,4 +143,50 @@ fn release_notes_are_the_section_of_the_tagged_version() {
     let out = notes(dir.path(), "v1.2.0");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no section \"## [1.2.0]\""));
+}
+
+/// The `target:` values of the release workflow's build matrix.
+fn release_targets() -> BTreeSet<String> {
+    read(".github/workflows/release.yml")
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- target: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_action_asks_for_the_targets_the_release_builds() {
+    let targets = release_targets();
+    assert_eq!(
+        targets,
+        [
+            "aarch64-apple-darwin",
+            "aarch64-unknown-linux-musl",
+            "x86_64-apple-darwin",
+            "x86_64-pc-windows-msvc",
+            "x86_64-unknown-linux-musl",
+        ]
+        .map(str::to_string)
+        .into()
+    );
+    // `Linux/X64) echo x86_64-unknown-linux-musl ;;` in action-install.sh.
+    let script = read("scripts/action-install.sh");
+    let asked: BTreeSet<String> = script
+        .lines()
+        .filter_map(|line| line.split_once(") echo ")?.1.strip_suffix(" ;;"))
+        .filter(|target| target.contains('-'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(asked, targets);
+
+    // Both name the archives through package-release.sh and the same checksum files.
+    let workflow = read(".github/workflows/release.yml");
+    assert!(workflow.contains("scripts/package-release.sh \"$TARGET\""));
+    assert!(workflow.contains("sha256sum -- * > ../sha256sums.txt"));
+    assert!(workflow.contains("echo \"$GITHUB_SHA\" > source-commit.txt"));
+    assert!(script.contains("\"$base/sha256sums.txt\""));
+    assert!(script.contains("\"$base/source-commit.txt\""));
+    assert!(script.contains("/releases/download/$tag"));
+    // The notes come from the changelog.
+    assert!(workflow.contains("scripts/release-notes.sh \"$TAG\""));
 }
