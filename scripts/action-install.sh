@@ -38,7 +38,7 @@ fail() {
 releases_url="${KARPLINT_RELEASES_URL:-https://github.com}"
 
 # The version of the source the action was checked out at.
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ACTION_PATH/Cargo.toml" | head -n 1)
+version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' "$ACTION_PATH/Cargo.toml" | head -n 1)
 [ -n "$version" ] || fail "no version in $ACTION_PATH/Cargo.toml"
 
 exe=karplint
@@ -73,9 +73,10 @@ origin() {
   repository="${ACTION_REPOSITORY:-}"
   ref="${ACTION_REF:-}"
   if [ -z "$repository" ] || [ -z "$ref" ]; then
-    case "$ACTION_PATH" in
+    local path="${ACTION_PATH//\\//}" # Windows runners write D:\a\_actions\…
+    case "$path" in
       */_actions/*/*/*)
-        local rest="${ACTION_PATH#*/_actions/}"
+        local rest="${path#*/_actions/}"
         rest="${rest%/}"
         IFS=/ read -r owner name ref_from_path _ <<<"$rest"
         repository="${repository:-$owner/$name}"

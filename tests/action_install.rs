@@ -286,6 +286,14 @@ fn repository_and_ref_come_from_the_action_path_when_the_context_is_empty() {
             .contains(&format!("action acme/karplint@{}", tag()))
     );
     assert_installed(&fixture, &run, "karplint");
+
+    // A Windows runner's path has backslashes (here one directory whose name has them).
+    let windows = fixture.path(&format!("D:\\a\\_actions\\acme\\karplint\\{}", tag()));
+    fs::create_dir_all(&windows).unwrap();
+    fs::copy(action.join("Cargo.toml"), windows.join("Cargo.toml")).unwrap();
+    let run = fixture.run("prebuilt", &windows, ("", ""), LINUX_X64);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.calls, [url("sha256sums.txt"), url(&archive)]);
 }
 
 /// Each platform's asset name; Windows gets a zip holding karplint.exe.
