@@ -143,3 +143,29 @@ pub fn edit_chars(text: &mut String, at: proptest::sample::Index, delete: usize,
     let end = boundaries[(i + delete).min(boundaries.len() - 1)];
     text.replace_range(boundaries[i]..end, insert);
 }
+
+/// Makes `command`'s release builds (cargo, `cargo install`, maturin, pip building with
+/// maturin) quick: no optimisation, LTO or debug info, with the dependencies cached in
+/// `target/pre-commit-build`. The packaging tests check what gets installed and that it
+/// runs, not its speed.
+pub fn quick_release_build(command: &mut std::process::Command) -> &mut std::process::Command {
+    command
+        .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+}
+
+/// How to run pre-commit: the executable, or the Python module behind it.
+pub fn pre_commit() -> Option<Vec<String>> {
+    let candidates: [&[&str]; 2] = [&["pre-commit"], &["python3", "-m", "pre_commit"]];
+    candidates.iter().find_map(|argv| {
+        let works = std::process::Command::new(argv[0])
+            .args(&argv[1..])
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success());
+        works.then(|| argv.iter().map(|a| a.to_string()).collect())
+    })
+}
