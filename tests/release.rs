@@ -27,10 +27,11 @@ fn toml_table(text: &str, table: &str) -> Vec<(String, String)> {
         let line = line.trim();
         if line.starts_with('[') {
             inside = line == format!("[{table}]");
-        } else if inside && !line.starts_with('#') {
-            if let Some((key, value)) = line.split_once('=') {
-                keys.push((key.trim().to_string(), value.trim().to_string()));
-            }
+        } else if inside
+            && !line.starts_with('#')
+            && let Some((key, value)) = line.split_once('=')
+        {
+            keys.push((key.trim().to_string(), value.trim().to_string()));
         }
     }
     keys
