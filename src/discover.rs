@@ -148,9 +148,18 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             discovery.inputs.push(Origin::Stdin { name });
             continue;
         }
-        let metadata = std::fs::metadata(path).map_err(|error| {
-            FatalError(format!("{}: {}", display_path(path), describe_io(&error)))
-        })?;
+        // A path that cannot be used is an error of the run (exit 2), not the end of it:
+        // the other inputs are still linted and reported.
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                discovery.errors.push(InputError {
+                    path: display_path(path),
+                    message: describe_io(&error),
+                });
+                continue;
+            }
+        };
         if let Some(error) = link_out_of_working_directory(path) {
             discovery.errors.push(error);
             continue;

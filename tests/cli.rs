@@ -99,6 +99,23 @@ fn missing_path_exits_2_and_names_it() {
 }
 
 #[test]
+fn a_missing_path_does_not_stop_the_other_inputs() {
+    karplint()
+        .args([
+            "--format",
+            "concise",
+            "does/not/exist.yaml",
+            "testdata/examples",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("does/not/exist.yaml: no such file or directory"))
+        .stdout(contains(
+            "testdata/examples/fluent-bit.yaml:15:5: warning[KDS001]",
+        ));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     karplint()
         .arg("--format=xml")
