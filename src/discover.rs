@@ -120,7 +120,8 @@ fn absolute(path: &Path) -> PathBuf {
 pub struct Discovery {
     /// Linted and reported.
     pub inputs: Vec<Origin>,
-    /// Analysed, never reported (files already among `inputs` are left out).
+    /// Analysed; a finding in them is reported only when it names an input (files
+    /// already among `inputs` are left out).
     pub context: Vec<Origin>,
     /// Inputs named explicitly that cannot be used, and directories that cannot be read:
     /// the run goes on, but exits 2.

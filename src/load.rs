@@ -55,7 +55,8 @@ pub enum Outcome {
 /// The facts of one input.
 #[derive(Debug, Clone)]
 pub struct FileFacts {
-    /// False for context files: analysed, never reported.
+    /// False for context files: analysed; their findings count only when they name a
+    /// reported file.
     pub reported: bool,
     pub objects: Vec<Object>,
     pub problems: Vec<InputProblem>,
