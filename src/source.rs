@@ -225,13 +225,13 @@ pub fn pos_at(text: &str, offset: usize) -> Pos {
     Positions::new(text).at(offset)
 }
 
-/// Positions of many offsets (or lines and columns) in one text, each in time linear in
-/// its distance from the last one or from its line's start, never from the start of the
-/// text: a file with 100,000 suppression comments or fixes takes linear time, not
-/// quadratic.
+/// Positions of many offsets in one text, each in time linear in its distance from the
+/// last one or from its line's start, never from the start of the text: a file with
+/// 100,000 suppression comments or fixes takes linear time, not quadratic. Offsets asked
+/// in order are a forward scan; the line index is built only when one goes back.
 pub struct Positions<T: AsRef<str>> {
     text: T,
-    lines: LineIndex,
+    lines: std::cell::OnceCell<LineIndex>,
     last: Pos,
 }
 
@@ -241,7 +241,7 @@ const BOM: &str = "\u{feff}";
 impl<T: AsRef<str>> Positions<T> {
     pub fn new(text: T) -> Self {
         Positions {
-            lines: LineIndex::new(text.as_ref()),
+            lines: std::cell::OnceCell::new(),
             text,
             last: Pos {
                 byte: 0,
@@ -261,7 +261,8 @@ impl<T: AsRef<str>> Positions<T> {
         let text = self.text.as_ref();
         let offset = offset.min(text.len());
         if offset < self.last.byte as usize {
-            self.last = self.line_start(self.lines.line_of(offset));
+            let line = self.lines().line_of(offset);
+            self.last = self.line_start(line);
         }
         let from = self.last.byte as usize;
         let mut pos = self.last;
@@ -291,18 +292,20 @@ impl<T: AsRef<str>> Positions<T> {
         pos
     }
 
-    /// Where 0-based `line` starts (after a BOM on the first line).
+    /// Where 0-based `line` starts (a BOM on the first line is skipped by the scan, which
+    /// counts no column for it).
     fn line_start(&self, line: usize) -> Pos {
-        let byte = if line == 0 {
-            self.bom()
-        } else {
-            self.lines.line_start(line).min(self.text.as_ref().len())
-        };
+        let byte = self.lines().line_start(line).min(self.text.as_ref().len());
         Pos {
             byte: clamp(byte),
             line: clamp(line + 1),
             col: 1,
         }
+    }
+
+    fn lines(&self) -> &LineIndex {
+        self.lines
+            .get_or_init(|| LineIndex::new(self.text.as_ref()))
     }
 
     fn bom(&self) -> usize {
@@ -366,6 +369,36 @@ pub(crate) fn escape_controls(text: &str, newlines: Newlines) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_in_any_order_agree_with_a_scan_from_the_start() {
+        let text = "\u{feff}a: é\r\nb: x\rc:\n  - ü\n";
+        let offsets: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        let mut positions = Positions::new(text);
+        // Forward, then backward (the line index is built on the first step back).
+        for &offset in offsets.iter().chain(offsets.iter().rev()) {
+            let scanned = Positions::new(text).at(offset);
+            assert_eq!(positions.at(offset), scanned, "offset {offset}");
+        }
+        assert_eq!(
+            pos_at(text, 6),
+            Pos {
+                byte: 6,
+                line: 1,
+                col: 4
+            }
+        );
+        assert_eq!(
+            pos_at(text, 10),
+            Pos {
+                byte: 10,
+                line: 2,
+                col: 1
+            }
+        );
+    }
 
     #[test]
     fn relative_paths_do_not_depend_on_how_either_is_written() {
