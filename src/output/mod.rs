@@ -188,7 +188,7 @@ pub(crate) fn title(diagnostic: &Diagnostic) -> String {
 
 /// One sentence on whether the Karpenter rules ran, and why (the human report's last line;
 /// other formats say it on stderr when the rules were skipped).
-pub fn karpenter_verdict(report: &Report) -> String {
+pub(crate) fn karpenter_verdict(report: &Report) -> String {
     match &report.karpenter().reason {
         KarpenterReason::Forced => "Karpenter rules ran: --karpenter always.".to_string(),
         KarpenterReason::Disabled => "Karpenter rules skipped: --karpenter never.".to_string(),
