@@ -268,7 +268,7 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
         });
     }
     let text =
-        crate::files::read_regular(path, crate::files::DEFAULT_MAX_FILE_SIZE).map_err(|error| {
+        crate::files::read_named(path, crate::files::DEFAULT_MAX_FILE_SIZE).map_err(|error| {
             ConfigError::whole_file(
                 path,
                 format!("cannot read config: {}", crate::files::describe_io(&error)),

@@ -165,6 +165,13 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             discovery.errors.push(error);
             continue;
         }
+        if let Err(error) = files::refuse_pseudo_file_system(path) {
+            discovery.errors.push(InputError {
+                path: display_path(path),
+                message: describe_io(&error),
+            });
+            continue;
+        }
         if !metadata.is_dir() {
             let excluded = options.force_exclude
                 && options.filter.as_ref().is_some_and(|f| f.is_excluded(path));
@@ -321,6 +328,13 @@ pub fn add_context(
     let mut found = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|error| {
+            FatalError(format!(
+                "context {}: {}",
+                display_path(path),
+                describe_io(&error)
+            ))
+        })?;
+        files::refuse_pseudo_file_system(path).map_err(|error| {
             FatalError(format!(
                 "context {}: {}",
                 display_path(path),

@@ -57,6 +57,27 @@ fn refused(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message)
 }
 
+/// Refuses a path given by name (on the command line, as `--context`, `--config` or a
+/// baseline) that resolves onto a kernel pseudo file system. Checked once where a path
+/// comes in, not per file read: a walk only yields files under its root, and follows links
+/// only when they stay under it.
+pub fn refuse_pseudo_file_system(path: &Path) -> io::Result<()> {
+    // Devices, FIFOs and sockets are refused by their kind when read, more precisely.
+    let file_or_dir = std::fs::metadata(path).is_ok_and(|m| m.is_file() || m.is_dir());
+    if file_or_dir && is_pseudo_file_system(path) {
+        return Err(refused(
+            "on a kernel pseudo file system (/proc, /sys, /dev); not read".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// [`read_regular`] of a file given by name: see [`refuse_pseudo_file_system`].
+pub fn read_named(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    refuse_pseudo_file_system(path)?;
+    read_regular(path, limit)
+}
+
 /// Reads a regular file, at most `limit` bytes (more is an error, not a truncation).
 pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let metadata = std::fs::metadata(path)?;
@@ -65,11 +86,6 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
             "{}; only regular files are read",
             kind_of(&metadata)
         )));
-    }
-    if is_pseudo_file_system(path) {
-        return Err(refused(
-            "on a kernel pseudo file system (/proc, /sys, /dev); not read".to_string(),
-        ));
     }
     let file = File::open(path)?;
     // The file may have been swapped since the check above: check what was opened.

@@ -317,7 +317,7 @@ impl Baseline {
     /// Reads a baseline whose keys are relative to `root` (version 1: to the current
     /// directory).
     pub fn read(path: &Path, root: &Path) -> Result<Baseline, String> {
-        let text = crate::files::read_regular(path, crate::files::DEFAULT_MAX_FILE_SIZE)
+        let text = crate::files::read_named(path, crate::files::DEFAULT_MAX_FILE_SIZE)
             .and_then(|bytes| {
                 String::from_utf8(bytes)
                     .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))

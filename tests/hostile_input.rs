@@ -179,6 +179,35 @@ fn explicit_links_out_of_the_working_directory_are_not_read() {
     assert_eq!(out.code, 2);
 }
 
+#[test]
+fn explicit_paths_through_a_directory_link_onto_proc_are_not_read() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    symlink("/proc/self", root.join("proc")).unwrap();
+    let out = output(
+        karplint(root)
+            .env("CI_TOKEN", "ghp_SECRET_FROM_ENV")
+            .args(["proc/environ"]),
+    );
+    assert!(!out.stdout.contains("SECRET") && !out.stderr.contains("SECRET"));
+    assert!(
+        out.stderr
+            .contains("proc/environ: on a kernel pseudo file system"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code, 2);
+    // The same for a context path.
+    fs::write(root.join("ds.yaml"), daemonset("a")).unwrap();
+    let out = output(karplint(root).env("CI_TOKEN", "ghp_SECRET_FROM_ENV").args([
+        "--context",
+        "proc/environ",
+        "ds.yaml",
+    ]));
+    assert!(!out.stdout.contains("SECRET") && !out.stderr.contains("SECRET"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
 // 2. Writes.
 
 #[test]
