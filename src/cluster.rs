@@ -217,6 +217,7 @@ impl<'s> IndexBuilder<'s> {
 
     pub fn finish(self) -> ClusterIndex {
         let mut index = self.index;
+        index.resolve_node_classes();
         index.karpenter = index.detect_karpenter(self.settings.karpenter);
         index.ceiling = index.compute_ceiling();
         index
@@ -224,6 +225,24 @@ impl<'s> IndexBuilder<'s> {
 }
 
 impl ClusterIndex {
+    /// Gives each AWS NodePool the OS of its node class's AMI family, when the class is
+    /// among the inputs (the first of that kind and name).
+    fn resolve_node_classes(&mut self) {
+        let classes = &self.karpenter_objects;
+        for pool in &mut self.node_pools {
+            let Some(class) = pool.item.aws_class.take() else {
+                continue;
+            };
+            let family = classes
+                .iter()
+                .find(|object| object.item.is(&class))
+                .and_then(|object| object.item.ami_family.as_deref());
+            if family.is_some() {
+                pool.item.instance = k8s::instance_requirements(family);
+            }
+        }
+    }
+
     fn add_workload(&mut self, file: FileId, workload: Workload) {
         let template = &workload.template;
         let class_name = template.class_name().map(|name| name.value.as_str());
@@ -509,17 +528,9 @@ impl ClusterIndex {
         workload: &'a Workload,
     ) -> impl Iterator<Item = &'a Located<NodePool>> + 'a {
         let scheduling = &workload.template.scheduling;
-        let alternatives = scheduling.alternatives();
-        self.node_pools.iter().filter(move |pool| {
-            let labels = pool.item.node_labels();
-            pool.item
-                .taints
-                .iter()
-                .all(|taint| scheduling.tolerates(taint))
-                && alternatives
-                    .iter()
-                    .any(|alternative| alternative.iter().all(|r| labels.can_satisfy(r)))
-        })
+        self.node_pools
+            .iter()
+            .filter(move |pool| pool.item.runs(scheduling))
     }
 
     /// A DaemonSet matters to Karpenter unless its required scheduling keeps it off

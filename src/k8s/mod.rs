@@ -12,9 +12,9 @@ mod priority;
 pub mod resources;
 pub mod scheduling;
 
-pub use agents::{AgentGlobs, NODE_AGENTS, NODE_CRITICAL_AGENTS};
+pub use agents::{Accelerator, AgentGlobs, AgentKind, NODE_AGENTS, NODE_CRITICAL_AGENTS};
 pub use details::{AnnotationSpan, DO_NOT_DISRUPT_ANNOTATIONS, PodDetails};
-pub use karpenter::{KarpenterObject, NodePool, NodePoolApi};
+pub use karpenter::{KarpenterObject, NodeClassRef, NodePool, NodePoolApi, instance_requirements};
 pub use pod::{Container, PodTemplate, Workload, WorkloadKind};
 pub use policy::{DefaultRequest, IntOrPercent, LabelSelector, LimitRange, PodDisruptionBudget};
 pub use priority::{
