@@ -4,6 +4,7 @@
 //! tree are dropped before the next file.
 
 use std::borrow::Cow;
+use std::path::Path;
 
 use crate::k8s::{self, Object};
 use crate::source::{FileId, Pos, Positions, Span, lines_with_offsets, pos_at};
@@ -320,6 +321,18 @@ fn overexpanded(text: &str, document: &Document<'_>, over: Overexpanded) -> Inpu
         anchor,
         endless: anchor.start.byte <= span.start.byte && span.end.byte <= anchor.end.byte,
         budget: over.budget,
+    }
+}
+
+mod terraform;
+
+/// Reads `bytes`, the text of the file at `path`: a Terraform file for the Karpenter
+/// objects it declares, anything else as manifests.
+pub fn load_file(bytes: &[u8], path: &Path, file: FileId, reported: bool) -> FileFacts {
+    if crate::discover::is_terraform(path) {
+        terraform::load(bytes, file, reported)
+    } else {
+        load(bytes, file, reported)
     }
 }
 

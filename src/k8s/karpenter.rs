@@ -34,6 +34,10 @@ pub struct NodePool {
     /// What its instance types say about `kubernetes.io/arch` and `kubernetes.io/os`
     /// ([`instance_requirements`]); empty when the provider is not AWS.
     pub instance: Vec<Requirement>,
+    /// Declared in Terraform with values only Terraform knows (`${…}`, references): those
+    /// requirements, labels and taints are left out, and no rule judges the pool's taints
+    /// or takes a label as undeclared by it.
+    pub partly_unknown: bool,
 }
 
 /// The `kind` and `name` of a node class a NodePool refers to.
@@ -139,9 +143,11 @@ impl NodePool {
     }
 
     /// Whether the pool declares the label `key` for its nodes: a template label or a
-    /// requirement on it.
+    /// requirement on it (or may, when it is partly unknown).
     pub fn declares(&self, key: &str) -> bool {
-        self.labels.iter().any(|(k, _)| k == key) || self.requirements.iter().any(|r| r.key == key)
+        self.partly_unknown
+            || self.labels.iter().any(|(k, _)| k == key)
+            || self.requirements.iter().any(|r| r.key == key)
     }
 }
 
@@ -361,6 +367,7 @@ pub(crate) fn read(doc: &Document<'_>, node: NodeId, meta: ObjectMeta) -> Option
         auto_mode,
         aws_class,
         instance,
+        partly_unknown: false,
     })))
 }
 

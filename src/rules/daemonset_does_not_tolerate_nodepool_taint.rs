@@ -4,7 +4,8 @@
 //! One finding per DaemonSet, naming every such NodePool, at the DaemonSet's
 //! `tolerations:` key (where the missing toleration belongs), or its pod template's `spec:`
 //! key when it has none; each pool's untolerated taints are labelled. A device plugin
-//! bound to an accelerator is judged only on pools that may have it. Severity `info`,
+//! bound to an accelerator is judged only on pools that may have it; a NodePool declared
+//! in Terraform with computed values is not judged. Severity `info`,
 //! raised to `warning` for node agents (the registry's `raised`, which `karplint rules`
 //! and `karplint config` show); the suppression stage keeps that unless the config sets
 //! another level for the rule.
@@ -30,7 +31,8 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let blocked: Vec<(&Located<NodePool>, Vec<&Taint>)> = index
             .node_pools()
             .iter()
-            .filter(|pool| pool.item.selects(scheduling))
+            // A pool with values only Terraform knows may be anything: not judged.
+            .filter(|pool| !pool.item.partly_unknown && pool.item.selects(scheduling))
             // A GPU device plugin has nothing to do on nodes without its GPUs.
             .filter(|pool| accelerator.is_none_or(|a| pool.item.offers(a)))
             .map(|pool| (pool, pool.item.untolerated(scheduling)))

@@ -14,7 +14,8 @@ use crate::registry::KDS014 as RULE;
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let daemonsets: Vec<&Located<Workload>> = index.daemonsets().collect();
-    for pool in index.node_pools() {
+    // A pool with values only Terraform knows may be anything: not judged.
+    for pool in index.node_pools().iter().filter(|p| !p.item.partly_unknown) {
         let running: Vec<&&Located<Workload>> = daemonsets
             .iter()
             .filter(|ds| pool.item.runs(&ds.item.template.scheduling))

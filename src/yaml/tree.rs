@@ -97,6 +97,15 @@ impl<'a> Document<'a> {
         self.start
     }
 
+    /// Gives every node the span `map` makes of it: for a document parsed from text made
+    /// up for it (JSON written from a Terraform object), the spans of what it was made from.
+    pub(crate) fn map_spans(&mut self, mut map: impl FnMut(Span) -> Span) {
+        for node in &mut self.nodes {
+            node.span = map(node.span);
+        }
+        self.start = map(self.start);
+    }
+
     pub fn duplicates(&self) -> &[DuplicateKey] {
         &self.duplicates
     }
