@@ -137,7 +137,7 @@ impl Reader<'_> {
         let Some(root) = document.root() else {
             return;
         };
-        let unknown = spec_is_unknown(&document, root, &json.text);
+        let unknown = scheduling_is_unknown(&document, root, &json.text);
         let mut positions = Positions::new(self.text);
         let file = self.file;
         let whole = object.span().unwrap_or_default();
@@ -158,7 +158,7 @@ impl Reader<'_> {
 
     fn keep(&mut self, document: &Document<'_>, root: NodeId, text: &str) {
         if let Some(object) = k8s::read_object(document, root) {
-            self.push(object, spec_is_unknown(document, root, text));
+            self.push(object, scheduling_is_unknown(document, root, text));
         }
     }
 
@@ -210,12 +210,26 @@ fn blank_outside(text: &str, keep: Range<usize>) -> String {
     out
 }
 
-/// Whether anything under the object's `spec` is computed by Terraform.
-fn spec_is_unknown(document: &Document<'_>, root: NodeId, text: &str) -> bool {
-    document.value(root, "spec").is_some_and(|spec| {
-        let span = document.span(spec);
-        text.get(span.start.byte as usize..span.end.byte as usize)
-            .is_some_and(is_unknown)
+/// Whether Terraform computes anything of what the rules read of a NodePool's nodes: its
+/// requirements, taints, startup taints and labels (v1/v1beta1 under `spec.template`,
+/// v1alpha5 under `spec`). A computed subnet selector or role is no matter.
+fn scheduling_is_unknown(document: &Document<'_>, root: NodeId, text: &str) -> bool {
+    const FIELDS: [&[&str]; 8] = [
+        &["spec", "template", "spec", "requirements"],
+        &["spec", "template", "spec", "taints"],
+        &["spec", "template", "spec", "startupTaints"],
+        &["spec", "template", "metadata", "labels"],
+        &["spec", "requirements"],
+        &["spec", "taints"],
+        &["spec", "startupTaints"],
+        &["spec", "labels"],
+    ];
+    FIELDS.iter().any(|path| {
+        document.path(root, path).is_some_and(|node| {
+            let span = document.span(node);
+            text.get(span.start.byte as usize..span.end.byte as usize)
+                .is_some_and(is_unknown)
+        })
     })
 }
 
@@ -378,6 +392,23 @@ mod tests {
         assert_eq!(keys, ["kubernetes.io/arch"]);
         assert_eq!(pool.taints.len(), 1);
         assert!(pool.declares("anything"));
+    }
+
+    #[test]
+    fn computed_selectors_leave_literal_scheduling_known() {
+        // A v1alpha5 Provisioner as public EKS examples write it: computed name and
+        // subnet selector, literal requirements and taints.
+        let text = "resource \"kubectl_manifest\" \"p\" {\n  yaml_body = <<-YAML\n  \
+            apiVersion: karpenter.sh/v1alpha5\n  kind: Provisioner\n  metadata:\n    \
+            name: ${data.aws_ssm_parameter.cluster_name.value}\n  spec:\n    requirements:\n      \
+            - key: karpenter.sh/capacity-type\n        operator: In\n        values: [\"spot\"]\n    \
+            taints: [{key: batch, effect: NoSchedule}]\n    provider:\n      subnetSelector:\n        \
+            karpenter.sh/discovery: ${local.cluster_name}\n  YAML\n}\n";
+        let found = pools(text);
+        assert_eq!(found.len(), 1);
+        assert!(!found[0].partly_unknown);
+        assert_eq!(found[0].requirements[0].values, ["spot"]);
+        assert_eq!(found[0].taints[0].key, "batch");
     }
 
     #[test]
