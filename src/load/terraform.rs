@@ -4,8 +4,7 @@
 //! object (`yamlencode({…})`, `kubernetes_manifest` `manifest = {…}`).
 //!
 //! Every attribute of every block is searched, so locals and module arguments count too.
-//! A heredoc is parsed as YAML where it stands (the rest of the file blanked out), so
-//! its positions are the file's; an HCL object is written out as JSON and parsed, and
+//! A heredoc is parsed as YAML on its own, its positions moved to where it stands; an HCL object is written out as JSON and parsed, and
 //! each node gets back the span of the HCL it came from. Only NodePools, Provisioners and
 //! node classes are kept. Anything Terraform computes (`${…}`, `%{…}`, references,
 //! function calls) is unknown: a requirement, label or taint holding it is left out, and
@@ -19,7 +18,7 @@ use hcl_edit::structure::Body;
 
 use super::{FileFacts, Outcome};
 use crate::k8s::{self, Object as K8sObject};
-use crate::source::{FileId, Positions, Span};
+use crate::source::{FileId, Pos, Positions, Span};
 use crate::yaml::{Document, DocumentStream, NodeId};
 
 /// What an unknown value is written as in the JSON made from an HCL object.
@@ -46,6 +45,7 @@ pub(super) fn load(bytes: &[u8], file: FileId, reported: bool) -> FileFacts {
     let mut reader = Reader {
         text,
         file,
+        positions: Positions::new(text),
         objects: Vec::new(),
     };
     reader.body(&body);
@@ -61,6 +61,8 @@ pub(super) fn load(bytes: &[u8], file: FileId, reported: bool) -> FileFacts {
 struct Reader<'t> {
     text: &'t str,
     file: FileId,
+    /// One cursor for the whole file: positions are asked roughly in order.
+    positions: Positions<&'t str>,
     objects: Vec<K8sObject>,
 }
 
@@ -112,17 +114,25 @@ impl Reader<'_> {
         if !text[start..end].contains("karpenter") {
             return;
         }
-        // Same length, same lines: positions in it are positions in the file.
-        let blanked = blank_outside(text, start..end);
-        for document in DocumentStream::new(&blanked, self.file) {
-            let Ok(document) = document else {
+        // The lines are whole, so a position in them moves by the lines and bytes before
+        // them only (columns stay): parsing the heredoc alone keeps a file of many
+        // heredocs linear.
+        let base = self.positions.at(start);
+        let shift = |pos: Pos| Pos {
+            byte: pos.byte.saturating_add(base.byte),
+            line: pos.line.saturating_add(base.line - 1),
+            col: pos.col,
+        };
+        for document in DocumentStream::new(&text[start..end], self.file) {
+            let Ok(mut document) = document else {
                 break;
             };
+            document.map_spans(|span| Span::new(span.file, shift(span.start), shift(span.end)));
             let Ok(roots) = k8s::object_roots(&document) else {
                 continue;
             };
             for root in roots {
-                self.keep(&document, root, &blanked);
+                self.keep(&document, root, text);
             }
         }
     }
@@ -138,7 +148,7 @@ impl Reader<'_> {
             return;
         };
         let unknown = scheduling_is_unknown(&document, root, &json.text);
-        let mut positions = Positions::new(self.text);
+        let positions = &mut self.positions;
         let file = self.file;
         let whole = object.span().unwrap_or_default();
         let mut sources = json.sources;
@@ -192,22 +202,6 @@ impl Reader<'_> {
         }
         self.objects.push(object);
     }
-}
-
-/// `text` with every byte outside `keep` a space, newlines aside: the same offsets and
-/// lines, and the lines in `keep` (whole lines) the same columns.
-fn blank_outside(text: &str, keep: Range<usize>) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        if keep.contains(&i) {
-            out.push(c);
-        } else if c == '\n' {
-            out.push('\n');
-        } else {
-            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-        }
-    }
-    out
 }
 
 /// Whether Terraform computes anything of what the rules read of a NodePool's nodes: its
@@ -409,6 +403,25 @@ mod tests {
         assert!(!found[0].partly_unknown);
         assert_eq!(found[0].requirements[0].values, ["spot"]);
         assert_eq!(found[0].taints[0].key, "batch");
+    }
+
+    #[test]
+    fn many_heredocs_each_where_it_stands() {
+        // Each heredoc is parsed alone (a copy of the file per heredoc would make this
+        // quadratic); the last one's taint is still at its own line.
+        let one = "resource \"kubectl_manifest\" \"p\" {\n  yaml_body = <<-YAML\n    \
+            apiVersion: karpenter.sh/v1\n    kind: NodePool\n    metadata: {name: p}\n    \
+            spec: {template: {spec: {taints: [{key: é, effect: NoSchedule}]}}}\n  YAML\n}\n";
+        let count = 5000;
+        let text = one.repeat(count);
+        let found = pools(&text);
+        assert_eq!(found.len(), count);
+        let last = found[count - 1].taints[0].span;
+        assert_eq!(
+            (last.start.line, last.start.col),
+            (8 * count as u32 - 2, 45)
+        );
+        assert_eq!(&text[last.start.byte as usize..last.end.byte as usize], "é");
     }
 
     #[test]
