@@ -101,6 +101,19 @@ impl<'a> Document<'a> {
         &self.duplicates
     }
 
+    /// Moves every position of the document through `map`: a document parsed from text
+    /// karplint rendered (a chart) is put back where each part was written.
+    pub fn map_spans(&mut self, mut map: impl FnMut(Span) -> Span) {
+        for node in &mut self.nodes {
+            node.span = map(node.span);
+        }
+        for duplicate in &mut self.duplicates {
+            duplicate.first = map(duplicate.first);
+            duplicate.second = map(duplicate.second);
+        }
+        self.start = map(self.start);
+    }
+
     pub fn node(&self, id: NodeId) -> &Node<'a> {
         &self.nodes[id.0 as usize]
     }
