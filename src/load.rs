@@ -7,7 +7,10 @@ use std::borrow::Cow;
 
 use crate::k8s::{self, Object};
 use crate::source::{FileId, Pos, Positions, Span, lines_with_offsets, pos_at};
-use crate::yaml::{self, Document, DocumentStream, DuplicateKey, NodeId, Overexpanded, ParseError};
+use crate::yaml::{
+    self, Document, DocumentStream, DuplicateKey, Flavour, NodeId, Overexpanded, ParseError,
+    Template,
+};
 
 /// Something about the input itself that keeps it from being read as manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +21,13 @@ pub enum InputProblem {
     NotUtf8 { span: Span },
     /// A key repeated in one mapping of a Kubernetes object.
     DuplicateKey(DuplicateKey),
-    /// An unrendered Helm/Go template; the file was skipped.
-    Template { span: Span },
+    /// Template syntax that could not be read: `span` is the action at which reading
+    /// failed, `reason` says why; the document holding it was skipped.
+    Template {
+        span: Span,
+        flavour: Flavour,
+        reason: String,
+    },
     /// A flow collection's closing `]` or `}` (`closer`) at the indentation of its key:
     /// YAML 1.2 refuses it, kubectl (YAML 1.1) accepts it, and the file was read so.
     FlowEndAtKeyIndent { closer: char, span: Span },
@@ -347,13 +355,124 @@ pub fn load(bytes: &[u8], file: FileId, reported: bool) -> FileFacts {
 }
 
 fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
+    if let Some(template) = tolerant_reading(text) {
+        return load_template(text, template, file, reported);
+    }
     let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
-    facts.suppressions.comments = suppression_comments(text, file);
+    let mut stream = DocumentStream::new(text, file);
+    let (object_count, syntax_error) = read_documents(&mut stream, text, &mut facts);
+    let template = stream.template_braces().or_else(|| {
+        // A template that is not even YAML: point at its first action.
+        syntax_error.as_ref()?;
+        let offset = text.find("{{")?;
+        let start = pos_at(text, offset);
+        let end = pos_at(text, offset + 2);
+        Some(Span::new(file, start, end))
+    });
+    if let Some(span) = template {
+        let mut facts = FileFacts::empty(reported, Outcome::Template);
+        facts.problems.push(InputProblem::Template {
+            span,
+            flavour: Flavour::GoTemplate,
+            reason: "its braces make a YAML flow mapping".to_string(),
+        });
+        return facts;
+    }
+    finish(text, file, facts, object_count, syntax_error, true)
+}
+
+/// Whether to read `text` tolerantly, as a template: the one place that decides it. Any
+/// file with a template action is, today; files of a Helm chart are to be rendered
+/// instead, once a renderer routes them elsewhere.
+fn tolerant_reading(text: &str) -> Option<Template> {
+    Template::read(text)
+}
+
+/// How many documents of one template may be given up (each costs a parse of the file).
+const MAX_UNREADABLE_DOCUMENTS: usize = 16;
+
+/// Reads a template tolerantly (see [`Template`]). A document the YAML parser still
+/// refuses, with an action in it before the error, is given up with a KDS902 at that
+/// action, blanked, and the file read again: the other documents are read.
+fn load_template(text: &str, mut template: Template, file: FileId, reported: bool) -> FileFacts {
+    let mut given_up = Vec::new();
+    loop {
+        let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
+        let mut stream = DocumentStream::templated(&template, text, file);
+        let (object_count, syntax_error) = read_documents(&mut stream, text, &mut facts);
+        let unreadable = syntax_error.as_ref().and_then(|error| {
+            let document = document_at(text, error.pos.byte as usize);
+            let action = template.actions.iter().rev().find(|a| {
+                document.contains(&a.bytes.start) && a.bytes.start <= error.pos.byte as usize
+            })?;
+            Some((document, action.clone(), error))
+        });
+        let Some((document, action, error)) = unreadable else {
+            facts.problems.extend(given_up);
+            // Not forgiven as kubectl would: that reads the file again, tolerantly again.
+            let mut facts = finish(text, file, facts, object_count, syntax_error, false);
+            if object_count == 0
+                && facts
+                    .problems
+                    .iter()
+                    .any(|p| matches!(p, InputProblem::Template { .. }))
+            {
+                facts.outcome = Outcome::Template;
+            }
+            return facts;
+        };
+        let span = Span::new(
+            file,
+            pos_at(text, action.bytes.start),
+            pos_at(text, action.bytes.end),
+        );
+        given_up.push(InputProblem::Template {
+            span,
+            flavour: action.flavour,
+            reason: format!(
+                "with its control lines read as absent and its values as unknown, the \
+                 document is still not YAML ({} at line {}, column {})",
+                error.message, error.pos.line, error.pos.col
+            ),
+        });
+        if given_up.len() == MAX_UNREADABLE_DOCUMENTS {
+            let mut facts = FileFacts::empty(reported, Outcome::Template);
+            facts.problems = given_up;
+            return facts;
+        }
+        template.blank(document);
+    }
+}
+
+/// The bytes of the document of `text` that holds byte `at`: from after the `---` line
+/// before it (or the start) to the start of the `---` line after it (or the end).
+fn document_at(text: &str, at: usize) -> std::ops::Range<usize> {
+    let mut start = 0;
+    let mut end = text.len();
+    for (offset, line) in lines_with_offsets(text) {
+        if line.starts_with("---") {
+            if offset <= at {
+                start = offset + line.len();
+            } else {
+                end = offset;
+                break;
+            }
+        }
+    }
+    start.min(end)..end
+}
+
+/// Reads every document of `stream` into `facts`: the number of objects found, and the
+/// syntax error the stream stopped at.
+fn read_documents(
+    stream: &mut DocumentStream<'_>,
+    text: &str,
+    facts: &mut FileFacts,
+) -> (usize, Option<ParseError>) {
     let mut object_count = 0;
     let mut syntax_error = None;
     let sources = helm_sources(text);
     let mut previous_end = 0;
-    let mut stream = DocumentStream::new(text, file);
     loop {
         // The items of a big List are read as they are parsed, and dropped from the tree.
         let mut taken = Objects::default();
@@ -416,22 +535,26 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
                 object
             }));
     }
+    (object_count, syntax_error)
+}
 
-    let template = stream.template_braces().or_else(|| {
-        // A template that is not even YAML: point at its first action.
-        syntax_error.as_ref()?;
-        let offset = text.find("{{")?;
-        let start = pos_at(text, offset);
-        let end = pos_at(text, offset + 2);
-        Some(Span::new(file, start, end))
-    });
-    if let Some(span) = template {
-        let mut facts = FileFacts::empty(reported, Outcome::Template);
-        facts.problems.push(InputProblem::Template { span });
-        return facts;
-    }
+/// The facts of a file once its documents are read: its syntax error, if any, and its
+/// outcome.
+fn finish(
+    text: &str,
+    file: FileId,
+    mut facts: FileFacts,
+    object_count: usize,
+    syntax_error: Option<ParseError>,
+    forgive: bool,
+) -> FileFacts {
+    facts.suppressions.comments = suppression_comments(text, file);
+    let reported = facts.reported;
     if let Some(error) = syntax_error {
-        if let Some(facts) = read_as_kubectl_does(text, file, &error, reported) {
+        let forgiven = forgive
+            .then(|| read_as_kubectl_does(text, file, &error, reported))
+            .flatten();
+        if let Some(facts) = forgiven {
             return facts;
         }
         let commented = (object_count == 0).then(|| commented_json(text)).flatten();

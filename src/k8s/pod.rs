@@ -2,7 +2,8 @@
 
 use super::details::PodDetails;
 use super::{
-    ObjectMeta, Scheduling, Spanned, exact, lookup, relevant_annotations, spanned_str, string_map,
+    ObjectMeta, Scheduling, Spanned, Unknown, Unknowns, exact, lookup, relevant_annotations,
+    spanned_str, string_map,
 };
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
@@ -72,14 +73,46 @@ pub struct PodTemplate {
     pub containers: Vec<Container>,
     /// Resources and spans the DaemonSet rules read; `None` for other workloads.
     pub details: Option<Box<PodDetails>>,
+    /// The template's values that template actions decide, by their path from the pod
+    /// template (`spec.priorityClassName`).
+    pub unknowns: Unknowns,
 }
 
 impl PodTemplate {
-    /// The class name, if one is set and not empty.
+    /// The class name, if one is set, not empty, and not decided by a template action.
     pub fn class_name(&self) -> Option<&Spanned<String>> {
         self.priority_class_name
             .as_ref()
-            .filter(|name| !name.value.is_empty())
+            .filter(|name| !name.value.is_empty() && self.class_unknown().is_none())
+    }
+
+    /// The template action that decides the class, when one does: the class is neither
+    /// missing nor known.
+    pub fn class_unknown(&self) -> Option<&Unknown> {
+        self.unknowns.any(&[
+            &["spec", "priorityClassName"],
+            &["spec", "priority"],
+            &["spec", "preemptionPolicy"],
+        ])
+    }
+
+    /// A template action that decides where the pods may run: their tolerations, node
+    /// selector or affinity.
+    pub fn scheduling_unknown(&self) -> Option<&Unknown> {
+        self.unknown_in_spec(&["tolerations", "nodeSelector", "affinity"])
+    }
+
+    /// A template action that decides what the pods request: containers, overhead or
+    /// pod-level resources.
+    pub fn resources_unknown(&self) -> Option<&Unknown> {
+        self.unknown_in_spec(&["containers", "initContainers", "overhead", "resources"])
+    }
+
+    /// A template action that decides anything under `spec.` + one of `fields`.
+    pub fn unknown_in_spec(&self, fields: &[&str]) -> Option<&Unknown> {
+        fields
+            .iter()
+            .find_map(|field| self.unknowns.at(&["spec", field]))
     }
 
     /// Where a finding about this template's priority points: the `priorityClassName`
@@ -132,6 +165,7 @@ pub(crate) fn read_workload(
     meta: ObjectMeta,
     kind: WorkloadKind,
 ) -> Option<Workload> {
+    let unknowns = meta.unknowns.under(kind.template_path());
     let template = doc.path(node, kind.template_path())?;
     let spec = doc.get(template, "spec")?;
     let pod_spec = spec.value;
@@ -168,6 +202,7 @@ pub(crate) fn read_workload(
         containers,
         details: (kind == WorkloadKind::DaemonSet && doc.is_mapping(pod_spec))
             .then(|| Box::new(PodDetails::read(doc, template, pod_spec))),
+        unknowns,
     };
     Some(Workload {
         meta,

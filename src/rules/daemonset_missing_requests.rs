@@ -23,7 +23,10 @@ fn example(resource: Resource) -> &'static str {
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
-    for ds in relevant_daemonsets(index) {
+    // Requests a template action decides are neither missing nor wrong.
+    for ds in
+        relevant_daemonsets(index).filter(|ds| ds.workload.template.resources_unknown().is_none())
+    {
         let name = ds.workload.meta.display();
         let resources = &ds.details.resources;
         for (resource, quantity) in resources.invalid_quantities() {
