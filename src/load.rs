@@ -669,4 +669,46 @@ mod tests {
         assert_eq!(thing.outcome, Outcome::Linted { objects: 1 });
         assert!(thing.objects.is_empty());
     }
+
+    #[test]
+    fn templates_are_read_around_their_actions() {
+        // CRLF, a placeholder-only ConfigMap, a column-0 and an indented control line,
+        // one key in two branches, a quoted and an unquoted value action.
+        let text = "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: info}\r\ndata:\r\n  \
+                    cluster.name: {{cluster_name}}\r\n---\r\n{{ if .x }}\r\napiVersion: apps/v1\r\n\
+                    kind: DaemonSet\r\nmetadata:\r\n  name: agent\r\nspec:\r\n  template:\r\n    \
+                    spec:\r\n      {{- if .a }}\r\n      dnsPolicy: A\r\n      {{- else }}\r\n      \
+                    dnsPolicy: B\r\n      {{- end }}\r\n      priorityClassName: \"{{ .class }}\"\r\n      \
+                    containers: [{name: a, resources: {requests: {cpu: {{ .cpu }}}}}]\r\n{{ end }}\r\n";
+        let facts = load(text.as_bytes(), FileId::default(), true);
+        assert_eq!(facts.outcome, Outcome::Linted { objects: 2 });
+        assert!(facts.problems.is_empty(), "{:?}", facts.problems);
+        let Some(Object::Workload(daemonset)) = facts.objects.first() else {
+            panic!("{:?}", facts.objects)
+        };
+        let template = &daemonset.template;
+        let class = template.class_unknown().expect("decided by an action");
+        assert_eq!(class.expression, "{{ .class }}");
+        assert_eq!((class.span.start.line, class.span.start.col), (20, 27));
+        assert!(template.class_name().is_none());
+        assert!(template.resources_unknown().is_some());
+        assert!(template.scheduling_unknown().is_none());
+    }
+
+    #[test]
+    fn a_document_still_not_yaml_is_a_template_problem_naming_its_kind() {
+        let text = "kind: A\n{% if x %}\n  - a\n{% else %}\n  b: 1\n{% endif %}\n";
+        let facts = load(text.as_bytes(), FileId::default(), true);
+        assert_eq!(facts.outcome, Outcome::Template);
+        let [InputProblem::Template { span, flavour, .. }] = facts.problems.as_slice() else {
+            panic!("{:?}", facts.problems)
+        };
+        assert_eq!(*flavour, Flavour::Jinja);
+        assert_eq!(span.start.line, 4);
+        // Braces inside strings are data.
+        let dashboard = "{\"panels\": [{\"legendFormat\": \"{{pod}}\"}]}\n";
+        let facts = load(dashboard.as_bytes(), FileId::default(), true);
+        assert_eq!(facts.outcome, Outcome::NotKubernetes);
+        assert!(facts.problems.is_empty());
+    }
 }
