@@ -408,6 +408,7 @@ fn load_template(text: &str, mut template: Template, file: FileId, reported: boo
             Some((document, action.clone(), error))
         });
         let Some((document, action, error)) = unreadable else {
+            drop_alternative_twins(&mut facts.objects, &template);
             facts.problems.extend(given_up);
             // Not forgiven as kubectl would: that reads the file again, tolerantly again.
             let mut facts = finish(text, file, facts, object_count, syntax_error, false);
@@ -442,6 +443,31 @@ fn load_template(text: &str, mut template: Template, file: FileId, reported: boo
         }
         template.blank(document);
     }
+}
+
+/// Drops each object written again in another branch of one conditional (`{{ if }}`
+/// one version `{{ else }}` another): one object, not two. The first version is kept.
+fn drop_alternative_twins(objects: &mut Vec<Object>, template: &Template) {
+    let mut kept: std::collections::HashMap<(String, Option<String>, String), Vec<usize>> =
+        std::collections::HashMap::new();
+    objects.retain(|object| {
+        let meta = object.meta();
+        let identity = (
+            meta.kind.value.clone(),
+            meta.namespace.clone(),
+            meta.name().to_string(),
+        );
+        let start = meta.span.start.byte as usize;
+        let versions = kept.entry(identity).or_default();
+        if versions
+            .iter()
+            .any(|earlier| template.alternatives(*earlier, start))
+        {
+            return false;
+        }
+        versions.push(start);
+        true
+    });
 }
 
 /// The bytes of the document of `text` that holds byte `at`: from after the `---` line

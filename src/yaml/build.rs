@@ -485,30 +485,42 @@ fn record_duplicates(doc: &mut Document<'_>, pairs: &[NodeId], template: Option<
             _ => None,
         })
         .collect();
+    // Each repeated key is paired with its first occurrence that can be rendered with
+    // it: in a template, not one in another branch of a conditional.
+    let byte = |id: &NodeId| doc.nodes[id.0 as usize].span.start.byte as usize;
+    let together =
+        |a: &NodeId, b: &NodeId| template.is_none_or(|t| !t.alternatives(byte(a), byte(b)));
     let mut found = Vec::new();
     if keys.len() <= 16 {
         for (i, (key, id)) in keys.iter().enumerate() {
-            if let Some((_, first)) = keys[..i].iter().find(|(k, _)| k == key) {
+            if let Some((_, first)) = keys[..i]
+                .iter()
+                .find(|(k, earlier)| k == key && together(earlier, id))
+            {
                 found.push((key.to_string(), *first, *id));
             }
         }
     } else {
-        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(keys.len());
+        let mut seen: HashMap<&str, Vec<NodeId>> = HashMap::with_capacity(keys.len());
         for (key, id) in &keys {
-            if let Some(first) = seen.insert(key, *id) {
-                found.push((key.to_string(), first, *id));
-                seen.insert(key, first);
+            let earlier = seen.entry(key).or_default();
+            if let Some(first) = earlier.iter().find(|earlier| together(earlier, id)) {
+                found.push((key.to_string(), *first, *id));
+            }
+            // Without a template the first occurrence is always the one; in one, a key
+            // repeated past this many times is compared with its first occurrences only.
+            if earlier.len() < MAX_BRANCH_OCCURRENCES && (template.is_some() || earlier.is_empty())
+            {
+                earlier.push(*id);
             }
         }
     }
     for (key, first, second) in found {
         let first = doc.nodes[first.0 as usize].span;
         let second = doc.nodes[second.0 as usize].span;
-        if template
-            .is_some_and(|t| t.alternatives(first.start.byte as usize, second.start.byte as usize))
-        {
-            continue;
-        }
         doc.duplicates.push(DuplicateKey { key, first, second });
     }
 }
+
+/// See [`record_duplicates`].
+const MAX_BRANCH_OCCURRENCES: usize = 16;
