@@ -530,9 +530,13 @@ impl ClusterIndex {
     }
 
     /// A DaemonSet matters to Karpenter unless its required scheduling keeps it off
-    /// Karpenter nodes, or NodePools are known and none can run it.
+    /// Karpenter nodes, NodePools are known and none can run it, or a template action
+    /// decides its scheduling.
     pub fn is_karpenter_relevant(&self, workload: &Workload) -> bool {
-        !workload.template.scheduling.excludes_karpenter_nodes()
+        // Where a template action decides the pods' scheduling, whether they meet Karpenter
+        // nodes is unknown: nothing is said about them.
+        workload.template.scheduling_unknown().is_none()
+            && !workload.template.scheduling.excludes_karpenter_nodes()
             && (self.node_pools.is_empty() || self.compatible_pools(workload).next().is_some())
     }
 }

@@ -233,5 +233,5 @@ fn no_finding_depends_on_a_template_value() {
             }
         }
     }
-    assert_eq!((templated, checked), (1133, 49));
+    assert_eq!((templated, checked), (1133, 45));
 }

@@ -201,6 +201,10 @@ pub fn suppression_facts(
     .find_map(|path| {
         let annotations = doc.value(doc.path(node, path)?, "annotations")?;
         let value = doc.value(annotations, IGNORE_ANNOTATION)?;
+        // Rules a template action lists are unknown: nothing is suppressed, or unused.
+        if doc.unknown(value).is_some() {
+            return None;
+        }
         let rules = doc
             .str(value)?
             .split([',', ' '])

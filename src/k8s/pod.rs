@@ -102,10 +102,17 @@ impl PodTemplate {
         self.unknown_in_spec(&["tolerations", "nodeSelector", "affinity"])
     }
 
-    /// A template action that decides what the pods request: containers, overhead or
-    /// pod-level resources.
+    /// A template action that decides what the pods request: a container's resources
+    /// (or whether it is a sidecar), overhead or pod-level resources. An action elsewhere
+    /// in a container (`env`, `args`) does not.
     pub fn resources_unknown(&self) -> Option<&Unknown> {
-        self.unknown_in_spec(&["containers", "initContainers", "overhead", "resources"])
+        self.unknowns.any(&[
+            &["spec", "containers", "*", "resources"],
+            &["spec", "initContainers", "*", "resources"],
+            &["spec", "initContainers", "*", "restartPolicy"],
+            &["spec", "overhead"],
+            &["spec", "resources"],
+        ])
     }
 
     /// A template action that decides anything under `spec.` + one of `fields`.
@@ -133,6 +140,17 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// A template action that decides what the workload is taken for: its name or a
+    /// container image (see [`Workload::is_node_critical_agent`]).
+    pub fn agent_unknown(&self) -> Option<&Unknown> {
+        self.meta.unknowns.at(&["metadata", "name"]).or_else(|| {
+            self.template.unknowns.any(&[
+                &["spec", "containers", "*", "image"],
+                &["spec", "initContainers", "*", "image"],
+            ])
+        })
+    }
+
     /// Whether rules read this workload whole: DaemonSets and the Karpenter controller.
     /// Any other workload only counts towards the priority ceiling (`ClusterIndex` keeps
     /// no more of it).
