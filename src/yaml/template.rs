@@ -422,3 +422,87 @@ fn branches(text: &str, actions: &[Action]) -> Vec<(usize, Vec<(u32, u32)>)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles(text: &str) -> Vec<(&str, Role, Flavour)> {
+        let template = Template::read(text).expect("a template");
+        template
+            .actions
+            .iter()
+            .map(|a| (&text[a.bytes.clone()], a.role, a.flavour))
+            .collect()
+    }
+
+    #[test]
+    fn actions_are_control_structural_or_value() {
+        use Flavour::*;
+        use Role::*;
+        let text = "{{ if .a }}\n  k: \"{{ .v }}\"\n  {{- $x := 1 }}\n{{/* a\nb */}}\n  \
+                    {{ toYaml .r | nindent 2 }}\n  c: {{cluster_name}}\n{{ end }}\n";
+        assert_eq!(
+            roles(text),
+            [
+                ("{{ if .a }}", Control, GoTemplate),
+                ("{{ .v }}", Value, GoTemplate),
+                ("{{- $x := 1 }}", Control, GoTemplate),
+                ("{{/* a\nb */}}", Control, GoTemplate),
+                ("{{ toYaml .r | nindent 2 }}", Structural, GoTemplate),
+                ("{{cluster_name}}", Value, Placeholder),
+                ("{{ end }}", Control, GoTemplate),
+            ]
+        );
+        // With a `{%`, every action is Jinja.
+        let jinja = roles("{% if x %}\na: {{ name }}\n{# note #}\n{% endif %}\n");
+        assert!(jinja.iter().all(|(_, _, flavour)| *flavour == Jinja));
+        assert!(Template::read("a: b\nc: \"{ not }\"\n").is_none());
+    }
+
+    #[test]
+    fn reading_keeps_every_byte_line_and_column() {
+        let text = "a: 1\r\n{{- if .x }}\r\nb: {{ .é }}\r\n{{ end }}\r\n";
+        let template = Template::read(text).unwrap();
+        assert_eq!(template.text.len(), text.len());
+        assert_eq!(
+            template.text,
+            "a: 1\r\n            \r\nb: ____é___\r\n         \r\n"
+        );
+        // A multi-line action starting its line is one action.
+        let text = "{{ if and\n  (eq .a \"1\")\n  (eq .b \"2\") }}\nk: v\n{{ end }}\n";
+        let template = Template::read(text).unwrap();
+        assert_eq!(template.actions.len(), 2);
+        let lines: Vec<&str> = template.text.lines().collect();
+        assert!(
+            lines[..3].iter().all(|line| line.trim().is_empty()),
+            "{lines:?}"
+        );
+        assert_eq!(lines[3], "k: v");
+    }
+
+    #[test]
+    fn a_blank_line_leading_a_block_scalar_becomes_its_content() {
+        let text = "data:\n  f: |\n{{ if .x }}\n    line\n";
+        let template = Template::read(text).unwrap();
+        assert_eq!(template.text, "data:\n  f: |\n    _______\n    line\n");
+        assert_eq!(template.actions[0].role, Role::Value);
+    }
+
+    #[test]
+    fn branches_of_one_conditional_are_alternatives() {
+        let text = "{{ if .a }}\nk: 1\n{{ else if .b }}\nk: 2\n{{ else }}\nk: 3\n{{ end }}\nk: 4\n\
+                    {{ range .l }}\nk: 5\n{{ end }}\n";
+        let template = Template::read(text).unwrap();
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert!(template.alternatives(at("k: 1"), at("k: 2")));
+        assert!(template.alternatives(at("k: 2"), at("k: 3")));
+        assert!(!template.alternatives(at("k: 1"), at("k: 4")));
+        assert!(!template.alternatives(at("k: 4"), at("k: 5")));
+        // Blanking a document keeps the offsets.
+        let mut template = template;
+        template.blank(0..text.find("k: 4").unwrap());
+        assert_eq!(template.text.len(), text.len());
+        assert!(template.text.starts_with("           \n"));
+    }
+}
