@@ -142,6 +142,12 @@ impl NodePool {
         self.untolerated(scheduling).is_empty() && self.selects(scheduling)
     }
 
+    /// Whether values of the pool are unknown: computed by Terraform, or decided by a
+    /// template action.
+    pub fn is_partly_unknown(&self) -> bool {
+        self.partly_unknown || !self.meta.unknowns.is_empty()
+    }
+
     /// Whether the pool declares the label `key` for its nodes: a template label or a
     /// requirement on it (or may, when it is partly unknown).
     pub fn declares(&self, key: &str) -> bool {

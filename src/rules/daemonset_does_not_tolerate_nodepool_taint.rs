@@ -24,15 +24,15 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let workload = &daemonset.item;
         let template = &workload.template;
         let scheduling = &template.scheduling;
-        if scheduling.excludes_karpenter_nodes() {
+        if scheduling.excludes_karpenter_nodes() || template.scheduling_unknown().is_some() {
             continue;
         }
         let accelerator = workload.accelerator();
         let blocked: Vec<(&Located<NodePool>, Vec<&Taint>)> = index
             .node_pools()
             .iter()
-            // A pool with values only Terraform knows may be anything: not judged.
-            .filter(|pool| !pool.item.partly_unknown && pool.item.selects(scheduling))
+            // A pool with values only Terraform or a template knows may be anything.
+            .filter(|pool| !pool.item.is_partly_unknown() && pool.item.selects(scheduling))
             // A GPU device plugin has nothing to do on nodes without its GPUs.
             .filter(|pool| accelerator.is_none_or(|a| pool.item.offers(a)))
             .map(|pool| (pool, pool.item.untolerated(scheduling)))
