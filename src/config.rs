@@ -88,6 +88,46 @@ pub struct ClusterClass {
     pub span: Span,
 }
 
+/// `clusters:` entry: a cluster and the globs of its files (relative to the config file's
+/// directory). A file may belong to several clusters (a shared base).
+#[derive(Clone, Debug)]
+pub struct ClusterScope {
+    pub name: String,
+    /// As written, for `karplint config`.
+    pub paths: Vec<String>,
+    pub globs: GlobSet,
+    /// The line of its `name`.
+    pub line: u64,
+}
+
+/// The configured clusters and the directory their globs are relative to.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterScopes {
+    pub scopes: Vec<ClusterScope>,
+    root: PathBuf,
+}
+
+impl ClusterScopes {
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+
+    /// The clusters whose globs match `path` (a file on disk; standard input matches by
+    /// its display name, as if it were a file in the current directory).
+    pub fn matching(&self, path: &Path) -> impl Iterator<Item = &ClusterScope> {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let relative = absolute
+            .strip_prefix(&self.root)
+            .ok()
+            .map(Path::to_path_buf);
+        self.scopes.iter().filter(move |scope| {
+            relative
+                .as_deref()
+                .is_some_and(|rel| scope.globs.is_match(rel))
+        })
+    }
+}
+
 /// Everything that changes what a run analyses and reports.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -112,6 +152,8 @@ pub struct Settings {
     pub per_path: Vec<PerPathIgnore>,
     /// The largest file (or standard input) read, in bytes.
     pub max_file_size: u64,
+    /// `clusters:`: which files make up which cluster (empty: one cluster of everything).
+    pub clusters: ClusterScopes,
 }
 
 /// `per-path` entry: rules ignored for the files its globs match.
@@ -135,6 +177,7 @@ impl Default for Settings {
             levels: HashMap::new(),
             per_path: Vec::new(),
             max_file_size: crate::files::DEFAULT_MAX_FILE_SIZE,
+            clusters: ClusterScopes::default(),
         }
     }
 }
@@ -221,6 +264,7 @@ pub struct Config {
     pub per_path: Vec<PerPathIgnore>,
     pub per_path_text: Vec<(Vec<String>, Vec<String>)>,
     pub baseline: Option<PathBuf>,
+    pub clusters: Vec<ClusterScope>,
 }
 
 /// Looks for `.karplint.yaml` from the current directory `cwd` upward, stopping at the
@@ -291,6 +335,7 @@ const KEYS: &[&str] = &[
     "cluster",
     "per-path",
     "baseline",
+    "clusters",
 ];
 const PRIORITY_KEYS: &[&str] = &[
     "suggested-class",
@@ -302,6 +347,7 @@ const PRIORITY_KEYS: &[&str] = &[
 const CLUSTER_KEYS: &[&str] = &["priority-classes"];
 const CLASS_KEYS: &[&str] = &["name", "value", "preemptionPolicy", "globalDefault"];
 const PER_PATH_KEYS: &[&str] = &["paths", "ignore"];
+const CLUSTERS_KEYS: &[&str] = &["name", "paths"];
 
 /// Reads the file as a YAML tree, then each setting on its own, so that one run reports
 /// every error of the file, not the first only.
@@ -411,6 +457,7 @@ impl<'r> Reader<'r, '_> {
                 "priority" => self.priority(value, config),
                 "cluster" => self.cluster(value, config),
                 "per-path" => self.per_path(value, config),
+                "clusters" => self.clusters(value, config),
                 "baseline" => {
                     config.baseline = self
                         .string(value, key, "a file name")
@@ -767,6 +814,81 @@ impl<'r> Reader<'r, '_> {
     }
 }
 
+impl Reader<'_, '_> {
+    /// `clusters:`: a list of `{name, paths}`; names unique, each with at least one glob.
+    fn clusters(&mut self, node: NodeId, config: &mut Config) {
+        let entries = self.list(node, "clusters", "clusters ({name: …, paths: […]})");
+        for (i, item) in entries.iter().enumerate() {
+            let entry_name = format!("clusters[{i}]");
+            let (mut name, mut paths) = (None, None);
+            let entries = self.mapping(*item, &format!("`{entry_name}`"), CLUSTERS_KEYS);
+            for (key, entry) in &entries {
+                let field = format!("{entry_name}.{key}");
+                if *key == "name" {
+                    name = self
+                        .string(entry.value, &field, "a cluster name")
+                        .map(|text| (text, entry.value));
+                } else {
+                    let empty = self.doc.items(entry.value).is_empty()
+                        && self.doc.str(entry.value).is_none();
+                    let blank = self
+                        .doc
+                        .items(entry.value)
+                        .iter()
+                        .find(|glob| self.doc.str(**glob).is_some_and(|g| g.trim().is_empty()));
+                    if empty || blank.is_some() {
+                        self.error(
+                            blank.copied().unwrap_or(entry.value),
+                            format!(
+                                "`{field}` needs globs that are not empty: the cluster's files"
+                            ),
+                        );
+                        continue;
+                    }
+                    paths = Some(self.globs(entry.value, &field));
+                }
+            }
+            let has = |key: &str| entries.iter().any(|(k, _)| *k == key);
+            if self.doc.is_mapping(*item) && !(has("name") && has("paths")) {
+                self.error(*item, format!("`{entry_name}` needs a `name` and `paths`"));
+            }
+            let (Some((name, at)), Some(paths)) = (name, paths) else {
+                continue;
+            };
+            if let Some(first) = config.clusters.iter().find(|c| c.name == name) {
+                let first = first.line;
+                self.error(
+                    at,
+                    format!(
+                        "cluster `{name}` is named twice (first on line {first}): give each \
+                         cluster its own name, and list all of a cluster's globs under one entry"
+                    ),
+                );
+                continue;
+            }
+            let mut builder = GlobSetBuilder::new();
+            for glob in &paths {
+                // Each was compiled when read.
+                if let Ok(glob) = Glob::new(glob) {
+                    builder.add(glob);
+                }
+            }
+            match builder.build() {
+                Ok(globs) if !paths.is_empty() => config.clusters.push(ClusterScope {
+                    name: name.to_string(),
+                    line: self.line(at),
+                    paths,
+                    globs,
+                }),
+                Ok(_) => {}
+                Err(error) => {
+                    self.error(*item, format!("invalid globs in `{entry_name}`: {error}"));
+                }
+            }
+        }
+    }
+}
+
 /// `a`, `a or b`, `a, b or c`.
 fn either(names: &[&str]) -> String {
     match names.split_last() {
@@ -801,6 +923,11 @@ impl Config {
         }
         settings.per_path.extend(self.per_path.iter().cloned());
         settings.config_path = self.path.clone();
+        settings.clusters = ClusterScopes {
+            scopes: self.clusters.clone(),
+            // Absolute once, not for every file matched.
+            root: std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone()),
+        };
     }
 }
 

@@ -155,10 +155,42 @@ pub(crate) mod testing {
             .enumerate()
             .map(|(i, text)| load::load(text.as_bytes(), crate::source::FileId(i as u32), true))
             .collect();
-        let names = (0..files.len())
-            .map(|i| Origin::File(format!("{i}.yaml").into()))
+        ClusterIndex::build(facts, settings, names(files.len()))
+    }
+
+    /// The findings of `rule` on `files` (as [`index`] reads them) after the suppression
+    /// stage: configured levels and per-path ignores.
+    pub fn check_suppressed(
+        rule: &'static Rule,
+        files: &[&str],
+        settings: &Settings,
+    ) -> Vec<Diagnostic> {
+        let mut builder = crate::cluster::IndexBuilder::new(settings);
+        for (i, text) in files.iter().enumerate() {
+            builder.add(load::load(
+                text.as_bytes(),
+                crate::source::FileId(i as u32),
+                true,
+            ));
+        }
+        let clusters = builder.finish(names(files.len()));
+        let found = clusters
+            .iter()
+            .flat_map(|cluster| check_in(rule, &cluster.index, settings))
             .collect();
-        ClusterIndex::build(facts, settings).with_files(names)
+        let run = crate::suppress::Run {
+            settings,
+            clusters: &clusters,
+            suppressions: &Default::default(),
+        };
+        crate::suppress::apply(&run, found)
+    }
+
+    /// `0.yaml`, `1.yaml`, …
+    fn names(count: usize) -> Vec<Origin> {
+        (0..count)
+            .map(|i| Origin::File(format!("{i}.yaml").into()))
+            .collect()
     }
 
     /// The findings of `rule` on `index`.
