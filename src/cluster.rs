@@ -306,7 +306,7 @@ impl FileTable {
 pub struct IndexBuilder<'s> {
     plan: ClusterPlan,
     /// Per cluster of the plan (grown as the plan creates the default one), and how many
-    /// files of its own it has.
+    /// files of its own with facts it has.
     indexes: Vec<(ClusterIndex, usize)>,
     reported: Vec<bool>,
     settings: &'s Settings,
@@ -363,7 +363,9 @@ impl<'s> IndexBuilder<'s> {
         self.reported.push(file_facts.reported);
         let clusters = self.plan.clusters_of(file);
         self.grow();
-        self.merge(file, &clusters, file_facts, true);
+        // A file without objects or problems (a config file, other YAML) makes no cluster.
+        let counts = !(file_facts.objects.is_empty() && file_facts.problems.is_empty());
+        self.merge(file, &clusters, file_facts, counts);
         file
     }
 
@@ -395,8 +397,8 @@ impl<'s> IndexBuilder<'s> {
         *count += usize::from(own);
     }
 
-    /// The clusters with files of their own (or the default one, when none has any), their
-    /// indexes complete. `files[i]` is where `FileId(i)` came from.
+    /// The clusters with files of their own that hold facts (or the default one, when none
+    /// has any), their indexes complete. `files[i]` is where `FileId(i)` came from.
     pub fn finish(mut self, files: Vec<Origin>) -> Clusters {
         if self.indexes.iter().all(|(_, own)| *own == 0) {
             self.plan.cluster(DEFAULT_CLUSTER);

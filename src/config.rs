@@ -1049,6 +1049,60 @@ mod tests {
     }
 
     #[test]
+    fn clusters_are_named_once_each_with_globs() {
+        let text = "clusters:\n  - {name: prod, paths: [\"prod/**\", \"base/**\"]}\n  \
+                    - {name: dev, paths: [dev/**], colour: red}\n  - {name: prod, paths: [x/**]}\n  \
+                    - {name: empty, paths: []}\n  - {name: blank, paths: [\"\"]}\n  - {paths: [y/**]}\n  \
+                    - {name: bad, paths: [\"a/[b\"]}\n  - {name: lone, paths: z/**}\n";
+        let ConfigError { messages } = parse(text).unwrap_err();
+        let file = "repo/.karplint.yaml";
+        assert_eq!(
+            messages,
+            [
+                format!("{file}:3:34: unknown key `colour` in `clusters[1]`: expected name, paths"),
+                format!(
+                    "{file}:4:12: cluster `prod` is named twice (first on line 2): give each \
+                     cluster its own name, and list all of a cluster's globs under one entry"
+                ),
+                format!(
+                    "{file}:5:26: `clusters[3].paths` needs globs that are not empty: the \
+                     cluster's files"
+                ),
+                format!(
+                    "{file}:6:27: `clusters[4].paths` needs globs that are not empty: the \
+                     cluster's files"
+                ),
+                format!("{file}:7:5: `clusters[5]` needs a `name` and `paths`"),
+                format!(
+                    "{file}:8:25: invalid glob `a/[b` in `clusters[6].paths`: unclosed character class; missing ']'"
+                ),
+                format!(
+                    "{file}:9:25: `clusters[7].paths` must be a list of globs, not a string: paths: [\"z/**\"]"
+                ),
+            ]
+        );
+        let config = parse(
+            "clusters:\n  - {name: prod, paths: [\"prod/**\", \"base/**\"]}\n  \
+                            - {name: dev, paths: [\"dev/**\", \"base/**\"]}\n",
+        )
+        .unwrap();
+        let mut settings = Settings::default();
+        config.apply(&mut settings);
+        let names = |path: &str| -> Vec<String> {
+            settings
+                .clusters
+                .matching(Path::new(path))
+                .map(|scope| scope.name.clone())
+                .collect()
+        };
+        assert_eq!(names("repo/base/ds.yaml"), ["prod", "dev"]);
+        assert_eq!(names("repo/dev/ds.yaml"), ["dev"]);
+        assert!(names("repo/other/ds.yaml").is_empty());
+        assert!(names("elsewhere/prod/ds.yaml").is_empty());
+        assert_eq!(settings.clusters.scopes[1].line, 3);
+    }
+
+    #[test]
     fn syntax_errors_and_a_second_document_are_errors() {
         let error = only_error("include: [a\n");
         assert!(

@@ -20,6 +20,7 @@ mod daemonsets;
 mod fix;
 mod input;
 mod karpenter_controller_on_karpenter_nodes;
+mod name_defined_differently;
 mod nodepool_startup_taint_unhandled;
 mod pod_template_sets_priority;
 mod priority_class_invalid;
@@ -80,6 +81,7 @@ static CHECKS: &[(&Rule, Check)] = &[
     (&registry::KDS017, daemonset_do_not_disrupt::check),
     (&registry::KDS018, daemonset_blocking_pdb::check),
     (&registry::KDS019, daemonset_selects_undeclared_label::check),
+    (&registry::KDS020, name_defined_differently::check),
     (&registry::KDS900, input::check_invalid_yaml),
     (&registry::KDS901, input::check_duplicate_key),
     (&registry::KDS902, input::check_unrendered_template),
