@@ -112,19 +112,14 @@ impl ClusterScopes {
         self.scopes.is_empty()
     }
 
-    /// The clusters whose globs match `path` (a file on disk; standard input matches by
-    /// its display name, as if it were a file in the current directory).
+    /// The clusters whose globs match `path`: a file on disk, relative to the config
+    /// file's directory (`../` where it lies outside); standard input matches by its
+    /// display name.
     pub fn matching(&self, path: &Path) -> impl Iterator<Item = &ClusterScope> {
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        let relative = absolute
-            .strip_prefix(&self.root)
-            .ok()
-            .map(Path::to_path_buf);
-        self.scopes.iter().filter(move |scope| {
-            relative
-                .as_deref()
-                .is_some_and(|rel| scope.globs.is_match(rel))
-        })
+        let relative = crate::source::relative_path(&self.root, path);
+        self.scopes
+            .iter()
+            .filter(move |scope| scope.globs.is_match(&relative))
     }
 }
 
@@ -1099,6 +1094,8 @@ mod tests {
         assert_eq!(names("repo/dev/ds.yaml"), ["dev"]);
         assert!(names("repo/other/ds.yaml").is_empty());
         assert!(names("elsewhere/prod/ds.yaml").is_empty());
+        // Lexically resolved, as the baseline's paths are.
+        assert_eq!(names("repo/prod/../dev/ds.yaml"), ["dev"]);
         assert_eq!(settings.clusters.scopes[1].line, 3);
     }
 
