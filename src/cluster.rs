@@ -168,6 +168,8 @@ pub struct ClusterPlan {
     names: Vec<Arc<str>>,
     /// Per file (`FileId` order): positions in `names`; absent or empty: the default.
     of_file: Vec<Vec<u32>>,
+    /// The position of [`DEFAULT_CLUSTER`] in `names`, once some file needs it.
+    default: Option<u32>,
 }
 
 impl ClusterPlan {
@@ -215,11 +217,30 @@ impl ClusterPlan {
         }
     }
 
-    /// The clusters of `file`, the default one when it was assigned none.
-    fn clusters_of(&mut self, file: FileId) -> Vec<u32> {
-        match self.of_file.get(file.0 as usize) {
-            Some(clusters) if !clusters.is_empty() => clusters.clone(),
-            _ => vec![self.cluster(DEFAULT_CLUSTER)],
+    /// The position of the default cluster, created on first use.
+    fn default_cluster(&mut self) -> u32 {
+        match self.default {
+            Some(cluster) => cluster,
+            None => {
+                let cluster = self.cluster(DEFAULT_CLUSTER);
+                self.default = Some(cluster);
+                cluster
+            }
+        }
+    }
+
+    fn is_assigned(&self, file: FileId) -> bool {
+        self.of_file
+            .get(file.0 as usize)
+            .is_some_and(|clusters| !clusters.is_empty())
+    }
+
+    /// The clusters of `file`: those assigned, else the default one (which must exist).
+    fn clusters_of(&self, file: FileId) -> &[u32] {
+        match (self.of_file.get(file.0 as usize), &self.default) {
+            (Some(clusters), _) if !clusters.is_empty() => clusters,
+            (_, Some(default)) => std::slice::from_ref(default),
+            (_, None) => &[],
         }
     }
 }
@@ -361,11 +382,19 @@ impl<'s> IndexBuilder<'s> {
     pub fn add(&mut self, file_facts: FileFacts) -> FileId {
         let file = FileId(u32::try_from(self.reported.len()).unwrap_or(u32::MAX));
         self.reported.push(file_facts.reported);
-        let clusters = self.plan.clusters_of(file);
+        if !self.plan.is_assigned(file) {
+            self.plan.default_cluster();
+        }
         self.grow();
         // A file without objects or problems (a config file, other YAML) makes no cluster.
         let counts = !(file_facts.objects.is_empty() && file_facts.problems.is_empty());
-        self.merge(file, &clusters, file_facts, counts);
+        merge(
+            &mut self.indexes,
+            file,
+            self.plan.clusters_of(file),
+            file_facts,
+            counts,
+        );
         file
     }
 
@@ -375,33 +404,19 @@ impl<'s> IndexBuilder<'s> {
         let file = FileId(u32::try_from(self.reported.len()).unwrap_or(u32::MAX));
         self.reported.push(false);
         if self.indexes.iter().all(|(_, own)| *own == 0) {
-            self.plan.cluster(DEFAULT_CLUSTER);
+            self.plan.default_cluster();
             self.grow();
         }
         let clusters: Vec<u32> = (0..self.indexes.len() as u32).collect();
-        self.merge(file, &clusters, file_facts, false);
+        merge(&mut self.indexes, file, &clusters, file_facts, false);
         file
-    }
-
-    fn merge(&mut self, file: FileId, clusters: &[u32], file_facts: FileFacts, own: bool) {
-        let Some((last, others)) = clusters.split_last() else {
-            return;
-        };
-        for cluster in others {
-            let (index, count) = &mut self.indexes[*cluster as usize];
-            index.add_facts(file, file_facts.clone());
-            *count += usize::from(own);
-        }
-        let (index, count) = &mut self.indexes[*last as usize];
-        index.add_facts(file, file_facts);
-        *count += usize::from(own);
     }
 
     /// The clusters with files of their own that hold facts (or the default one, when none
     /// has any), their indexes complete. `files[i]` is where `FileId(i)` came from.
     pub fn finish(mut self, files: Vec<Origin>) -> Clusters {
         if self.indexes.iter().all(|(_, own)| *own == 0) {
-            self.plan.cluster(DEFAULT_CLUSTER);
+            self.plan.default_cluster();
             self.grow();
         }
         let table = Arc::new(FileTable {
@@ -429,8 +444,8 @@ impl<'s> IndexBuilder<'s> {
                 .map(|i| {
                     self.plan
                         .clusters_of(FileId(i as u32))
-                        .into_iter()
-                        .filter_map(|cluster| kept_at.get(cluster as usize).copied().flatten())
+                        .iter()
+                        .filter_map(|cluster| kept_at.get(*cluster as usize).copied().flatten())
                         .collect()
                 })
                 .collect()
@@ -443,6 +458,28 @@ impl<'s> IndexBuilder<'s> {
             of_file,
         }
     }
+}
+
+/// Merges a file's facts into the indexes of `clusters` (copied for all but the last);
+/// `counts`: whether the file counts as one of theirs.
+fn merge(
+    indexes: &mut [(ClusterIndex, usize)],
+    file: FileId,
+    clusters: &[u32],
+    file_facts: FileFacts,
+    counts: bool,
+) {
+    let Some((last, others)) = clusters.split_last() else {
+        return;
+    };
+    for cluster in others {
+        let (index, own) = &mut indexes[*cluster as usize];
+        index.add_facts(file, file_facts.clone());
+        *own += usize::from(counts);
+    }
+    let (index, own) = &mut indexes[*last as usize];
+    index.add_facts(file, file_facts);
+    *own += usize::from(counts);
 }
 
 impl ClusterIndex {

@@ -93,33 +93,61 @@ pub struct ClusterClass {
 #[derive(Clone, Debug)]
 pub struct ClusterScope {
     pub name: String,
-    /// As written, for `karplint config`.
+    /// Valid globs, as written.
     pub paths: Vec<String>,
-    pub globs: GlobSet,
     /// The line of its `name`.
     pub line: u64,
 }
 
-/// The configured clusters and the directory their globs are relative to.
+/// The configured clusters, their globs compiled into one set, and the directory those
+/// globs are relative to.
 #[derive(Clone, Debug, Default)]
 pub struct ClusterScopes {
     pub scopes: Vec<ClusterScope>,
+    globs: GlobSet,
+    /// Per glob of `globs`: the position of its cluster in `scopes`.
+    owners: Vec<usize>,
     root: PathBuf,
 }
 
 impl ClusterScopes {
+    /// `scopes` with globs relative to `root`.
+    pub fn new(scopes: Vec<ClusterScope>, root: &Path) -> Result<Self, globset::Error> {
+        let mut builder = GlobSetBuilder::new();
+        let mut owners = Vec::new();
+        for (i, scope) in scopes.iter().enumerate() {
+            for glob in &scope.paths {
+                builder.add(Glob::new(glob)?);
+                owners.push(i);
+            }
+        }
+        Ok(ClusterScopes {
+            globs: builder.build()?,
+            owners,
+            // Absolute once, not for every file matched.
+            root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
+            scopes,
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.scopes.is_empty()
     }
 
-    /// The clusters whose globs match `path`: a file on disk, relative to the config
-    /// file's directory (`../` where it lies outside); standard input matches by its
-    /// display name.
+    /// The clusters whose globs match `path`, in config order: a file on disk, relative
+    /// to the config file's directory (`../` where it lies outside); standard input
+    /// matches by its display name.
     pub fn matching(&self, path: &Path) -> impl Iterator<Item = &ClusterScope> {
         let relative = crate::source::relative_path(&self.root, path);
-        self.scopes
-            .iter()
-            .filter(move |scope| scope.globs.is_match(&relative))
+        let mut owners: Vec<usize> = self
+            .globs
+            .matches(&relative)
+            .into_iter()
+            .map(|glob| self.owners[glob])
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        owners.into_iter().map(|i| &self.scopes[i])
     }
 }
 
@@ -259,7 +287,7 @@ pub struct Config {
     pub per_path: Vec<PerPathIgnore>,
     pub per_path_text: Vec<(Vec<String>, Vec<String>)>,
     pub baseline: Option<PathBuf>,
-    pub clusters: Vec<ClusterScope>,
+    pub clusters: ClusterScopes,
 }
 
 /// Looks for `.karplint.yaml` from the current directory `cwd` upward, stopping at the
@@ -813,6 +841,7 @@ impl Reader<'_, '_> {
     /// `clusters:`: a list of `{name, paths}`; names unique, each with at least one glob.
     fn clusters(&mut self, node: NodeId, config: &mut Config) {
         let entries = self.list(node, "clusters", "clusters ({name: …, paths: […]})");
+        let mut scopes: Vec<ClusterScope> = Vec::new();
         for (i, item) in entries.iter().enumerate() {
             let entry_name = format!("clusters[{i}]");
             let (mut name, mut paths) = (None, None);
@@ -850,7 +879,7 @@ impl Reader<'_, '_> {
             let (Some((name, at)), Some(paths)) = (name, paths) else {
                 continue;
             };
-            if let Some(first) = config.clusters.iter().find(|c| c.name == name) {
+            if let Some(first) = scopes.iter().find(|c: &&ClusterScope| c.name == name) {
                 let first = first.line;
                 self.error(
                     at,
@@ -861,25 +890,17 @@ impl Reader<'_, '_> {
                 );
                 continue;
             }
-            let mut builder = GlobSetBuilder::new();
-            for glob in &paths {
-                // Each was compiled when read.
-                if let Ok(glob) = Glob::new(glob) {
-                    builder.add(glob);
-                }
-            }
-            match builder.build() {
-                Ok(globs) if !paths.is_empty() => config.clusters.push(ClusterScope {
+            if !paths.is_empty() {
+                scopes.push(ClusterScope {
                     name: name.to_string(),
                     line: self.line(at),
                     paths,
-                    globs,
-                }),
-                Ok(_) => {}
-                Err(error) => {
-                    self.error(*item, format!("invalid globs in `{entry_name}`: {error}"));
-                }
+                });
             }
+        }
+        match ClusterScopes::new(scopes, &config.root) {
+            Ok(scopes) => config.clusters = scopes,
+            Err(error) => self.error(node, format!("invalid globs in `clusters`: {error}")),
         }
     }
 }
@@ -918,11 +939,7 @@ impl Config {
         }
         settings.per_path.extend(self.per_path.iter().cloned());
         settings.config_path = self.path.clone();
-        settings.clusters = ClusterScopes {
-            scopes: self.clusters.clone(),
-            // Absolute once, not for every file matched.
-            root: std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone()),
-        };
+        settings.clusters = self.clusters.clone();
     }
 }
 

@@ -317,7 +317,7 @@ pub(super) fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
             "  # - {name: prod, paths: [\"clusters/prod/**\", \"base/**\"]}  # default: one cluster, `default`, of every file".to_string(),
         );
     }
-    for cluster in &config.clusters {
+    for cluster in &config.clusters.scopes {
         line(format!(
             "  - {{name: {}, paths: {}}}  # {}",
             quoted(&cluster.name),

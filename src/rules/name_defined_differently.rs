@@ -179,16 +179,13 @@ mod tests {
             .is_empty()
         );
         let mut settings = Settings::default();
-        let config = crate::config::Config {
-            clusters: vec![crate::config::ClusterScope {
-                name: "prod".to_string(),
-                paths: vec!["**".to_string()],
-                globs: globset::GlobSet::empty(),
-                line: 1,
-            }],
-            ..Default::default()
+        let scope = crate::config::ClusterScope {
+            name: "prod".to_string(),
+            paths: vec!["**".to_string()],
+            line: 1,
         };
-        config.apply(&mut settings);
+        settings.clusters =
+            crate::config::ClusterScopes::new(vec![scope], std::path::Path::new(".")).unwrap();
         assert!(!settings.clusters.is_empty());
         assert!(check_with(&RULE, &[CLASS, OTHER_CLASS], &settings).is_empty());
     }
