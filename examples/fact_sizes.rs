@@ -26,7 +26,7 @@ use std::mem::size_of;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use karplint::cluster::ClusterIndex;
+use karplint::cluster::IndexBuilder;
 use karplint::config::Settings;
 use karplint::discover::{self, DiscoverOptions, InputError};
 use karplint::k8s::{Object, ObjectMeta, PodTemplate, Workload};
@@ -173,7 +173,11 @@ fn main() {
     let objects: usize = kinds.values().sum();
 
     reset_peak();
-    let index = ClusterIndex::build(facts, &settings);
+    let mut builder = IndexBuilder::new(&settings);
+    for file_facts in facts {
+        builder.add(file_facts);
+    }
+    let index = builder.finish(Vec::new());
     let build_peak = peak();
     let after_index = live();
     drop(index);

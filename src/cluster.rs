@@ -4,8 +4,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
 
-use crate::config::{KarpenterMode, Settings};
+use crate::config::{ClusterScopes, KarpenterMode, Settings};
 use crate::diagnostic::FileId;
 use crate::k8s::{
     self, KarpenterObject, LimitRange, NodePool, Object, PodDisruptionBudget, PodTemplate,
@@ -119,7 +121,7 @@ pub struct CeilingWorkload {
     pub preemption_policy: Option<String>,
 }
 
-/// Everything known about the cluster, merged from all inputs.
+/// Everything known about one cluster, merged from its inputs.
 #[derive(Debug)]
 pub struct ClusterIndex {
     /// The workloads the rules read whole: DaemonSets and Karpenter controllers.
@@ -134,30 +136,220 @@ pub struct ClusterIndex {
     limit_ranges: Vec<Located<LimitRange>>,
     disruption_budgets: Vec<Located<PodDisruptionBudget>>,
     problems: Vec<Located<InputProblem>>,
-    /// Per file: whether findings in it are reported (context files are not).
-    reported: Vec<bool>,
     classes_by_name: HashMap<String, usize>,
     karpenter: KarpenterVerdict,
     assumed_workload_priority: i64,
-    /// Per file: where it came from (`files[i]` is `FileId(i)`), for naming other
-    /// objects' files in messages.
-    files: Vec<Origin>,
+    /// Every input of the run (shared by the clusters' indexes).
+    files: Arc<FileTable>,
     /// The workload ceiling (value, position in `ceiling_candidates` of the workload
     /// setting it), computed once when the index is complete: every DaemonSet finding
     /// asks for it.
     ceiling: (i64, Option<usize>),
 }
 
-/// Builds a [`ClusterIndex`] one file at a time, in file order, so a caller can merge
+/// Every input of a run, whichever clusters it belongs to: `origins[i]` and `reported[i]`
+/// are `FileId(i)`'s.
+#[derive(Debug, Default)]
+struct FileTable {
+    origins: Vec<Origin>,
+    /// Whether findings in it are reported (context files are not).
+    reported: Vec<bool>,
+}
+
+/// The name of the cluster of the files no `clusters:` glob (nor any other assignment)
+/// claims: without `clusters:`, every file's.
+pub const DEFAULT_CLUSTER: &str = "default";
+
+/// Which clusters each input belongs to, decided before the inputs are loaded: from the
+/// `clusters:` globs, or by a caller that knows better (`assign`). A file may be in
+/// several clusters (a shared base); a file in none is in [`DEFAULT_CLUSTER`].
+#[derive(Debug, Clone, Default)]
+pub struct ClusterPlan {
+    names: Vec<Arc<str>>,
+    /// Per file (`FileId` order): positions in `names`; absent or empty: the default.
+    of_file: Vec<Vec<u32>>,
+    /// The position of [`DEFAULT_CLUSTER`] in `names`, once some file needs it.
+    default: Option<u32>,
+}
+
+impl ClusterPlan {
+    /// The plan `clusters:` gives the inputs `files` (`files[i]` is `FileId(i)`).
+    pub fn from_config(scopes: &ClusterScopes, files: &[Origin]) -> ClusterPlan {
+        let mut plan = ClusterPlan::default();
+        if scopes.is_empty() {
+            return plan;
+        }
+        // Configured clusters come first, in the config's order, even when empty.
+        for scope in &scopes.scopes {
+            plan.cluster(&scope.name);
+        }
+        for (i, origin) in files.iter().enumerate() {
+            let path = match origin {
+                Origin::File(path) => path.as_path(),
+                Origin::Stdin { name } => Path::new(name),
+            };
+            for scope in scopes.matching(path) {
+                plan.assign(FileId(i as u32), &scope.name);
+            }
+        }
+        plan
+    }
+
+    /// Puts `file` in cluster `name` (a new one on first use), besides those it is in.
+    pub fn assign(&mut self, file: FileId, name: &str) {
+        let cluster = self.cluster(name);
+        let at = file.0 as usize;
+        if self.of_file.len() <= at {
+            self.of_file.resize_with(at + 1, Vec::new);
+        }
+        if !self.of_file[at].contains(&cluster) {
+            self.of_file[at].push(cluster);
+        }
+    }
+
+    fn cluster(&mut self, name: &str) -> u32 {
+        match self.names.iter().position(|known| **known == *name) {
+            Some(position) => position as u32,
+            None => {
+                self.names.push(Arc::from(name));
+                (self.names.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The position of the default cluster, created on first use.
+    fn default_cluster(&mut self) -> u32 {
+        match self.default {
+            Some(cluster) => cluster,
+            None => {
+                let cluster = self.cluster(DEFAULT_CLUSTER);
+                self.default = Some(cluster);
+                cluster
+            }
+        }
+    }
+
+    fn is_assigned(&self, file: FileId) -> bool {
+        self.of_file
+            .get(file.0 as usize)
+            .is_some_and(|clusters| !clusters.is_empty())
+    }
+
+    /// The clusters of `file`: those assigned, else the default one (which must exist).
+    fn clusters_of(&self, file: FileId) -> &[u32] {
+        match (self.of_file.get(file.0 as usize), &self.default) {
+            (Some(clusters), _) if !clusters.is_empty() => clusters,
+            (_, Some(default)) => std::slice::from_ref(default),
+            (_, None) => &[],
+        }
+    }
+}
+
+/// One cluster's name and index.
+#[derive(Debug)]
+pub struct Cluster {
+    pub name: Arc<str>,
+    pub index: ClusterIndex,
+}
+
+/// The clusters of a run, each with its own index over its own files' facts, in plan
+/// order (configured clusters first, the default cluster last). Never empty.
+#[derive(Debug)]
+pub struct Clusters {
+    list: Vec<Cluster>,
+    files: Arc<FileTable>,
+    /// Per file: positions in `list` of its clusters (empty with a single cluster).
+    of_file: Vec<Vec<u32>>,
+}
+
+impl Clusters {
+    pub fn iter(&self) -> std::slice::Iter<'_, Cluster> {
+        self.list.iter()
+    }
+
+    /// Whether the run has more than one cluster, so that findings name theirs.
+    pub fn are_several(&self) -> bool {
+        self.list.len() > 1
+    }
+
+    /// Where every file came from: `files()[i]` is `FileId(i)`.
+    pub fn files(&self) -> &[Origin] {
+        &self.files.origins
+    }
+
+    /// The path of `file` as displayed (empty when it is not known).
+    pub fn path(&self, file: FileId) -> Cow<'_, str> {
+        self.files.path(file)
+    }
+
+    /// Whether findings in `file` are reported (false for context-only inputs).
+    pub fn is_reported(&self, file: FileId) -> bool {
+        self.files.is_reported(file)
+    }
+
+    /// The clusters `file` belongs to.
+    pub fn of_file(&self, file: FileId) -> impl Iterator<Item = &Cluster> {
+        let positions = match (self.list.len(), self.of_file.get(file.0 as usize)) {
+            (1, _) => &[0][..],
+            (_, Some(positions)) => positions.as_slice(),
+            (_, None) => &[],
+        };
+        positions.iter().map(|i| &self.list[*i as usize])
+    }
+
+    /// The verdict of the first cluster the Karpenter rules ran in, else the first's:
+    /// with one cluster, its verdict.
+    pub fn karpenter(&self) -> &KarpenterVerdict {
+        let first = &self.list[0].index.karpenter;
+        self.list
+            .iter()
+            .map(|cluster| &cluster.index.karpenter)
+            .find(|verdict| verdict.enabled)
+            .unwrap_or(first)
+    }
+}
+
+impl FileTable {
+    fn path(&self, file: FileId) -> Cow<'_, str> {
+        self.origins
+            .get(file.0 as usize)
+            .map_or(Cow::Borrowed(""), Origin::display)
+    }
+
+    fn is_reported(&self, file: FileId) -> bool {
+        self.reported.get(file.0 as usize).copied().unwrap_or(false)
+    }
+}
+
+/// Builds the clusters' indexes one file at a time, in file order, so a caller can merge
 /// each file's facts as soon as they are loaded instead of holding every file's at once.
+/// A file's facts go to each of its clusters' indexes (copied only for a file in several).
 pub struct IndexBuilder<'s> {
-    index: ClusterIndex,
+    plan: ClusterPlan,
+    /// Per cluster of the plan (grown as the plan creates the default one), and how many
+    /// files of its own with facts it has.
+    indexes: Vec<(ClusterIndex, usize)>,
+    reported: Vec<bool>,
     settings: &'s Settings,
 }
 
 impl<'s> IndexBuilder<'s> {
+    /// Every file in one cluster.
     pub fn new(settings: &'s Settings) -> Self {
-        let index = ClusterIndex {
+        Self::with_plan(settings, ClusterPlan::default())
+    }
+
+    pub fn with_plan(settings: &'s Settings, plan: ClusterPlan) -> Self {
+        IndexBuilder {
+            plan,
+            indexes: Vec::new(),
+            reported: Vec::new(),
+            settings,
+        }
+    }
+
+    fn empty_index(&self) -> ClusterIndex {
+        ClusterIndex {
             workloads: Vec::new(),
             ceiling_candidates: Vec::new(),
             priority_classes: Vec::new(),
@@ -166,65 +358,162 @@ impl<'s> IndexBuilder<'s> {
             limit_ranges: Vec::new(),
             disruption_budgets: Vec::new(),
             problems: Vec::new(),
-            reported: Vec::new(),
             classes_by_name: HashMap::new(),
             karpenter: KarpenterVerdict {
                 enabled: false,
                 reason: KarpenterReason::NotFound,
             },
-            assumed_workload_priority: settings.assumed_workload_priority,
-            files: Vec::new(),
+            assumed_workload_priority: self.settings.assumed_workload_priority,
+            files: Arc::default(),
             ceiling: (0, None),
-        };
-        IndexBuilder { index, settings }
+        }
     }
 
-    /// Merges the facts of the next file and returns its id: the first file added is
-    /// `FileId(0)`.
+    /// The index of every cluster of the plan so far.
+    fn grow(&mut self) {
+        while self.indexes.len() < self.plan.names.len() {
+            let index = self.empty_index();
+            self.indexes.push((index, 0));
+        }
+    }
+
+    /// Merges the facts of the next file into its clusters' indexes and returns its id:
+    /// the first file added is `FileId(0)`.
     pub fn add(&mut self, file_facts: FileFacts) -> FileId {
-        let index = &mut self.index;
-        let file = FileId(u32::try_from(index.reported.len()).unwrap_or(u32::MAX));
-        index.reported.push(file_facts.reported);
+        let file = FileId(u32::try_from(self.reported.len()).unwrap_or(u32::MAX));
+        self.reported.push(file_facts.reported);
+        if !self.plan.is_assigned(file) {
+            self.plan.default_cluster();
+        }
+        self.grow();
+        // A file without objects or problems (a config file, other YAML) makes no cluster.
+        let counts = !(file_facts.objects.is_empty() && file_facts.problems.is_empty());
+        merge(
+            &mut self.indexes,
+            file,
+            self.plan.clusters_of(file),
+            file_facts,
+            counts,
+        );
+        file
+    }
+
+    /// Merges facts every cluster shares (the classes the config declares) as the next
+    /// file, not reported.
+    pub fn add_to_every_cluster(&mut self, file_facts: FileFacts) -> FileId {
+        let file = FileId(u32::try_from(self.reported.len()).unwrap_or(u32::MAX));
+        self.reported.push(false);
+        if self.indexes.iter().all(|(_, own)| *own == 0) {
+            self.plan.default_cluster();
+            self.grow();
+        }
+        let clusters: Vec<u32> = (0..self.indexes.len() as u32).collect();
+        merge(&mut self.indexes, file, &clusters, file_facts, false);
+        file
+    }
+
+    /// The clusters with files of their own that hold facts (or the default one, when none
+    /// has any), their indexes complete. `files[i]` is where `FileId(i)` came from.
+    pub fn finish(mut self, files: Vec<Origin>) -> Clusters {
+        if self.indexes.iter().all(|(_, own)| *own == 0) {
+            self.plan.default_cluster();
+            self.grow();
+        }
+        let table = Arc::new(FileTable {
+            origins: files,
+            reported: std::mem::take(&mut self.reported),
+        });
+        let nobody = !self.indexes.iter().any(|(_, own)| *own > 0);
+        // Per cluster of the plan: its position in the list, if kept.
+        let mut kept_at = Vec::with_capacity(self.indexes.len());
+        let mut list = Vec::new();
+        let names = self.plan.names.clone();
+        for ((mut index, own), name) in std::mem::take(&mut self.indexes).into_iter().zip(names) {
+            if own == 0 && !(nobody && &*name == DEFAULT_CLUSTER) {
+                kept_at.push(None);
+                continue;
+            }
+            kept_at.push(Some(list.len() as u32));
+            index.files = Arc::clone(&table);
+            index.resolve_node_classes();
+            index.karpenter = index.detect_karpenter(self.settings.karpenter);
+            index.ceiling = index.compute_ceiling();
+            list.push(Cluster { name, index });
+        }
+        let of_file = if list.len() > 1 {
+            (0..table.reported.len())
+                .map(|i| {
+                    self.plan
+                        .clusters_of(FileId(i as u32))
+                        .iter()
+                        .filter_map(|cluster| kept_at.get(*cluster as usize).copied().flatten())
+                        .collect()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Clusters {
+            list,
+            files: table,
+            of_file,
+        }
+    }
+}
+
+/// Merges a file's facts into the indexes of `clusters` (copied for all but the last);
+/// `counts`: whether the file counts as one of theirs.
+fn merge(
+    indexes: &mut [(ClusterIndex, usize)],
+    file: FileId,
+    clusters: &[u32],
+    file_facts: FileFacts,
+    counts: bool,
+) {
+    let Some((last, others)) = clusters.split_last() else {
+        return;
+    };
+    for cluster in others {
+        let (index, own) = &mut indexes[*cluster as usize];
+        index.add_facts(file, file_facts.clone());
+        *own += usize::from(counts);
+    }
+    let (index, own) = &mut indexes[*last as usize];
+    index.add_facts(file, file_facts);
+    *own += usize::from(counts);
+}
+
+impl ClusterIndex {
+    /// Merges one file's facts.
+    fn add_facts(&mut self, file: FileId, file_facts: FileFacts) {
         for problem in file_facts.problems {
-            index.problems.push(Located {
+            self.problems.push(Located {
                 file,
                 item: problem,
             });
         }
         for object in file_facts.objects {
             match object {
-                Object::Workload(item) => index.add_workload(file, *item),
+                Object::Workload(item) => self.add_workload(file, *item),
                 Object::PriorityClass(item) => {
-                    let position = index.priority_classes.len();
-                    index
-                        .classes_by_name
+                    let position = self.priority_classes.len();
+                    self.classes_by_name
                         .entry(item.meta.name().to_string())
                         .or_insert(position);
-                    index.priority_classes.push(Located { file, item: *item });
+                    self.priority_classes.push(Located { file, item: *item });
                 }
-                Object::NodePool(item) => index.node_pools.push(Located { file, item: *item }),
+                Object::NodePool(item) => self.node_pools.push(Located { file, item: *item }),
                 Object::Karpenter(item) => {
-                    index.karpenter_objects.push(Located { file, item: *item })
+                    self.karpenter_objects.push(Located { file, item: *item })
                 }
-                Object::LimitRange(item) => index.limit_ranges.push(Located { file, item: *item }),
+                Object::LimitRange(item) => self.limit_ranges.push(Located { file, item: *item }),
                 Object::DisruptionBudget(item) => {
-                    index.disruption_budgets.push(Located { file, item: *item })
+                    self.disruption_budgets.push(Located { file, item: *item })
                 }
             }
         }
-        file
     }
 
-    pub fn finish(self) -> ClusterIndex {
-        let mut index = self.index;
-        index.resolve_node_classes();
-        index.karpenter = index.detect_karpenter(self.settings.karpenter);
-        index.ceiling = index.compute_ceiling();
-        index
-    }
-}
-
-impl ClusterIndex {
     /// Gives each AWS NodePool the OS of its node class's AMI family, when the class is
     /// among the inputs (the first of that kind and name).
     fn resolve_node_classes(&mut self) {
@@ -275,13 +564,16 @@ impl ClusterIndex {
         }
     }
 
-    /// Merges the facts of every file. `facts[i]` belongs to `FileId(i)`.
-    pub fn build(facts: Vec<FileFacts>, settings: &Settings) -> ClusterIndex {
+    /// Merges the facts of every file into one cluster, for tests. `facts[i]` belongs to
+    /// `FileId(i)`, named `files[i]`.
+    #[cfg(test)]
+    pub fn build(facts: Vec<FileFacts>, settings: &Settings, files: Vec<Origin>) -> ClusterIndex {
         let mut builder = IndexBuilder::new(settings);
         for file_facts in facts {
             builder.add(file_facts);
         }
-        builder.finish()
+        let mut clusters = builder.finish(files);
+        clusters.list.swap_remove(0).index
     }
 
     fn detect_karpenter(&self, mode: KarpenterMode) -> KarpenterVerdict {
@@ -327,30 +619,21 @@ impl ClusterIndex {
         &self.karpenter
     }
 
-    /// Records where every file came from (`files[i]` is `FileId(i)`), so that messages
-    /// can say where another object is.
-    pub fn with_files(mut self, files: Vec<Origin>) -> Self {
-        self.files = files;
-        self
-    }
-
     /// Where every file came from: `files()[i]` is `FileId(i)`.
     pub fn files(&self) -> &[Origin] {
-        &self.files
+        &self.files.origins
     }
 
     /// The path of `file` as displayed (empty when it is not known).
     pub fn path(&self, file: FileId) -> Cow<'_, str> {
-        self.files
-            .get(file.0 as usize)
-            .map_or(Cow::Borrowed(""), Origin::display)
+        self.files.path(file)
     }
 
     /// `path:line` of a location, for messages that name an object in another place
     /// (`line N` when the path is not known).
     pub fn place(&self, location: Span) -> String {
         let line = location.start.line;
-        match self.files.get(location.file.0 as usize) {
+        match self.files.origins.get(location.file.0 as usize) {
             Some(origin) => format!("{}:{line}", origin.display()),
             None => format!("line {line}"),
         }
@@ -358,7 +641,7 @@ impl ClusterIndex {
 
     /// Whether findings in `file` are reported (false for context-only inputs).
     pub fn is_reported(&self, file: FileId) -> bool {
-        self.reported.get(file.0 as usize).copied().unwrap_or(false)
+        self.files.is_reported(file)
     }
 
     /// Every DaemonSet, reported or not.
@@ -572,7 +855,7 @@ mod tests {
         let names = (0..files.len())
             .map(|i| Origin::File(format!("f{i}.yaml").into()))
             .collect();
-        ClusterIndex::build(facts, &Settings::default()).with_files(names)
+        ClusterIndex::build(facts, &Settings::default(), names)
     }
 
     const CLASSES: &str = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n\

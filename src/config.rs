@@ -3,9 +3,10 @@
 //! [`Settings`]. Every error of a file is reported at once, each with the file, line and
 //! column and what was expected, in words.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use clap::ValueEnum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -88,6 +89,92 @@ pub struct ClusterClass {
     pub span: Span,
 }
 
+/// `clusters:` entry: a cluster and the globs of its files (relative to the config file's
+/// directory). A file may belong to several clusters (a shared base).
+#[derive(Clone, Debug)]
+pub struct ClusterScope {
+    pub name: String,
+    /// Valid globs, as written.
+    pub paths: Vec<String>,
+    /// The line of its `name`.
+    pub line: u64,
+}
+
+/// The configured clusters, their globs compiled into one set, and the directory those
+/// globs are relative to.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterScopes {
+    pub scopes: Vec<ClusterScope>,
+    globs: GlobSet,
+    /// Per glob of `globs`: the position of its cluster in `scopes`.
+    owners: Vec<usize>,
+    /// Absolute.
+    root: PathBuf,
+    /// The current directory, which relative paths are relative to.
+    cwd: PathBuf,
+}
+
+impl ClusterScopes {
+    /// `scopes` with globs relative to `root`.
+    pub fn new(scopes: Vec<ClusterScope>, root: &Path) -> Result<Self, globset::Error> {
+        let mut builder = GlobSetBuilder::new();
+        let mut owners = Vec::new();
+        for (i, scope) in scopes.iter().enumerate() {
+            for glob in &scope.paths {
+                builder.add(Glob::new(glob)?);
+                owners.push(i);
+            }
+        }
+        Ok(ClusterScopes {
+            globs: builder.build()?,
+            owners,
+            // Absolute once, not for every file matched.
+            root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
+            cwd: std::env::current_dir().unwrap_or_default(),
+            scopes,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+
+    /// The clusters whose globs match `path`, in config order: a file on disk, relative
+    /// to the config file's directory (`../` where it lies outside); standard input
+    /// matches by its display name.
+    pub fn matching(&self, path: &Path) -> impl Iterator<Item = &ClusterScope> {
+        // Most files lie under the root: strip it without resolving the path again.
+        let joined;
+        let absolute = if path.is_absolute() {
+            path
+        } else {
+            joined = self.cwd.join(path);
+            &joined
+        };
+        let relative = match absolute.strip_prefix(&self.root) {
+            Ok(inside)
+                if inside
+                    .components()
+                    .all(|c| matches!(c, Component::Normal(_))) =>
+            {
+                Cow::Borrowed(inside)
+            }
+            _ => Cow::Owned(PathBuf::from(crate::source::relative_path(
+                &self.root, path,
+            ))),
+        };
+        let mut owners: Vec<usize> = self
+            .globs
+            .matches(&*relative)
+            .into_iter()
+            .map(|glob| self.owners[glob])
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        owners.into_iter().map(|i| &self.scopes[i])
+    }
+}
+
 /// Everything that changes what a run analyses and reports.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -112,6 +199,8 @@ pub struct Settings {
     pub per_path: Vec<PerPathIgnore>,
     /// The largest file (or standard input) read, in bytes.
     pub max_file_size: u64,
+    /// `clusters:`: which files make up which cluster (empty: one cluster of everything).
+    pub clusters: ClusterScopes,
 }
 
 /// `per-path` entry: rules ignored for the files its globs match.
@@ -135,6 +224,7 @@ impl Default for Settings {
             levels: HashMap::new(),
             per_path: Vec::new(),
             max_file_size: crate::files::DEFAULT_MAX_FILE_SIZE,
+            clusters: ClusterScopes::default(),
         }
     }
 }
@@ -221,6 +311,7 @@ pub struct Config {
     pub per_path: Vec<PerPathIgnore>,
     pub per_path_text: Vec<(Vec<String>, Vec<String>)>,
     pub baseline: Option<PathBuf>,
+    pub clusters: ClusterScopes,
 }
 
 /// Looks for `.karplint.yaml` from the current directory `cwd` upward, stopping at the
@@ -291,6 +382,7 @@ const KEYS: &[&str] = &[
     "cluster",
     "per-path",
     "baseline",
+    "clusters",
 ];
 const PRIORITY_KEYS: &[&str] = &[
     "suggested-class",
@@ -302,6 +394,7 @@ const PRIORITY_KEYS: &[&str] = &[
 const CLUSTER_KEYS: &[&str] = &["priority-classes"];
 const CLASS_KEYS: &[&str] = &["name", "value", "preemptionPolicy", "globalDefault"];
 const PER_PATH_KEYS: &[&str] = &["paths", "ignore"];
+const CLUSTERS_KEYS: &[&str] = &["name", "paths"];
 
 /// Reads the file as a YAML tree, then each setting on its own, so that one run reports
 /// every error of the file, not the first only.
@@ -411,6 +504,7 @@ impl<'r> Reader<'r, '_> {
                 "priority" => self.priority(value, config),
                 "cluster" => self.cluster(value, config),
                 "per-path" => self.per_path(value, config),
+                "clusters" => self.clusters(value, config),
                 "baseline" => {
                     config.baseline = self
                         .string(value, key, "a file name")
@@ -767,6 +861,74 @@ impl<'r> Reader<'r, '_> {
     }
 }
 
+impl Reader<'_, '_> {
+    /// `clusters:`: a list of `{name, paths}`; names unique, each with at least one glob.
+    fn clusters(&mut self, node: NodeId, config: &mut Config) {
+        let entries = self.list(node, "clusters", "clusters ({name: …, paths: […]})");
+        let mut scopes: Vec<ClusterScope> = Vec::new();
+        for (i, item) in entries.iter().enumerate() {
+            let entry_name = format!("clusters[{i}]");
+            let (mut name, mut paths) = (None, None);
+            let entries = self.mapping(*item, &format!("`{entry_name}`"), CLUSTERS_KEYS);
+            for (key, entry) in &entries {
+                let field = format!("{entry_name}.{key}");
+                if *key == "name" {
+                    name = self
+                        .string(entry.value, &field, "a cluster name")
+                        .map(|text| (text, entry.value));
+                } else {
+                    let empty = self.doc.items(entry.value).is_empty()
+                        && self.doc.str(entry.value).is_none();
+                    let blank = self
+                        .doc
+                        .items(entry.value)
+                        .iter()
+                        .find(|glob| self.doc.str(**glob).is_some_and(|g| g.trim().is_empty()));
+                    if empty || blank.is_some() {
+                        self.error(
+                            blank.copied().unwrap_or(entry.value),
+                            format!(
+                                "`{field}` needs globs that are not empty: the cluster's files"
+                            ),
+                        );
+                        continue;
+                    }
+                    paths = Some(self.globs(entry.value, &field));
+                }
+            }
+            let has = |key: &str| entries.iter().any(|(k, _)| *k == key);
+            if self.doc.is_mapping(*item) && !(has("name") && has("paths")) {
+                self.error(*item, format!("`{entry_name}` needs a `name` and `paths`"));
+            }
+            let (Some((name, at)), Some(paths)) = (name, paths) else {
+                continue;
+            };
+            if let Some(first) = scopes.iter().find(|c: &&ClusterScope| c.name == name) {
+                let first = first.line;
+                self.error(
+                    at,
+                    format!(
+                        "cluster `{name}` is named twice (first on line {first}): give each \
+                         cluster its own name, and list all of a cluster's globs under one entry"
+                    ),
+                );
+                continue;
+            }
+            if !paths.is_empty() {
+                scopes.push(ClusterScope {
+                    name: name.to_string(),
+                    line: self.line(at),
+                    paths,
+                });
+            }
+        }
+        match ClusterScopes::new(scopes, &config.root) {
+            Ok(scopes) => config.clusters = scopes,
+            Err(error) => self.error(node, format!("invalid globs in `clusters`: {error}")),
+        }
+    }
+}
+
 /// `a`, `a or b`, `a, b or c`.
 fn either(names: &[&str]) -> String {
     match names.split_last() {
@@ -801,6 +963,7 @@ impl Config {
         }
         settings.per_path.extend(self.per_path.iter().cloned());
         settings.config_path = self.path.clone();
+        settings.clusters = self.clusters.clone();
     }
 }
 
@@ -919,6 +1082,62 @@ mod tests {
                 format!("{file}:15:1: `baseline` is set twice (first on line 14): keep one"),
             ]
         );
+    }
+
+    #[test]
+    fn clusters_are_named_once_each_with_globs() {
+        let text = "clusters:\n  - {name: prod, paths: [\"prod/**\", \"base/**\"]}\n  \
+                    - {name: dev, paths: [dev/**], colour: red}\n  - {name: prod, paths: [x/**]}\n  \
+                    - {name: empty, paths: []}\n  - {name: blank, paths: [\"\"]}\n  - {paths: [y/**]}\n  \
+                    - {name: bad, paths: [\"a/[b\"]}\n  - {name: lone, paths: z/**}\n";
+        let ConfigError { messages } = parse(text).unwrap_err();
+        let file = "repo/.karplint.yaml";
+        assert_eq!(
+            messages,
+            [
+                format!("{file}:3:34: unknown key `colour` in `clusters[1]`: expected name, paths"),
+                format!(
+                    "{file}:4:12: cluster `prod` is named twice (first on line 2): give each \
+                     cluster its own name, and list all of a cluster's globs under one entry"
+                ),
+                format!(
+                    "{file}:5:26: `clusters[3].paths` needs globs that are not empty: the \
+                     cluster's files"
+                ),
+                format!(
+                    "{file}:6:27: `clusters[4].paths` needs globs that are not empty: the \
+                     cluster's files"
+                ),
+                format!("{file}:7:5: `clusters[5]` needs a `name` and `paths`"),
+                format!(
+                    "{file}:8:25: invalid glob `a/[b` in `clusters[6].paths`: unclosed character class; missing ']'"
+                ),
+                format!(
+                    "{file}:9:25: `clusters[7].paths` must be a list of globs, not a string: paths: [\"z/**\"]"
+                ),
+            ]
+        );
+        let config = parse(
+            "clusters:\n  - {name: prod, paths: [\"prod/**\", \"base/**\"]}\n  \
+                            - {name: dev, paths: [\"dev/**\", \"base/**\"]}\n",
+        )
+        .unwrap();
+        let mut settings = Settings::default();
+        config.apply(&mut settings);
+        let names = |path: &str| -> Vec<String> {
+            settings
+                .clusters
+                .matching(Path::new(path))
+                .map(|scope| scope.name.clone())
+                .collect()
+        };
+        assert_eq!(names("repo/base/ds.yaml"), ["prod", "dev"]);
+        assert_eq!(names("repo/dev/ds.yaml"), ["dev"]);
+        assert!(names("repo/other/ds.yaml").is_empty());
+        assert!(names("elsewhere/prod/ds.yaml").is_empty());
+        // Lexically resolved, as the baseline's paths are.
+        assert_eq!(names("repo/prod/../dev/ds.yaml"), ["dev"]);
+        assert_eq!(settings.clusters.scopes[1].line, 3);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! What a rule reports.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::k8s::ObjectMeta;
@@ -107,6 +109,9 @@ pub struct Diagnostic {
     pub object: Option<ObjectRef>,
     /// An edit that resolves the finding, when one is safe to make.
     pub fix: Option<Fix>,
+    /// The clusters it was found in, in the run's order (set by the run: a finding found
+    /// identically in several clusters, on a file they share, is reported once).
+    pub clusters: Vec<Arc<str>>,
 }
 
 impl Diagnostic {
@@ -122,6 +127,7 @@ impl Diagnostic {
             help: None,
             object: None,
             fix: None,
+            clusters: Vec::new(),
         }
     }
 

@@ -133,7 +133,7 @@ fn plan_file(report: &Report, file: FileId, fixable: &[&Diagnostic], plan: &mut 
         ));
         return;
     }
-    let target = match report.index.files().get(file.0 as usize) {
+    let target = match report.clusters.files().get(file.0 as usize) {
         Some(Origin::File(path)) => Some(path.clone()),
         _ => None,
     };

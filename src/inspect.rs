@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use clap::ValueEnum;
 use serde::Serialize;
 
-use crate::cluster::{ClusterIndex, Located};
+use crate::cluster::{Cluster, Located};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::k8s::resources::Resource;
 use crate::k8s::{NodePool, NodePoolApi, Workload};
@@ -57,9 +57,11 @@ impl Requests {
     }
 }
 
-/// One DaemonSet.
+/// One DaemonSet in one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DaemonSetRow {
+    /// The cluster it is judged in (a file shared by several clusters has a row in each).
+    pub cluster: String,
     pub namespace: Option<String>,
     pub name: String,
     pub path: String,
@@ -83,9 +85,10 @@ pub struct DaemonSetRow {
     pub requests: Requests,
 }
 
-/// One NodePool (or v1alpha5 Provisioner).
+/// One NodePool (or v1alpha5 Provisioner) in one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NodePoolRow {
+    pub cluster: String,
     pub name: String,
     pub kind: String,
     pub api_version: String,
@@ -104,10 +107,20 @@ pub struct NodePoolRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Inspection {
     pub version: u32,
-    /// Whether the Karpenter rules ran (and so whether adequacy was judged).
+    /// Whether the Karpenter rules ran (and so whether adequacy was judged): in any cluster.
     pub karpenter: bool,
+    /// The clusters, in the run's order: rows are grouped by cluster in this order.
+    pub clusters: Vec<ClusterRow>,
     pub daemonsets: Vec<DaemonSetRow>,
     pub node_pools: Vec<NodePoolRow>,
+}
+
+/// One cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClusterRow {
+    pub name: String,
+    /// Whether the Karpenter rules ran in it.
+    pub karpenter: bool,
 }
 
 fn saturate(amount: u128) -> u64 {
@@ -132,10 +145,11 @@ fn qualified(workload: &Workload) -> String {
     }
 }
 
-/// Whether `diagnostic` is about `daemonset`.
-fn is_about(diagnostic: &Diagnostic, daemonset: &Located<Workload>) -> bool {
+/// Whether `diagnostic` is about `daemonset` in `cluster`.
+fn is_about(diagnostic: &Diagnostic, cluster: &Cluster, daemonset: &Located<Workload>) -> bool {
     let meta = &daemonset.item.meta;
     diagnostic.location.file == daemonset.file
+        && diagnostic.clusters.contains(&cluster.name)
         && diagnostic.object.as_ref().is_some_and(|object| {
             object.kind == meta.kind.value
                 && object.namespace == meta.namespace
@@ -143,8 +157,12 @@ fn is_about(diagnostic: &Diagnostic, daemonset: &Located<Workload>) -> bool {
         })
 }
 
-fn daemonset_row(report: &Report, daemonset: &Located<Workload>) -> DaemonSetRow {
-    let index: &ClusterIndex = &report.index;
+fn daemonset_row(
+    report: &Report,
+    cluster: &Cluster,
+    daemonset: &Located<Workload>,
+) -> DaemonSetRow {
+    let index = &cluster.index;
     let workload = &daemonset.item;
     let template = &workload.template;
     let resolved = index.resolve_priority(template);
@@ -152,14 +170,15 @@ fn daemonset_row(report: &Report, daemonset: &Located<Workload>) -> DaemonSetRow
     let mut findings: Vec<(&'static str, Severity)> = report
         .diagnostics
         .iter()
-        .filter(|d| PRIORITY_RULES.contains(&d.rule.code) && is_about(d, daemonset))
+        .filter(|d| PRIORITY_RULES.contains(&d.rule.code) && is_about(d, cluster, daemonset))
         .map(|d| (d.rule.code, d.severity))
         .collect();
     findings.sort();
     findings.dedup_by_key(|(code, _)| *code);
     // The priority rules judge Karpenter-relevant DaemonSets of linted files only.
-    let judged = report.karpenter().enabled && !context && index.is_karpenter_relevant(workload);
+    let judged = index.karpenter().enabled && !context && index.is_karpenter_relevant(workload);
     DaemonSetRow {
+        cluster: cluster.name.to_string(),
         namespace: workload.meta.namespace.clone(),
         name: workload.meta.name().to_string(),
         path: report.path(daemonset.file),
@@ -187,8 +206,8 @@ fn daemonset_row(report: &Report, daemonset: &Located<Workload>) -> DaemonSetRow
     }
 }
 
-fn node_pool_row(report: &Report, pool: &Located<NodePool>) -> NodePoolRow {
-    let index = &report.index;
+fn node_pool_row(report: &Report, cluster: &Cluster, pool: &Located<NodePool>) -> NodePoolRow {
+    let index = &cluster.index;
     let mut overhead = Requests::default();
     let mut daemonsets = Vec::new();
     for daemonset in index
@@ -199,6 +218,7 @@ fn node_pool_row(report: &Report, pool: &Located<NodePool>) -> NodePoolRow {
         daemonsets.push(qualified(&daemonset.item));
     }
     NodePoolRow {
+        cluster: cluster.name.to_string(),
         name: pool.item.meta.name().to_string(),
         kind: pool.item.meta.kind.value.clone(),
         api_version: match pool.item.api {
@@ -215,20 +235,32 @@ fn node_pool_row(report: &Report, pool: &Located<NodePool>) -> NodePoolRow {
     }
 }
 
-/// The inspection of a lint run.
+/// The inspection of a lint run: each cluster's DaemonSets, then each cluster's NodePools.
 pub fn inspect(report: &Report) -> Inspection {
-    let index = &report.index;
+    let clusters = || report.clusters.iter();
     Inspection {
         version: 1,
-        karpenter: report.karpenter().enabled,
-        daemonsets: index
-            .daemonsets()
-            .map(|w| daemonset_row(report, w))
+        karpenter: clusters().any(|c| c.index.karpenter().enabled),
+        clusters: clusters()
+            .map(|c| ClusterRow {
+                name: c.name.to_string(),
+                karpenter: c.index.karpenter().enabled,
+            })
             .collect(),
-        node_pools: index
-            .node_pools()
-            .iter()
-            .map(|pool| node_pool_row(report, pool))
+        daemonsets: clusters()
+            .flat_map(|c| {
+                c.index
+                    .daemonsets()
+                    .map(move |w| daemonset_row(report, c, w))
+            })
+            .collect(),
+        node_pools: clusters()
+            .flat_map(|c| {
+                c.index
+                    .node_pools()
+                    .iter()
+                    .map(move |pool| node_pool_row(report, c, pool))
+            })
             .collect(),
     }
 }
@@ -258,12 +290,51 @@ fn adequacy(row: &DaemonSetRow) -> String {
     }
 }
 
-/// The aligned table: DaemonSets, a blank line, NodePools, then notes.
+/// The aligned tables: DaemonSets, a blank line, NodePools, then notes; with several
+/// clusters, those of each cluster under its name.
 fn table(inspection: &Inspection) -> String {
+    let several = inspection.clusters.len() > 1;
     let mut text = String::new();
+    for (i, cluster) in inspection.clusters.iter().enumerate() {
+        if several {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(&format!(
+                "Cluster {}:\n\n",
+                escape_controls(&cluster.name, Newlines::Escape)
+            ));
+        }
+        cluster_tables(&mut text, inspection, cluster);
+    }
+    let skipped: Vec<&str> = inspection
+        .clusters
+        .iter()
+        .filter(|c| !c.karpenter)
+        .map(|c| c.name.as_str())
+        .collect();
+    if several && !skipped.is_empty() {
+        text.push_str(&format!(
+            "\nKarpenter rules did not run in cluster{} {} (no Karpenter objects found; use \
+             --karpenter always), so adequacy was not judged there.\n",
+            crate::plural(skipped.len()),
+            escape_controls(&skipped.join(", "), Newlines::Escape)
+        ));
+    } else if !inspection.karpenter {
+        text.push_str(
+            "\nKarpenter rules did not run (no Karpenter objects found; use --karpenter always), \
+             so adequacy was not judged.\n",
+        );
+    }
+    text
+}
+
+/// The DaemonSet and NodePool tables of one cluster.
+fn cluster_tables(text: &mut String, inspection: &Inspection, cluster: &ClusterRow) {
     let daemonsets: Vec<Vec<String>> = inspection
         .daemonsets
         .iter()
+        .filter(|row| row.cluster == cluster.name)
         .map(|row| {
             let name = match &row.namespace {
                 Some(namespace) => format!("{namespace}/{}", row.name),
@@ -300,7 +371,7 @@ fn table(inspection: &Inspection) -> String {
         })
         .collect();
     push_table(
-        &mut text,
+        text,
         "No DaemonSets found.",
         &[
             "DAEMONSET",
@@ -319,6 +390,7 @@ fn table(inspection: &Inspection) -> String {
     let pools: Vec<Vec<String>> = inspection
         .node_pools
         .iter()
+        .filter(|row| row.cluster == cluster.name)
         .map(|row| {
             vec![
                 row.name.clone(),
@@ -331,7 +403,7 @@ fn table(inspection: &Inspection) -> String {
         })
         .collect();
     push_table(
-        &mut text,
+        text,
         "No NodePools found.",
         &[
             "NODEPOOL",
@@ -343,13 +415,6 @@ fn table(inspection: &Inspection) -> String {
         ],
         &pools,
     );
-    if !inspection.karpenter {
-        text.push_str(
-            "\nKarpenter rules did not run (no Karpenter objects found; use --karpenter always), \
-             so adequacy was not judged.\n",
-        );
-    }
-    text
 }
 
 /// Appends a header and rows, each column as wide as its widest cell (counted in

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::cluster::{ClusterIndex, IndexBuilder, KarpenterVerdict};
+use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
 use crate::discover::{Discovery, InputError};
@@ -62,21 +62,31 @@ pub struct Report {
     /// What the walk skipped (see [`Discovery::warnings`]).
     pub warnings: Vec<InputError>,
     pub summary: Summary,
-    /// The merged facts the rules read (for `karplint inspect`), and every input's origin.
-    pub index: ClusterIndex,
+    /// The clusters and the facts the rules read in each (for `karplint inspect`), and
+    /// every input's origin.
+    pub clusters: Clusters,
     stdin: Option<Arc<str>>,
     max_file_size: u64,
 }
 
 impl Report {
-    /// Whether the Karpenter rules ran, and why.
+    /// Whether the Karpenter rules ran, and why (with several clusters: in the first
+    /// cluster they ran in, else in the first).
     pub fn karpenter(&self) -> &KarpenterVerdict {
-        self.index.karpenter()
+        self.clusters.karpenter()
+    }
+
+    /// Whether some cluster skipped the Karpenter rules for lack of Karpenter objects: a
+    /// clean result there must not pass for a Karpenter cluster without problems.
+    pub fn karpenter_not_found(&self) -> bool {
+        self.clusters
+            .iter()
+            .any(|cluster| cluster.index.karpenter().reason == KarpenterReason::NotFound)
     }
 
     /// The path of an input as displayed.
     pub fn path(&self, file: FileId) -> String {
-        self.index.path(file).into_owned()
+        self.clusters.path(file).into_owned()
     }
 
     /// The text of an input, for rendering snippets: read again from disk (the run keeps
@@ -89,7 +99,7 @@ impl Report {
     /// The text of an input (see [`source`](Self::source)); bytes that are not UTF-8 are
     /// replaced.
     pub fn text(&self, file: FileId) -> Option<Arc<str>> {
-        match self.index.files().get(file.0 as usize)? {
+        match self.clusters.files().get(file.0 as usize)? {
             Origin::Stdin { .. } => self.stdin.clone(),
             Origin::File(path) => {
                 let bytes = files::read_regular(path, self.max_file_size).ok()?;
@@ -164,7 +174,8 @@ pub fn lint(
         files: reported_count,
         ..Summary::default()
     };
-    let mut builder = IndexBuilder::new(settings);
+    let plan = ClusterPlan::from_config(&settings.clusters, &files);
+    let mut builder = IndexBuilder::with_plan(settings, plan);
     // Only the files that have suppressions: most have none.
     let mut suppressions: BTreeMap<FileId, FileSuppressions> = BTreeMap::new();
     let mut merge = |mut file_facts: FileFacts| {
@@ -203,7 +214,8 @@ pub fn lint(
             }
         }
     }
-    // Classes declared in the config behave as if defined in a context file: the config.
+    // Classes declared in the config behave as if defined in a context file, the config,
+    // of every cluster.
     if let (Some(path), false) = (&settings.config_path, settings.cluster_classes.is_empty()) {
         let config_file = FileId(files.len() as u32);
         files.push(Origin::File(path.clone()));
@@ -224,40 +236,52 @@ pub fn lint(
                 )))
             })
             .collect();
-        merge(config_facts);
+        builder.add_to_every_cluster(config_facts);
     }
-    let index = builder.finish().with_files(files);
-    let context = Context {
-        index: &index,
-        settings,
-    };
-    let mut diagnostics = rules::run(&context);
+    let clusters = builder.finish(files);
+    let mut diagnostics = Vec::new();
+    for cluster in clusters.iter() {
+        let context = Context {
+            index: &cluster.index,
+            settings,
+        };
+        let start = diagnostics.len();
+        diagnostics.extend(rules::run(&context));
+        for diagnostic in &mut diagnostics[start..] {
+            diagnostic.clusters.push(Arc::clone(&cluster.name));
+        }
+    }
     // A finding counts when it involves a linted file: where it is, or any place it names
     // (the class, the NodePool, the outranking workload), so that changing a class in one
     // file reports the DaemonSets the change breaks in others.
     diagnostics.retain(|d| {
-        index.is_reported(d.location.file)
-            || d.labels.iter().any(|l| index.is_reported(l.location.file))
+        clusters.is_reported(d.location.file)
+            || d.labels
+                .iter()
+                .any(|l| clusters.is_reported(l.location.file))
     });
+    if clusters.are_several() {
+        diagnostics = merge_across_clusters(diagnostics);
+    }
     let mut diagnostics = suppress::apply(
         &suppress::Run {
             settings,
-            index: &index,
+            clusters: &clusters,
             suppressions: &suppressions,
         },
         diagnostics,
     );
     if let Some(baseline) = baseline {
         let found = diagnostics.len();
-        diagnostics = baseline.filter(diagnostics, &index);
+        diagnostics = baseline.filter(diagnostics, &clusters);
         summary.baselined = found - diagnostics.len();
     }
 
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| (d.location.start.byte, d.rule.code, d.location.end.byte);
-        index
+        clusters
             .path(a.location.file)
-            .cmp(&index.path(b.location.file))
+            .cmp(&clusters.path(b.location.file))
             .then_with(|| key(a).cmp(&key(b)))
             .then_with(|| a.message.cmp(&b.message))
     });
@@ -268,8 +292,68 @@ pub fn lint(
         errors,
         warnings,
         summary,
-        index,
+        clusters,
         max_file_size,
         stdin: stdin_text.map(|bytes| Arc::from(String::from_utf8_lossy(&bytes).as_ref())),
     }
+}
+
+/// Reports once a finding found identically in several clusters (on a file they share),
+/// naming them all, in the order they were run.
+fn merge_across_clusters(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let key = |d: &Diagnostic| {
+        (
+            d.location.file,
+            d.location.start.byte,
+            d.location.end.byte,
+            d.rule.code,
+        )
+    };
+    // Stable: each finding's clusters stay in run order.
+    diagnostics.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message)));
+    let mut merged: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    // Where the findings with the current key and message begin in `merged`.
+    let mut run_start = 0;
+    for diagnostic in diagnostics {
+        let same_run = merged.last().is_some_and(|last| {
+            key(last) == key(&diagnostic) && last.message == diagnostic.message
+        });
+        if !same_run {
+            run_start = merged.len();
+        }
+        let twin = merged[run_start..]
+            .iter_mut()
+            .find(|earlier| same_but_clusters(earlier, &diagnostic));
+        match twin {
+            Some(earlier) => earlier.clusters.extend(diagnostic.clusters),
+            None => merged.push(diagnostic),
+        }
+    }
+    merged
+}
+
+/// Whether two findings are the same but for their clusters. Destructured, so that a new
+/// field of [`Diagnostic`] must be considered here.
+fn same_but_clusters(a: &Diagnostic, b: &Diagnostic) -> bool {
+    let Diagnostic {
+        rule,
+        severity,
+        location,
+        message,
+        label,
+        labels,
+        help,
+        object,
+        fix,
+        clusters: _,
+    } = a;
+    *rule == b.rule
+        && *severity == b.severity
+        && *location == b.location
+        && *message == b.message
+        && *label == b.label
+        && *labels == b.labels
+        && *help == b.help
+        && *object == b.object
+        && *fix == b.fix
 }

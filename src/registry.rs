@@ -294,6 +294,15 @@ pub static KDS019: Rule = Rule {
     raised: None,
     doc: include_str!("../rules/KDS019-daemonset-selects-undeclared-label.md"),
 };
+pub static KDS020: Rule = Rule {
+    code: "KDS020",
+    name: "name-defined-differently",
+    severity: Severity::Info,
+    scope: Scope::Always,
+    fixable: false,
+    raised: None,
+    doc: include_str!("../rules/KDS020-name-defined-differently.md"),
+};
 pub static KDS900: Rule = Rule {
     code: "KDS900",
     name: "invalid-yaml",
@@ -334,8 +343,8 @@ pub static KDS903: Rule = Rule {
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
     &KDS001, &KDS002, &KDS003, &KDS004, &KDS005, &KDS006, &KDS007, &KDS008, &KDS009, &KDS010,
-    &KDS011, &KDS012, &KDS013, &KDS014, &KDS015, &KDS016, &KDS017, &KDS018, &KDS019, &KDS900,
-    &KDS901, &KDS902, &KDS903,
+    &KDS011, &KDS012, &KDS013, &KDS014, &KDS015, &KDS016, &KDS017, &KDS018, &KDS019, &KDS020,
+    &KDS900, &KDS901, &KDS902, &KDS903,
 ];
 
 /// Finds a rule by code (`KDS001`, case-insensitive) or name.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::ClusterIndex;
+use crate::cluster::Clusters;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::load::{FileSuppressions, ObjectExtent, SuppressionComment};
@@ -18,17 +18,23 @@ use crate::source::{Origin, Span};
 /// What the suppression stage needs to know about the run.
 pub struct Run<'a> {
     pub settings: &'a Settings,
-    /// Which files are reported, their paths, whether Karpenter rules ran.
-    pub index: &'a ClusterIndex,
+    /// Which files are reported, their paths and clusters, where Karpenter rules ran.
+    pub clusters: &'a Clusters,
     /// The suppressions of each file that has any.
     pub suppressions: &'a BTreeMap<FileId, FileSuppressions>,
 }
 
 impl Run<'_> {
-    /// Whether `rule` ran in this run (enabled, and in scope).
-    fn ran(&self, rule: &Rule) -> bool {
-        self.settings.is_enabled(rule)
-            && (rule.scope == Scope::Always || self.index.karpenter().enabled)
+    /// Whether `rule` ran on `file` (enabled, and in scope in one of its clusters).
+    fn ran(&self, rule: &Rule, file: FileId) -> bool {
+        self.settings.is_enabled(rule) && (rule.scope == Scope::Always || self.karpenter_ran(file))
+    }
+
+    /// Whether the Karpenter rules ran in a cluster holding `file`.
+    fn karpenter_ran(&self, file: FileId) -> bool {
+        self.clusters
+            .of_file(file)
+            .any(|cluster| cluster.index.karpenter().enabled)
     }
 }
 
@@ -60,7 +66,7 @@ pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         let file = diagnostic.location.file;
         if run
             .settings
-            .ignored_for_path(diagnostic.rule, &run.index.path(file))
+            .ignored_for_path(diagnostic.rule, &run.clusters.path(file))
         {
             continue;
         }
@@ -75,7 +81,7 @@ pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut stale = Vec::new();
     for (file, suppressions) in run.suppressions {
         let (Some((comments_used, annotations_used)), true) =
-            (used.get(file), run.index.is_reported(*file))
+            (used.get(file), run.clusters.is_reported(*file))
         else {
             continue;
         };
@@ -105,6 +111,11 @@ pub fn apply(run: &Run<'_>, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let level = run.settings.level(&registry::KDS903);
     kept.extend(stale.into_iter().map(|mut diagnostic: Diagnostic| {
         diagnostic.severity = level.unwrap_or(diagnostic.severity);
+        diagnostic.clusters = run
+            .clusters
+            .of_file(diagnostic.location.file)
+            .map(|cluster| cluster.name.clone())
+            .collect();
         diagnostic
     }));
     kept
@@ -199,7 +210,7 @@ fn unused(
     } else {
         listed.join(", ")
     };
-    if !run.ran(&registry::KDS903) {
+    if !run.ran(&registry::KDS903, location.file) {
         return None;
     }
     if !placed {
@@ -228,8 +239,8 @@ fn unused(
         .filter(|rule| matches(listed, rule) && rule.code != registry::KDS903.code)
         .collect();
     let skipped_karpenter =
-        !run.index.karpenter().enabled && targets.iter().any(|r| r.scope == Scope::Karpenter);
-    if skipped_karpenter || !targets.iter().any(|rule| run.ran(rule)) {
+        !run.karpenter_ran(location.file) && targets.iter().any(|r| r.scope == Scope::Karpenter);
+    if skipped_karpenter || !targets.iter().any(|rule| run.ran(rule, location.file)) {
         return None;
     }
     Some(
@@ -251,6 +262,10 @@ pub struct BaselineKey {
     pub namespace: String,
     pub name: String,
     pub rule: String,
+    /// The clusters of the finding (comma-separated), only in runs with several: a run
+    /// without `clusters:` writes and reads the keys it always has.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cluster: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -283,24 +298,23 @@ pub struct Baseline {
 impl Baseline {
     /// Records `diagnostics` (of a run whose inputs `index` holds), keyed relative to
     /// `root`.
-    pub fn from_findings(
-        diagnostics: &[Diagnostic],
-        index: &ClusterIndex,
-        root: &Path,
-    ) -> Baseline {
+    pub fn from_findings(diagnostics: &[Diagnostic], clusters: &Clusters, root: &Path) -> Baseline {
         let mut baseline = Baseline {
             root: root.to_path_buf(),
             counts: BTreeMap::new(),
         };
         for d in diagnostics {
-            *baseline.counts.entry(baseline.key(d, index)).or_insert(0) += 1;
+            *baseline
+                .counts
+                .entry(baseline.key(d, clusters))
+                .or_insert(0) += 1;
         }
         baseline
     }
 
-    fn key(&self, diagnostic: &Diagnostic, index: &ClusterIndex) -> BaselineKey {
+    fn key(&self, diagnostic: &Diagnostic, clusters: &Clusters) -> BaselineKey {
         let object = diagnostic.object.as_ref();
-        let path = match index.files().get(diagnostic.location.file.0 as usize) {
+        let path = match clusters.files().get(diagnostic.location.file.0 as usize) {
             Some(Origin::File(path)) => crate::source::relative_path(&self.root, path),
             Some(Origin::Stdin { name }) => name.clone(),
             None => String::new(),
@@ -311,6 +325,11 @@ impl Baseline {
             namespace: object.and_then(|o| o.namespace.clone()).unwrap_or_default(),
             name: object.map(|o| o.name.clone()).unwrap_or_default(),
             rule: diagnostic.rule.code.to_string(),
+            cluster: if clusters.are_several() {
+                diagnostic.clusters.join(",")
+            } else {
+                String::new()
+            },
         }
     }
 
@@ -385,11 +404,11 @@ impl Baseline {
     }
 
     /// Hides the findings the baseline accepts (as many of each key as it recorded).
-    pub fn filter(&self, diagnostics: Vec<Diagnostic>, index: &ClusterIndex) -> Vec<Diagnostic> {
+    pub fn filter(&self, diagnostics: Vec<Diagnostic>, clusters: &Clusters) -> Vec<Diagnostic> {
         let mut remaining = self.counts.clone();
         diagnostics
             .into_iter()
-            .filter(|d| match remaining.get_mut(&self.key(d, index)) {
+            .filter(|d| match remaining.get_mut(&self.key(d, clusters)) {
                 Some(count) if *count > 0 => {
                     *count -= 1;
                     false

@@ -549,7 +549,9 @@ fn config_command_prints_a_file_that_reads_back_to_the_same_settings() {
                 cluster:\n  priority-classes:\n    - {name: business-critical, value: 100000}\n    \
                 - {name: quiet, value: 5, preemptionPolicy: Never, globalDefault: true}\n\
                 per-path:\n  - {paths: ['vendor/**', '*.json'], ignore: [KDS001, duplicate-key]}\n\
-                baseline: 'baseline: none.json'\n";
+                baseline: 'baseline: none.json'\n\
+                clusters:\n  - {name: prod, paths: ['clusters/prod/**', base/**]}\n  \
+                - name: 'dev: 1'\n    paths: [clusters/dev/**]\n";
     // Saved as the config file, the output prints the same again: the same values, from
     // the file, or commented out as defaults. Only origins' line numbers move.
     let same = |text: &str| {
@@ -563,7 +565,11 @@ fn config_command_prints_a_file_that_reads_back_to_the_same_settings() {
     let printed = config_command(&apps, &[]);
     assert!(
         printed.contains("baseline: \"baseline: none.json\"  # ../.karplint.yaml")
-            && printed.contains("# KDS002: warning  # daemonset-priority-class-not-found, default"),
+            && printed.contains("# KDS002: warning  # daemonset-priority-class-not-found, default")
+            && printed.contains(
+                "  - {name: \"prod\", paths: [\"clusters/prod/**\", \"base/**\"]}  # ../.karplint.yaml:19"
+            )
+            && printed.contains("  - {name: \"dev: 1\", paths: [\"clusters/dev/**\"]}"),
         "{printed}"
     );
     fs::write(dir.path().join(".karplint.yaml"), &printed).unwrap();

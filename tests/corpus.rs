@@ -38,7 +38,7 @@ struct Linted {
 impl Linted {
     /// The path of an input relative to the category directory, with `/`.
     fn rel(&self, file: FileId) -> String {
-        match &self.report.index.files()[file.0 as usize] {
+        match &self.report.clusters.files()[file.0 as usize] {
             Origin::File(path) => path
                 .strip_prefix(&self.dir)
                 .unwrap_or(path)
@@ -135,13 +135,13 @@ fn check_accounting(linted: &Linted) {
     assert_eq!(s.unreadable, 0, "{:?}", report.errors);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     assert_eq!(
-        report.index.files().len(),
+        report.clusters.files().len(),
         s.files,
         "no context or config inputs here"
     );
     let on_disk: Vec<PathBuf> = manifest_files(dir);
     let discovered: Vec<PathBuf> = report
-        .index
+        .clusters
         .files()
         .iter()
         .map(|origin| match origin {
@@ -170,7 +170,7 @@ fn check_positions(linted: &Linted) {
     for (d, location) in locations {
         let file = location.file;
         let text = texts.entry(file).or_insert_with(|| {
-            let Origin::File(path) = &linted.report.index.files()[file.0 as usize] else {
+            let Origin::File(path) = &linted.report.clusters.files()[file.0 as usize] else {
                 unreachable!()
             };
             String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned()

@@ -199,6 +199,8 @@ fn volcano_high_pri_is_defined_twice_on_a_removed_api() {
             format!("{dir}/high-priority.yaml:1:13 KDS009"),
             format!("{dir}/normal-priority.yaml:1:13 KDS009"),
             format!("{dir}/normal-priority.yaml:4:9 KDS008"),
+            // Without `clusters:`, once: maybe these are two clusters.
+            format!("{dir}/normal-priority.yaml:4:9 KDS020"),
         ]
     );
     assert!(found[2].message.contains(&format!(

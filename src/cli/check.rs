@@ -9,7 +9,6 @@ use super::config::discover_inputs;
 use super::plumbing::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, finish, print_input_problems, write_output_file,
 };
-use crate::cluster::KarpenterReason;
 use crate::files::{self, write_atomically};
 use crate::fix;
 use crate::lint;
@@ -73,7 +72,7 @@ pub(super) fn check(
     }
     print_input_problems(&report, stderr);
     if let Some(path) = &args.write_baseline {
-        let baseline = Baseline::from_findings(&report.diagnostics, &report.index, &root);
+        let baseline = Baseline::from_findings(&report.diagnostics, &report.clusters, &root);
         if let Err(error) = baseline.write(path) {
             let _ = writeln!(stderr, "karplint: error: {error}");
             return EXIT_ERROR;
@@ -125,7 +124,7 @@ pub(super) fn check(
     };
     // The human report ends with this sentence; the other formats have no place for it in
     // their lines, and a gate that passes because nothing looked like Karpenter must say so.
-    if args.format != Format::Human && report.karpenter().reason == KarpenterReason::NotFound {
+    if args.format != Format::Human && report.karpenter_not_found() {
         let _ = writeln!(
             stderr,
             "karplint: note: {}",

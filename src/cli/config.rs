@@ -311,6 +311,20 @@ pub(super) fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
             at(u64::from(class.span.start.line))
         ));
     }
+    line("clusters:".to_string());
+    if config.clusters.is_empty() {
+        line(
+            "  # - {name: prod, paths: [\"clusters/prod/**\", \"base/**\"]}  # default: one cluster, `default`, of every file".to_string(),
+        );
+    }
+    for cluster in &config.clusters.scopes {
+        line(format!(
+            "  - {{name: {}, paths: {}}}  # {}",
+            quoted(&cluster.name),
+            quoted_list(&cluster.paths),
+            at(cluster.line)
+        ));
+    }
     line("per-path:".to_string());
     for (paths, ignore) in &config.per_path_text {
         line(format!(

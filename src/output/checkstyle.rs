@@ -24,7 +24,7 @@ impl Emitter for Checkstyle {
                         ("line", &position.line.to_string()),
                         ("column", &position.column.to_string()),
                         ("severity", diagnostic.severity.as_str()),
-                        ("message", &diagnostic.message),
+                        ("message", &super::message(report, diagnostic)),
                         ("source", &format!("karplint.{}", diagnostic.rule.code)),
                     ])
                 )?;

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{EmitOptions, Emitter, Newlines, escape_controls, paint_severity};
+use super::{EmitOptions, Emitter, Newlines, escape_controls, message, paint_severity};
 use crate::lint::Report;
 
 pub struct Concise {
@@ -29,7 +29,7 @@ impl Emitter for Concise {
                 paint_severity(diagnostic.severity, self.options.color),
                 diagnostic.rule.code,
                 if diagnostic.fix.is_some() { "[*] " } else { "" },
-                escape_controls(&diagnostic.message, Newlines::Space),
+                escape_controls(&message(report, diagnostic), Newlines::Space),
             )?;
         }
         Ok(())

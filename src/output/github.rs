@@ -48,7 +48,7 @@ fn annotation(report: &Report, diagnostic: &Diagnostic) -> String {
         .collect();
     // Escaped for the reader first (the runner prints the message in the log), then for
     // the runner, which turns `%0A` back into the line breaks of a multi-line annotation.
-    let message = message_with_help(diagnostic);
+    let message = message_with_help(report, diagnostic);
     format!(
         "::{command} {}::{}",
         properties.join(","),

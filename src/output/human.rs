@@ -260,7 +260,7 @@ impl<'a> View<'a> {
                 diagnostic.location.start.line,
                 diagnostic.location.start.col
             ),
-            message: shown(&diagnostic.message),
+            message: shown(&super::message(report, diagnostic)),
             help,
             snippet,
             labels,

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Emitter, FixResolver, Position, write_json};
-use crate::cluster::KarpenterReason;
+use crate::cluster::{KarpenterReason, KarpenterVerdict};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::InputError;
 use crate::lint::Report;
@@ -27,7 +27,7 @@ impl Emitter for Json {
 struct JsonReport<'a> {
     version: u32,
     diagnostics: Vec<JsonDiagnostic<'a>>,
-    summary: JsonSummary,
+    summary: JsonSummary<'a>,
     /// Inputs that could not be read (also printed on stderr; the exit code is 2).
     errors: Vec<JsonError<'a>>,
     /// What a directory walk skipped (also printed on stderr; the exit code is unchanged).
@@ -49,6 +49,9 @@ struct JsonDiagnostic<'a> {
     object: Option<JsonObject<'a>>,
     /// The automatic fix (`--fix`), if there is one.
     fix: Option<JsonFix<'a>>,
+    /// The clusters it was found in: one, or several when a file they share has the same
+    /// finding in each.
+    clusters: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -87,7 +90,7 @@ struct JsonObject<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonSummary {
+struct JsonSummary<'a> {
     errors: usize,
     warnings: usize,
     infos: usize,
@@ -97,6 +100,16 @@ struct JsonSummary {
     linted: usize,
     objects: usize,
     skipped: JsonSkipped,
+    /// With several clusters: of the first cluster the Karpenter rules ran in, else of the
+    /// first (each cluster's is in `clusters`).
+    karpenter: JsonKarpenter,
+    /// The clusters of the run (one without `clusters:` in the config), in order.
+    clusters: Vec<JsonCluster<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCluster<'a> {
+    name: &'a str,
     karpenter: JsonKarpenter,
 }
 
@@ -134,18 +147,6 @@ struct JsonError<'a> {
 impl<'a> JsonReport<'a> {
     fn new(report: &'a Report) -> Self {
         let summary = &report.summary;
-        let (reason, evidence) = match &report.karpenter().reason {
-            KarpenterReason::Forced => ("forced", None),
-            KarpenterReason::Disabled => ("disabled", None),
-            KarpenterReason::NotFound => ("not_found", None),
-            KarpenterReason::Found { object, location } => (
-                "found",
-                Some(JsonEvidence {
-                    object: object.clone(),
-                    position: Position::of(report, *location),
-                }),
-            ),
-        };
         let mut fixes = FixResolver::default();
         JsonReport {
             version: JSON_VERSION,
@@ -167,14 +168,40 @@ impl<'a> JsonReport<'a> {
                     unparsable: summary.unparsable,
                     unreadable: summary.unreadable,
                 },
-                karpenter: JsonKarpenter {
-                    enabled: report.karpenter().enabled,
-                    reason,
-                    evidence,
-                },
+                karpenter: JsonKarpenter::new(report, report.karpenter()),
+                clusters: report
+                    .clusters
+                    .iter()
+                    .map(|cluster| JsonCluster {
+                        name: &cluster.name,
+                        karpenter: JsonKarpenter::new(report, cluster.index.karpenter()),
+                    })
+                    .collect(),
             },
             errors: input_problems(&report.errors),
             warnings: input_problems(&report.warnings),
+        }
+    }
+}
+
+impl JsonKarpenter {
+    fn new(report: &Report, verdict: &KarpenterVerdict) -> Self {
+        let (reason, evidence) = match &verdict.reason {
+            KarpenterReason::Forced => ("forced", None),
+            KarpenterReason::Disabled => ("disabled", None),
+            KarpenterReason::NotFound => ("not_found", None),
+            KarpenterReason::Found { object, location } => (
+                "found",
+                Some(JsonEvidence {
+                    object: object.clone(),
+                    position: Position::of(report, *location),
+                }),
+            ),
+        };
+        JsonKarpenter {
+            enabled: verdict.enabled,
+            reason,
+            evidence,
         }
     }
 }
@@ -228,6 +255,7 @@ impl<'a> JsonDiagnostic<'a> {
                     })
                     .collect(),
             }),
+            clusters: diagnostic.clusters.iter().map(|c| &**c).collect(),
         }
     }
 }

@@ -89,13 +89,13 @@ fn write_case(report: &Report, diagnostic: &Diagnostic, out: &mut dyn Write) -> 
         "{}: {}[{code}] {}\n\ndocs: karplint rule {code}",
         position.start(),
         diagnostic.severity,
-        message_with_help(diagnostic),
+        message_with_help(report, diagnostic),
     );
     writeln!(
         out,
         "      <failure{}>{}</failure>",
         attributes(&[
-            ("message", &diagnostic.message),
+            ("message", &super::message(report, diagnostic)),
             ("type", diagnostic.severity.as_str()),
         ]),
         escape_text(&body)

@@ -15,10 +15,11 @@ use std::io::{self, Write};
 use clap::ValueEnum;
 use serde::Serialize;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::cluster::KarpenterReason;
+use crate::cluster::{KarpenterReason, KarpenterVerdict};
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::fix;
 use crate::lint::Report;
@@ -165,11 +166,26 @@ pub(crate) fn by_file(report: &Report) -> impl Iterator<Item = (String, &[Diagno
         .filter_map(|group| Some((report.path(group.first()?.location.file), group)))
 }
 
+/// The message of a finding as the formats print it: in a run with several clusters,
+/// followed by the clusters it was found in, `(cluster prod)` or `(clusters a, b)`.
+pub(crate) fn message<'d>(report: &Report, diagnostic: &'d Diagnostic) -> Cow<'d, str> {
+    if !report.clusters.are_several() || diagnostic.clusters.is_empty() {
+        return Cow::Borrowed(&diagnostic.message);
+    }
+    Cow::Owned(format!(
+        "{} (cluster{} {})",
+        diagnostic.message,
+        crate::plural(diagnostic.clusters.len()),
+        diagnostic.clusters.join(", ")
+    ))
+}
+
 /// The message and the fix, as the formats without a separate help field show them.
-pub(crate) fn message_with_help(diagnostic: &Diagnostic) -> String {
+pub(crate) fn message_with_help(report: &Report, diagnostic: &Diagnostic) -> String {
+    let message = message(report, diagnostic);
     match &diagnostic.help {
-        Some(help) => format!("{}\n\n{help}", diagnostic.message),
-        None => diagnostic.message.clone(),
+        Some(help) => format!("{message}\n\n{help}"),
+        None => message.into_owned(),
     }
 }
 
@@ -187,9 +203,28 @@ pub(crate) fn title(diagnostic: &Diagnostic) -> String {
 }
 
 /// One sentence on whether the Karpenter rules ran, and why (the human report's last line;
-/// other formats say it on stderr when the rules were skipped).
+/// other formats say it on stderr when the rules were skipped); with several clusters, one
+/// line per cluster.
 pub(crate) fn karpenter_verdict(report: &Report) -> String {
-    match &report.karpenter().reason {
+    if !report.clusters.are_several() {
+        return verdict_sentence(report, report.karpenter());
+    }
+    report
+        .clusters
+        .iter()
+        .map(|cluster| {
+            format!(
+                "Cluster {}: {}",
+                escape_controls(&cluster.name, Newlines::Escape),
+                verdict_sentence(report, cluster.index.karpenter())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn verdict_sentence(report: &Report, verdict: &KarpenterVerdict) -> String {
+    match &verdict.reason {
         KarpenterReason::Forced => "Karpenter rules ran: --karpenter always.".to_string(),
         KarpenterReason::Disabled => "Karpenter rules skipped: --karpenter never.".to_string(),
         KarpenterReason::Found { object, location } => format!(

@@ -10,7 +10,6 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Emitter, FixResolver, Position, write_json};
-use crate::cluster::KarpenterReason;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::InputError;
 use crate::lint::Report;
@@ -124,6 +123,13 @@ struct SarifResult {
     /// The automatic fix (`--fix`), if there is one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<SarifFix>,
+    properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    /// The clusters the finding was found in (`clusters:` in the config).
+    clusters: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -211,7 +217,7 @@ fn log(report: &Report, root: Option<String>) -> Log {
     };
     // A gate that skipped the Karpenter rules says so, run-level: a clean result must not
     // be mistaken for a Karpenter cluster without problems.
-    let skipped = (report.karpenter().reason == KarpenterReason::NotFound).then(|| Notification {
+    let skipped = report.karpenter_not_found().then(|| Notification {
         level: "note",
         message: Text {
             text: super::karpenter_verdict(report),
@@ -338,7 +344,7 @@ fn result(report: &Report, diagnostic: &Diagnostic, fixes: &mut FixResolver) -> 
             .unwrap_or_default(),
         level: level(diagnostic.severity),
         message: Text {
-            text: diagnostic.message.clone(),
+            text: super::message(report, diagnostic).into_owned(),
         },
         locations: vec![location(report, diagnostic.location, None, None)],
         related_locations: diagnostic
@@ -348,6 +354,9 @@ fn result(report: &Report, diagnostic: &Diagnostic, fixes: &mut FixResolver) -> 
             .map(|(i, label)| location(report, label.location, Some(i + 1), Some(&label.message)))
             .collect(),
         fixes: fix.into_iter().collect(),
+        properties: ResultProperties {
+            clusters: diagnostic.clusters.iter().map(|c| c.to_string()).collect(),
+        },
     }
 }
 

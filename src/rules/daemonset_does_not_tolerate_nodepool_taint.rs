@@ -164,7 +164,6 @@ mod tests {
     use crate::config::{KarpenterMode, Settings};
     use crate::diagnostic::Severity;
     use crate::rules::testing::{self, check, positions};
-    use crate::suppress;
 
     const POOLS: &str = "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: default}\n\
         spec: {template: {spec: {requirements: []}}}\n---\n\
@@ -220,15 +219,7 @@ mod tests {
     }
 
     fn run_with_levels(settings: &Settings, files: &[&str]) -> Vec<crate::diagnostic::Diagnostic> {
-        let index = testing::index(files, settings);
-        suppress::apply(
-            &suppress::Run {
-                settings,
-                index: &index,
-                suppressions: &Default::default(),
-            },
-            testing::check_in(&RULE, &index, settings),
-        )
+        testing::check_suppressed(&RULE, files, settings)
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod daemonsets;
 mod fix;
 mod input;
 mod karpenter_controller_on_karpenter_nodes;
+mod name_defined_differently;
 mod nodepool_startup_taint_unhandled;
 mod pod_template_sets_priority;
 mod priority_class_invalid;
@@ -80,6 +81,7 @@ static CHECKS: &[(&Rule, Check)] = &[
     (&registry::KDS017, daemonset_do_not_disrupt::check),
     (&registry::KDS018, daemonset_blocking_pdb::check),
     (&registry::KDS019, daemonset_selects_undeclared_label::check),
+    (&registry::KDS020, name_defined_differently::check),
     (&registry::KDS900, input::check_invalid_yaml),
     (&registry::KDS901, input::check_duplicate_key),
     (&registry::KDS902, input::check_unrendered_template),
@@ -155,10 +157,42 @@ pub(crate) mod testing {
             .enumerate()
             .map(|(i, text)| load::load(text.as_bytes(), crate::source::FileId(i as u32), true))
             .collect();
-        let names = (0..files.len())
-            .map(|i| Origin::File(format!("{i}.yaml").into()))
+        ClusterIndex::build(facts, settings, names(files.len()))
+    }
+
+    /// The findings of `rule` on `files` (as [`index`] reads them) after the suppression
+    /// stage: configured levels and per-path ignores.
+    pub fn check_suppressed(
+        rule: &'static Rule,
+        files: &[&str],
+        settings: &Settings,
+    ) -> Vec<Diagnostic> {
+        let mut builder = crate::cluster::IndexBuilder::new(settings);
+        for (i, text) in files.iter().enumerate() {
+            builder.add(load::load(
+                text.as_bytes(),
+                crate::source::FileId(i as u32),
+                true,
+            ));
+        }
+        let clusters = builder.finish(names(files.len()));
+        let found = clusters
+            .iter()
+            .flat_map(|cluster| check_in(rule, &cluster.index, settings))
             .collect();
-        ClusterIndex::build(facts, settings).with_files(names)
+        let run = crate::suppress::Run {
+            settings,
+            clusters: &clusters,
+            suppressions: &Default::default(),
+        };
+        crate::suppress::apply(&run, found)
+    }
+
+    /// `0.yaml`, `1.yaml`, …
+    fn names(count: usize) -> Vec<Origin> {
+        (0..count)
+            .map(|i| Origin::File(format!("{i}.yaml").into()))
+            .collect()
     }
 
     /// The findings of `rule` on `index`.

@@ -240,7 +240,7 @@ fn bad_policy(class: &Located<PriorityClass>) -> Option<Diagnostic> {
 }
 
 /// How two definitions of one class differ, as `field: here / there` items.
-fn differences(here: &PriorityClass, there: &PriorityClass) -> Vec<String> {
+pub(super) fn differences(here: &PriorityClass, there: &PriorityClass) -> Vec<String> {
     let value = |c: &PriorityClass| match (c.value_int, &c.value) {
         (Some(v), _) => v.to_string(),
         (None, Some(text)) => text.value.clone(),
