@@ -3,9 +3,10 @@
 //! [`Settings`]. Every error of a file is reported at once, each with the file, line and
 //! column and what was expected, in words.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use clap::ValueEnum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -107,7 +108,10 @@ pub struct ClusterScopes {
     globs: GlobSet,
     /// Per glob of `globs`: the position of its cluster in `scopes`.
     owners: Vec<usize>,
+    /// Absolute.
     root: PathBuf,
+    /// The current directory, which relative paths are relative to.
+    cwd: PathBuf,
 }
 
 impl ClusterScopes {
@@ -126,6 +130,7 @@ impl ClusterScopes {
             owners,
             // Absolute once, not for every file matched.
             root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
+            cwd: std::env::current_dir().unwrap_or_default(),
             scopes,
         })
     }
@@ -138,10 +143,29 @@ impl ClusterScopes {
     /// to the config file's directory (`../` where it lies outside); standard input
     /// matches by its display name.
     pub fn matching(&self, path: &Path) -> impl Iterator<Item = &ClusterScope> {
-        let relative = crate::source::relative_path(&self.root, path);
+        // Most files lie under the root: strip it without resolving the path again.
+        let joined;
+        let absolute = if path.is_absolute() {
+            path
+        } else {
+            joined = self.cwd.join(path);
+            &joined
+        };
+        let relative = match absolute.strip_prefix(&self.root) {
+            Ok(inside)
+                if inside
+                    .components()
+                    .all(|c| matches!(c, Component::Normal(_))) =>
+            {
+                Cow::Borrowed(inside)
+            }
+            _ => Cow::Owned(PathBuf::from(crate::source::relative_path(
+                &self.root, path,
+            ))),
+        };
         let mut owners: Vec<usize> = self
             .globs
-            .matches(&relative)
+            .matches(&*relative)
             .into_iter()
             .map(|glob| self.owners[glob])
             .collect();
