@@ -4,9 +4,10 @@
 use super::scheduling::{NodeLabels, read_requirements, read_taints};
 use super::{Object, ObjectMeta, Requirement, Scheduling, Taint, string_map};
 use crate::yaml::{Document, NodeId};
+use serde::{Deserialize, Serialize};
 
 /// Which generation of the NodePool API an object uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodePoolApi {
     /// `karpenter.sh/v1` NodePool.
     V1,
@@ -17,7 +18,7 @@ pub enum NodePoolApi {
 }
 
 /// A NodePool or Provisioner: what its nodes look like.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct NodePool {
     pub meta: ObjectMeta,
     pub api: NodePoolApi,
@@ -74,7 +75,7 @@ impl NodePool {
 }
 
 /// Any other Karpenter object: evidence that the cluster runs Karpenter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct KarpenterObject {
     pub meta: ObjectMeta,
 }
