@@ -245,11 +245,12 @@ impl Cache {
     }
 }
 
-/// The facts serialised in `bytes`, their spans naming `file`; `None` if they do not read.
+/// The facts serialised in `bytes`, their spans naming `file`; `None` if they do not read,
+/// or were loaded as a reported file and are wanted as context or the other way round
+/// (loading may come to depend on it; the file named by a hook is parsed again).
 fn read_facts(bytes: &[u8], file: FileId, reported: bool) -> Option<FileFacts> {
-    let mut facts: FileFacts = with_file(file, || postcard::from_bytes(bytes)).ok()?;
-    facts.reported = reported;
-    Some(facts)
+    let facts: FileFacts = with_file(file, || postcard::from_bytes(bytes)).ok()?;
+    (facts.reported == reported).then_some(facts)
 }
 
 /// The cache stored at `path` if it is for `key` and intact.
@@ -339,9 +340,11 @@ mod tests {
         let back = read_facts(&bytes, FileId(3), true).unwrap();
         assert_eq!(format!("{back:?}"), format!("{facts:?}"));
         // Under another number in another run: every span names that file.
-        let moved = read_facts(&bytes, FileId(7), false).unwrap();
-        let expected = load::load(MANIFEST.as_bytes(), FileId(7), false);
+        let moved = read_facts(&bytes, FileId(7), true).unwrap();
+        let expected = load::load(MANIFEST.as_bytes(), FileId(7), true);
         assert_eq!(format!("{moved:?}"), format!("{expected:?}"));
+        // Loaded as a reported file, not served as context.
+        assert!(read_facts(&bytes, FileId(3), false).is_none());
     }
 
     #[test]
