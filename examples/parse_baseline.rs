@@ -1,11 +1,13 @@
-//! Parse-only baseline for `scripts/bench.sh`.
+//! The parse-only floor for `scripts/bench.sh`: the least work that finds, reads and parses
+//! every manifest karplint would, with the same parser.
 //!
-//! Walks the given paths (default `.`) the way karplint discovers manifests
-//! (`ignore::WalkBuilder`, hidden files included, `.gitignore` honoured, VCS folders
-//! skipped, files ending `.yaml`, `.yml` or `.json`), then, in parallel with rayon, reads every file, decodes it
-//! as UTF-8, strips a leading BOM and drains every `saphyr-parser` event until the end of
-//! the stream or the first error. It does nothing else, so it is the floor that karplint's
-//! CPU time and memory are compared with.
+//! Walks the given paths (default `.`) with `ignore`'s parallel walker, as karplint's
+//! discovery does (hidden files included, ignore files honoured, VCS folders skipped,
+//! files ending `.yaml`, `.yml` or `.json`), and reads, UTF-8-checks and parses each file
+//! on the walker's own thread as it is found: no list of paths, no sort, no second
+//! thread pool. Parsing drains `saphyr-parser`'s events (each with its span) until the
+//! end of the stream or the first error. Threads: `RAYON_NUM_THREADS` if set (as for
+//! karplint), else one per CPU.
 //!
 //! Prints one line: `files=N bytes=N events=N errors=N skipped=N`, where `files` and
 //! `bytes` count the files that were parsed, `errors` the files whose parse stopped on a
@@ -13,12 +15,11 @@
 //!
 //! Run: `cargo run --release --example parse_baseline -- ../shared/corpus/bench`
 
-use std::ops::Add;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use ignore::WalkBuilder;
-use rayon::prelude::*;
-use saphyr_parser::Parser;
+use ignore::{WalkBuilder, WalkState};
+use saphyr_parser::{Event, Parser};
 
 /// Version-control folders, never walked (the same list as karplint's discovery).
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
@@ -33,17 +34,13 @@ struct Stats {
     skipped: u64,
 }
 
-impl Add for Stats {
-    type Output = Self;
-
-    fn add(self, other: Self) -> Self {
-        Self {
-            files: self.files + other.files,
-            bytes: self.bytes + other.bytes,
-            events: self.events + other.events,
-            errors: self.errors + other.errors,
-            skipped: self.skipped + other.skipped,
-        }
+impl Stats {
+    fn add(&mut self, other: Stats) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.events += other.events;
+        self.errors += other.errors;
+        self.skipped += other.skipped;
     }
 }
 
@@ -58,60 +55,30 @@ fn is_manifest(path: &Path) -> bool {
         })
 }
 
-/// Every candidate file under `roots`, walked as karplint walks: hidden files included,
-/// `.gitignore`/`.ignore` honoured even outside a Git repository, VCS folders skipped.
-/// Explicitly named files are kept whatever their extension; walk errors (unreadable
-/// directories, symlink loops) are skipped.
-fn discover(roots: &[PathBuf]) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for root in roots {
-        let walker = WalkBuilder::new(root)
-            .hidden(false)
-            .require_git(false)
-            .filter_entry(|entry| {
-                !(entry.file_type().is_some_and(|t| t.is_dir())
-                    && VCS_DIRS.iter().any(|vcs| entry.file_name() == *vcs))
-            })
-            .build();
-        for entry in walker.flatten() {
-            let is_file = entry.file_type().is_some_and(|t| t.is_file());
-            if is_file && (entry.depth() == 0 || is_manifest(entry.path())) {
-                files.push(entry.into_path());
+/// Read, decode and parse one file, counting its events.
+fn parse_file(path: &Path, stats: &mut Stats) {
+    let Ok(bytes) = std::fs::read(path) else {
+        stats.skipped += 1;
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        stats.skipped += 1;
+        return;
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    stats.files += 1;
+    stats.bytes += bytes.len() as u64;
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        match parser.next_event() {
+            Some(Ok((Event::StreamEnd, _))) | None => break,
+            Some(Ok(_)) => stats.events += 1,
+            Some(Err(_)) => {
+                stats.errors += 1;
+                break;
             }
         }
     }
-    files.sort();
-    files
-}
-
-/// Read, decode and parse one file, counting its events.
-fn parse_file(path: &Path) -> Stats {
-    let skipped = Stats {
-        skipped: 1,
-        ..Stats::default()
-    };
-    let Ok(bytes) = std::fs::read(path) else {
-        return skipped;
-    };
-    let len = bytes.len() as u64;
-    let Ok(text) = String::from_utf8(bytes) else {
-        return skipped;
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-
-    let mut stats = Stats {
-        files: 1,
-        bytes: len,
-        ..Stats::default()
-    };
-    for event in Parser::new_from_str(text) {
-        if event.is_err() {
-            stats.errors = 1;
-            break;
-        }
-        stats.events += 1;
-    }
-    stats
 }
 
 fn main() {
@@ -119,13 +86,42 @@ fn main() {
     if roots.is_empty() {
         roots.push(PathBuf::from("."));
     }
-
-    let files = discover(&roots);
-    let total = files
-        .par_iter()
-        .map(|path| parse_file(path))
-        .reduce(Stats::default, Stats::add);
-
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let total = Mutex::new(Stats::default());
+    let mut walker = WalkBuilder::new(&roots[0]);
+    for root in &roots[1..] {
+        walker.add(root);
+    }
+    walker
+        .hidden(false)
+        .require_git(false)
+        .threads(threads)
+        .filter_entry(|entry| {
+            !(entry.file_type().is_some_and(|t| t.is_dir())
+                && VCS_DIRS.iter().any(|vcs| entry.file_name() == *vcs))
+        })
+        .build_parallel()
+        .run(|| {
+            let total = &total;
+            Box::new(move |entry| {
+                if let Ok(entry) = entry {
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    if is_file && (entry.depth() == 0 || is_manifest(entry.path())) {
+                        let mut stats = Stats::default();
+                        parse_file(entry.path(), &mut stats);
+                        // Once per file: nothing next to parsing it.
+                        if let Ok(mut total) = total.lock() {
+                            total.add(stats);
+                        }
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+    let total = total.into_inner().unwrap_or_default();
     println!(
         "files={} bytes={} events={} errors={} skipped={}",
         total.files, total.bytes, total.events, total.errors, total.skipped

@@ -194,7 +194,7 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
         }
         let mut found = Vec::new();
         walk(path, options, &mut found, &mut discovery);
-        found.sort();
+        sort_paths(&mut found);
         let (tf, manifests): (Vec<PathBuf>, Vec<PathBuf>) =
             found.into_iter().partition(|p| is_terraform(p));
         terraform.extend(tf);
@@ -395,23 +395,56 @@ pub fn add_tree_context(
 /// Adds `found` to the context, each file once and none that is linted or already context
 /// (compared by the file itself, not how its path is written: `../repo/a.yaml` is `a.yaml`).
 fn extend_context(discovery: &mut Discovery, mut found: Vec<PathBuf>, skip: Option<&Path>) {
-    found.sort();
+    sort_paths(&mut found);
     found.dedup();
-    let canonical = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path));
-    let linted: HashSet<PathBuf> = discovery
+    let linted: HashSet<_> = discovery
         .inputs
         .iter()
         .chain(&discovery.context)
         .filter_map(|origin| match origin {
-            Origin::File(path) => Some(canonical(path)),
+            Origin::File(path) => identity(path),
             Origin::Stdin { .. } => None,
         })
-        .chain(skip.map(canonical))
+        .chain(skip.and_then(identity))
         .collect();
-    found.retain(|file| !linted.contains(&canonical(file)));
+    if !linted.is_empty() {
+        found.retain(|file| identity(file).is_none_or(|id| !linted.contains(&id)));
+    }
     discovery
         .context
         .extend(found.into_iter().map(Origin::File));
+}
+
+/// Sorts the paths of one walk as `Path`'s order does (component by component), by keys
+/// that compare as bytes: `Path::cmp` splits both paths into components at every
+/// comparison, a quarter of a one-file run's instructions on a 10,000-file repository.
+/// Within one walk every path starts with the walked root, so the keys (each component
+/// followed by a NUL, which no component holds) order them as `Path::cmp` does.
+fn sort_paths(paths: &mut [PathBuf]) {
+    paths.sort_by_cached_key(|path| {
+        let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
+        for component in path.components() {
+            key.extend_from_slice(component.as_os_str().as_encoded_bytes());
+            key.push(0);
+        }
+        key
+    });
+}
+
+/// What tells one file from another whatever path names it. On Unix its device and inode:
+/// one `stat`, where resolving the path (as `canonicalize` does) costs a `readlink` per
+/// component and a `getcwd`, ~70,000 system calls for the context of a 10,000-file
+/// repository. Elsewhere, the canonical path.
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
 }
 
 fn has_manifest_extension(path: &Path) -> bool {
@@ -492,6 +525,34 @@ fn walk_error(root: &Path, error: &ignore::Error) -> (InputError, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_of_a_walk_sort_as_path_orders_them() {
+        for root in ["root", "/abs/root", "../up", "."] {
+            let names = [
+                "a/b",
+                "a-b/c",
+                "a.b",
+                "a",
+                "a/b/c",
+                "A",
+                "é/x",
+                "a/b.yaml",
+                "a/b/a",
+                "b",
+                "a0",
+                "a/.hidden",
+                "a\\b",
+            ];
+            let mut expected: Vec<PathBuf> =
+                names.iter().map(|n| Path::new(root).join(n)).collect();
+            let mut sorted = expected.clone();
+            sorted.reverse();
+            expected.sort();
+            sort_paths(&mut sorted);
+            assert_eq!(sorted, expected, "{root}");
+        }
+    }
 
     fn write(dir: &Path, name: &str) -> PathBuf {
         let path = dir.join(name);

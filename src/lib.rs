@@ -9,6 +9,7 @@
 //! `use` pointing down this list.
 
 pub mod assemble;
+pub mod cache;
 pub mod cli;
 pub mod cluster;
 pub mod config;

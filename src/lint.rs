@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::cache::Cache;
 use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, FileId, Severity};
@@ -92,7 +93,10 @@ impl Report {
     /// The text of an input, for rendering snippets: read again from disk (the run keeps
     /// only facts), or the standard input kept from the run.
     pub fn source(&self, file: FileId) -> Option<IndexedSource> {
-        let text = self.text(file)?;
+        let text = match self.clusters.files().get(file.0 as usize)? {
+            Origin::Stdin { .. } => self.stdin.as_deref()?.to_string(),
+            Origin::File(path) => self.read(path)?,
+        };
         Some(IndexedSource::new(self.path(file), text))
     }
 
@@ -101,11 +105,18 @@ impl Report {
     pub fn text(&self, file: FileId) -> Option<Arc<str>> {
         match self.clusters.files().get(file.0 as usize)? {
             Origin::Stdin { .. } => self.stdin.clone(),
-            Origin::File(path) => {
-                let bytes = files::read_regular(path, self.max_file_size).ok()?;
-                Some(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
-            }
+            Origin::File(path) => self.read(path).map(Arc::from),
         }
+    }
+
+    /// A file's text, in the buffer it was read into when it is UTF-8 (the human report
+    /// holds a file of megabytes once, not twice).
+    fn read(&self, path: &std::path::Path) -> Option<String> {
+        let bytes = files::read_regular(path, self.max_file_size).ok()?;
+        Some(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
     }
 
     /// The most severe finding, if any.
@@ -128,6 +139,17 @@ pub fn lint(
     settings: &Settings,
     baseline: Option<&Baseline>,
     stdin: &mut dyn Read,
+) -> Report {
+    lint_cached(discovery, settings, baseline, stdin, None)
+}
+
+/// [`lint`], taking the facts of unchanged files from `cache` (and adding the others).
+pub fn lint_cached(
+    discovery: Discovery,
+    settings: &Settings,
+    baseline: Option<&Baseline>,
+    stdin: &mut dyn Read,
+    cache: Option<&Cache>,
 ) -> Report {
     let Discovery {
         inputs,
@@ -160,8 +182,14 @@ pub fn lint(
                     message: "standard input could not be read".to_string(),
                 }),
             },
-            Origin::File(path) => match files::read_regular(path, max_file_size) {
-                Ok(bytes) => Ok(load::load_file(&bytes, path, FileId(i as u32), reported)),
+            Origin::File(path) => match cache.map_or_else(
+                || {
+                    files::read_regular(path, max_file_size)
+                        .map(|bytes| load::load_file(&bytes, path, FileId(i as u32), reported))
+                },
+                |cache| cache.load(path, FileId(i as u32), reported, max_file_size),
+            ) {
+                Ok(facts) => Ok(facts),
                 Err(error) => Err(InputError {
                     path: origin.display().into_owned(),
                     message: describe_io(&error),

@@ -3,6 +3,7 @@
 //! Runs in parallel, one file per task, and keeps only small facts: the text and the
 //! tree are dropped before the next file.
 
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use crate::yaml::{
 };
 
 /// Something about the input itself that keeps it from being read as manifests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum InputProblem {
     /// A YAML syntax error; the documents before it were still read.
     Syntax { message: String, span: Span },
@@ -48,7 +49,7 @@ pub enum InputProblem {
 }
 
 /// What became of an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// It held this many Kubernetes objects (of any kind).
     Linted { objects: usize },
@@ -62,7 +63,7 @@ pub enum Outcome {
 }
 
 /// The facts of one input.
-#[derive(Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub struct FileFacts {
     /// False for context files: analysed; their findings count only when they name a
     /// reported file.
@@ -88,7 +89,7 @@ impl FileFacts {
 }
 
 /// A `# karplint: ignore …` or `# karplint: ignore-file …` comment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct SuppressionComment {
     /// The comment, from `#` to the end of the line.
     pub span: Span,
@@ -104,7 +105,7 @@ pub struct SuppressionComment {
 }
 
 /// Where an object is, and what its annotation suppresses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct ObjectExtent {
     pub span: Span,
     /// The line of the object's `kind:` key.
@@ -114,7 +115,7 @@ pub struct ObjectExtent {
 }
 
 /// Suppression facts of one file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSuppressions {
     pub comments: Vec<SuppressionComment>,
     pub extents: Vec<ObjectExtent>,

@@ -5,11 +5,16 @@
 //! the text again.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 /// A point in a source file. `line` and `col` are 1-based; `col` counts characters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Pos {
     pub byte: u32,
     pub line: u32,
@@ -26,11 +31,33 @@ pub struct FileId(pub u32);
 /// object assembled from several files (a chart's template and values, a kustomize base
 /// and its patches) keeps, field by field, the file each value was written in, so findings
 /// and fixes land where the user edits.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Serialised (the facts cache) without its file, which is the number of the file in one
+/// run's table: deserialised spans name the file given to [`with_file`].
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Span {
+    #[serde(skip, default = "file_being_read")]
     pub file: FileId,
     pub start: Pos,
     pub end: Pos,
+}
+
+thread_local! {
+    static FILE_BEING_READ: Cell<FileId> = const { Cell::new(FileId(0)) };
+}
+
+fn file_being_read() -> FileId {
+    FILE_BEING_READ.with(Cell::get)
+}
+
+/// Runs `read` with every span it deserialises naming `file`.
+pub fn with_file<T>(file: FileId, read: impl FnOnce() -> T) -> T {
+    let outer = FILE_BEING_READ.with(|cell| cell.replace(file));
+    let result = read();
+    FILE_BEING_READ.with(|cell| cell.set(outer));
+    result
 }
 
 impl Span {
@@ -207,14 +234,19 @@ impl LineIndex {
 #[derive(Debug, Clone)]
 pub struct IndexedSource {
     name: String,
-    text: Arc<str>,
+    /// A `String` rather than an `Arc<str>`: taken as read, without a copy.
+    text: Arc<String>,
     lines: Arc<LineIndex>,
 }
 
 impl IndexedSource {
-    pub fn new(name: String, text: Arc<str>) -> Self {
+    pub fn new(name: String, text: String) -> Self {
         let lines = Arc::new(LineIndex::new(&text));
-        IndexedSource { name, text, lines }
+        IndexedSource {
+            name,
+            text: Arc::new(text),
+            lines,
+        }
     }
 
     pub fn text(&self) -> &str {

@@ -23,6 +23,7 @@ const RANKS: &[(&str, u32)] = &[
     ("diagnostic", 3),
     ("load", 3),
     ("cluster", 4),
+    ("cache", 4),
     ("rules", 5),
     ("suppress", 6),
     ("lint", 7),

@@ -94,6 +94,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human, env = "KARPLINT_FORMAT")]
     pub format: Format,
+    /// Neither read nor write the facts cache: `.karplint_cache/` at the repository's root,
+    /// kept by runs on named files (which take the rest of the repository as context).
+    #[arg(long, env = "KARPLINT_NO_CACHE")]
+    pub no_cache: bool,
     /// Write the report to FILE (atomically: complete or not at all) instead of stdout.
     /// The exit code is unchanged.
     #[arg(long, value_name = "FILE")]

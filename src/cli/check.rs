@@ -5,10 +5,11 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use super::args::{CheckArgs, ColorChoice};
-use super::config::discover_inputs;
+use super::config::{discover_inputs, implicit_context_root};
 use super::plumbing::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, finish, print_input_problems, write_output_file,
 };
+use crate::cache::Cache;
 use crate::files::{self, write_atomically};
 use crate::fix;
 use crate::lint;
@@ -53,10 +54,38 @@ pub(super) fn check(
             stderr,
         );
     }
+    // Runs on named files parse the rest of the repository as context: a cache of its
+    // facts saves that on the next run (a pre-commit hook's).
+    let cache = if args.no_cache || args.config.no_context {
+        None
+    } else {
+        implicit_context_root(
+            &args.paths,
+            &args.config,
+            &resolved,
+            args.stdin_filename.as_ref(),
+        )
+        .and_then(|root| Cache::open(&root, &resolved.settings))
+    };
     let settings = resolved.settings;
     // Fixing changes the files, not which files there are: the same inputs are linted again.
     let relint = args.fix.then(|| discovery.clone());
-    let mut report = lint::lint(discovery, &settings, baseline.as_ref(), stdin);
+    let mut report = lint::lint_cached(
+        discovery,
+        &settings,
+        baseline.as_ref(),
+        stdin,
+        cache.as_ref(),
+    );
+    if let Some(cache) = cache
+        && let Err(error) = cache.save()
+    {
+        let _ = writeln!(
+            stderr,
+            "karplint: warning: the facts cache was not saved: {}",
+            files::describe_io(&error)
+        );
+    }
     if args.diff {
         return print_fixes(&report, &given_paths(&args.paths), stdout, stderr);
     }

@@ -124,7 +124,7 @@ pub(super) fn discover_inputs(
 /// pre-commit hook names only the changed ones; an editor sends one buffer) are judged
 /// with the rest of their repository — the config file's directory, else the git work
 /// tree — unless a context is configured or given. `None` for runs over directories.
-fn implicit_context_root(
+pub(super) fn implicit_context_root(
     paths: &[PathBuf],
     config: &ConfigArgs,
     resolved: &Resolved,

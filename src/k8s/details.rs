@@ -5,6 +5,7 @@
 use super::resources::PodResources;
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
+use serde::{Deserialize, Serialize};
 
 /// Pod annotations that keep Karpenter from disrupting the node: `karpenter.sh/do-not-disrupt`
 /// (v0.32+) and its predecessor `karpenter.sh/do-not-evict`.
@@ -12,7 +13,7 @@ pub const DO_NOT_DISRUPT_ANNOTATIONS: &[&str] =
     &["karpenter.sh/do-not-disrupt", "karpenter.sh/do-not-evict"];
 
 /// An annotation as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct AnnotationSpan {
     pub key: String,
     pub value: String,
@@ -21,7 +22,7 @@ pub struct AnnotationSpan {
 }
 
 /// What the DaemonSet rules read of a pod template beyond [`super::PodTemplate`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct PodDetails {
     pub resources: PodResources,
     /// The `tolerations:` key of the pod spec, when present.

@@ -5,9 +5,10 @@ use super::agents::Accelerator;
 use super::scheduling::{NodeLabels, Operator, normalized_label, read_requirements, read_taints};
 use super::{Object, ObjectMeta, Requirement, Scheduling, Taint, string_map};
 use crate::yaml::{Document, NodeId};
+use serde::{Deserialize, Serialize};
 
 /// Which generation of the NodePool API an object uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodePoolApi {
     /// `karpenter.sh/v1` NodePool.
     V1,
@@ -18,7 +19,7 @@ pub enum NodePoolApi {
 }
 
 /// A NodePool or Provisioner: what its nodes look like.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct NodePool {
     pub meta: ObjectMeta,
     pub api: NodePoolApi,
@@ -41,7 +42,7 @@ pub struct NodePool {
 }
 
 /// The `kind` and `name` of a node class a NodePool refers to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct NodeClassRef {
     pub kind: String,
     pub name: String,
@@ -236,7 +237,7 @@ fn family_evidence(family: &str) -> Option<Evidence> {
 }
 
 /// Any other Karpenter object: evidence that the cluster runs Karpenter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct KarpenterObject {
     pub meta: ObjectMeta,
     /// An AWS node class's AMI family: `spec.amiFamily`, else the family of its first

@@ -25,20 +25,21 @@ pub use priority::{
 pub use scheduling::{Operator, Requirement, Scheduling, Taint, Toleration};
 pub use unknown::{Unknown, Unknowns};
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 use crate::source::Span;
 use crate::yaml::{Document, NodeId, Overexpanded};
 
 /// A value with the span it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
 }
 
 /// Identity of an object: apiVersion, kind, namespace, name, labels, annotations.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct ObjectMeta {
     pub api_version: Spanned<String>,
     pub kind: Spanned<String>,
@@ -95,7 +96,7 @@ pub(crate) fn lookup<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a
 }
 
 /// Everything karplint knows how to read from one object.
-#[derive(Debug, Clone)]
+#[derive(Serialize, Deserialize, Debug, Clone)]
 pub enum Object {
     Workload(Box<Workload>),
     PriorityClass(Box<PriorityClass>),
@@ -178,7 +179,7 @@ pub fn is_object(doc: &Document<'_>, node: NodeId) -> bool {
 pub const IGNORE_ANNOTATION: &str = "karplint.io/ignore";
 
 /// A `karplint.io/ignore` annotation: its value and the rules it lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct IgnoreAnnotation {
     pub span: Span,
     pub rules: Vec<String>,

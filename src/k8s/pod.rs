@@ -7,9 +7,10 @@ use super::{
 };
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
+use serde::{Deserialize, Serialize};
 
 /// The kinds that own a pod template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkloadKind {
     DaemonSet,
     Deployment,
@@ -51,14 +52,14 @@ impl WorkloadKind {
 }
 
 /// A container's identity, for matching agents by name or image.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Container {
     pub name: String,
     pub image: String,
 }
 
 /// The facts of a pod template that the rules read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct PodTemplate {
     /// The `spec` key of the pod template: where a missing pod field belongs.
     pub spec_key: Span,
@@ -132,7 +133,7 @@ impl PodTemplate {
 }
 
 /// An object that owns a pod template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Workload {
     pub meta: ObjectMeta,
     pub kind: WorkloadKind,

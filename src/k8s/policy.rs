@@ -5,19 +5,21 @@ use super::resources::Resource;
 use super::scheduling::{Operator, Requirement, read_requirements};
 use super::{ObjectMeta, Spanned, lookup, string_map};
 use crate::yaml::{Document, NodeId};
+use serde::{Deserialize, Serialize};
 
 /// Where a LimitRange gives containers a request for a resource they do not set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct DefaultRequest {
     pub resource: Resource,
     /// `defaultRequest`, `default`, `max` or `min`: API defaulting makes each of them a
     /// default request when the fields before it are absent.
-    pub field: &'static str,
+    #[serde(deserialize_with = "default_request_field")]
+    pub field: FieldName,
     pub value: Spanned<String>,
 }
 
 /// A `v1` LimitRange: the default requests of its `type: Container` items.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct LimitRange {
     pub meta: ObjectMeta,
     pub default_requests: Vec<DefaultRequest>,
@@ -35,6 +37,21 @@ impl LimitRange {
 /// Kubernetes' `SetDefaults_LimitRangeItem` for containers: `default` falls back to `max`,
 /// `defaultRequest` to `default`, then to `min`. So any of them sets a request.
 const DEFAULT_REQUEST_FIELDS: [&str; 4] = ["defaultRequest", "default", "max", "min"];
+
+/// A name for `&'static str` that keeps serde's derive from taking the field as borrowed
+/// from the input (which would tie the facts to the cache file's buffer).
+pub type FieldName = &'static str;
+
+/// One of [`DEFAULT_REQUEST_FIELDS`], read back (the facts cache).
+fn default_request_field<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<&'static str, D::Error> {
+    let field = String::deserialize(deserializer)?;
+    DEFAULT_REQUEST_FIELDS
+        .into_iter()
+        .find(|known| *known == field)
+        .ok_or_else(|| serde::de::Error::custom("not a LimitRange field"))
+}
 
 pub(crate) fn read_limit_range(doc: &Document<'_>, node: NodeId, meta: ObjectMeta) -> LimitRange {
     let mut default_requests = Vec::new();
@@ -72,7 +89,7 @@ pub(crate) fn read_limit_range(doc: &Document<'_>, node: NodeId, meta: ObjectMet
 }
 
 /// An `intstr.IntOrString` of a PodDisruptionBudget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntOrPercent {
     Int(i64),
     Percent(i64),
@@ -81,7 +98,7 @@ pub enum IntOrPercent {
 }
 
 /// A label selector (`matchLabels` and `matchExpressions`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct LabelSelector {
     pub match_labels: Vec<(String, String)>,
     pub match_expressions: Vec<Requirement>,
@@ -125,7 +142,7 @@ impl LabelSelector {
 }
 
 /// A PodDisruptionBudget (`policy/v1`, or the removed `policy/v1beta1`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct PodDisruptionBudget {
     pub meta: ObjectMeta,
     pub selector: Option<LabelSelector>,

@@ -3,6 +3,7 @@
 use super::{ObjectMeta, Spanned, spanned_str};
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
+use serde::{Deserialize, Serialize};
 
 /// Built-in classes every cluster has, with their values.
 pub const SYSTEM_CLUSTER_CRITICAL: i64 = 2_000_000_000;
@@ -13,7 +14,7 @@ pub const MAX_USER_PRIORITY: i64 = 1_000_000_000;
 pub const PREEMPTION_POLICIES: &[&str] = &["PreemptLowerPriority", "Never"];
 
 /// A PriorityClass as written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct PriorityClass {
     pub meta: ObjectMeta,
     /// `value` as written (raw text), and its integer if it is one.

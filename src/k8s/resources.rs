@@ -14,6 +14,7 @@
 //! `spec.overhead`. A container without a request for a resource gets its limit
 //! (API defaulting).
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::Spanned;
@@ -21,7 +22,7 @@ use crate::source::Span;
 use crate::yaml::{Document, NodeId};
 
 /// A resource karplint computes with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Resource {
     Cpu,
     Memory,
@@ -95,7 +96,7 @@ impl fmt::Display for Resource {
 }
 
 /// Why a quantity is not one the API server accepts (or not one karplint can count).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuantityError {
     /// Not `<number><suffix>`.
     Format,
@@ -241,7 +242,7 @@ fn interpret_suffix(suffix: &str) -> Result<(i64, i64), QuantityError> {
 }
 
 /// A quantity as written, with what it parses to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Quantity {
     pub text: String,
     pub span: Span,
@@ -250,7 +251,7 @@ pub struct Quantity {
 }
 
 /// The cpu and memory entries of a resource list (`requests`, `limits`, `overhead`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResourceList {
     /// The list's key (`requests:`), when present.
     pub key: Option<Span>,
@@ -305,7 +306,7 @@ impl ResourceList {
 }
 
 /// `resources:` of a container, or `spec.resources` of a pod.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResourceRequirements {
     /// The `resources:` key, when present.
     pub key: Option<Span>,
@@ -343,7 +344,7 @@ impl ResourceRequirements {
 }
 
 /// What kind of container a container is, for the effective-request formula.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerKind {
     /// `initContainers` entry without `restartPolicy: Always`: runs to completion first.
     Init,
@@ -354,7 +355,7 @@ pub enum ContainerKind {
 }
 
 /// One container's resources.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct ContainerResources {
     pub name: Option<Spanned<String>>,
     /// The container's list item.
@@ -385,7 +386,7 @@ impl ContainerResources {
 }
 
 /// The resources of a pod template.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct PodResources {
     /// The init containers in order, then the app containers.
     pub containers: Vec<ContainerResources>,
@@ -396,7 +397,7 @@ pub struct PodResources {
 }
 
 /// How a pod's effective request for one resource came about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EffectiveRequest {
     /// What the scheduler and Karpenter reserve for the pod.
     pub amount: u128,

@@ -4,9 +4,10 @@
 use super::{exact, lookup, string_list};
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
+use serde::{Deserialize, Serialize};
 
 /// Operators of node selector requirements (shared by node affinity and NodePools).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operator {
     In,
     NotIn,
@@ -31,7 +32,7 @@ impl Operator {
 }
 
 /// One `{key, operator, values}` requirement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
     /// Normalised when read ([`normalized_label`]).
     pub key: String,
@@ -70,7 +71,7 @@ impl Requirement {
 }
 
 /// A node taint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Taint {
     pub key: String,
     pub value: Option<String>,
@@ -89,7 +90,7 @@ impl std::fmt::Display for Taint {
 }
 
 /// The operator of a toleration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TolerationOperator {
     /// `Equal`, or no operator (the default).
     Equal,
@@ -99,7 +100,7 @@ pub enum TolerationOperator {
 }
 
 /// A pod toleration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Toleration {
     pub key: Option<String>,
     pub operator: TolerationOperator,
@@ -133,7 +134,7 @@ impl Toleration {
 }
 
 /// The scheduling constraints of a pod template that Karpenter looks at.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scheduling {
     /// Keys normalised ([`normalized_label`]).
     pub node_selector: Vec<(String, String)>,

@@ -6,11 +6,12 @@
 //! their path of keys; a rule asks whether the fields it reads are unknown and, if so,
 //! says nothing about them.
 
+use serde::{Deserialize, Serialize};
 use crate::source::Span;
 use crate::yaml::{Document, NodeId, NodeKind};
 
 /// One step of a path from an object's root.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 enum Step {
     Key(Box<str>),
     /// Any item of a sequence.
@@ -18,7 +19,7 @@ enum Step {
 }
 
 /// A node of an object that a template action decides.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Unknown {
     /// The action, as written (`{{ .Values.x }}`).
     pub expression: String,
@@ -30,7 +31,7 @@ pub struct Unknown {
 }
 
 /// The unknown nodes of one object; empty for an object without any.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq)]
 pub struct Unknowns(Vec<Unknown>);
 
 /// Deepest path followed, and most unknowns kept per object.

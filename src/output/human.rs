@@ -72,15 +72,23 @@ fn words_outside_code(line: &str) -> Box<dyn Iterator<Item = Word<'_>> + '_> {
 impl Emitter for Human {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let handler = self.handler();
+        // Findings come sorted by file: the texts read for one file's findings (its own and
+        // those its notes point into) are dropped when the next file starts, so the report
+        // holds one file's worth of text at a time, never every file with a finding.
         let mut sources: HashMap<FileId, Option<IndexedSource>> = HashMap::new();
-        let mut source = |file: FileId| -> Option<IndexedSource> {
-            sources
-                .entry(file)
-                .or_insert_with(|| report.source(file))
-                .clone()
-        };
+        let mut held_for = None;
         let mut rendered = String::new();
         for diagnostic in &report.diagnostics {
+            if held_for != Some(diagnostic.location.file) {
+                sources.clear();
+                held_for = Some(diagnostic.location.file);
+            }
+            let mut source = |file: FileId| -> Option<IndexedSource> {
+                sources
+                    .entry(file)
+                    .or_insert_with(|| report.source(file))
+                    .clone()
+            };
             let view = View::new(report, diagnostic, &mut source);
             rendered.clear();
             if handler.render_report(&mut rendered, &view).is_err() {

@@ -14,10 +14,11 @@
 //! each branch of an `{{ if }} … {{ else }} … {{ end }}` is not a duplicate
 //! ([`Template::alternatives`]).
 
+use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
 /// What kind of template an action looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
     /// Go `text/template` (Helm, Zalando's cluster configuration, gomplate…).
     GoTemplate,

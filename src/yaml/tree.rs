@@ -39,7 +39,7 @@ pub struct Node<'a> {
 }
 
 /// A key that appears twice in one mapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DuplicateKey {
     pub key: String,
     pub first: Span,
