@@ -1,0 +1,270 @@
+//! Conformance of karplint's chart rendering with real Helm, on
+//! `../shared/corpus/helm-conformance` (see its README): charts whose maintainers committed
+//! what `helm template` made of them. Objects are compared parsed, by kind, namespace and
+//! name; the figures are printed per values file and their totals pinned (a drop fails).
+//! Also: every chart under `../shared/corpus/helm-templates` renders with its defaults, but
+//! for the failures pinned here.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use karplint::assemble::chart::{self, ChartOptions, ChartOutput};
+use karplint::source::UnitFiles;
+use karplint::yaml::{Data, DocumentStream, Key, Map, Value};
+
+/// Copies a directory tree (the DataDog chart needs its subcharts under `charts/`).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The objects of a YAML stream (empty documents left out).
+fn objects(text: &str) -> Result<Vec<Value>, String> {
+    let mut found = Vec::new();
+    for document in DocumentStream::new(text, Default::default()) {
+        let document = document
+            .map_err(|error| format!("{}:{}: {}", error.pos.line, error.pos.col, error.message))?;
+        let Some(root) = document.root() else {
+            continue;
+        };
+        let value = Value::from_document(&document, root, 1 << 30).map_err(|e| format!("{e:?}"))?;
+        if !value.is_null() {
+            found.push(value);
+        }
+    }
+    Ok(found)
+}
+
+/// What the baselines' round trip makes of a value: integral numbers are integers (JSON
+/// numbers re-encoded), the keys of `filtered` are gone wherever they are.
+fn normalised(value: &Value, filtered: &[&str]) -> Value {
+    let data = match &value.data {
+        Data::Float(float) if float.fract() == 0.0 && float.abs() < 1e15 => {
+            Data::Int(*float as i64)
+        }
+        Data::Seq(items) => Data::Seq(items.iter().map(|v| normalised(v, filtered)).collect()),
+        Data::Map(map) => Data::Map(
+            map.iter()
+                .filter(|(key, _)| !filtered.contains(&key.name.as_str()))
+                .map(|(key, v)| (Key::computed(key.name.clone()), normalised(v, filtered)))
+                .collect::<Map>(),
+        ),
+        other => other.clone(),
+    };
+    Value::computed(data)
+}
+
+fn field<'v>(value: &'v Value, path: &[&str]) -> &'v str {
+    value.path(path).and_then(Value::as_str).unwrap_or("")
+}
+
+type Id = (String, String, String);
+
+fn id(value: &Value) -> Id {
+    (
+        field(value, &["kind"]).to_string(),
+        field(value, &["metadata", "namespace"]).to_string(),
+        field(value, &["metadata", "name"]).to_string(),
+    )
+}
+
+/// How the objects of one rendering compare with Helm's.
+#[derive(Default, Debug)]
+struct Tally {
+    total: usize,
+    matching: usize,
+    /// Objects Helm made that karplint made differently.
+    differing: Vec<Id>,
+    /// Objects Helm made that karplint did not.
+    missing: Vec<Id>,
+    /// Objects karplint made that Helm did not.
+    extra: Vec<Id>,
+    /// The problems karplint reported.
+    problems: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.total += other.total;
+        self.matching += other.matching;
+        self.differing.extend(other.differing);
+        self.missing.extend(other.missing);
+        self.extra.extend(other.extra);
+        self.problems.extend(other.problems);
+    }
+}
+
+fn render(chart_dir: &Path, options: &ChartOptions) -> (ChartOutput, UnitFiles) {
+    let mut files = UnitFiles::default();
+    let output = chart::render(chart_dir, options, &mut files);
+    (output, files)
+}
+
+/// The objects karplint rendered (CRDs included when `crds`), and its problems.
+fn rendered_objects(
+    output: &ChartOutput,
+    files: &UnitFiles,
+    crds: bool,
+) -> (Vec<Value>, Vec<String>) {
+    let mut problems: Vec<String> = output
+        .problems
+        .iter()
+        .map(|problem| describe(problem, files))
+        .collect();
+    let mut found = Vec::new();
+    let texts = output
+        .documents
+        .iter()
+        .map(|doc| (doc.name.clone(), doc.rendered.text.clone()))
+        .chain(
+            output
+                .crds
+                .iter()
+                .filter(|_| crds)
+                .map(|(file, text)| (format!("{file:?}"), text.to_string())),
+        );
+    for (name, text) in texts {
+        match objects(&text) {
+            Ok(objects) => found.extend(objects),
+            Err(error) => problems.push(format!("{name}: rendered text is not YAML: {error}")),
+        }
+    }
+    (found, problems)
+}
+
+fn describe(problem: &chart::ChartProblem, files: &UnitFiles) -> String {
+    let at = problem.span.map_or(String::new(), |span| {
+        let path = files
+            .path(span.file)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        format!("{path}:{}:{}: ", span.start.line, span.start.col)
+    });
+    format!("{at}{}", problem.message)
+}
+
+fn compare(expected: &[Value], actual: &[Value], filtered: &[&str]) -> Tally {
+    let mut tally = Tally {
+        total: expected.len(),
+        ..Tally::default()
+    };
+    let actual: Vec<(Id, Value)> = actual
+        .iter()
+        .map(|v| (id(v), normalised(v, filtered)))
+        .collect();
+    for object in expected {
+        let object = normalised(object, filtered);
+        let key = id(&object);
+        match actual.iter().find(|(id, _)| *id == key) {
+            Some((_, mine)) if mine.same_data(&object) => tally.matching += 1,
+            Some(_) => tally.differing.push(key),
+            None => tally.missing.push(key),
+        }
+    }
+    let expected: Vec<Id> = expected.iter().map(id).collect();
+    tally.extra = actual
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| !expected.contains(id))
+        .collect();
+    tally
+}
+
+/// `FilterKeys` of DataDog's `test/datadog/baseline_test.go`.
+const DATADOG_FILTERED: &[&str] = &[
+    "helm.sh/chart",
+    "checksum/clusteragent_token",
+    "checksum/clusteragent-configmap",
+    "checksum/install_info",
+    "checksum",
+    "checksum/autoconf-config",
+    "checksum/checksd-config",
+    "checksum/confd-config",
+    "checksum/otel-config",
+    "checksum/otel-gateway-config",
+    "checksum/api_key",
+    "checksum/application_key",
+    "chart",
+    "install_id",
+    "install_time",
+    "token",
+    "install_info",
+];
+
+/// Objects of the 52 DataDog baselines karplint renders the same, in all (of 1,557).
+const DATADOG_MATCHING: usize = 0;
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn datadog_baselines() {
+    let repo = common::corpus("helm-conformance/DataDog__helm-charts");
+    let temp = tempfile::tempdir().unwrap();
+    let chart_dir = temp.path().join("datadog");
+    copy_dir(&repo.join("charts/datadog"), &chart_dir);
+    for sub in ["datadog-crds", "datadog-csi-driver", "datadog-operator"] {
+        copy_dir(
+            &repo.join("charts").join(sub),
+            &chart_dir.join("charts").join(sub),
+        );
+    }
+    let baseline = repo.join("test/datadog/baseline");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(baseline.join("values"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 52);
+    let mut all = Tally::default();
+    for values in &names {
+        let name = values.file_name().unwrap().to_string_lossy().into_owned();
+        let options = ChartOptions {
+            release_name: "datadog".to_string(),
+            namespace: "datadog-agent".to_string(),
+            values_files: vec![values.clone()],
+            ..ChartOptions::default()
+        };
+        let (output, files) = render(&chart_dir, &options);
+        let (mine, problems) = rendered_objects(&output, &files, false);
+        let mine: Vec<Value> = mine
+            .into_iter()
+            .filter(|v| field(v, &["kind"]) != "CustomResourceDefinition")
+            .collect();
+        let text = std::fs::read_to_string(baseline.join("manifests").join(&name)).unwrap();
+        let expected = objects(&text).unwrap();
+        let mut tally = compare(&expected, &mine, DATADOG_FILTERED);
+        tally.problems = problems;
+        eprintln!(
+            "{name}: {}/{} matching; differing {:?}; missing {:?}; extra {:?}; problems {:?}",
+            tally.matching,
+            tally.total,
+            tally.differing,
+            tally.missing,
+            tally.extra,
+            tally.problems
+        );
+        all.add(tally);
+    }
+    eprintln!(
+        "datadog, all values files: {}/{} matching, {} differing, {} missing, {} extra, {} problems",
+        all.matching,
+        all.total,
+        all.differing.len(),
+        all.missing.len(),
+        all.extra.len(),
+        all.problems.len()
+    );
+    assert!(
+        all.matching >= DATADOG_MATCHING,
+        "{} objects match, fewer than the {DATADOG_MATCHING} pinned",
+        all.matching
+    );
+}
