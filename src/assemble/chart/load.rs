@@ -341,14 +341,21 @@ fn from_files(
             continue;
         }
         let sub_dir = dir.join("charts").join(&sub);
-        if sub.ends_with(".tgz") {
-            problems.push(ChartProblem::read(
-                &sub_dir,
-                "a packaged subchart (.tgz) is not read; unpack it in charts/ to have it rendered",
-                files,
-            ));
-            continue;
-        }
+        let list = if sub.ends_with(".tgz") {
+            // One file: the archive itself (its name inside charts/ is empty).
+            let Some(archive) = list.iter().find(|file| file.name.is_empty()) else {
+                continue;
+            };
+            match unpack(&sub_dir, &archive.bytes) {
+                Ok(list) => list,
+                Err(message) => {
+                    problems.push(ChartProblem::read(&sub_dir, &message, files));
+                    continue;
+                }
+            }
+        } else {
+            list
+        };
         if depth >= MAX_CHART_DEPTH {
             problems.push(ChartProblem::read(
                 &sub_dir,
@@ -375,6 +382,59 @@ pub(super) fn start() -> Pos {
         line: 1,
         col: 1,
     }
+}
+
+/// The largest file of a packaged chart (Helm's `MaxDecompressedFileSize`).
+const MAX_ARCHIVED_FILE: u64 = 5 * 1024 * 1024;
+/// The most a packaged chart unpacks to (Helm's `MaxDecompressedChartSize`).
+const MAX_ARCHIVE: u64 = 100 * 1024 * 1024;
+
+/// Helm's `LoadArchive`: the files of a `.tgz` chart, names relative to its top directory
+/// (each shown as `ARCHIVE/NAME`). Only regular files are read, within Helm's bounds;
+/// a name that climbs out of the chart is refused.
+fn unpack(archive: &Path, bytes: &[u8]) -> Result<Vec<ChartFile>, String> {
+    use std::io::Read;
+    let gzip = flate2::read::GzDecoder::new(bytes).take(MAX_ARCHIVE);
+    let mut tar = tar::Archive::new(gzip);
+    let entries = tar
+        .entries()
+        .map_err(|error| format!("not a chart archive: {error}"))?;
+    let mut found: Vec<ChartFile> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|error| format!("not a chart archive: {error}"))?;
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            continue;
+        }
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).replace('\\', "/");
+        let name = raw.split_once('/').map_or("", |(_, rest)| rest).to_string();
+        if name.is_empty() {
+            continue;
+        }
+        if name.starts_with("..") || name.starts_with('/') || name.contains("/../") {
+            return Err(format!("`{raw}` lies outside the chart; not read"));
+        }
+        if found.len() >= MAX_FILES {
+            return Err(format!("more than {MAX_FILES} files; not read"));
+        }
+        let mut data = Vec::new();
+        entry
+            .take(MAX_ARCHIVED_FILE + 1)
+            .read_to_end(&mut data)
+            .map_err(|error| format!("not a chart archive: {error}"))?;
+        if data.len() as u64 > MAX_ARCHIVED_FILE {
+            let size = crate::files::describe_size(MAX_ARCHIVED_FILE);
+            return Err(format!("`{raw}` unpacks to more than {size}; not read"));
+        }
+        if let Some(rest) = data.strip_prefix(b"\xEF\xBB\xBF") {
+            data = rest.to_vec();
+        }
+        found.push(ChartFile {
+            path: archive.join(&name),
+            name,
+            bytes: data.into(),
+        });
+    }
+    Ok(found)
 }
 
 /// The text of a file, registered in `files` (a problem if it is not UTF-8).

@@ -514,6 +514,64 @@ mod tests {
         assert!(output.problems[0].message.contains("needs a Chart.yaml"));
     }
 
+    fn packed(files: &[(&str, &str)]) -> Vec<u8> {
+        let gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gzip);
+        for (name, text) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, name, text.as_bytes()).unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn packaged_subcharts_are_unpacked() {
+        let dir = tempfile::tempdir().unwrap();
+        let chart = dir.path().join("chart");
+        std::fs::create_dir_all(chart.join("charts")).unwrap();
+        std::fs::write(
+            chart.join("Chart.yaml"),
+            "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+        )
+        .unwrap();
+        let archive = packed(&[
+            (
+                "sub/Chart.yaml",
+                "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+            ),
+            ("sub/values.yaml", "x: 1\n"),
+            ("sub/templates/cm.yaml", "kind: ConfigMap\n"),
+        ]);
+        std::fs::write(chart.join("charts/sub-0.1.0.tgz"), archive).unwrap();
+        std::fs::write(chart.join("charts/broken-1.0.0.tgz"), "not gzip").unwrap();
+        let mut files = UnitFiles::default();
+        let mut problems = Vec::new();
+        let limits = load::Limits {
+            max_file_size: 1 << 20,
+        };
+        let loaded = load::load(&chart, &limits, &mut files, &mut problems).unwrap();
+        assert_eq!(loaded.subcharts.len(), 1);
+        let sub = &loaded.subcharts[0];
+        assert_eq!(sub.name, "sub");
+        assert_eq!(sub.templates[0].name, "templates/cm.yaml");
+        assert!(
+            files
+                .path(sub.templates[0].file)
+                .unwrap()
+                .ends_with("charts/sub-0.1.0.tgz/templates/cm.yaml")
+        );
+        assert_eq!(sub.values.get("x").unwrap().data, Data::Float(1.0));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .message
+                .contains("broken-1.0.0.tgz: not a chart archive")
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn links_out_of_the_chart_are_refused() {
