@@ -268,3 +268,183 @@ fn datadog_baselines() {
         all.matching
     );
 }
+
+/// Regions of `charts/regions.json` and the files the release script writes for each.
+const VPC_CNI_REGIONS: &[(&str, &str, &str, &str)] = &[
+    ("us-west-2", "602401143452", "amazonaws.com", ""),
+    (
+        "us-gov-east-1",
+        "151742754352",
+        "amazonaws.com",
+        "-us-gov-east-1",
+    ),
+    (
+        "us-gov-west-1",
+        "013241004608",
+        "amazonaws.com",
+        "-us-gov-west-1",
+    ),
+    ("cn-northwest-1", "961992271922", "amazonaws.com.cn", "-cn"),
+];
+
+/// Objects of the 8 AWS VPC CNI release files karplint renders the same, in all.
+const VPC_CNI_MATCHING: usize = 0;
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn aws_vpc_cni_release_files() {
+    let repo = common::corpus("helm-conformance/aws__amazon-vpc-cni-k8s");
+    let (version, node_agent) = ("v1.23.1", "v1.4.2");
+    let mut all = Tally::default();
+    for (region, account, domain, suffix) in VPC_CNI_REGIONS {
+        let cni = ChartOptions {
+            release_name: "aws-vpc-cni".to_string(),
+            namespace: "kube-system".to_string(),
+            set: [
+                "originalMatchLabels=true".to_string(),
+                format!("init.image.region={region}"),
+                format!("init.image.domain={domain}"),
+                format!("init.image.tag={version}"),
+                format!("image.tag={version}"),
+                format!("image.region={region}"),
+                format!("image.domain={domain}"),
+                format!("nodeAgent.image.region={region}"),
+                format!("nodeAgent.image.domain={domain}"),
+                format!("nodeAgent.image.tag={node_agent}"),
+                format!("env.VPC_CNI_VERSION={version}"),
+            ]
+            .to_vec(),
+            set_string: vec![
+                format!("init.image.account={account}"),
+                format!("image.account={account}"),
+                format!("nodeAgent.image.account={account}"),
+            ],
+            ..ChartOptions::default()
+        };
+        let metrics = ChartOptions {
+            release_name: "cni-metrics-helper".to_string(),
+            namespace: "kube-system".to_string(),
+            set: vec![
+                format!("image.region={region}"),
+                format!("image.domain={domain}"),
+                format!("image.tag={version}"),
+            ],
+            set_string: vec![format!("image.account={account}")],
+            ..ChartOptions::default()
+        };
+        for (chart_name, options, file) in [
+            ("aws-vpc-cni", cni, format!("aws-k8s-cni{suffix}.yaml")),
+            (
+                "cni-metrics-helper",
+                metrics,
+                format!("cni-metrics-helper{suffix}.yaml"),
+            ),
+        ] {
+            let (output, files) = render(&repo.join("charts").join(chart_name), &options);
+            let (mine, problems) = rendered_objects(&output, &files, true);
+            let mine: Vec<Value> = mine.iter().map(without_helm_entries).collect();
+            let expected_text =
+                std::fs::read_to_string(repo.join("config/master").join(&file)).unwrap();
+            let expected = objects(&expected_text).unwrap();
+            let mut tally = compare(&expected, &mine, &[]);
+            tally.problems = problems;
+            eprintln!(
+                "{file}: {}/{} matching; differing {:?}; missing {:?}; extra {:?}; problems {:?}",
+                tally.matching,
+                tally.total,
+                tally.differing,
+                tally.missing,
+                tally.extra,
+                tally.problems
+            );
+            all.add(tally);
+        }
+    }
+    eprintln!(
+        "aws-vpc-cni, all release files: {}/{} matching, {} differing, {} missing, {} extra, {} problems",
+        all.matching,
+        all.total,
+        all.differing.len(),
+        all.missing.len(),
+        all.extra.len(),
+        all.problems.len()
+    );
+    assert!(
+        all.matching >= VPC_CNI_MATCHING,
+        "{} objects match, fewer than the {VPC_CNI_MATCHING} pinned",
+        all.matching
+    );
+}
+
+/// The release script's sed on one object: the entries on a line naming `helm.sh` or
+/// `app.kubernetes.io/managed-by: Helm` are deleted.
+fn without_helm_entries(value: &Value) -> Value {
+    let data = match &value.data {
+        Data::Map(map) => Data::Map(
+            map.iter()
+                .filter(|(key, item)| {
+                    let line = format!("{}: {}", key.name, item.as_str().unwrap_or(""));
+                    !line.contains("helm.sh") && line != "app.kubernetes.io/managed-by: Helm"
+                })
+                .map(|(key, item)| (key.clone(), without_helm_entries(item)))
+                .collect(),
+        ),
+        Data::Seq(items) => Data::Seq(items.iter().map(without_helm_entries).collect()),
+        other => other.clone(),
+    };
+    Value::new(data, value.span)
+}
+
+/// The problems rendering the corpus's charts with their default values gives, one line
+/// each (`chart: kind: message`): pinned, so a change shows.
+const CORPUS_CHART_PROBLEMS: &[&str] = &[];
+
+/// The charts of `helm-templates` (directories with a `Chart.yaml` not inside another
+/// chart's `charts/`), sorted.
+fn corpus_charts(dir: &Path, found: &mut Vec<PathBuf>) {
+    if dir.join("Chart.yaml").is_file() {
+        found.push(dir.to_path_buf());
+        return;
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    entries.sort();
+    for entry in entries {
+        corpus_charts(&entry, found);
+    }
+}
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn corpus_charts_render_with_their_defaults() {
+    let corpus = common::corpus("helm-templates");
+    let mut charts = Vec::new();
+    corpus_charts(&corpus, &mut charts);
+    assert!(charts.len() >= 9, "{charts:?}");
+    let mut problems = Vec::new();
+    for chart_dir in &charts {
+        let name = chart_dir
+            .strip_prefix(&corpus)
+            .unwrap()
+            .display()
+            .to_string();
+        let (output, files) = render(chart_dir, &ChartOptions::default());
+        let (objects, messages) = rendered_objects(&output, &files, true);
+        eprintln!(
+            "{name}: {} objects, {} problems",
+            objects.len(),
+            messages.len()
+        );
+        for message in messages {
+            let message = message.replace(&format!("{}/", chart_dir.display()), "");
+            problems.push(format!("{name}: {message}"));
+        }
+    }
+    for problem in &problems {
+        eprintln!("  {problem}");
+    }
+    assert_eq!(problems, CORPUS_CHART_PROBLEMS);
+}
