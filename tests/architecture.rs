@@ -17,6 +17,7 @@ const RANKS: &[(&str, u32)] = &[
     ("yaml", 1),
     ("discover", 1),
     ("k8s", 2),
+    ("assemble", 2),
     ("config", 3),
     ("diagnostic", 3),
     ("load", 3),
