@@ -675,7 +675,15 @@ impl Exec<'_> {
     }
 
     /// Follows `fields` from `value`; the last one is called with `args` if given.
+    ///
+    /// Go tells two nils apart: a pipeline's result (a variable, a parenthesised
+    /// pipeline, `.` passed to a template) that is nil is no value at all, and its fields
+    /// are nil too (`(.a).b` with `a` missing is nil); a map's nil entry reached within
+    /// the chain is a nil `interface{}`, whose field is an error (`.a.b`).
     fn fields(&mut self, mut value: Val, fields: &[String], args: Option<Vec<Val>>) -> Res<Val> {
+        if value.is_nil() {
+            return Ok(value);
+        }
         let mut args = args;
         for (i, name) in fields.iter().enumerate() {
             let call = if i + 1 == fields.len() {

@@ -552,6 +552,10 @@ impl Parser<'_> {
             match t.peek().map(|t| t.kind.clone()) {
                 Some(Tok::Pipe) => {
                     t.next();
+                    // Go accepts a pipe that ends the pipeline: `{{ x | }}`.
+                    if matches!(t.peek().map(|t| &t.kind), None | Some(Tok::RParen)) {
+                        break;
+                    }
                 }
                 None | Some(Tok::RParen) => break,
                 Some(other) => {
