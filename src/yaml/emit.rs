@@ -7,15 +7,23 @@ use std::cmp::Ordering;
 
 use super::MAX_DEPTH;
 use super::value::{Data, Value};
+use crate::source::Span;
 
 /// `value` as YAML, ending with a newline (Helm's `toYaml` trims it). Integral floats
 /// print as integers (JSON does not tell them apart); a value nested deeper than
 /// [`MAX_DEPTH`] prints `null` there.
 pub fn to_yaml(value: &Value) -> String {
+    to_yaml_marked(value).0
+}
+
+/// [`to_yaml`], and where each entry and item starts in the text with the span of its
+/// value (for values that have one): the provenance of a `toYaml` block, line by line.
+pub fn to_yaml_marked(value: &Value) -> (String, Vec<(usize, Span)>) {
     let mut emitter = Emitter {
         out: String::new(),
         column: 0,
         open_ended: false,
+        marks: Vec::new(),
     };
     emitter.node(value, 0, Place::Root, 0);
     if emitter.column != 0 {
@@ -24,7 +32,7 @@ pub fn to_yaml(value: &Value) -> String {
     if emitter.open_ended {
         emitter.out.push_str("...\n");
     }
-    emitter.out
+    (emitter.out, emitter.marks)
 }
 
 /// go-yaml's line width: a plain or quoted scalar breaks at a space past this column.
@@ -36,6 +44,7 @@ struct Emitter {
     column: usize,
     /// The last thing written was a `|+` block (go-yaml then ends the document with `...`).
     open_ended: bool,
+    marks: Vec<(usize, Span)>,
 }
 
 /// Where a node is written.
@@ -91,6 +100,9 @@ impl Emitter {
                     } else if place == Place::Item {
                         self.push(' ');
                     }
+                    if let Some(span) = item.span {
+                        self.marks.push((self.out.len(), span));
+                    }
                     self.scalar(&key.name, inner, true);
                     self.push(':');
                     self.node(item, inner, Place::Value, depth + 1);
@@ -107,6 +119,9 @@ impl Emitter {
                         self.line(inner);
                     } else if place == Place::Item {
                         self.push(' ');
+                    }
+                    if let Some(span) = item.span {
+                        self.marks.push((self.out.len(), span));
                     }
                     self.push('-');
                     self.node(item, inner, Place::Item, depth + 1);

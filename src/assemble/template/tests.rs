@@ -814,3 +814,28 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn to_yaml_blocks_map_each_entry_to_its_value() {
+    let text = "spec:\n  resources:\n    {{- toYaml .r | nindent 4 }}\n";
+    let out = try_render(
+        text,
+        "r:\n  limits:\n    cpu: 100m\n  requests: {memory: 1Gi}\n",
+    )
+    .unwrap();
+    assert_eq!(
+        out.text,
+        "spec:\n  resources:\n    limits:\n      cpu: 100m\n    requests:\n      memory: 1Gi\n"
+    );
+    let value_line = |needle: &str| {
+        let at = out.text.find(needle).unwrap();
+        let value = out.map.value_at(at + 1).unwrap();
+        assert_eq!(value.file, VALUES);
+        let span = out.map.locate(&out.text, at..at + needle.len());
+        assert_eq!((span.file, span.start.line), (TEMPLATE, 3), "{needle}");
+        (value.start.line, value.start.col)
+    };
+    assert_eq!(value_line("cpu"), (3, 10));
+    assert_eq!(value_line("memory"), (4, 22));
+    assert_eq!(value_line("limits"), (3, 5));
+}

@@ -7,7 +7,7 @@ use super::super::ErrorKind;
 use super::super::exec::{Exec, Fault, Res};
 use super::super::value::{Kind, Val, json_numbers};
 use super::{arity, string, strval};
-use crate::source::FileId;
+use crate::source::{FileId, Provenance, SourceMap};
 use crate::yaml::{Data, DocumentStream, Value};
 
 pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
@@ -37,8 +37,24 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         }
         "toYaml" | "toYamlPretty" => arity(name, args, 1).and_then(|()| {
             let value = data(&args[0])?;
-            let text = crate::yaml::to_yaml(&value);
-            Ok(Val::str(text.strip_suffix('\n').unwrap_or(&text)))
+            let (text, marks) = crate::yaml::to_yaml_marked(&value);
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            // Each entry of the block stands for the value it prints.
+            let mut map = SourceMap::new();
+            let produced = |value| Provenance::Produced {
+                action: ex.action,
+                value,
+            };
+            map.push(0, produced(value.span));
+            for (at, span) in marks {
+                if at < text.len() {
+                    map.push(at, produced(Some(span)));
+                }
+            }
+            Ok(Val {
+                kind: Kind::Str(text.into(), Some(Rc::new(map))),
+                span: value.span,
+            })
         }),
         "fromYaml" | "fromYamlArray" => arity(name, args, 1).map(|()| {
             let text = string(&args[0]);
