@@ -5,6 +5,7 @@
 //! the text again.
 
 use std::borrow::Cow;
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -404,6 +405,185 @@ pub(crate) fn escape_controls(text: &str, newlines: Newlines) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Where one stretch of a rendered text (a chart template's output) came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// Copied verbatim from a file, starting at `start`; the stretch never spans a line
+    /// break, so every byte of it maps to a column of that one line.
+    Copied { file: FileId, start: Pos },
+    /// Printed by the template action at `action`; `value` is where the printed value was
+    /// written, when it came from data that was (`{{ .Values.priorityClassName }}`).
+    Produced { action: Span, value: Option<Span> },
+}
+
+/// One stretch of a rendered text: from byte `start` to the next segment's start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub start: usize,
+    pub origin: Provenance,
+}
+
+/// Maps every byte of a rendered text to where it came from: sorted, contiguous segments
+/// (the first at 0). A segment of copied text never spans lines, so the position of any
+/// byte follows from the rendered text and the segment alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    segments: Vec<Segment>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        SourceMap::default()
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// Starts a segment at `start` (at or after the last one's start; a later segment at
+    /// the same start replaces it). Consecutive stretches produced by the same action
+    /// with the same value are one segment.
+    pub fn push(&mut self, start: usize, origin: Provenance) {
+        if let Some(last) = self.segments.last_mut() {
+            if last.start == start {
+                last.origin = origin;
+                return;
+            }
+            if last.origin == origin && matches!(origin, Provenance::Produced { .. }) {
+                return;
+            }
+        }
+        self.segments.push(Segment { start, origin });
+    }
+
+    /// Records `text`, copied from `file` at `start`, as written at byte `at` of the
+    /// output: one segment per line.
+    pub fn push_copied(&mut self, at: usize, text: &str, file: FileId, start: Pos) {
+        let bytes = text.as_bytes();
+        let mut pos = start;
+        let mut line_start = 0;
+        for i in 0..bytes.len() {
+            if ends_line(bytes, i) {
+                self.push(at + line_start, Provenance::Copied { file, start: pos });
+                pos = Pos {
+                    byte: clamp(start.byte as usize + i + 1),
+                    line: pos.line + 1,
+                    col: 1,
+                };
+                line_start = i + 1;
+            }
+        }
+        if line_start < bytes.len() {
+            self.push(at + line_start, Provenance::Copied { file, start: pos });
+        }
+    }
+
+    /// Appends `other` (the map of a text inserted at byte `at`), shifted there.
+    pub fn append_at(&mut self, at: usize, other: &SourceMap) {
+        for segment in &other.segments {
+            self.push(at + segment.start, segment.origin);
+        }
+    }
+
+    /// The segments covering bytes `range` of `text` (the text this map describes),
+    /// rebased to start at 0: the map of a substring.
+    pub fn slice(&self, text: &str, range: Range<usize>) -> SourceMap {
+        let mut out = SourceMap::new();
+        let first = self.index_of(range.start);
+        for (i, segment) in self.segments.iter().enumerate().skip(first.unwrap_or(0)) {
+            if segment.start >= range.end && i != first.unwrap_or(0) {
+                break;
+            }
+            let start = segment.start.max(range.start);
+            let origin = match segment.origin {
+                Provenance::Copied { file, start: pos } => {
+                    // One line: columns advance by the characters skipped.
+                    let skipped = text.get(segment.start..start).unwrap_or("");
+                    Provenance::Copied {
+                        file,
+                        start: Pos {
+                            byte: clamp(pos.byte as usize + skipped.len()),
+                            line: pos.line,
+                            col: pos.col + clamp(skipped.chars().count()),
+                        },
+                    }
+                }
+                produced => produced,
+            };
+            out.push(start - range.start, origin);
+        }
+        out
+    }
+
+    /// The index of the segment holding byte `offset`.
+    fn index_of(&self, offset: usize) -> Option<usize> {
+        match self.segments.binary_search_by(|s| s.start.cmp(&offset)) {
+            Ok(i) => Some(i),
+            Err(0) => None,
+            Err(i) => Some(i - 1),
+        }
+    }
+
+    /// The segment holding byte `offset`.
+    pub fn segment_at(&self, offset: usize) -> Option<&Segment> {
+        self.index_of(offset).map(|i| &self.segments[i])
+    }
+
+    /// Where the value printed at byte `offset` was written, if it was printed from data
+    /// that carries a position (a values file).
+    pub fn value_at(&self, offset: usize) -> Option<Span> {
+        match self.segment_at(offset)?.origin {
+            Provenance::Produced { value, .. } => value,
+            Provenance::Copied { .. } => None,
+        }
+    }
+
+    /// Where byte `offset` of `rendered` (the text this map describes) was written:
+    /// `(start, end)` positions of the stretch of source it stands for, and its file.
+    fn point(&self, rendered: &str, offset: usize) -> Option<(FileId, Pos, Pos)> {
+        let segment = self.segment_at(offset)?;
+        Some(match segment.origin {
+            Provenance::Copied { file, start } => {
+                let before = rendered.get(segment.start..offset).unwrap_or("");
+                let at = Pos {
+                    byte: clamp(start.byte as usize + before.len()),
+                    line: start.line,
+                    col: start.col + clamp(before.chars().count()),
+                };
+                let width = rendered[offset.min(rendered.len())..]
+                    .chars()
+                    .next()
+                    .map_or(0, char::len_utf8);
+                let end = Pos {
+                    byte: clamp(at.byte as usize + width),
+                    line: at.line,
+                    col: at.col + u32::from(width > 0),
+                };
+                (file, at, end)
+            }
+            Provenance::Produced { action, .. } => (action.file, action.start, action.end),
+        })
+    }
+
+    /// The source span that bytes `range` of `rendered` stand for: it starts where
+    /// `range.start` was written and ends where the last byte was, if that is in the
+    /// same file (else where the first byte's stretch ends). An empty or unmapped range
+    /// gives the point of its start (or the default span when nothing is mapped).
+    pub fn locate(&self, rendered: &str, range: Range<usize>) -> Span {
+        let Some((file, start, first_end)) = self.point(rendered, range.start) else {
+            return Span::default();
+        };
+        if range.end <= range.start {
+            return Span::point(file, start);
+        }
+        let end = match self.point(rendered, range.end - 1) {
+            Some((last_file, _, end)) if last_file == file && end >= start => end,
+            _ => first_end,
+        };
+        Span::new(file, start, end)
+    }
 }
 
 #[cfg(test)]

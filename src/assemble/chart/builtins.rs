@@ -3,6 +3,8 @@
 
 use super::load::{Chart, TemplateFile};
 use super::{ChartOptions, ChartOutput};
+use std::collections::BTreeMap;
+
 use crate::assemble::template::{Environment, Limits, TemplateError, TemplateSet};
 use crate::yaml::{Data, Key, Map, Value};
 
@@ -142,6 +144,7 @@ pub fn capabilities(options: &ChartOptions) -> Value {
             "KubeVersion",
             map(vec![
                 ("Version", string(&version)),
+                ("GitVersion", string(&version)),
                 ("Major", string(&major)),
                 ("Minor", string(&minor)),
             ]),
@@ -322,6 +325,8 @@ impl<'c> Scopes<'c> {
             ("Release", release.clone()),
             ("Capabilities", capabilities.clone()),
             ("Values", Value::computed(Data::Map(values))),
+            // The engine answers `.Files` from the environment, whatever this holds.
+            ("Files", Value::computed(Data::Map(Map::new()))),
         ]
         .into_iter()
         .map(|(name, value)| (Key::computed(name), value))
@@ -374,20 +379,11 @@ pub fn is_notes(name: &str) -> bool {
     name.ends_with("NOTES.txt")
 }
 
-/// The bounds of one chart's rendering.
-fn limits() -> Limits {
-    Limits {
-        max_depth: 100,
-        max_output: 64 * 1024 * 1024,
-        max_steps: 50_000_000,
-    }
-}
-
 /// Parses every template of the tree into one set, then renders each renderable one in
 /// its chart's scope. A template that fails is a problem; the others still render.
 pub fn render_all(scopes: &Scopes<'_>, output: &mut ChartOutput) {
     let entries = scopes.entries();
-    let mut set = TemplateSet::new(limits());
+    let mut set = TemplateSet::new(Limits::default());
     let mut unparsed = Vec::new();
     for entry in &entries {
         if let Err(error) = set.add(&entry.name, &entry.template.text, entry.template.file) {
@@ -395,6 +391,11 @@ pub fn render_all(scopes: &Scopes<'_>, output: &mut ChartOutput) {
             output.problems.push(template_problem(error));
         }
     }
+    let environments: Vec<ChartEnvironment> = scopes
+        .scopes
+        .iter()
+        .map(|scope| ChartEnvironment::new(scope.chart))
+        .collect();
     // Helm renders in the same order it parses.
     for entry in &entries {
         if is_partial(&entry.name) || is_notes(&entry.name) || unparsed.contains(&entry.name) {
@@ -411,8 +412,7 @@ pub fn render_all(scopes: &Scopes<'_>, output: &mut ChartOutput) {
             ]),
         );
         let dot = Value::computed(Data::Map(dot));
-        let environment = ChartEnvironment { chart: scope.chart };
-        match set.render(&entry.name, &dot, &environment) {
+        match set.render(&entry.name, &dot, &environments[entry.scope]) {
             Ok(rendered) => output.documents.push(super::RenderedTemplate {
                 template: entry.template.file,
                 name: entry.name.clone(),
@@ -431,9 +431,43 @@ fn template_problem(error: TemplateError) -> super::ChartProblem {
     }
 }
 
-/// What templates reach beyond their values: the chart's files.
+/// What templates reach beyond their values: `.Files`, the chart's files (not its
+/// templates, `Chart.yaml`, `values.yaml` or subcharts; `crds/` included), as Helm serves
+/// them.
 struct ChartEnvironment<'c> {
-    chart: &'c Chart,
+    files: BTreeMap<&'c str, &'c [u8]>,
 }
 
-impl Environment for ChartEnvironment<'_> {}
+impl<'c> ChartEnvironment<'c> {
+    fn new(chart: &'c Chart) -> Self {
+        let files = chart
+            .files
+            .iter()
+            .map(|file| (file.name.as_str(), &*file.bytes))
+            .collect();
+        ChartEnvironment { files }
+    }
+}
+
+impl Environment for ChartEnvironment<'_> {
+    fn file(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).copied()
+    }
+
+    /// Helm's glob (`gobwas/glob` with `/` as separator): `*` stays within a directory,
+    /// `**` crosses them.
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        let Ok(glob) = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+        else {
+            return Vec::new();
+        };
+        let matcher = glob.compile_matcher();
+        self.files
+            .keys()
+            .filter(|name| matcher.is_match(name))
+            .map(|name| name.to_string())
+            .collect()
+    }
+}
