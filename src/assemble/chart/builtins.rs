@@ -8,11 +8,14 @@ use std::collections::BTreeMap;
 use crate::assemble::template::{Environment, Limits, TemplateError, TemplateSet};
 use crate::yaml::{Data, Key, Map, Value};
 
-/// `.Capabilities.KubeVersion` unless configured: the version the `helm` 3.14 release
-/// binaries report (its `client-go` 0.29), the Helm that made the conformance baselines.
-pub const DEFAULT_KUBE_VERSION: &str = "v1.29.0";
+/// `.Capabilities.KubeVersion` unless configured. `helm template` reports the version of
+/// the `client-go` it was built with (v1.29.0 for Helm 3.14, v1.30.0 for 3.15, …; v1.20.0
+/// for a build without release flags). v1.30.0 is the oldest that reproduces the DataDog
+/// chart's committed baselines (its templates test `semverCompare "<1.30.0-0"`); the
+/// AWS VPC CNI release files (Helm 3.14.2) come out the same with either.
+pub const DEFAULT_KUBE_VERSION: &str = "v1.30.0";
 
-/// `.Capabilities.APIVersions` unless more are given: the group/versions `client-go` 0.29
+/// `.Capabilities.APIVersions` unless more are given: the group/versions `client-go` 0.30
 /// knows (what `helm template` lists without a cluster), plus the CRD API. No
 /// `group/version/Kind` entries: `.Capabilities.APIVersions.Has "apps/v1/Deployment"` is
 /// false in `helm template`, and here.
@@ -68,12 +71,13 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "storage.k8s.io/v1",
     "storage.k8s.io/v1alpha1",
     "storage.k8s.io/v1beta1",
+    "storagemigration.k8s.io/v1alpha1",
     "apiextensions.k8s.io/v1",
     "apiextensions.k8s.io/v1beta1",
 ];
 
-/// The Helm version `.Capabilities.HelmVersion` reports.
-const HELM_VERSION: &str = "v3.14.2";
+/// The Helm version `.Capabilities.HelmVersion` reports (the one built with client-go 0.30).
+const HELM_VERSION: &str = "v3.15.4";
 
 fn string(text: &str) -> Value {
     Value::computed(Data::String(text.to_string()))
