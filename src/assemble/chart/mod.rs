@@ -371,6 +371,7 @@ mod tests {
             [
                 "templates/NOTES.txt",
                 "templates/_helpers.tpl",
+                "templates/configmap.yaml",
                 "templates/priorityclass.yaml"
             ]
         );
@@ -419,6 +420,7 @@ mod tests {
                 "parent/charts/kid/charts/grandchild/templates/configmap.yaml",
                 "parent/charts/kid/templates/deployment.yaml",
                 "parent/templates/priorityclass.yaml",
+                "parent/templates/configmap.yaml",
                 "parent/templates/_helpers.tpl",
                 "parent/templates/NOTES.txt",
             ]
@@ -503,6 +505,101 @@ mod tests {
             "{problems:?}"
         );
         assert_eq!(problems[1].span.unwrap().start.line, 14);
+    }
+
+    #[test]
+    fn the_tree_renders_each_template_in_its_scope() {
+        let mut files = UnitFiles::default();
+        let options = ChartOptions {
+            release_name: "rel".to_string(),
+            ..ChartOptions::default()
+        };
+        let output = render(&fixture(), &options, &mut files);
+        assert_eq!(output.problems, []);
+        let names: Vec<&str> = output.documents.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "parent/charts/kid/charts/grandchild/templates/configmap.yaml",
+                "parent/charts/kid/templates/deployment.yaml",
+                "parent/templates/priorityclass.yaml",
+                "parent/templates/configmap.yaml",
+            ]
+        );
+        let text = |name: &str| {
+            let document = output.documents.iter().find(|d| d.name.ends_with(name));
+            document.unwrap().rendered.text.clone()
+        };
+        assert!(
+            text("kid/templates/deployment.yaml").contains("name: rel-kid\nspec:\n  replicas: 2\n")
+        );
+        let class = text("priorityclass.yaml");
+        assert!(
+            class.contains("value: 1000\nglobalDefault: false\n"),
+            "{class}"
+        );
+        assert_eq!(
+            text("parent/templates/configmap.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: parent-rel\n  labels:\n    \
+             template: \"parent/templates/configmap.yaml\"\n    kube: \"v1.30.0\"\n    \
+             policy: \"true\"\ndata:\n  config.ini: \"key: value\\n\"\n  \
+             files: \"files/config.ini\"\n  registry: example.com\n"
+        );
+        assert_eq!(output.crds.len(), 1);
+    }
+
+    #[test]
+    fn rendered_values_point_at_the_values_file() {
+        let mut files = UnitFiles::default();
+        let output = render(&fixture(), &ChartOptions::default(), &mut files);
+        let class = output
+            .documents
+            .iter()
+            .find(|d| d.name.ends_with("priorityclass.yaml"))
+            .unwrap();
+        let at = class.rendered.text.find("1000").unwrap();
+        let segment = class
+            .rendered
+            .map
+            .segments()
+            .iter()
+            .rev()
+            .find(|segment| segment.start <= at)
+            .unwrap();
+        let crate::source::Provenance::Produced {
+            value: Some(value), ..
+        } = segment.origin
+        else {
+            panic!("{segment:?}");
+        };
+        assert!(
+            files
+                .path(value.file)
+                .unwrap()
+                .ends_with("nested/values.yaml")
+        );
+        assert_eq!((value.start.line, value.start.col), (3, 10));
+    }
+
+    #[test]
+    fn a_failing_template_does_not_stop_the_others() {
+        let options = ChartOptions {
+            set: vec!["priorityClass=null".to_string()],
+            ..ChartOptions::default()
+        };
+        let mut files = UnitFiles::default();
+        let output = render(&fixture(), &options, &mut files);
+        assert_eq!(output.problems.len(), 1, "{:?}", output.problems);
+        let problem = &output.problems[0];
+        assert!(matches!(problem.kind, ProblemKind::Template(_)));
+        let span = problem.span.unwrap();
+        assert!(
+            files
+                .path(span.file)
+                .unwrap()
+                .ends_with("templates/priorityclass.yaml")
+        );
+        assert_eq!(output.documents.len(), 3);
     }
 
     #[test]
