@@ -164,6 +164,9 @@ impl Parser {
         let result = match end {
             End::Eof => Err("unexpected end after an array index".to_string()),
             End::Stop('=') => self.value().map(|value| set_index(&mut list, index, value)),
+            End::Stop('[') if level >= MAX_NESTED_NAMES => Err(format!(
+                "lists nested deeper than {MAX_NESTED_NAMES} levels are not supported"
+            )),
             End::Stop('[') => self.index().and_then(|next| {
                 let inner = match list
                     .get_mut(index)
@@ -179,7 +182,7 @@ impl Parser {
                     | None => Vec::new(),
                     Some(_) => return Err(format!("item {index} is not a list")),
                 };
-                let (inner, result) = self.list_item(inner, next, level);
+                let (inner, result) = self.list_item(inner, next, level + 1);
                 set_index(&mut list, index, Value::computed(Data::Seq(inner)));
                 result
             }),
@@ -357,6 +360,9 @@ mod tests {
         assert!(parse("a={b,c", true).is_err());
         let deep = format!("{}=x", vec!["a"; 40].join("."));
         assert!(parse(&deep, true).is_err());
+        // Hostile nesting is refused, not a stack overflow.
+        let lists = format!("a{}=x", "[0]".repeat(100_000));
+        assert!(parse(&lists, true).is_err());
     }
 
     #[test]
