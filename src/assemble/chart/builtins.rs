@@ -385,7 +385,7 @@ pub fn is_notes(name: &str) -> bool {
 
 /// Parses every template of the tree into one set, then renders each renderable one in
 /// its chart's scope. A template that fails is a problem; the others still render.
-pub fn render_all(scopes: &Scopes<'_>, output: &mut ChartOutput) {
+pub fn render_all(mut scopes: Scopes<'_>, output: &mut ChartOutput) {
     let entries = scopes.entries();
     let mut set = TemplateSet::new(Limits::default());
     let mut unparsed = Vec::new();
@@ -400,14 +400,20 @@ pub fn render_all(scopes: &Scopes<'_>, output: &mut ChartOutput) {
         .iter()
         .map(|scope| ChartEnvironment::new(scope.chart))
         .collect();
+    // One `.` per scope, its `.Template` replaced for each template (no copy of the values).
+    let mut dots: Vec<Map> = scopes
+        .scopes
+        .iter_mut()
+        .map(|scope| std::mem::take(&mut scope.dot))
+        .collect();
     // Helm renders in the same order it parses.
     for entry in &entries {
         if is_partial(&entry.name) || is_notes(&entry.name) || unparsed.contains(&entry.name) {
             continue;
         }
         let scope = &scopes.scopes[entry.scope];
-        let mut dot = scope.dot.clone();
         let base_path = format!("{}/templates", scope.full_path);
+        let dot = &mut dots[entry.scope];
         dot.insert(
             Key::computed("Template"),
             map(vec![
@@ -415,8 +421,12 @@ pub fn render_all(scopes: &Scopes<'_>, output: &mut ChartOutput) {
                 ("BasePath", string(&base_path)),
             ]),
         );
-        let dot = Value::computed(Data::Map(dot));
-        match set.render(&entry.name, &dot, &environments[entry.scope]) {
+        let dot = Value::computed(Data::Map(std::mem::take(dot)));
+        let result = set.render(&entry.name, &dot, &environments[entry.scope]);
+        if let Data::Map(map) = dot.data {
+            dots[entry.scope] = map;
+        }
+        match result {
             Ok(rendered) => output.documents.push(super::RenderedTemplate {
                 template: entry.template.file,
                 name: entry.name.clone(),

@@ -1,7 +1,8 @@
 //! Reading a chart directory as Helm's loader does: every file not excluded by the root's
 //! `.helmignore` (which covers subchart directories too, as in Helm), sorted into
-//! `Chart.yaml`, `values.yaml`, `requirements.yaml` (apiVersion v1), `templates/`, subcharts
-//! under `charts/`, and the rest (what `.Files` serves, `crds/` included).
+//! `Chart.yaml`, `values.yaml`, `requirements.yaml` (the dependencies of v1 charts; read
+//! for v2 too, as Helm does), `templates/`, subcharts under `charts/`, and the rest (what
+//! `.Files` serves, `crds/` included).
 //!
 //! Reads go through [`crate::files`] (regular files only, each capped); links are followed
 //! only when they resolve inside the chart; the number of files and their total size are
@@ -284,21 +285,29 @@ fn from_files(
         library: text("type") == "library",
         metadata,
     };
-    if api_version == "v2" {
-        chart.dependencies = dependencies(chart.metadata.get("dependencies"));
-    }
+    // Helm: a chart without apiVersion is v1.
+    let v1 = api_version.is_empty() || api_version == "v1";
+    chart.dependencies = dependencies(chart.metadata.get("dependencies"));
     let mut subcharts: Vec<(String, Vec<ChartFile>)> = Vec::new();
     for file in found {
         match file.name.as_str() {
-            "Chart.yaml" | "Chart.lock" | "requirements.lock" | "values.schema.json" => {}
+            "Chart.yaml" | "Chart.lock" | "values.schema.json" => {}
+            // Helm serves them as `.Files` of a v1 chart only.
+            "requirements.lock" if v1 => chart.files.push(file),
+            "requirements.lock" => {}
             "values.yaml" => {
                 let (_, values) = read_yaml(&file, files, problems);
                 chart.values = values.unwrap_or_default();
             }
-            "requirements.yaml" if api_version != "v2" => {
+            // Helm reads it whatever the apiVersion (v2 charts get a warning).
+            "requirements.yaml" => {
                 let (_, requirements) = read_yaml(&file, files, problems);
-                chart.dependencies =
-                    dependencies(requirements.as_ref().and_then(|r| r.get("dependencies")));
+                if let Some(list) = requirements.as_ref().and_then(|r| r.get("dependencies")) {
+                    chart.dependencies = dependencies(Some(list));
+                }
+                if v1 {
+                    chart.files.push(file);
+                }
             }
             name if name.starts_with("templates/") => {
                 if let Some((id, text)) = read_text(&file, files, problems) {

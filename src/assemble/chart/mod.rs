@@ -148,7 +148,7 @@ pub fn render(chart_dir: &Path, options: &ChartOptions, files: &mut UnitFiles) -
     coalesce_tree(&chart, &mut top, &mut output.problems);
     let scopes = builtins::Scopes::new(&chart, top, options);
     collect_crds(&chart, &mut output.crds);
-    builtins::render_all(&scopes, &mut output);
+    builtins::render_all(scopes, &mut output);
     output
 }
 
