@@ -145,11 +145,16 @@ impl TemplateSet {
     }
 
     /// Parses `text`, the template `name` (e.g. `datadog/templates/daemonset.yaml`) read
-    /// from `file`; it and its `define`s join the set, replacing same-named ones.
+    /// from `file`; it and its `define`s join the set, replacing same-named ones (unless
+    /// they print nothing but whitespace, as Go has it). Helm adds a chart tree's files
+    /// deepest first, so that a parent chart's `define`s win over its subcharts'.
     pub fn add(&mut self, name: &str, text: &str, file: FileId) -> Result<(), TemplateError> {
         let source = Rc::new(parse::Source::new(text, file, None));
         let parsed = parse::parse(name, &source)?;
         for tree in parsed {
+            if tree.is_empty() && self.templates.contains_key(&tree.name) {
+                continue;
+            }
             self.templates.insert(tree.name.clone(), Rc::new(tree));
         }
         Ok(())

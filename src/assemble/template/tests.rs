@@ -839,3 +839,23 @@ fn to_yaml_blocks_map_each_entry_to_its_value() {
     assert_eq!(value_line("memory"), (4, 22));
     assert_eq!(value_line("limits"), (3, 5));
 }
+
+#[test]
+fn a_later_definition_wins_unless_it_is_empty() {
+    let set = set_of(&[
+        (
+            "sub/_helpers.tpl",
+            "{{ define \"x\" }}sub{{ end }}{{ define \"y\" }}y{{ end }}",
+        ),
+        (
+            "parent/_helpers.tpl",
+            "{{ define \"x\" }}parent{{ end }}{{ define \"y\" }} {{ end }}",
+        ),
+        ("t", "{{ include \"x\" . }} {{ include \"y\" . }}"),
+    ]);
+    assert_eq!(
+        set.render("t", &Value::null(), &NoFiles).unwrap().text,
+        "parent y"
+    );
+    assert!(set.contains("sub/_helpers.tpl") && set.names().len() == 5);
+}

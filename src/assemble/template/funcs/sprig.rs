@@ -179,29 +179,10 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "wrapWith" => arity(name, args, 3)
             .map(|()| Val::str(wrap(&s(2), int(&args[0]).max(1) as usize, &s(1)))),
         "shuffle" => one(args).map(|()| Val::str(s(0))),
-        "split" => two(args).map(|()| {
-            let sep = s(0);
-            let text = s(1);
-            let parts = split(&text, &sep, None);
-            Val::map(
-                parts
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, p)| (format!("_{i}"), Val::str(p)))
-                    .collect(),
-            )
-        }),
-        "splitn" => arity(name, args, 3).map(|()| {
-            let n = int(&args[1]);
-            let parts = split(&s(2), &s(0), usize::try_from(n).ok());
-            Val::map(
-                parts
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, p)| (format!("_{i}"), Val::str(p)))
-                    .collect(),
-            )
-        }),
+        // `split` and `splitn` give maps: `_0`, `_1`…
+        "split" => two(args).map(|()| numbered(split(&s(1), &s(0), None))),
+        "splitn" => arity(name, args, 3)
+            .map(|()| numbered(split(&s(2), &s(0), usize::try_from(int(&args[1])).ok()))),
         "splitList" => two(args).map(|()| {
             Val::list(
                 split(&s(1), &s(0), None)
@@ -767,6 +748,16 @@ fn split(text: &str, sep: &str, n: Option<usize>) -> Vec<String> {
         Some(n) => text.splitn(n, sep).map(String::from).collect(),
         None => text.split(sep).map(String::from).collect(),
     }
+}
+
+fn numbered(parts: Vec<String>) -> Val {
+    Val::map(
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (format!("_{i}"), Val::str(p)))
+            .collect(),
+    )
 }
 
 fn regex(pattern: &str) -> Res<regex::Regex> {
