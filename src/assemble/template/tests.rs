@@ -377,6 +377,11 @@ fn sprig_strings() {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         ),
         (
+            "{{ sha1sum \"abc\" }} {{ adler32sum \"Wikipedia\" }} {{ sha256sum \"\" | trunc 8 }}",
+            "",
+            "a9993e364706816aba3e25717850c26c9cd0d89d 300286872 e3b0c442",
+        ),
+        (
             "{{ toString 1.5 }} {{ cat \"a\" 1 nil \"b\" }} {{ repeat 3 \"ab\" }}",
             "",
             "1.5 a 1 b ababab",
@@ -670,6 +675,12 @@ fn parse_errors_are_located() {
             ErrorKind::UndefinedFunction,
             "function \"env\" not defined",
             4,
+        ),
+        (
+            "x\n{{ if false }}{{ sha512sum 1 }}{{ end }}{{ sha512sum \"\" }}",
+            ErrorKind::UndefinedFunction,
+            "function \"sha512sum\" is not supported by karplint",
+            41,
         ),
     ];
     for (text, kind, message, col) in cases {
