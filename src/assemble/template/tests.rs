@@ -870,3 +870,50 @@ fn a_later_definition_wins_unless_it_is_empty() {
     );
     assert!(set.contains("sub/_helpers.tpl") && set.names().len() == 5);
 }
+
+#[test]
+fn deep_blocks_in_deep_includes_stop_before_the_stack_does() {
+    // 95 nested blocks and an include in the innermost, included by itself: about 400
+    // frames of nesting, on a test thread's small stack.
+    let blocks = 95;
+    let body =
+        "{{ with . }}".repeat(blocks) + "{{ include \"deep\" . }}" + &"{{ end }}".repeat(blocks);
+    let mut set = TemplateSet::new(Limits {
+        max_depth: 1000,
+        ..Limits::default()
+    });
+    let text = "{{ define \"deep\" }}".to_string() + &body + "{{ end }}{{ include \"deep\" . }}";
+    set.add("t", &text, TEMPLATE).unwrap();
+    let e = set.render("t", &data("a: 1\n"), &NoFiles).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Limit);
+    assert!(
+        e.message.contains("nested deeper than 400"),
+        "{}",
+        e.message
+    );
+    // And as deep as a parenthesised pipeline may go.
+    let parens = "{{ ".to_string() + &"(print ".repeat(99) + "1" + &")".repeat(99) + " }}";
+    assert_eq!(render(&parens, ""), "1");
+}
+
+#[test]
+fn substrings_of_included_text_keep_their_source() {
+    let set = set_of(&[
+        ("h.tpl", "{{ define \"h\" }}\n  key: value\n{{ end }}"),
+        (
+            "t",
+            "a:\n  {{- include \"h\" . | trim | nindent 2 }}\nb: {{ include \"h\" . | trimSuffix \"\\n\" | trimPrefix \"\\n\" | trunc 5 }}",
+        ),
+    ]);
+    let out = set.render("t", &Value::null(), &NoFiles).unwrap();
+    assert_eq!(out.text, "a:\n  key: value\nb:   key");
+    for (needle, col) in [("key: value", 3), ("  key", 1)] {
+        let at = out.text.rfind(needle).unwrap();
+        let span = out.map.locate(&out.text, at..at + needle.len());
+        assert_eq!(
+            (span.file, span.start.line, span.start.col),
+            (FileId(10), 2, col),
+            "{needle}"
+        );
+    }
+}

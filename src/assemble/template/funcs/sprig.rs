@@ -82,18 +82,30 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
                 .collect::<Vec<_>>()
                 .join(" "),
         )),
-        "trim" => one(args).map(|()| Val::str(s(0).trim_matches(go_space))),
+        // Substrings keep where their bytes came from (an `include`d helper's text).
+        "trim" => one(args).map(|()| {
+            let text = s(0);
+            let start = text.len() - text.trim_start_matches(go_space).len();
+            let end = text.trim_end_matches(go_space).len().max(start);
+            substring(&args[0], &text, start..end)
+        }),
         "trimAll" | "trimall" => two(args).map(|()| {
             let cut: Vec<char> = s(0).chars().collect();
             Val::str(s(1).trim_matches(|c| cut.contains(&c)))
         }),
         "trimPrefix" => two(args).map(|()| {
-            let text = s(1);
-            Val::str(text.strip_prefix(&*s(0)).unwrap_or(&text))
+            let (cut, text) = (s(0), s(1));
+            let start = if text.starts_with(&*cut) {
+                cut.len()
+            } else {
+                0
+            };
+            substring(&args[1], &text, start..text.len())
         }),
         "trimSuffix" => two(args).map(|()| {
-            let text = s(1);
-            Val::str(text.strip_suffix(&*s(0)).unwrap_or(&text))
+            let (cut, text) = (s(0), s(1));
+            let end = text.len() - if text.ends_with(&*cut) { cut.len() } else { 0 };
+            substring(&args[1], &text, 0..end)
         }),
         "upper" => one(args).map(|()| Val::str(s(0).to_uppercase())),
         "lower" => one(args).map(|()| Val::str(s(0).to_lowercase())),
@@ -139,13 +151,18 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "trunc" => two(args).map(|()| {
             let (count, text) = (int(&args[0]), s(1));
             let len = text.len() as i64;
-            Val::str(if count < 0 && len + count > 0 {
-                byte_slice(&text, (len + count) as usize, text.len())
+            let range = if count < 0 && len + count > 0 {
+                (len + count) as usize..text.len()
             } else if count >= 0 && len > count {
-                byte_slice(&text, 0, count as usize)
+                0..count as usize
             } else {
-                text.clone()
-            })
+                0..text.len()
+            };
+            if text.is_char_boundary(range.start) && text.is_char_boundary(range.end) {
+                substring(&args[1], &text, range)
+            } else {
+                Val::str(byte_slice(&text, range.start, range.end))
+            }
         }),
         "abbrev" => two(args).map(|()| {
             let (width, text) = (int(&args[0]), s(1));
@@ -669,6 +686,15 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "randInt" => two(args).map(|()| Val::int(int(&args[0]))),
         _ => return None,
     })
+}
+
+/// Bytes `range` of `text` (the string value `val` reads as), with their source map.
+fn substring(val: &Val, text: &str, range: std::ops::Range<usize>) -> Val {
+    let map = match &val.kind {
+        Kind::Str(_, Some(map)) => Some(Rc::new(map.slice(text, range.clone()))),
+        _ => None,
+    };
+    Val::new(Kind::Str(text[range].into(), map))
 }
 
 /// Go's `unicode.IsSpace` for `strings.TrimSpace`.
