@@ -13,11 +13,27 @@
 //! `.` is a [`Value`] read as Go's `map[string]interface{}`: maps print and range in
 //! sorted key order; `Data::Int` is a Go `int`, `Data::Float` a `float64`. Helm reads
 //! values files through JSON, so all their numbers are `float64` (`1000000` prints as
-//! `1e+06`): convert them with [`json_numbers`] before rendering. Two entries of the root
-//! map are native objects rather than data: `Files` (whatever its data) is Helm's
-//! `.Files`, answered by the [`Environment`], and `Capabilities.APIVersions` (a list of
-//! strings) also answers `.Has`. A missing map key is Go's nil, which an action prints as
-//! nothing (Helm deletes `<no value>`).
+//! `1e+06`; `eq .Values.replicas 1` is an error, as in Helm): convert them with
+//! [`json_numbers`] before rendering. A missing map key is Go's nil, which an action
+//! prints as nothing (Helm deletes `<no value>`).
+//!
+//! The root Helm passes, which the caller builds: `Values` (the merged values), `Release`
+//! (`Name`, `Namespace`, `Service: Helm`, `IsInstall: true`, `IsUpgrade: false`,
+//! `Revision: 1` as an int), `Chart` (Chart.yaml's fields capitalised: `Name`, `Version`,
+//! `AppVersion`, `APIVersion`…), `Capabilities` (`KubeVersion: {Version, Major, Minor,
+//! GitVersion}`, `APIVersions: [..]`, `HelmVersion: {Version}`), `Template` (`Name`,
+//! `BasePath`) and `Files`. Two of its entries become native objects rather than data:
+//! `Files` (whatever its data) is Helm's `.Files` (`Get`, `GetBytes`, `Glob`, `Lines`,
+//! `AsConfig`, `AsSecrets`, and `range` over a `Glob`), answered by the [`Environment`]
+//! of the render, and `Capabilities.APIVersions` (a list of strings) also answers `Has`.
+//!
+//! ## Positions
+//! Each [`TemplateSet::add`] names the [`FileId`] its text was read from; spans of
+//! values come from the [`Value`]s of the root. To bring a document parsed from
+//! [`Rendered::text`] back to the files, map each of its spans with
+//! `rendered.map.locate(&rendered.text, span.start.byte..span.end.byte)` (see
+//! `Document::map_spans`), and ask `rendered.map.value_at(offset)` where a printed value
+//! was written in the values.
 //!
 //! ## Differences from Go and Helm, on purpose
 //! - Where Go rejects an argument of the wrong Go type (a `float64` passed to sprig's
