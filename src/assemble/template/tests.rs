@@ -917,3 +917,65 @@ fn substrings_of_included_text_keep_their_source() {
         );
     }
 }
+
+#[test]
+fn more_functions() {
+    check(&[
+        (
+            "{{ base \"a/b.txt\" }} {{ dir \"a/b/c\" }} {{ clean \"a//b/../c/\" }} {{ ext \"x.tar.gz\" }} {{ isAbs \"/x\" }}",
+            "",
+            "b.txt a/b a/c .gz true",
+        ),
+        (
+            "{{ slice \"abcd\" 1 3 }} {{ slice (list 1 2 3) 1 }} {{ html \"<a&b>\" }} {{ urlquery \"a b&c\" }} {{ js \"it's\" }}",
+            "",
+            "bc [2 3] &lt;a&amp;b&gt; a+b%26c it\\'s",
+        ),
+        (
+            "{{ printf \"%T %T %T\" 1 1.5 (list) }}",
+            "",
+            "int float64 []interface {}",
+        ),
+        (
+            "{{ regexSplit \",\" \"a,b,c\" -1 }} {{ regexFindAll \"[a-c]\" \"xaybzc\" 2 }} {{ regexReplaceAllLiteral \"a\" \"aa\" \"$1\" }}",
+            "",
+            "[a b c] [a b] $1$1",
+        ),
+        (
+            "{{ toPrettyJson (dict \"b\" (list 1) \"a\" (dict)) }}",
+            "",
+            "{\n  \"a\": {},\n  \"b\": [\n    1\n  ]\n}",
+        ),
+        (
+            "{{ toToml (dict \"a\" 1 \"t\" (dict \"b\" \"x\")) }}",
+            "",
+            "a = 1\n\n[t]\n  b = \"x\"\n",
+        ),
+        (
+            "{{ fromJsonArray \"[1, \\\"a\\\"]\" }} {{ mustToJson (list nil true) }}",
+            "",
+            "[1 a] [null,true]",
+        ),
+        (
+            "{{ seq 3 }} {{ seq 2 4 }} {{ plural \"one\" \"many\" 2 }} {{ initials \"a b\" }} {{ wrap 5 \"aa bb cc\" }}",
+            "",
+            "1 2 3 2 3 4 many ab aa bb\ncc",
+        ),
+        (
+            "{{ date \"2006-01-02T15:04:05Z07:00 Mon Jan\" now }} {{ unixEpoch now }}",
+            "",
+            "2000-01-01T00:00:00Z Sat Jan 946684800",
+        ),
+        (
+            "{{ values (dict \"b\" 2 \"a\" 1) }} {{ keys (dict \"b\" 2) (dict \"a\" 1) }} {{ mustRest (list 1 2) }}",
+            "",
+            "[1 2] [b a] [2]",
+        ),
+        (
+            "{{ typeIs \"float64\" 1.5 }} {{ kindOf (list) }} {{ deepEqual (list 1) (list 1) }}",
+            "",
+            "true slice true",
+        ),
+        ("{{ len (.Files.Glob \"x\") }}", "Files: {}", "0"),
+    ]);
+}
