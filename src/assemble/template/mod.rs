@@ -111,6 +111,15 @@ pub struct Rendered {
     pub map: SourceMap,
 }
 
+impl Rendered {
+    /// Where the bytes `span` covers (a span in [`Rendered::text`], of whatever file id
+    /// the text was parsed under) were written: see [`SourceMap::locate`].
+    pub fn source_of(&self, span: Span) -> Span {
+        self.map
+            .locate(&self.text, span.start.byte as usize..span.end.byte as usize)
+    }
+}
+
 /// Why a template could not be parsed or executed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {

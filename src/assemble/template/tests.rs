@@ -979,3 +979,37 @@ fn more_functions() {
         ("{{ len (.Files.Glob \"x\") }}", "Files: {}", "0"),
     ]);
 }
+
+#[test]
+fn an_empty_value_keeps_where_it_was_written() {
+    let out = try_render(
+        "spec:\n  priorityClassName: {{ .Values.pc }}\n  other: {{ .Values.x }}\n",
+        "Values: {pc: '', x: y}\n",
+    )
+    .unwrap();
+    assert_eq!(out.text, "spec:\n  priorityClassName: \n  other: y\n");
+    let key = out.text.find("priorityClassName").unwrap();
+    let line_end = key + out.text[key..].find('\n').unwrap();
+    let value = out.map.value_in(key..line_end).unwrap();
+    assert_eq!(
+        (value.file, value.start.line, value.start.col),
+        (VALUES, 1, 14)
+    );
+    // The copied text around it still maps to the template.
+    let newline = out.source_of(Span::new(
+        FileId(9),
+        Pos {
+            byte: line_end as u32,
+            ..Pos::default()
+        },
+        Pos {
+            byte: line_end as u32 + 1,
+            ..Pos::default()
+        },
+    ));
+    assert_eq!(
+        (newline.file, newline.start.line, newline.start.col),
+        (TEMPLATE, 2, 38)
+    );
+    assert_eq!(out.map.value_in(0..key), None);
+}
