@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::funcs;
 use super::parse::{Arg, Cmd, Node, Pipe, Source, Tree};
@@ -60,12 +61,12 @@ pub struct Exec<'a> {
     depth: usize,
     frames: usize,
     /// Templates defined by text `tpl` is running, innermost last.
-    local: Vec<HashMap<String, Rc<Tree>>>,
+    local: Vec<HashMap<String, Arc<Tree>>>,
     /// The action being executed (functions report their errors there).
     pub action: Span,
     /// Where the value that action printed was written, when `tpl` is running text that
     /// came from data.
-    tree: Option<Rc<Tree>>,
+    tree: Option<Arc<Tree>>,
 }
 
 pub fn render(
@@ -151,7 +152,7 @@ impl Exec<'_> {
         Ok(())
     }
 
-    fn find(&self, name: &str) -> Option<Rc<Tree>> {
+    fn find(&self, name: &str) -> Option<Arc<Tree>> {
         self.local
             .iter()
             .rev()
@@ -161,7 +162,7 @@ impl Exec<'_> {
     }
 
     /// Runs the template `tree` with `dot`, writing to `out`.
-    fn run(&mut self, tree: &Rc<Tree>, dot: &Val, out: &mut Out) -> Res<()> {
+    fn run(&mut self, tree: &Arc<Tree>, dot: &Val, out: &mut Out) -> Res<()> {
         let outer = self.tree.replace(tree.clone());
         let mut vars = vec![("$".to_string(), dot.clone())];
         let result = self.nodes(tree, &tree.body, dot, &mut vars, out);
@@ -233,7 +234,7 @@ impl Exec<'_> {
     /// `tpl`: parses `text` (a value, written at `value_span`) and runs it with `dot`.
     pub fn tpl(&mut self, text: &str, value_span: Option<Span>, dot: &Val) -> Res<Val> {
         let name = self.current_name();
-        let source = Rc::new(Source::new(
+        let source = Arc::new(Source::new(
             text,
             self.action.file,
             Some((self.action, value_span)),
@@ -244,9 +245,9 @@ impl Exec<'_> {
             span: None,
         })?;
         let mut trees = trees.into_iter();
-        let main = Rc::new(trees.next().expect("parse gives the main tree"));
+        let main = Arc::new(trees.next().expect("parse gives the main tree"));
         self.local
-            .push(trees.map(|t| (t.name.clone(), Rc::new(t))).collect());
+            .push(trees.map(|t| (t.name.clone(), Arc::new(t))).collect());
         let mut out = Out::default();
         let result = self.enter().and_then(|()| {
             let result = self.run(&main, dot, &mut out);
@@ -260,7 +261,7 @@ impl Exec<'_> {
 
     fn nodes(
         &mut self,
-        tree: &Rc<Tree>,
+        tree: &Arc<Tree>,
         nodes: &[Node],
         dot: &Val,
         vars: &mut Vec<(String, Val)>,
@@ -283,7 +284,7 @@ impl Exec<'_> {
 
     fn node(
         &mut self,
-        tree: &Rc<Tree>,
+        tree: &Arc<Tree>,
         node: &Node,
         dot: &Val,
         vars: &mut Vec<(String, Val)>,
@@ -370,7 +371,7 @@ impl Exec<'_> {
     #[allow(clippy::too_many_arguments)]
     fn range(
         &mut self,
-        tree: &Rc<Tree>,
+        tree: &Arc<Tree>,
         at: &std::ops::Range<usize>,
         pipe: &Pipe,
         body: &[Node],
@@ -625,7 +626,7 @@ impl Exec<'_> {
             Arg::Bool(b) => Val::bool(*b),
             Arg::Int(i) => Val::int(*i),
             Arg::Float(f) => Val::float(*f),
-            Arg::Str(s) => Val::new(Kind::Str(s.clone(), None)),
+            Arg::Str(s) => Val::str(&**s),
             Arg::Field(fields) => self.fields(dot.clone(), fields, None)?,
             Arg::Var(name, fields) => {
                 let value = self.var(vars, name);

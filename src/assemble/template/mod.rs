@@ -54,7 +54,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::source::{FileId, SourceMap, Span};
 use crate::yaml::Value;
@@ -158,7 +158,7 @@ impl std::error::Error for TemplateError {}
 /// One namespace of named templates.
 pub struct TemplateSet {
     limits: Limits,
-    templates: HashMap<String, Rc<parse::Tree>>,
+    templates: HashMap<String, Arc<parse::Tree>>,
 }
 
 impl TemplateSet {
@@ -174,13 +174,13 @@ impl TemplateSet {
     /// they print nothing but whitespace, as Go has it). Helm adds a chart tree's files
     /// deepest first, so that a parent chart's `define`s win over its subcharts'.
     pub fn add(&mut self, name: &str, text: &str, file: FileId) -> Result<(), TemplateError> {
-        let source = Rc::new(parse::Source::new(text, file, None));
+        let source = Arc::new(parse::Source::new(text, file, None));
         let parsed = parse::parse(name, &source)?;
         for tree in parsed {
             if tree.is_empty() && self.templates.contains_key(&tree.name) {
                 continue;
             }
-            self.templates.insert(tree.name.clone(), Rc::new(tree));
+            self.templates.insert(tree.name.clone(), Arc::new(tree));
         }
         Ok(())
     }

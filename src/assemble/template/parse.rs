@@ -2,7 +2,7 @@
 //! template text (Go's `text/template/parse`).
 
 use std::ops::Range;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::lex::{self, Chunk, Tok, Token};
 use super::{ErrorKind, TemplateError, funcs};
@@ -59,7 +59,7 @@ fn clamp(value: usize) -> u32 {
 /// One named template.
 pub struct Tree {
     pub name: String,
-    pub source: Rc<Source>,
+    pub source: Arc<Source>,
     pub body: Vec<Node>,
 }
 
@@ -129,7 +129,7 @@ pub enum Arg {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Arc<str>),
     /// `.A.B`
     Field(Vec<String>),
     /// `$x.A.B`
@@ -146,7 +146,7 @@ pub const MAX_NESTING: usize = 100;
 
 /// Parses a template text into its trees: the file's own (named `name`) and one per
 /// `define` or `block`.
-pub fn parse(name: &str, source: &Rc<Source>) -> Result<Vec<Tree>, TemplateError> {
+pub fn parse(name: &str, source: &Arc<Source>) -> Result<Vec<Tree>, TemplateError> {
     let chunks = lex::lex(&source.text).map_err(|e| TemplateError {
         kind: ErrorKind::Parse,
         message: e.message,
@@ -197,7 +197,7 @@ impl End {
 }
 
 struct Parser<'s> {
-    source: &'s Rc<Source>,
+    source: &'s Arc<Source>,
     chunks: std::iter::Peekable<std::vec::IntoIter<Chunk>>,
     /// Variables in scope (Go checks them at parse time).
     vars: Vec<String>,

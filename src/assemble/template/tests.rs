@@ -1013,3 +1013,9 @@ fn an_empty_value_keeps_where_it_was_written() {
     );
     assert_eq!(out.map.value_in(0..key), None);
 }
+
+#[test]
+fn a_template_set_can_be_shared_by_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<TemplateSet>();
+}
