@@ -443,12 +443,18 @@ impl SourceMap {
     }
 
     /// Starts a segment at `start` (at or after the last one's start; a later segment at
-    /// the same start replaces it). Consecutive stretches produced by the same action
-    /// with the same value are one segment.
+    /// the same start replaces it, unless that one printed a value: an empty value stays
+    /// as an empty segment, so that `name: {{ .Values.empty }}` still knows where the
+    /// value was written). Consecutive stretches produced by the same action with the
+    /// same value are one segment.
     pub fn push(&mut self, start: usize, origin: Provenance) {
         if let Some(last) = self.segments.last_mut() {
-            if last.start == start {
+            let printed_value = matches!(last.origin, Provenance::Produced { value: Some(_), .. });
+            if last.start == start && !printed_value {
                 last.origin = origin;
+                return;
+            }
+            if last.start == start && last.origin == origin {
                 return;
             }
             if last.origin == origin && matches!(origin, Provenance::Produced { .. }) {
@@ -517,13 +523,12 @@ impl SourceMap {
         out
     }
 
-    /// The index of the segment holding byte `offset`.
+    /// The index of the segment holding byte `offset` (the last of those starting there:
+    /// empty ones come before it).
     fn index_of(&self, offset: usize) -> Option<usize> {
-        match self.segments.binary_search_by(|s| s.start.cmp(&offset)) {
-            Ok(i) => Some(i),
-            Err(0) => None,
-            Err(i) => Some(i - 1),
-        }
+        self.segments
+            .partition_point(|s| s.start <= offset)
+            .checked_sub(1)
     }
 
     /// The segment holding byte `offset`.
@@ -540,6 +545,24 @@ impl SourceMap {
         }
     }
 
+    /// The first value printed in bytes `range` (ends included, so that an empty value
+    /// printed at either end counts), or covering its start: for a key whose value the
+    /// template printed, `range` being the rest of the key's line.
+    pub fn value_in(&self, range: Range<usize>) -> Option<Span> {
+        let first = self.index_of(range.start).unwrap_or(0);
+        let first = self.segments[..first]
+            .iter()
+            .rposition(|s| s.start < self.segments[first].start)
+            .map_or(0, |i| i + 1);
+        self.segments[first..]
+            .iter()
+            .take_while(|s| s.start <= range.end)
+            .find_map(|s| match s.origin {
+                Provenance::Produced { value, .. } => value,
+                Provenance::Copied { .. } => None,
+            })
+    }
+
     /// Where byte `offset` of `rendered` (the text this map describes) was written:
     /// `(start, end)` positions of the stretch of source it stands for, and its file.
     fn point(&self, rendered: &str, offset: usize) -> Option<(FileId, Pos, Pos)> {
@@ -552,9 +575,9 @@ impl SourceMap {
                     line: start.line,
                     col: start.col + clamp(before.chars().count()),
                 };
-                let width = rendered[offset.min(rendered.len())..]
-                    .chars()
-                    .next()
+                let width = rendered
+                    .get(offset..)
+                    .and_then(|rest| rest.chars().next())
                     .map_or(0, char::len_utf8);
                 let end = Pos {
                     byte: clamp(at.byte as usize + width),
@@ -578,7 +601,12 @@ impl SourceMap {
         if range.end <= range.start {
             return Span::point(file, start);
         }
-        let end = match self.point(rendered, range.end - 1) {
+        // The last character of the range (its first byte).
+        let mut last = range.end - 1;
+        while last > range.start && !rendered.is_char_boundary(last) {
+            last -= 1;
+        }
+        let end = match self.point(rendered, last) {
             Some((last_file, _, end)) if last_file == file && end >= start => end,
             _ => first_end,
         };
@@ -680,5 +708,74 @@ mod tests {
             name: "<stdin>".to_string(),
         };
         assert!(matches!(stdin.display(), Cow::Borrowed("<stdin>")));
+    }
+
+    #[test]
+    fn a_source_map_splits_copied_text_at_lines_and_locates_any_range() {
+        let (a, b) = (FileId(1), FileId(2));
+        let start = Pos {
+            byte: 10,
+            line: 3,
+            col: 5,
+        };
+        let mut map = SourceMap::new();
+        map.push_copied(0, "ab\né", a, start);
+        let action = Span::new(
+            b,
+            Pos {
+                byte: 0,
+                line: 1,
+                col: 1,
+            },
+            Pos {
+                byte: 8,
+                line: 1,
+                col: 9,
+            },
+        );
+        map.push(
+            5,
+            Provenance::Produced {
+                action,
+                value: None,
+            },
+        );
+        let text = "ab\néxyz";
+        assert_eq!(map.segments().len(), 3);
+        // `é` starts line 4 of file a; `b` is column 6 of line 3.
+        let e = map.locate(text, 3..5);
+        assert_eq!(
+            (e.file, e.start, e.end),
+            (
+                a,
+                Pos {
+                    byte: 13,
+                    line: 4,
+                    col: 1
+                },
+                Pos {
+                    byte: 15,
+                    line: 4,
+                    col: 2
+                }
+            )
+        );
+        assert_eq!(
+            map.locate(text, 1..2).start,
+            Pos {
+                byte: 11,
+                line: 3,
+                col: 6
+            }
+        );
+        // From copied text into another file's action: the first stretch's end.
+        let across = map.locate(text, 3..7);
+        assert_eq!((across.file, across.end.col), (a, 2));
+        assert_eq!(map.locate(text, 6..7), action);
+        // The map of a substring; offsets inside a character do not panic.
+        let tail = map.slice(text, 3..8);
+        assert_eq!(tail.locate("éxyz", 0..2).start.byte, 13);
+        assert_eq!(tail.locate("éxyz", 3..4), action);
+        assert_eq!(map.locate(text, 4..5).file, a);
     }
 }

@@ -91,18 +91,10 @@ impl Emitter {
                 entries.sort_by(|a, b| key_order(&a.0.name, &b.0.name));
                 let inner = match place {
                     Place::Root => 0,
-                    Place::Value => indent + 2,
-                    Place::Item => indent + 2,
+                    Place::Value | Place::Item => indent + 2,
                 };
                 for (i, (key, item)) in entries.into_iter().enumerate() {
-                    if i > 0 || place == Place::Value {
-                        self.line(inner);
-                    } else if place == Place::Item {
-                        self.push(' ');
-                    }
-                    if let Some(span) = item.span {
-                        self.marks.push((self.out.len(), span));
-                    }
+                    self.entry(i, place, inner, item);
                     self.scalar(&key.name, inner, true);
                     self.push(':');
                     self.node(item, inner, Place::Value, depth + 1);
@@ -115,14 +107,7 @@ impl Emitter {
                     Place::Item => indent + 2,
                 };
                 for (i, item) in items.iter().enumerate() {
-                    if i > 0 || place == Place::Value {
-                        self.line(inner);
-                    } else if place == Place::Item {
-                        self.push(' ');
-                    }
-                    if let Some(span) = item.span {
-                        self.marks.push((self.out.len(), span));
-                    }
+                    self.entry(i, place, inner, item);
                     self.push('-');
                     self.node(item, inner, Place::Item, depth + 1);
                 }
@@ -159,6 +144,20 @@ impl Emitter {
                 };
                 self.scalar(text, content, false);
             }
+        }
+    }
+
+    /// Starts entry `i` of a collection written at `place`: on a line of its own at
+    /// `inner` (the first entry of a collection in a sequence item shares the dash's
+    /// line), marked with where its value was written.
+    fn entry(&mut self, i: usize, place: Place, inner: usize, item: &Value) {
+        if i > 0 || place == Place::Value {
+            self.line(inner);
+        } else if place == Place::Item {
+            self.push(' ');
+        }
+        if let Some(span) = item.span {
+            self.marks.push((self.out.len(), span));
         }
     }
 
@@ -438,31 +437,20 @@ fn analyze(text: &str) -> Analysis {
         if !printable(c) {
             special = true;
         }
-        if c == ' ' {
-            if i == 0 {
-                leading_space = true;
-            }
-            if i + 1 == chars.len() {
-                trailing_space = true;
-            }
-            if previous_break {
-                break_space = true;
-            }
-            previous_space = true;
-            previous_break = false;
-        } else if is_break(c) {
-            line_breaks = true;
-            if i == 0 {
-                leading_break = true;
-            }
-            if i + 1 == chars.len() {
-                trailing_break = true;
-            }
-            if previous_space {
-                space_break = true;
-            }
-            previous_space = false;
-            previous_break = true;
+        let space = c == ' ';
+        if space || is_break(c) {
+            let (leading, trailing) = if space {
+                (&mut leading_space, &mut trailing_space)
+            } else {
+                line_breaks = true;
+                (&mut leading_break, &mut trailing_break)
+            };
+            *leading |= i == 0;
+            *trailing |= i + 1 == chars.len();
+            break_space |= space && previous_break;
+            space_break |= !space && previous_space;
+            previous_space = space;
+            previous_break = !space;
         } else {
             previous_space = false;
             previous_break = false;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::funcs;
 use super::parse::{Arg, Cmd, Node, Pipe, Source, Tree};
@@ -60,12 +61,12 @@ pub struct Exec<'a> {
     depth: usize,
     frames: usize,
     /// Templates defined by text `tpl` is running, innermost last.
-    local: Vec<HashMap<String, Rc<Tree>>>,
+    local: Vec<HashMap<String, Arc<Tree>>>,
     /// The action being executed (functions report their errors there).
     pub action: Span,
     /// Where the value that action printed was written, when `tpl` is running text that
     /// came from data.
-    tree: Option<Rc<Tree>>,
+    tree: Option<Arc<Tree>>,
 }
 
 pub fn render(
@@ -151,7 +152,7 @@ impl Exec<'_> {
         Ok(())
     }
 
-    fn find(&self, name: &str) -> Option<Rc<Tree>> {
+    fn find(&self, name: &str) -> Option<Arc<Tree>> {
         self.local
             .iter()
             .rev()
@@ -161,7 +162,7 @@ impl Exec<'_> {
     }
 
     /// Runs the template `tree` with `dot`, writing to `out`.
-    fn run(&mut self, tree: &Rc<Tree>, dot: &Val, out: &mut Out) -> Res<()> {
+    fn run(&mut self, tree: &Arc<Tree>, dot: &Val, out: &mut Out) -> Res<()> {
         let outer = self.tree.replace(tree.clone());
         let mut vars = vec![("$".to_string(), dot.clone())];
         let result = self.nodes(tree, &tree.body, dot, &mut vars, out);
@@ -233,7 +234,7 @@ impl Exec<'_> {
     /// `tpl`: parses `text` (a value, written at `value_span`) and runs it with `dot`.
     pub fn tpl(&mut self, text: &str, value_span: Option<Span>, dot: &Val) -> Res<Val> {
         let name = self.current_name();
-        let source = Rc::new(Source::new(
+        let source = Arc::new(Source::new(
             text,
             self.action.file,
             Some((self.action, value_span)),
@@ -244,9 +245,9 @@ impl Exec<'_> {
             span: None,
         })?;
         let mut trees = trees.into_iter();
-        let main = Rc::new(trees.next().expect("parse gives the main tree"));
+        let main = Arc::new(trees.next().expect("parse gives the main tree"));
         self.local
-            .push(trees.map(|t| (t.name.clone(), Rc::new(t))).collect());
+            .push(trees.map(|t| (t.name.clone(), Arc::new(t))).collect());
         let mut out = Out::default();
         let result = self.enter().and_then(|()| {
             let result = self.run(&main, dot, &mut out);
@@ -260,7 +261,7 @@ impl Exec<'_> {
 
     fn nodes(
         &mut self,
-        tree: &Rc<Tree>,
+        tree: &Arc<Tree>,
         nodes: &[Node],
         dot: &Val,
         vars: &mut Vec<(String, Val)>,
@@ -283,7 +284,7 @@ impl Exec<'_> {
 
     fn node(
         &mut self,
-        tree: &Rc<Tree>,
+        tree: &Arc<Tree>,
         node: &Node,
         dot: &Val,
         vars: &mut Vec<(String, Val)>,
@@ -310,7 +311,7 @@ impl Exec<'_> {
             Node::Action { at, pipe } => {
                 self.step(1)?;
                 self.action = source.span(at);
-                let value = self.pipe(tree, pipe, dot, vars)?;
+                let value = self.pipe(pipe, dot, vars)?;
                 if pipe.decl.is_empty() {
                     self.print(&value, out)?;
                 }
@@ -330,7 +331,7 @@ impl Exec<'_> {
                 self.step(1)?;
                 self.action = source.span(at);
                 let scope = vars.len();
-                let value = self.pipe(tree, pipe, dot, vars)?;
+                let value = self.pipe(pipe, dot, vars)?;
                 let with = matches!(node, Node::With { .. });
                 let branch = if value.truth() { then } else { otherwise };
                 let inner = if with && value.truth() { &value } else { dot };
@@ -354,7 +355,7 @@ impl Exec<'_> {
                 self.step(1)?;
                 self.action = source.span(at);
                 let data = match pipe {
-                    Some(pipe) => self.pipe(tree, pipe, dot, vars)?,
+                    Some(pipe) => self.pipe(pipe, dot, vars)?,
                     None => Val::nil(),
                 };
                 let action = self.action;
@@ -370,7 +371,7 @@ impl Exec<'_> {
     #[allow(clippy::too_many_arguments)]
     fn range(
         &mut self,
-        tree: &Rc<Tree>,
+        tree: &Arc<Tree>,
         at: &std::ops::Range<usize>,
         pipe: &Pipe,
         body: &[Node],
@@ -380,7 +381,7 @@ impl Exec<'_> {
         out: &mut Out,
     ) -> Res<Flow> {
         let scope = vars.len();
-        let value = self.commands(tree, &pipe.cmds, dot, vars)?;
+        let value = self.commands(&pipe.cmds, dot, vars)?;
         let items: Vec<(Val, Val)> = match &value.kind {
             Kind::List(list) | Kind::ApiVersions(list) => list
                 .0
@@ -480,14 +481,8 @@ impl Exec<'_> {
     }
 
     /// Evaluates a pipeline and binds its declared variables.
-    fn pipe(
-        &mut self,
-        tree: &Rc<Tree>,
-        pipe: &Pipe,
-        dot: &Val,
-        vars: &mut Vec<(String, Val)>,
-    ) -> Res<Val> {
-        let value = self.commands(tree, &pipe.cmds, dot, vars)?;
+    fn pipe(&mut self, pipe: &Pipe, dot: &Val, vars: &mut Vec<(String, Val)>) -> Res<Val> {
+        let value = self.commands(&pipe.cmds, dot, vars)?;
         for name in &pipe.decl {
             if pipe.assign {
                 if let Some(slot) = vars.iter_mut().rev().find(|(n, _)| n == name) {
@@ -500,23 +495,16 @@ impl Exec<'_> {
         Ok(value)
     }
 
-    fn commands(
-        &mut self,
-        tree: &Rc<Tree>,
-        cmds: &[Cmd],
-        dot: &Val,
-        vars: &mut Vec<(String, Val)>,
-    ) -> Res<Val> {
+    fn commands(&mut self, cmds: &[Cmd], dot: &Val, vars: &mut Vec<(String, Val)>) -> Res<Val> {
         let mut value: Option<Val> = None;
         for cmd in cmds {
-            value = Some(self.command(tree, cmd, dot, vars, value)?);
+            value = Some(self.command(cmd, dot, vars, value)?);
         }
         Ok(value.unwrap_or_else(Val::nil))
     }
 
     fn command(
         &mut self,
-        tree: &Rc<Tree>,
         cmd: &Cmd,
         dot: &Val,
         vars: &mut Vec<(String, Val)>,
@@ -527,21 +515,21 @@ impl Exec<'_> {
             Arg::Func(name) => {
                 self.step(1)?;
                 if name == "and" || name == "or" {
-                    return self.and_or(tree, name == "and", rest, dot, vars, last);
+                    return self.and_or(name == "and", rest, dot, vars, last);
                 }
                 let mut args = Vec::with_capacity(rest.len() + 1);
                 for arg in rest {
-                    args.push(self.arg(tree, arg, dot, vars)?);
+                    args.push(self.arg(arg, dot, vars)?);
                 }
                 args.extend(last);
                 funcs::call(self, name, args)
             }
             Arg::Field(fields) => {
-                let args = self.method_args(tree, rest, dot, vars, last)?;
+                let args = self.method_args(rest, dot, vars, last)?;
                 self.fields(dot.clone(), fields, args)
             }
             Arg::Var(name, fields) => {
-                let args = self.method_args(tree, rest, dot, vars, last)?;
+                let args = self.method_args(rest, dot, vars, last)?;
                 let value = self.var(vars, name);
                 if fields.is_empty() && args.is_some() {
                     return Err(Fault::exec(
@@ -551,8 +539,8 @@ impl Exec<'_> {
                 self.fields(value, fields, args)
             }
             Arg::Pipe(pipe, fields) => {
-                let args = self.method_args(tree, rest, dot, vars, last)?;
-                let value = self.nested(tree, pipe, dot, vars)?;
+                let args = self.method_args(rest, dot, vars, last)?;
+                let value = self.nested(pipe, dot, vars)?;
                 if fields.is_empty() && args.is_some() {
                     return Err(Fault::exec("can't give argument to non-function"));
                 }
@@ -565,7 +553,7 @@ impl Exec<'_> {
                         describe(other)
                     )));
                 }
-                self.arg(tree, other, dot, vars)
+                self.arg(other, dot, vars)
             }
         }
     }
@@ -573,7 +561,6 @@ impl Exec<'_> {
     /// Arguments for a method at the end of a field chain (`None`: not called).
     fn method_args(
         &mut self,
-        tree: &Rc<Tree>,
         rest: &[Arg],
         dot: &Val,
         vars: &mut Vec<(String, Val)>,
@@ -584,21 +571,15 @@ impl Exec<'_> {
         }
         let mut args = Vec::new();
         for arg in rest {
-            args.push(self.arg(tree, arg, dot, vars)?);
+            args.push(self.arg(arg, dot, vars)?);
         }
         args.extend(last);
         Ok(Some(args))
     }
 
-    fn nested(
-        &mut self,
-        tree: &Rc<Tree>,
-        pipe: &Pipe,
-        dot: &Val,
-        vars: &mut Vec<(String, Val)>,
-    ) -> Res<Val> {
+    fn nested(&mut self, pipe: &Pipe, dot: &Val, vars: &mut Vec<(String, Val)>) -> Res<Val> {
         self.frame()?;
-        let result = self.pipe(tree, pipe, dot, vars);
+        let result = self.pipe(pipe, dot, vars);
         self.frames -= 1;
         result
     }
@@ -606,7 +587,6 @@ impl Exec<'_> {
     /// `and`/`or`: arguments evaluated until one decides; that one is the result.
     fn and_or(
         &mut self,
-        tree: &Rc<Tree>,
         and: bool,
         args: &[Arg],
         dot: &Val,
@@ -621,7 +601,7 @@ impl Exec<'_> {
         }
         let mut value = Val::nil();
         for arg in args {
-            value = self.arg(tree, arg, dot, vars)?;
+            value = self.arg(arg, dot, vars)?;
             if value.truth() != and {
                 return Ok(value);
             }
@@ -639,27 +619,21 @@ impl Exec<'_> {
             .map_or_else(Val::nil, |(_, v)| v.clone())
     }
 
-    fn arg(
-        &mut self,
-        tree: &Rc<Tree>,
-        arg: &Arg,
-        dot: &Val,
-        vars: &mut Vec<(String, Val)>,
-    ) -> Res<Val> {
+    fn arg(&mut self, arg: &Arg, dot: &Val, vars: &mut Vec<(String, Val)>) -> Res<Val> {
         Ok(match arg {
             Arg::Dot => dot.clone(),
             Arg::Nil => Val::nil(),
             Arg::Bool(b) => Val::bool(*b),
             Arg::Int(i) => Val::int(*i),
             Arg::Float(f) => Val::float(*f),
-            Arg::Str(s) => Val::new(Kind::Str(s.clone(), None)),
+            Arg::Str(s) => Val::str(&**s),
             Arg::Field(fields) => self.fields(dot.clone(), fields, None)?,
             Arg::Var(name, fields) => {
                 let value = self.var(vars, name);
                 self.fields(value, fields, None)?
             }
             Arg::Pipe(pipe, fields) => {
-                let value = self.nested(tree, pipe, dot, vars)?;
+                let value = self.nested(pipe, dot, vars)?;
                 self.fields(value, fields, None)?
             }
             Arg::Func(name) => {

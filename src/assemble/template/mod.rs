@@ -13,11 +13,27 @@
 //! `.` is a [`Value`] read as Go's `map[string]interface{}`: maps print and range in
 //! sorted key order; `Data::Int` is a Go `int`, `Data::Float` a `float64`. Helm reads
 //! values files through JSON, so all their numbers are `float64` (`1000000` prints as
-//! `1e+06`): convert them with [`json_numbers`] before rendering. Two entries of the root
-//! map are native objects rather than data: `Files` (whatever its data) is Helm's
-//! `.Files`, answered by the [`Environment`], and `Capabilities.APIVersions` (a list of
-//! strings) also answers `.Has`. A missing map key is Go's nil, which an action prints as
-//! nothing (Helm deletes `<no value>`).
+//! `1e+06`; `eq .Values.replicas 1` is an error, as in Helm): convert them with
+//! [`json_numbers`] before rendering. A missing map key is Go's nil, which an action
+//! prints as nothing (Helm deletes `<no value>`).
+//!
+//! The root Helm passes, which the caller builds: `Values` (the merged values), `Release`
+//! (`Name`, `Namespace`, `Service: Helm`, `IsInstall: true`, `IsUpgrade: false`,
+//! `Revision: 1` as an int), `Chart` (Chart.yaml's fields capitalised: `Name`, `Version`,
+//! `AppVersion`, `APIVersion`…), `Capabilities` (`KubeVersion: {Version, Major, Minor,
+//! GitVersion}`, `APIVersions: [..]`, `HelmVersion: {Version}`), `Template` (`Name`,
+//! `BasePath`) and `Files`. Two of its entries become native objects rather than data:
+//! `Files` (whatever its data) is Helm's `.Files` (`Get`, `GetBytes`, `Glob`, `Lines`,
+//! `AsConfig`, `AsSecrets`, and `range` over a `Glob`), answered by the [`Environment`]
+//! of the render, and `Capabilities.APIVersions` (a list of strings) also answers `Has`.
+//!
+//! ## Positions
+//! Each [`TemplateSet::add`] names the [`FileId`] its text was read from; spans of
+//! values come from the [`Value`]s of the root. To bring a document parsed from
+//! [`Rendered::text`] back to the files, map each of its spans with
+//! `rendered.map.locate(&rendered.text, span.start.byte..span.end.byte)` (see
+//! `Document::map_spans`), and ask `rendered.map.value_at(offset)` where a printed value
+//! was written in the values.
 //!
 //! ## Differences from Go and Helm, on purpose
 //! - Where Go rejects an argument of the wrong Go type (a `float64` passed to sprig's
@@ -38,7 +54,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::source::{FileId, SourceMap, Span};
 use crate::yaml::Value;
@@ -95,6 +111,15 @@ pub struct Rendered {
     pub map: SourceMap,
 }
 
+impl Rendered {
+    /// Where the bytes `span` covers (a span in [`Rendered::text`], of whatever file id
+    /// the text was parsed under) were written: see [`SourceMap::locate`].
+    pub fn source_of(&self, span: Span) -> Span {
+        self.map
+            .locate(&self.text, span.start.byte as usize..span.end.byte as usize)
+    }
+}
+
 /// Why a template could not be parsed or executed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -133,7 +158,7 @@ impl std::error::Error for TemplateError {}
 /// One namespace of named templates.
 pub struct TemplateSet {
     limits: Limits,
-    templates: HashMap<String, Rc<parse::Tree>>,
+    templates: HashMap<String, Arc<parse::Tree>>,
 }
 
 impl TemplateSet {
@@ -145,12 +170,17 @@ impl TemplateSet {
     }
 
     /// Parses `text`, the template `name` (e.g. `datadog/templates/daemonset.yaml`) read
-    /// from `file`; it and its `define`s join the set, replacing same-named ones.
+    /// from `file`; it and its `define`s join the set, replacing same-named ones (unless
+    /// they print nothing but whitespace, as Go has it). Helm adds a chart tree's files
+    /// deepest first, so that a parent chart's `define`s win over its subcharts'.
     pub fn add(&mut self, name: &str, text: &str, file: FileId) -> Result<(), TemplateError> {
-        let source = Rc::new(parse::Source::new(text, file, None));
+        let source = Arc::new(parse::Source::new(text, file, None));
         let parsed = parse::parse(name, &source)?;
         for tree in parsed {
-            self.templates.insert(tree.name.clone(), Rc::new(tree));
+            if tree.is_empty() && self.templates.contains_key(&tree.name) {
+                continue;
+            }
+            self.templates.insert(tree.name.clone(), Arc::new(tree));
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! template text (Go's `text/template/parse`).
 
 use std::ops::Range;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::lex::{self, Chunk, Tok, Token};
 use super::{ErrorKind, TemplateError, funcs};
@@ -59,8 +59,19 @@ fn clamp(value: usize) -> u32 {
 /// One named template.
 pub struct Tree {
     pub name: String,
-    pub source: Rc<Source>,
+    pub source: Arc<Source>,
     pub body: Vec<Node>,
+}
+
+impl Tree {
+    /// Whether the template prints nothing but whitespace (a file of `define`s): Go does
+    /// not let such a template replace one of the same name.
+    pub fn is_empty(&self) -> bool {
+        self.body.iter().all(|node| match node {
+            Node::Text(range) => self.source.text[range.clone()].trim().is_empty(),
+            _ => false,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -118,7 +129,7 @@ pub enum Arg {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Arc<str>),
     /// `.A.B`
     Field(Vec<String>),
     /// `$x.A.B`
@@ -135,7 +146,7 @@ pub const MAX_NESTING: usize = 100;
 
 /// Parses a template text into its trees: the file's own (named `name`) and one per
 /// `define` or `block`.
-pub fn parse(name: &str, source: &Rc<Source>) -> Result<Vec<Tree>, TemplateError> {
+pub fn parse(name: &str, source: &Arc<Source>) -> Result<Vec<Tree>, TemplateError> {
     let chunks = lex::lex(&source.text).map_err(|e| TemplateError {
         kind: ErrorKind::Parse,
         message: e.message,
@@ -186,7 +197,7 @@ impl End {
 }
 
 struct Parser<'s> {
-    source: &'s Rc<Source>,
+    source: &'s Arc<Source>,
     chunks: std::iter::Peekable<std::vec::IntoIter<Chunk>>,
     /// Variables in scope (Go checks them at parse time).
     vars: Vec<String>,
@@ -292,7 +303,7 @@ impl Parser<'_> {
                     t.next();
                     let name = self.template_name(&mut t, "template")?;
                     let pipe = if t.peek().is_some() {
-                        Some(self.pipeline(&mut t, "template", false)?)
+                        Some(self.pipeline(&mut t, "template")?)
                     } else {
                         None
                     };
@@ -313,7 +324,7 @@ impl Parser<'_> {
                     }
                 }
                 _ => {
-                    let pipe = self.pipeline(&mut t, "command", true)?;
+                    let pipe = self.pipeline(&mut t, "command")?;
                     Node::Action { at, pipe }
                 }
             };
@@ -367,7 +378,7 @@ impl Parser<'_> {
     ) -> Result<Node, TemplateError> {
         self.nest(&at)?;
         let scope = self.vars.len();
-        let pipe = self.pipeline(t, keyword, keyword != "range")?;
+        let pipe = self.pipeline(t, keyword)?;
         if keyword == "range" {
             self.loops += 1;
         }
@@ -455,7 +466,7 @@ impl Parser<'_> {
         self.nest(&at)?;
         let name = self.template_name(t, keyword)?;
         let pipe = if keyword == "block" {
-            Some(self.pipeline(t, "block", false)?)
+            Some(self.pipeline(t, "block")?)
         } else {
             self.expect_end(t, "define clause")?;
             None
@@ -492,12 +503,7 @@ impl Parser<'_> {
     }
 
     /// A pipeline, with its declarations (up to two in `range`, else one).
-    fn pipeline(
-        &mut self,
-        t: &mut Tokens,
-        context: &str,
-        _single: bool,
-    ) -> Result<Pipe, TemplateError> {
+    fn pipeline(&mut self, t: &mut Tokens, context: &str) -> Result<Pipe, TemplateError> {
         let mut decl = Vec::new();
         let mut assign = false;
         // Look ahead for `$x :=`, `$x =` or `$i, $x :=`.
@@ -648,7 +654,7 @@ impl Parser<'_> {
             }
             Tok::LParen => {
                 self.nest(&at)?;
-                let pipe = self.pipeline(t, "parenthesized pipeline", true)?;
+                let pipe = self.pipeline(t, "parenthesized pipeline")?;
                 self.depth -= 1;
                 match t.next() {
                     Some(Token {

@@ -377,6 +377,11 @@ fn sprig_strings() {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         ),
         (
+            "{{ sha1sum \"abc\" }} {{ adler32sum \"Wikipedia\" }} {{ sha256sum \"\" | trunc 8 }}",
+            "",
+            "a9993e364706816aba3e25717850c26c9cd0d89d 300286872 e3b0c442",
+        ),
+        (
             "{{ toString 1.5 }} {{ cat \"a\" 1 nil \"b\" }} {{ repeat 3 \"ab\" }}",
             "",
             "1.5 a 1 b ababab",
@@ -671,6 +676,12 @@ fn parse_errors_are_located() {
             "function \"env\" not defined",
             4,
         ),
+        (
+            "x\n{{ if false }}{{ sha512sum 1 }}{{ end }}{{ sha512sum \"\" }}",
+            ErrorKind::UndefinedFunction,
+            "function \"sha512sum\" is not supported by karplint",
+            41,
+        ),
     ];
     for (text, kind, message, col) in cases {
         let e = error(text, "");
@@ -838,4 +849,173 @@ fn to_yaml_blocks_map_each_entry_to_its_value() {
     assert_eq!(value_line("cpu"), (3, 10));
     assert_eq!(value_line("memory"), (4, 22));
     assert_eq!(value_line("limits"), (3, 5));
+}
+
+#[test]
+fn a_later_definition_wins_unless_it_is_empty() {
+    let set = set_of(&[
+        (
+            "sub/_helpers.tpl",
+            "{{ define \"x\" }}sub{{ end }}{{ define \"y\" }}y{{ end }}",
+        ),
+        (
+            "parent/_helpers.tpl",
+            "{{ define \"x\" }}parent{{ end }}{{ define \"y\" }} {{ end }}",
+        ),
+        ("t", "{{ include \"x\" . }} {{ include \"y\" . }}"),
+    ]);
+    assert_eq!(
+        set.render("t", &Value::null(), &NoFiles).unwrap().text,
+        "parent y"
+    );
+    assert!(set.contains("sub/_helpers.tpl") && set.names().len() == 5);
+}
+
+#[test]
+fn deep_blocks_in_deep_includes_stop_before_the_stack_does() {
+    // 95 nested blocks and an include in the innermost, included by itself: about 400
+    // frames of nesting, on a test thread's small stack.
+    let blocks = 95;
+    let body =
+        "{{ with . }}".repeat(blocks) + "{{ include \"deep\" . }}" + &"{{ end }}".repeat(blocks);
+    let mut set = TemplateSet::new(Limits {
+        max_depth: 1000,
+        ..Limits::default()
+    });
+    let text = "{{ define \"deep\" }}".to_string() + &body + "{{ end }}{{ include \"deep\" . }}";
+    set.add("t", &text, TEMPLATE).unwrap();
+    let e = set.render("t", &data("a: 1\n"), &NoFiles).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Limit);
+    assert!(
+        e.message.contains("nested deeper than 400"),
+        "{}",
+        e.message
+    );
+    // And as deep as a parenthesised pipeline may go.
+    let parens = "{{ ".to_string() + &"(print ".repeat(99) + "1" + &")".repeat(99) + " }}";
+    assert_eq!(render(&parens, ""), "1");
+}
+
+#[test]
+fn substrings_of_included_text_keep_their_source() {
+    let set = set_of(&[
+        ("h.tpl", "{{ define \"h\" }}\n  key: value\n{{ end }}"),
+        (
+            "t",
+            "a:\n  {{- include \"h\" . | trim | nindent 2 }}\nb: {{ include \"h\" . | trimSuffix \"\\n\" | trimPrefix \"\\n\" | trunc 5 }}",
+        ),
+    ]);
+    let out = set.render("t", &Value::null(), &NoFiles).unwrap();
+    assert_eq!(out.text, "a:\n  key: value\nb:   key");
+    for (needle, col) in [("key: value", 3), ("  key", 1)] {
+        let at = out.text.rfind(needle).unwrap();
+        let span = out.map.locate(&out.text, at..at + needle.len());
+        assert_eq!(
+            (span.file, span.start.line, span.start.col),
+            (FileId(10), 2, col),
+            "{needle}"
+        );
+    }
+}
+
+#[test]
+fn more_functions() {
+    check(&[
+        (
+            "{{ base \"a/b.txt\" }} {{ dir \"a/b/c\" }} {{ clean \"a//b/../c/\" }} {{ ext \"x.tar.gz\" }} {{ isAbs \"/x\" }}",
+            "",
+            "b.txt a/b a/c .gz true",
+        ),
+        (
+            "{{ slice \"abcd\" 1 3 }} {{ slice (list 1 2 3) 1 }} {{ html \"<a&b>\" }} {{ urlquery \"a b&c\" }} {{ js \"it's\" }}",
+            "",
+            "bc [2 3] &lt;a&amp;b&gt; a+b%26c it\\'s",
+        ),
+        (
+            "{{ printf \"%T %T %T\" 1 1.5 (list) }}",
+            "",
+            "int float64 []interface {}",
+        ),
+        (
+            "{{ regexSplit \",\" \"a,b,c\" -1 }} {{ regexFindAll \"[a-c]\" \"xaybzc\" 2 }} {{ regexReplaceAllLiteral \"a\" \"aa\" \"$1\" }}",
+            "",
+            "[a b c] [a b] $1$1",
+        ),
+        (
+            "{{ toPrettyJson (dict \"b\" (list 1) \"a\" (dict)) }}",
+            "",
+            "{\n  \"a\": {},\n  \"b\": [\n    1\n  ]\n}",
+        ),
+        (
+            "{{ toToml (dict \"a\" 1 \"t\" (dict \"b\" \"x\")) }}",
+            "",
+            "a = 1\n\n[t]\n  b = \"x\"\n",
+        ),
+        (
+            "{{ fromJsonArray \"[1, \\\"a\\\"]\" }} {{ mustToJson (list nil true) }}",
+            "",
+            "[1 a] [null,true]",
+        ),
+        (
+            "{{ seq 3 }} {{ seq 2 4 }} {{ plural \"one\" \"many\" 2 }} {{ initials \"a b\" }} {{ wrap 5 \"aa bb cc\" }}",
+            "",
+            "1 2 3 2 3 4 many ab aa bb\ncc",
+        ),
+        (
+            "{{ date \"2006-01-02T15:04:05Z07:00 Mon Jan\" now }} {{ unixEpoch now }}",
+            "",
+            "2000-01-01T00:00:00Z Sat Jan 946684800",
+        ),
+        (
+            "{{ values (dict \"b\" 2 \"a\" 1) }} {{ keys (dict \"b\" 2) (dict \"a\" 1) }} {{ mustRest (list 1 2) }}",
+            "",
+            "[1 2] [b a] [2]",
+        ),
+        (
+            "{{ typeIs \"float64\" 1.5 }} {{ kindOf (list) }} {{ deepEqual (list 1) (list 1) }}",
+            "",
+            "true slice true",
+        ),
+        ("{{ len (.Files.Glob \"x\") }}", "Files: {}", "0"),
+    ]);
+}
+
+#[test]
+fn an_empty_value_keeps_where_it_was_written() {
+    let out = try_render(
+        "spec:\n  priorityClassName: {{ .Values.pc }}\n  other: {{ .Values.x }}\n",
+        "Values: {pc: '', x: y}\n",
+    )
+    .unwrap();
+    assert_eq!(out.text, "spec:\n  priorityClassName: \n  other: y\n");
+    let key = out.text.find("priorityClassName").unwrap();
+    let line_end = key + out.text[key..].find('\n').unwrap();
+    let value = out.map.value_in(key..line_end).unwrap();
+    assert_eq!(
+        (value.file, value.start.line, value.start.col),
+        (VALUES, 1, 14)
+    );
+    // The copied text around it still maps to the template.
+    let newline = out.source_of(Span::new(
+        FileId(9),
+        Pos {
+            byte: line_end as u32,
+            ..Pos::default()
+        },
+        Pos {
+            byte: line_end as u32 + 1,
+            ..Pos::default()
+        },
+    ));
+    assert_eq!(
+        (newline.file, newline.start.line, newline.start.col),
+        (TEMPLATE, 2, 38)
+    );
+    assert_eq!(out.map.value_in(0..key), None);
+}
+
+#[test]
+fn a_template_set_can_be_shared_by_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<TemplateSet>();
 }

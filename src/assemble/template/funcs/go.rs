@@ -6,10 +6,10 @@ use super::super::exec::{Exec, Fault, Res};
 use super::super::value::{Kind, Val};
 use super::{arity, at_least, fmt};
 
-pub fn call(_ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
+pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
     Some(match name {
         "not" => arity(name, args, 1).map(|()| Val::bool(!args[0].truth())),
-        "len" => arity(name, args, 1).and_then(|()| len(&args[0])),
+        "len" => arity(name, args, 1).and_then(|()| len(ex, &args[0])),
         "index" => at_least(name, args, 1).and_then(|()| index(args)),
         "slice" => at_least(name, args, 1).and_then(|()| slice(args)),
         "print" => Ok(Val::str(fmt::sprint(args))),
@@ -100,8 +100,12 @@ fn order(a: &Val, b: &Val) -> Res<Ordering> {
     })
 }
 
-fn len(val: &Val) -> Res<Val> {
+fn len(ex: &Exec, val: &Val) -> Res<Val> {
     let n = match &val.kind {
+        Kind::Files(files) => match files.as_ref() {
+            Some(paths) => paths.len(),
+            None => ex.env.glob("**").len(),
+        },
         Kind::Str(s, _) => s.len(),
         Kind::List(l) | Kind::ApiVersions(l) => l.0.len(),
         Kind::Map(m) => m.0.borrow().len(),

@@ -35,7 +35,7 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "fail" => {
             arity(name, args, 1).and_then(|()| Err(Fault::new(ErrorKind::Fail, strval(&args[0]))))
         }
-        "toYaml" | "toYamlPretty" => arity(name, args, 1).and_then(|()| {
+        "toYaml" | "mustToYaml" | "toYamlPretty" => arity(name, args, 1).and_then(|()| {
             let value = data(&args[0])?;
             let (text, marks) = crate::yaml::to_yaml_marked(&value);
             let text = text.strip_suffix('\n').unwrap_or(&text);

@@ -1,7 +1,10 @@
 //! sprig's functions (Masterminds/sprig v3, as Helm 3 registers them), with
-//! deterministic stand-ins for those that read the clock or a random source: `now` is
-//! 2000-01-01T00:00:00Z, `uuidv4` is `00000000-0000-4000-8000-000000000000` and the
-//! `rand*` strings repeat a fixed sequence, so that renders can be compared.
+//! deterministic stand-ins for those that read the clock or a random source, so that
+//! renders can be compared: `now` is 2000-01-01T00:00:00Z, `uuidv4` is
+//! `00000000-0000-4000-8000-000000000000`, the `rand*` strings repeat a fixed sequence,
+//! and the certificate, key and password generators (`genCA`, `genSelfSignedCert`,
+//! `genSignedCert`, `genPrivateKey`, `htpasswd`, `bcrypt`, `derivePassword`) give fixed
+//! PEM-shaped or hashed-looking text saying it stands in.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -79,18 +82,30 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
                 .collect::<Vec<_>>()
                 .join(" "),
         )),
-        "trim" => one(args).map(|()| Val::str(s(0).trim_matches(go_space))),
+        // Substrings keep where their bytes came from (an `include`d helper's text).
+        "trim" => one(args).map(|()| {
+            let text = s(0);
+            let start = text.len() - text.trim_start_matches(go_space).len();
+            let end = text.trim_end_matches(go_space).len().max(start);
+            substring(&args[0], &text, start..end)
+        }),
         "trimAll" | "trimall" => two(args).map(|()| {
             let cut: Vec<char> = s(0).chars().collect();
             Val::str(s(1).trim_matches(|c| cut.contains(&c)))
         }),
         "trimPrefix" => two(args).map(|()| {
-            let text = s(1);
-            Val::str(text.strip_prefix(&*s(0)).unwrap_or(&text))
+            let (cut, text) = (s(0), s(1));
+            let start = if text.starts_with(&*cut) {
+                cut.len()
+            } else {
+                0
+            };
+            substring(&args[1], &text, start..text.len())
         }),
         "trimSuffix" => two(args).map(|()| {
-            let text = s(1);
-            Val::str(text.strip_suffix(&*s(0)).unwrap_or(&text))
+            let (cut, text) = (s(0), s(1));
+            let end = text.len() - if text.ends_with(&*cut) { cut.len() } else { 0 };
+            substring(&args[1], &text, 0..end)
         }),
         "upper" => one(args).map(|()| Val::str(s(0).to_uppercase())),
         "lower" => one(args).map(|()| Val::str(s(0).to_lowercase())),
@@ -136,13 +151,18 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "trunc" => two(args).map(|()| {
             let (count, text) = (int(&args[0]), s(1));
             let len = text.len() as i64;
-            Val::str(if count < 0 && len + count > 0 {
-                byte_slice(&text, (len + count) as usize, text.len())
+            let range = if count < 0 && len + count > 0 {
+                (len + count) as usize..text.len()
             } else if count >= 0 && len > count {
-                byte_slice(&text, 0, count as usize)
+                0..count as usize
             } else {
-                text.clone()
-            })
+                0..text.len()
+            };
+            if text.is_char_boundary(range.start) && text.is_char_boundary(range.end) {
+                substring(&args[1], &text, range)
+            } else {
+                Val::str(byte_slice(&text, range.start, range.end))
+            }
         }),
         "abbrev" => two(args).map(|()| {
             let (width, text) = (int(&args[0]), s(1));
@@ -179,29 +199,10 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "wrapWith" => arity(name, args, 3)
             .map(|()| Val::str(wrap(&s(2), int(&args[0]).max(1) as usize, &s(1)))),
         "shuffle" => one(args).map(|()| Val::str(s(0))),
-        "split" => two(args).map(|()| {
-            let sep = s(0);
-            let text = s(1);
-            let parts = split(&text, &sep, None);
-            Val::map(
-                parts
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, p)| (format!("_{i}"), Val::str(p)))
-                    .collect(),
-            )
-        }),
-        "splitn" => arity(name, args, 3).map(|()| {
-            let n = int(&args[1]);
-            let parts = split(&s(2), &s(0), usize::try_from(n).ok());
-            Val::map(
-                parts
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, p)| (format!("_{i}"), Val::str(p)))
-                    .collect(),
-            )
-        }),
+        // `split` and `splitn` give maps: `_0`, `_1`…
+        "split" => two(args).map(|()| numbered(split(&s(1), &s(0), None))),
+        "splitn" => arity(name, args, 3)
+            .map(|()| numbered(split(&s(2), &s(0), usize::try_from(int(&args[1])).ok()))),
         "splitList" => two(args).map(|()| {
             Val::list(
                 split(&s(1), &s(0), None)
@@ -281,6 +282,8 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
             })
         }),
         "sha256sum" => one(args).map(|()| Val::str(hex(&sha256(s(0).as_bytes())))),
+        "sha1sum" => one(args).map(|()| Val::str(hex(&sha1(s(0).as_bytes())))),
+        "adler32sum" => one(args).map(|()| Val::str(adler32(s(0).as_bytes()).to_string())),
         // Numbers.
         "int" | "int64" | "atoi" => one(args).map(|()| {
             Val::int(if name == "atoi" {
@@ -294,6 +297,7 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "add" => Ok(Val::int(args.iter().map(int).fold(0i64, i64::wrapping_add))),
         "mul" => Ok(Val::int(args.iter().map(int).fold(1i64, i64::wrapping_mul))),
         "add1" => one(args).map(|()| Val::int(int(&args[0]).wrapping_add(1))),
+        "add1f" => one(args).map(|()| Val::float(float(&args[0]) + 1.0)),
         "sub" => two(args).map(|()| Val::int(int(&args[0]).wrapping_sub(int(&args[1])))),
         "div" | "mod" => two(args).and_then(|()| {
             let (a, b) = (int(&args[0]), int(&args[1]));
@@ -476,7 +480,7 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
                 .min(items.len());
             Ok(Val::list(items[start..end.max(start)].to_vec()))
         }),
-        "mustChunk" => two(args).and_then(|()| {
+        "chunk" | "mustChunk" => two(args).and_then(|()| {
             let size = int(&args[0]).max(1) as usize;
             let items = list(name, &args[1])?;
             Ok(Val::list(
@@ -637,9 +641,8 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
             })
         }
         "unixEpoch" => Ok(Val::str(NOW.to_string())),
-        "toDate" | "mustToDate" | "dateModify" | "date_modify" | "mustDateModify" => {
-            Ok(Val::str(date("2006-01-02 15:04:05 -0700 MST", NOW)))
-        }
+        "toDate" | "mustToDate" | "dateModify" | "date_modify" | "mustDateModify"
+        | "must_date_modify" => Ok(Val::str(date("2006-01-02 15:04:05 -0700 MST", NOW))),
         "ago" | "duration" | "durationRound" => Ok(Val::str("0s")),
         "uuidv4" => Ok(Val::str("00000000-0000-4000-8000-000000000000")),
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => one(args).and_then(|()| {
@@ -656,9 +659,42 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
                     .collect::<String>(),
             ))
         }),
+        "genCA"
+        | "genCAWithKey"
+        | "genSelfSignedCert"
+        | "genSelfSignedCertWithKey"
+        | "genSignedCert"
+        | "genSignedCertWithKey"
+        | "buildCustomCert" => Ok(Val::map(BTreeMap::from([
+            ("Cert".to_string(), Val::str(pem("CERTIFICATE"))),
+            ("Key".to_string(), Val::str(pem("RSA PRIVATE KEY"))),
+        ]))),
+        "genPrivateKey" => Ok(Val::str(pem("RSA PRIVATE KEY"))),
+        "htpasswd" => two(args).map(|()| {
+            Val::str(format!(
+                "{}:$2a$10$karplint.stand.in.for.a.bcrypt.hash",
+                s(0)
+            ))
+        }),
+        "bcrypt" => one(args).map(|()| Val::str("$2a$10$karplint.stand.in.for.a.bcrypt.hash")),
+        "derivePassword" => Ok(Val::str("karplint-stand-in-password")),
+        "randBytes" => one(args).and_then(|()| {
+            let n = usize::try_from(int(&args[0])).unwrap_or(0);
+            ex.check_len(n)?;
+            Ok(Val::str(base64_encode(&vec![0x5a; n])))
+        }),
         "randInt" => two(args).map(|()| Val::int(int(&args[0]))),
         _ => return None,
     })
+}
+
+/// Bytes `range` of `text` (the string value `val` reads as), with their source map.
+fn substring(val: &Val, text: &str, range: std::ops::Range<usize>) -> Val {
+    let map = match &val.kind {
+        Kind::Str(_, Some(map)) => Some(Rc::new(map.slice(text, range.clone()))),
+        _ => None,
+    };
+    Val::new(Kind::Str(text[range].into(), map))
 }
 
 /// Go's `unicode.IsSpace` for `strings.TrimSpace`.
@@ -767,6 +803,16 @@ fn split(text: &str, sep: &str, n: Option<usize>) -> Vec<String> {
         Some(n) => text.splitn(n, sep).map(String::from).collect(),
         None => text.split(sep).map(String::from).collect(),
     }
+}
+
+fn numbered(parts: Vec<String>) -> Val {
+    Val::map(
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (format!("_{i}"), Val::str(p)))
+            .collect(),
+    )
 }
 
 fn regex(pattern: &str) -> Res<regex::Regex> {
@@ -1110,6 +1156,76 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A PEM block that says it stands in for a generated one.
+fn pem(kind: &str) -> String {
+    format!(
+        "-----BEGIN {kind}-----\nkarplint/stand-in/for/a/generated/value\n-----END {kind}-----\n"
+    )
+}
+
+fn adler32(data: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u32, 0u32);
+    for byte in data {
+        a = (a + u32::from(*byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    (b << 16) | a
+}
+
+/// SHA-1 (FIPS 180-4), for `sha1sum`.
+fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
+    for block in padded(data).chunks(64) {
+        let mut w = [0u32; 80];
+        for i in 0..16 {
+            w[i] = u32::from_be_bytes([
+                block[4 * i],
+                block[4 * i + 1],
+                block[4 * i + 2],
+                block[4 * i + 3],
+            ]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, word) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A827999),
+                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
+                _ => (b ^ c ^ d, 0xCA62C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*word);
+            (e, d, c, b, a) = (d, c, b.rotate_left(30), a, t);
+        }
+        for (slot, v) in h.iter_mut().zip([a, b, c, d, e]) {
+            *slot = slot.wrapping_add(v);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (i, word) in h.iter().enumerate() {
+        out[4 * i..4 * i + 4].copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// The message padded as SHA-1 and SHA-256 pad it: a 1 bit, zeros, the bit length.
+fn padded(data: &[u8]) -> Vec<u8> {
+    let mut message = data.to_vec();
+    message.push(0x80);
+    while message.len() % 64 != 56 {
+        message.push(0);
+    }
+    message.extend_from_slice(&((data.len() as u64).wrapping_mul(8)).to_be_bytes());
+    message
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -1132,13 +1248,7 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
         0x5be0cd19,
     ];
-    let mut message = data.to_vec();
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
-    }
-    message.extend_from_slice(&((data.len() as u64).wrapping_mul(8)).to_be_bytes());
-    for block in message.chunks(64) {
+    for block in padded(data).chunks(64) {
         let mut w = [0u32; 64];
         for i in 0..16 {
             w[i] = u32::from_be_bytes([
