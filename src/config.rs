@@ -250,15 +250,13 @@ impl HelmChart {
     /// Sets what this entry says on `options` (values files and `--set`s are added after
     /// those already there).
     pub fn apply(&self, options: &mut ChartOptions) {
-        options.values_files.extend(self.values.iter().cloned());
-        options.set.extend(self.set.iter().cloned());
-        options.set_string.extend(self.set_string.iter().cloned());
-        if let Some(name) = &self.release_name {
-            options.release_name = name.clone();
-        }
-        if let Some(namespace) = &self.namespace {
-            options.namespace = namespace.clone();
-        }
+        options.extend(
+            &self.values,
+            &self.set,
+            &self.set_string,
+            self.release_name.as_ref(),
+            self.namespace.as_ref(),
+        );
         if let Some(version) = &self.kube_version {
             options.kube_version = Some(version.clone());
         }

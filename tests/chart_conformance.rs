@@ -93,6 +93,32 @@ struct Tally {
 }
 
 impl Tally {
+    /// Prints one rendering's figures and adds them to `self`.
+    fn add_reported(&mut self, label: &str, other: Tally) {
+        eprintln!(
+            "{label}: {}/{} matching; differing {:?}; missing {:?}; extra {:?}; problems {:?}",
+            other.matching,
+            other.total,
+            other.differing,
+            other.missing,
+            other.extra,
+            other.problems
+        );
+        self.add(other);
+    }
+
+    fn summary(&self, label: &str) {
+        eprintln!(
+            "{label}: {}/{} matching, {} differing, {} missing, {} extra, {} problems",
+            self.matching,
+            self.total,
+            self.differing.len(),
+            self.missing.len(),
+            self.extra.len(),
+            self.problems.len()
+        );
+    }
+
     fn add(&mut self, other: Tally) {
         self.total += other.total;
         self.matching += other.matching;
@@ -290,26 +316,9 @@ fn datadog_baselines() {
         let expected = objects(&text).unwrap();
         let mut tally = compare(&expected, &mine, DATADOG_FILTERED);
         tally.problems = problems;
-        eprintln!(
-            "{name}: {}/{} matching; differing {:?}; missing {:?}; extra {:?}; problems {:?}",
-            tally.matching,
-            tally.total,
-            tally.differing,
-            tally.missing,
-            tally.extra,
-            tally.problems
-        );
-        all.add(tally);
+        all.add_reported(&name, tally);
     }
-    eprintln!(
-        "datadog, all values files: {}/{} matching, {} differing, {} missing, {} extra, {} problems",
-        all.matching,
-        all.total,
-        all.differing.len(),
-        all.missing.len(),
-        all.extra.len(),
-        all.problems.len()
-    );
+    all.summary("datadog, all values files");
     assert!(
         all.matching >= DATADOG_MATCHING,
         "{} objects match, fewer than the {DATADOG_MATCHING} pinned",
@@ -440,27 +449,10 @@ fn aws_vpc_cni_release_files() {
             let expected = objects(&expected_text).unwrap();
             let mut tally = compare(&expected, &mine, &[]);
             tally.problems = problems;
-            eprintln!(
-                "{file}: {}/{} matching; differing {:?}; missing {:?}; extra {:?}; problems {:?}",
-                tally.matching,
-                tally.total,
-                tally.differing,
-                tally.missing,
-                tally.extra,
-                tally.problems
-            );
-            all.add(tally);
+            all.add_reported(&file, tally);
         }
     }
-    eprintln!(
-        "aws-vpc-cni, all release files: {}/{} matching, {} differing, {} missing, {} extra, {} problems",
-        all.matching,
-        all.total,
-        all.differing.len(),
-        all.missing.len(),
-        all.extra.len(),
-        all.problems.len()
-    );
+    all.summary("aws-vpc-cni, all release files");
     assert_eq!(
         (all.matching, all.total),
         (VPC_CNI_MATCHING, VPC_CNI_MATCHING),

@@ -113,15 +113,13 @@ impl HelmArgs {
     #[expect(dead_code, reason = "the lead wires charts into check/inspect/render")]
     /// Applies the flags on top of `options` (values files and `--set`s after those there).
     pub fn apply(&self, options: &mut ChartOptions) {
-        options.values_files.extend(self.values.iter().cloned());
-        options.set.extend(self.set.iter().cloned());
-        options.set_string.extend(self.set_string.iter().cloned());
-        if let Some(name) = &self.release_name {
-            options.release_name = name.clone();
-        }
-        if let Some(namespace) = &self.namespace {
-            options.namespace = namespace.clone();
-        }
+        options.extend(
+            &self.values,
+            &self.set,
+            &self.set_string,
+            self.release_name.as_ref(),
+            self.namespace.as_ref(),
+        );
     }
 }
 

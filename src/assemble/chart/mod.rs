@@ -64,6 +64,29 @@ impl Default for ChartOptions {
     }
 }
 
+impl ChartOptions {
+    /// Adds values files and `--set`s after those already there, and sets the release's
+    /// name and namespace when given (a config's `helm` entry, then the command line).
+    pub fn extend(
+        &mut self,
+        values: &[PathBuf],
+        set: &[String],
+        set_string: &[String],
+        release_name: Option<&String>,
+        namespace: Option<&String>,
+    ) {
+        self.values_files.extend_from_slice(values);
+        self.set.extend_from_slice(set);
+        self.set_string.extend_from_slice(set_string);
+        if let Some(name) = release_name {
+            self.release_name = name.clone();
+        }
+        if let Some(namespace) = namespace {
+            self.namespace = namespace.clone();
+        }
+    }
+}
+
 /// What rendering a chart gave.
 #[derive(Debug, Default)]
 pub struct ChartOutput {
@@ -624,16 +647,31 @@ mod tests {
         tar.into_inner().unwrap().finish().unwrap()
     }
 
-    #[test]
-    fn packaged_subcharts_are_unpacked() {
+    /// A chart named `c` in a new temporary directory, with `dirs` made inside it.
+    fn minimal_chart(dirs: &[&str]) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let chart = dir.path().join("chart");
-        std::fs::create_dir_all(chart.join("charts")).unwrap();
-        std::fs::write(
-            chart.join("Chart.yaml"),
-            "apiVersion: v2\nname: c\nversion: 1.0.0\n",
-        )
-        .unwrap();
+        for sub in dirs {
+            std::fs::create_dir_all(chart.join(sub)).unwrap();
+        }
+        let metadata = "apiVersion: v2\nname: c\nversion: 1.0.0\n";
+        std::fs::write(chart.join("Chart.yaml"), metadata).unwrap();
+        (dir, chart)
+    }
+
+    fn load_alone(chart: &Path) -> (Chart, Vec<ChartProblem>, UnitFiles) {
+        let mut files = UnitFiles::default();
+        let mut problems = Vec::new();
+        let limits = load::Limits {
+            max_file_size: 1 << 20,
+        };
+        let loaded = load::load(chart, &limits, &mut files, &mut problems).unwrap();
+        (loaded, problems, files)
+    }
+
+    #[test]
+    fn packaged_subcharts_are_unpacked() {
+        let (_dir, chart) = minimal_chart(&["charts"]);
         let archive = packed(&[
             (
                 "sub/Chart.yaml",
@@ -644,12 +682,7 @@ mod tests {
         ]);
         std::fs::write(chart.join("charts/sub-0.1.0.tgz"), archive).unwrap();
         std::fs::write(chart.join("charts/broken-1.0.0.tgz"), "not gzip").unwrap();
-        let mut files = UnitFiles::default();
-        let mut problems = Vec::new();
-        let limits = load::Limits {
-            max_file_size: 1 << 20,
-        };
-        let loaded = load::load(&chart, &limits, &mut files, &mut problems).unwrap();
+        let (loaded, problems, files) = load_alone(&chart);
         assert_eq!(loaded.subcharts.len(), 1);
         let sub = &loaded.subcharts[0];
         assert_eq!(sub.name, "sub");
@@ -672,23 +705,11 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn links_out_of_the_chart_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let chart = dir.path().join("chart");
-        std::fs::create_dir_all(chart.join("templates")).unwrap();
-        std::fs::write(
-            chart.join("Chart.yaml"),
-            "apiVersion: v2\nname: c\nversion: 1.0.0\n",
-        )
-        .unwrap();
+        let (dir, chart) = minimal_chart(&["templates"]);
         std::fs::write(dir.path().join("secret.txt"), "s3cret").unwrap();
         std::os::unix::fs::symlink(dir.path().join("secret.txt"), chart.join("leak.txt")).unwrap();
         std::os::unix::fs::symlink(&chart, chart.join("templates/loop")).unwrap();
-        let mut files = UnitFiles::default();
-        let mut problems = Vec::new();
-        let limits = load::Limits {
-            max_file_size: 1 << 20,
-        };
-        let loaded = load::load(&chart, &limits, &mut files, &mut problems).unwrap();
+        let (loaded, problems, _) = load_alone(&chart);
         assert!(loaded.files.is_empty());
         let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(messages.len(), 2, "{messages:?}");
