@@ -297,17 +297,21 @@ fn datadog_baselines() {
         .collect();
     names.sort();
     assert_eq!(names.len(), 52);
-    let mut all = Tally::default();
-    for values in &names {
-        let name = values.file_name().unwrap().to_string_lossy().into_owned();
+    // As the baseline test renders: release `datadog` in `datadog-agent`, one values file.
+    let render_datadog = |values: &Path| {
         let options = ChartOptions {
             release_name: "datadog".to_string(),
             namespace: "datadog-agent".to_string(),
-            values_files: vec![values.clone()],
+            values_files: vec![values.to_path_buf()],
             ..ChartOptions::default()
         };
         let (output, files) = render(&chart_dir, &options);
-        let (mine, problems) = rendered_objects(&output, &files, false);
+        rendered_objects(&output, &files, false)
+    };
+    let mut all = Tally::default();
+    for values in &names {
+        let name = values.file_name().unwrap().to_string_lossy().into_owned();
+        let (mine, problems) = render_datadog(values);
         let mine: Vec<Value> = mine
             .into_iter()
             .filter(|v| field(v, &["kind"]) != "CustomResourceDefinition")
@@ -332,14 +336,7 @@ fn datadog_baselines() {
     ci.sort();
     let mut ci_problems = Vec::new();
     for values in &ci {
-        let options = ChartOptions {
-            release_name: "datadog".to_string(),
-            namespace: "datadog-agent".to_string(),
-            values_files: vec![values.clone()],
-            ..ChartOptions::default()
-        };
-        let (output, files) = render(&chart_dir, &options);
-        let (_, problems) = rendered_objects(&output, &files, false);
+        let (_, problems) = render_datadog(values);
         let name = values.file_name().unwrap().to_string_lossy().into_owned();
         ci_problems.extend(
             problems
