@@ -16,8 +16,9 @@ const RANKS: &[(&str, u32)] = &[
     ("plural", 0),
     ("yaml", 1),
     ("discover", 1),
-    ("k8s", 2),
+    // Charts, kustomizations: documents from how a repository is organised.
     ("assemble", 2),
+    ("k8s", 2),
     ("config", 3),
     ("diagnostic", 3),
     ("load", 3),

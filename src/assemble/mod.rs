@@ -1,3 +1,6 @@
-//! Assembling manifests from sources that are not plain YAML (Helm charts).
+//! Assembling: the stage between discovery and loading that turns how a repository is
+//! organised (Helm charts, kustomizations) into documents whose every node knows the file
+//! and span it was written at (DESIGN.md, "Repositories as they are organised").
 
 pub mod template;
+pub mod units;
