@@ -232,7 +232,8 @@ impl ClusterIndex {
         // them, and KDS015 keeps DaemonSets below system-cluster-critical anyway.
         let counts = workload.kind != WorkloadKind::DaemonSet
             && !template.scheduling.excludes_karpenter_nodes()
-            && class_name.is_none_or(|name| k8s::builtin_priority(name).is_none());
+            && class_name.is_none_or(|name| k8s::builtin_priority(name).is_none())
+            && template.class_unknown().is_none();
         if counts
             && !self
                 .ceiling_candidates
@@ -409,6 +410,10 @@ impl ClusterIndex {
     /// The priority a pod from this template gets; `None` when it names a class that is
     /// neither built in nor defined anywhere known (or defined with an invalid value).
     pub fn resolve_priority(&self, template: &PodTemplate) -> Option<ResolvedPriority<'_>> {
+        // Decided by a template action: unknown, not "no class".
+        if template.class_unknown().is_some() {
+            return None;
+        }
         self.resolve(
             template.class_name().map(|name| name.value.as_str()),
             template
@@ -449,7 +454,9 @@ impl ClusterIndex {
             Some(name) => match k8s::builtin_priority(name) {
                 Some((builtin, value)) => (value, PrioritySource::Builtin(builtin), None),
                 None => {
-                    let class = self.class(name)?;
+                    let class = self
+                        .class(name)
+                        .filter(|c| c.item.meta.unknowns.is_empty())?;
                     (
                         class.item.value_int?,
                         PrioritySource::Class(class),
@@ -523,9 +530,13 @@ impl ClusterIndex {
     }
 
     /// A DaemonSet matters to Karpenter unless its required scheduling keeps it off
-    /// Karpenter nodes, or NodePools are known and none can run it.
+    /// Karpenter nodes, NodePools are known and none can run it, or a template action
+    /// decides its scheduling.
     pub fn is_karpenter_relevant(&self, workload: &Workload) -> bool {
-        !workload.template.scheduling.excludes_karpenter_nodes()
+        // Where a template action decides the pods' scheduling, whether they meet Karpenter
+        // nodes is unknown: nothing is said about them.
+        workload.template.scheduling_unknown().is_none()
+            && !workload.template.scheduling.excludes_karpenter_nodes()
             && (self.node_pools.is_empty() || self.compatible_pools(workload).next().is_some())
     }
 }

@@ -19,7 +19,6 @@ const RANKS: &[(&str, u32)] = &[
     // Charts, kustomizations: documents from how a repository is organised.
     ("assemble", 2),
     ("k8s", 2),
-    ("assemble", 2),
     ("config", 3),
     ("diagnostic", 3),
     ("load", 3),

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::corpus;
-use karplint::assemble::template::{Environment, Limits, TemplateSet, json_numbers};
+use karplint::assemble::template::{Environment, ErrorKind, Limits, TemplateSet, json_numbers};
 use karplint::source::FileId;
 use karplint::yaml::{Data, DocumentStream, Key, Map, Value};
 
@@ -541,4 +541,62 @@ fn datadog_objects_match_the_helm_baselines() {
     // its subcharts (datadog-operator, kube-state-metrics), which this test does not load.
     assert_eq!(matched, total);
     assert!(total > 1300, "{total}");
+}
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn charts_render_with_each_of_their_ci_values_files() {
+    // charts/*/ci/*.yaml: what the charts' CI renders (no expected output; each must
+    // render, or fail as the chart means to: `fail` or `required`).
+    let mut charts = Vec::new();
+    for sub in ["helm-templates", "helm-conformance"] {
+        let mut files = Vec::new();
+        walk(&corpus(sub), &mut files);
+        charts.extend(
+            files
+                .iter()
+                .filter(|p| p.ends_with("Chart.yaml"))
+                .map(|p| p.parent().unwrap().to_path_buf()),
+        );
+    }
+    let (mut inputs_total, mut rendered, mut refused, mut errors) = (0, 0, 0, Vec::new());
+    for chart in charts.iter().filter(|c| c.join("ci").is_dir()) {
+        let loaded = load(chart);
+        let mut inputs = Vec::new();
+        walk(&chart.join("ci"), &mut inputs);
+        inputs_total += inputs.len();
+        for input in &inputs {
+            let mut values = values(chart);
+            let mut over = yaml(&fs::read_to_string(input).unwrap());
+            json_numbers(&mut over);
+            merge(&mut values, &over);
+            for name in &loaded.rendered {
+                let dot = dot(
+                    values.clone(),
+                    ("release-name", "ci"),
+                    &loaded.metadata,
+                    name,
+                );
+                match loaded.set.render(name, &dot, &loaded.env) {
+                    Ok(_) => rendered += 1,
+                    Err(e) if matches!(e.kind, ErrorKind::Fail | ErrorKind::Required) => {
+                        refused += 1
+                    }
+                    Err(e) => errors.push(format!(
+                        "{}: {name}:{}:{}: {}",
+                        input.display(),
+                        e.span.start.line,
+                        e.span.start.col,
+                        e.message
+                    )),
+                }
+            }
+        }
+    }
+    eprintln!("{inputs_total} ci values files: {rendered} renders, {refused} refused by the chart");
+    assert_eq!(errors, Vec::<String>::new());
+    assert!(
+        inputs_total >= 74 && rendered > 3000,
+        "{inputs_total} {rendered}"
+    );
 }

@@ -20,7 +20,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let workload = &daemonset.item;
         let template = &workload.template;
         let scheduling = &template.scheduling;
-        if scheduling.excludes_karpenter_nodes() {
+        if scheduling.excludes_karpenter_nodes() || template.scheduling_unknown().is_some() {
             continue;
         }
         let agent = workload.is_node_agent(&settings.node_critical, &settings.node_agents);
@@ -30,7 +30,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .and_then(|d| d.tolerations_key)
             .unwrap_or(template.spec_key);
         for pool in index.node_pools() {
-            if !pool.item.selects(scheduling) {
+            if !pool.item.selects(scheduling) || !pool.item.meta.unknowns.is_empty() {
                 continue;
             }
             let taints: Vec<&Taint> = pool.item.untolerated(scheduling);

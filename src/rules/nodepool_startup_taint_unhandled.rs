@@ -14,7 +14,19 @@ use crate::registry::KDS014 as RULE;
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let daemonsets: Vec<&Located<Workload>> = index.daemonsets().collect();
-    for pool in index.node_pools() {
+    // A DaemonSet whose tolerations or node selection a template action decides may be
+    // the one that handles the taint.
+    if daemonsets
+        .iter()
+        .any(|ds| ds.item.template.scheduling_unknown().is_some())
+    {
+        return;
+    }
+    for pool in index
+        .node_pools()
+        .iter()
+        .filter(|p| p.item.meta.unknowns.is_empty())
+    {
         let running: Vec<&&Located<Workload>> = daemonsets
             .iter()
             .filter(|ds| pool.item.runs(&ds.item.template.scheduling))

@@ -71,7 +71,7 @@ impl Emitter {
 
     /// Starts a line at `indent` (a line break first unless at the start of one).
     fn line(&mut self, indent: usize) {
-        if self.column != 0 || self.out.ends_with(['-', ':']) {
+        if self.column != 0 {
             self.out.push('\n');
         }
         self.out.push_str(&" ".repeat(indent));
@@ -831,5 +831,42 @@ mod tests {
         let mut keys = vec!["b", "a10", "a9", "A", "_x", "a", "1", "10", "2"];
         keys.sort_by(|a, b| key_order(a, b));
         assert_eq!(keys, ["_x", "1", "2", "10", "A", "a", "a9", "a10", "b"]);
+    }
+
+    mod properties {
+        use super::*;
+        use crate::source::FileId;
+        use crate::yaml::DocumentStream;
+        use proptest::prelude::*;
+
+        fn read_back(text: &str) -> Value {
+            let mut stream = DocumentStream::new(text, FileId(0));
+            let document = stream.next_taking_items(|_, _| false).unwrap().unwrap();
+            Value::from_document(&document, document.root().unwrap(), 1 << 20).unwrap()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            /// Whatever the string, in whatever place, it reads back as itself: the quoting
+            /// and folding decisions never change the data.
+            #[test]
+            fn strings_read_back_as_themselves(
+                text in "([a-z0-9 :#'\"\\\n\t,\\[\\]{}&*!|>%@`?-]|é|\u{85}|\u{feff}|true|null|1e3|word ){0,40}",
+                key in "[a-z :#-]{0,6}",
+            ) {
+                let key = format!("k{key}");
+                let value = map(vec![
+                    (key.as_str(), s(&text)),
+                    ("list", seq(vec![s(&text), map(vec![("k", s(&text))])])),
+                ]);
+                let yaml = to_yaml(&value);
+                let back = read_back(&yaml);
+                let got = back.as_map().and_then(|m| m.get(&key)).and_then(Value::as_str);
+                prop_assert_eq!(got, Some(text.as_str()), "{}", yaml);
+                let list = back.path(&["list"]).and_then(Value::as_seq).unwrap();
+                prop_assert_eq!(list[0].as_str(), Some(text.as_str()), "{}", yaml);
+                prop_assert_eq!(list[1].path(&["k"]).and_then(Value::as_str), Some(text.as_str()), "{}", yaml);
+            }
+        }
     }
 }

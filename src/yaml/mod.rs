@@ -10,6 +10,7 @@ mod build;
 mod emit;
 mod expansion;
 mod lenient;
+mod template;
 mod tree;
 mod value;
 
@@ -17,7 +18,8 @@ pub use build::{DocumentStream, ParseError};
 pub use emit::{to_yaml, to_yaml_marked};
 pub use expansion::{EXPANSION_FLOOR, EXPANSION_RATIO, Overexpanded};
 pub use lenient::{forgive_flow_end, without_json_comments};
-pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind};
+pub use template::{Action, Flavour, Role, Template};
+pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind, UnknownNode};
 pub use value::{Data, Key, MAX_DEPTH, Map, Value, ValueError};
 
 #[cfg(test)]
