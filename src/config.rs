@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use clap::ValueEnum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::assemble::chart::ChartOptions;
 use crate::k8s::AgentGlobs;
 use crate::registry::Severity;
 use crate::registry::{self, Rule};
@@ -312,6 +313,48 @@ pub struct Config {
     pub per_path_text: Vec<(Vec<String>, Vec<String>)>,
     pub baseline: Option<PathBuf>,
     pub clusters: ClusterScopes,
+    /// `helm`: how charts are rendered, per chart glob (the first entry that matches).
+    pub helm: Vec<HelmChart>,
+}
+
+/// One entry of `helm`: the values and release a chart is rendered with (what `helm
+/// template` takes on its command line).
+#[derive(Clone, Debug)]
+pub struct HelmChart {
+    /// The chart directories it applies to (globs relative to the config file).
+    pub charts: GlobSet,
+    /// Values files, in order, resolved against the config file's directory.
+    pub values: Vec<PathBuf>,
+    /// `--set` arguments, in order.
+    pub set: Vec<String>,
+    /// `--set-string` arguments, in order.
+    pub set_string: Vec<String>,
+    pub release_name: Option<String>,
+    pub namespace: Option<String>,
+    pub kube_version: Option<String>,
+    pub api_versions: Vec<String>,
+    /// Where the entry starts in the config file.
+    pub line: u64,
+}
+
+impl HelmChart {
+    /// Sets what this entry says on `options` (values files and `--set`s are added after
+    /// those already there).
+    pub fn apply(&self, options: &mut ChartOptions) {
+        options.extend(
+            &self.values,
+            &self.set,
+            &self.set_string,
+            self.release_name.as_ref(),
+            self.namespace.as_ref(),
+        );
+        if let Some(version) = &self.kube_version {
+            options.kube_version = Some(version.clone());
+        }
+        options
+            .api_versions
+            .extend(self.api_versions.iter().cloned());
+    }
 }
 
 /// Looks for `.karplint.yaml` from the current directory `cwd` upward, stopping at the
@@ -383,6 +426,7 @@ const KEYS: &[&str] = &[
     "per-path",
     "baseline",
     "clusters",
+    "helm",
 ];
 const PRIORITY_KEYS: &[&str] = &[
     "suggested-class",
@@ -395,6 +439,16 @@ const CLUSTER_KEYS: &[&str] = &["priority-classes"];
 const CLASS_KEYS: &[&str] = &["name", "value", "preemptionPolicy", "globalDefault"];
 const PER_PATH_KEYS: &[&str] = &["paths", "ignore"];
 const CLUSTERS_KEYS: &[&str] = &["name", "paths"];
+const HELM_KEYS: &[&str] = &[
+    "charts",
+    "values",
+    "set",
+    "set-string",
+    "release-name",
+    "namespace",
+    "kube-version",
+    "api-versions",
+];
 
 /// Reads the file as a YAML tree, then each setting on its own, so that one run reports
 /// every error of the file, not the first only.
@@ -505,6 +559,7 @@ impl<'r> Reader<'r, '_> {
                 "cluster" => self.cluster(value, config),
                 "per-path" => self.per_path(value, config),
                 "clusters" => self.clusters(value, config),
+                "helm" => self.helm(value, config),
                 "baseline" => {
                     config.baseline = self
                         .string(value, key, "a file name")
@@ -927,6 +982,111 @@ impl Reader<'_, '_> {
             Err(error) => self.error(node, format!("invalid globs in `clusters`: {error}")),
         }
     }
+
+    fn helm(&mut self, node: NodeId, config: &mut Config) {
+        let entries = self.list(node, "helm", "entries ({charts: […], values: […]})");
+        for (i, item) in entries.iter().enumerate() {
+            let name = format!("helm[{i}]");
+            let mut charts = None;
+            let mut entry = HelmChart {
+                charts: GlobSet::empty(),
+                values: Vec::new(),
+                set: Vec::new(),
+                set_string: Vec::new(),
+                release_name: None,
+                namespace: None,
+                kube_version: None,
+                api_versions: Vec::new(),
+                line: self.line(*item),
+            };
+            for (key, field) in self.mapping(*item, &format!("`{name}`"), HELM_KEYS) {
+                let field_name = format!("{name}.{key}");
+                let value = field.value;
+                match key {
+                    "charts" => charts = Some(self.globs(value, &field_name)),
+                    "values" => {
+                        entry.values = self
+                            .strings(value, &field_name, "values files")
+                            .into_iter()
+                            .map(|(_, file)| config.root.join(file))
+                            .collect();
+                    }
+                    "set" | "set-string" => {
+                        let typed = key == "set";
+                        let mut sets = Vec::new();
+                        for (at, text) in self.strings(value, &field_name, "KEY=VALUE assignments")
+                        {
+                            match crate::assemble::chart::check_set(text, typed) {
+                                Ok(()) => sets.push(text.to_string()),
+                                Err(message) => {
+                                    self.error(at, format!("`{field_name}`: {message}"))
+                                }
+                            }
+                        }
+                        if typed {
+                            entry.set = sets;
+                        } else {
+                            entry.set_string = sets;
+                        }
+                    }
+                    "release-name" => {
+                        entry.release_name = self
+                            .string(value, &field_name, "a release name")
+                            .map(str::to_string);
+                    }
+                    "namespace" => {
+                        entry.namespace = self
+                            .string(value, &field_name, "a namespace")
+                            .map(str::to_string);
+                    }
+                    "kube-version" => {
+                        let version = self.string(value, &field_name, "a Kubernetes version");
+                        match version {
+                            Some(text) if crate::assemble::chart::is_kube_version(text) => {
+                                entry.kube_version = Some(text.to_string());
+                            }
+                            Some(text) => self.error(
+                                value,
+                                format!("`{field_name}` must be a Kubernetes version such as v1.29.0, not `{text}`"),
+                            ),
+                            None => {}
+                        }
+                    }
+                    "api-versions" => {
+                        entry.api_versions = self
+                            .strings(value, &field_name, "API versions (apps/v1)")
+                            .into_iter()
+                            .map(|(_, version)| version.to_string())
+                            .collect();
+                    }
+                    _ => {}
+                }
+            }
+            let Some(charts) = charts else {
+                if self.doc.is_mapping(*item) {
+                    self.error(
+                        *item,
+                        format!("`{name}` needs `charts` (globs of chart directories)"),
+                    );
+                }
+                continue;
+            };
+            let mut builder = GlobSetBuilder::new();
+            for glob in &charts {
+                // Each was compiled when read.
+                if let Ok(glob) = Glob::new(glob.trim_end_matches('/')) {
+                    builder.add(glob);
+                }
+            }
+            match builder.build() {
+                Ok(globs) => {
+                    entry.charts = globs;
+                    config.helm.push(entry);
+                }
+                Err(error) => self.error(*item, format!("invalid globs in `{name}`: {error}")),
+            }
+        }
+    }
 }
 
 /// `a`, `a or b`, `a, b or c`.
@@ -939,6 +1099,15 @@ fn either(names: &[&str]) -> String {
 }
 
 impl Config {
+    /// The `helm` entry for the chart in `chart_dir` (relative to the config file's
+    /// directory, `/`-separated): the first whose `charts` globs match.
+    pub fn helm_chart(&self, chart_dir: &str) -> Option<&HelmChart> {
+        let chart_dir = chart_dir.trim_end_matches('/');
+        self.helm
+            .iter()
+            .find(|entry| entry.charts.is_match(chart_dir))
+    }
+
     /// Applies the file's analysis settings on top of the defaults.
     pub fn apply(&self, settings: &mut Settings) {
         if let Some((mode, _)) = &self.karpenter {
@@ -1001,6 +1170,41 @@ mod tests {
         assert_eq!(settings.level(kds001), Some(Severity::Error));
         assert!(settings.ignored_for_path(kds001, "vendor/x/ds.yaml"));
         assert!(!settings.ignored_for_path(kds001, "apps/ds.yaml"));
+        let helm = config.helm_chart("charts/datadog/").expect("a helm entry");
+        let mut options = ChartOptions::default();
+        helm.apply(&mut options);
+        assert_eq!(
+            options.values_files,
+            [PathBuf::from("repo/ci/datadog-values.yaml")]
+        );
+        assert_eq!(options.set, ["datadog.apiKey=x", "clusterAgent.replicas=2"]);
+        assert_eq!(options.set_string, ["image.tag=7"]);
+        assert_eq!(
+            (options.release_name.as_str(), options.namespace.as_str()),
+            ("datadog", "datadog-agent")
+        );
+        assert_eq!(options.kube_version.as_deref(), Some("v1.29.0"));
+        assert!(config.helm_chart("charts/other").is_none());
+    }
+
+    #[test]
+    fn helm_entries_are_checked() {
+        let text = "helm:\n  - values: [a.yaml]\n  - charts: [c]\n    set: [\"a\", \"b=1\"]\n    kube-version: latest\n    colour: red\n";
+        let ConfigError { messages } = parse(text).unwrap_err();
+        let file = "repo/.karplint.yaml";
+        assert_eq!(
+            messages,
+            [
+                format!("{file}:2:5: `helm[0]` needs `charts` (globs of chart directories)"),
+                format!("{file}:4:11: `helm[1].set`: key `a` has no value"),
+                format!(
+                    "{file}:5:19: `helm[1].kube-version` must be a Kubernetes version such as v1.29.0, not `latest`"
+                ),
+                format!(
+                    "{file}:6:5: unknown key `colour` in `helm[1]`: expected charts, values, set, set-string, release-name, namespace, kube-version, api-versions"
+                ),
+            ]
+        );
     }
 
     /// The one error of a config file that has one.

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
+use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -438,6 +439,213 @@ pub(crate) fn escape_controls(text: &str, newlines: Newlines) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Where one stretch of a rendered text (a chart template's output) came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// Copied verbatim from a file, starting at `start`; the stretch never spans a line
+    /// break, so every byte of it maps to a column of that one line.
+    Copied { file: FileId, start: Pos },
+    /// Printed by the template action at `action`; `value` is where the printed value was
+    /// written, when it came from data that was (`{{ .Values.priorityClassName }}`).
+    Produced { action: Span, value: Option<Span> },
+}
+
+/// One stretch of a rendered text: from byte `start` to the next segment's start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub start: usize,
+    pub origin: Provenance,
+}
+
+/// Maps every byte of a rendered text to where it came from: sorted, contiguous segments
+/// (the first at 0). A segment of copied text never spans lines, so the position of any
+/// byte follows from the rendered text and the segment alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    segments: Vec<Segment>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        SourceMap::default()
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// Starts a segment at `start` (at or after the last one's start; a later segment at
+    /// the same start replaces it, unless that one printed a value: an empty value stays
+    /// as an empty segment, so that `name: {{ .Values.empty }}` still knows where the
+    /// value was written). Consecutive stretches produced by the same action with the
+    /// same value are one segment.
+    pub fn push(&mut self, start: usize, origin: Provenance) {
+        if let Some(last) = self.segments.last_mut() {
+            let printed_value = matches!(last.origin, Provenance::Produced { value: Some(_), .. });
+            if last.start == start && !printed_value {
+                last.origin = origin;
+                return;
+            }
+            if last.start == start && last.origin == origin {
+                return;
+            }
+            if last.origin == origin && matches!(origin, Provenance::Produced { .. }) {
+                return;
+            }
+        }
+        self.segments.push(Segment { start, origin });
+    }
+
+    /// Records `text`, copied from `file` at `start`, as written at byte `at` of the
+    /// output: one segment per line.
+    pub fn push_copied(&mut self, at: usize, text: &str, file: FileId, start: Pos) {
+        let bytes = text.as_bytes();
+        let mut pos = start;
+        let mut line_start = 0;
+        for i in 0..bytes.len() {
+            if ends_line(bytes, i) {
+                self.push(at + line_start, Provenance::Copied { file, start: pos });
+                pos = Pos {
+                    byte: clamp(start.byte as usize + i + 1),
+                    line: pos.line + 1,
+                    col: 1,
+                };
+                line_start = i + 1;
+            }
+        }
+        if line_start < bytes.len() {
+            self.push(at + line_start, Provenance::Copied { file, start: pos });
+        }
+    }
+
+    /// Appends `other` (the map of a text inserted at byte `at`), shifted there.
+    pub fn append_at(&mut self, at: usize, other: &SourceMap) {
+        for segment in &other.segments {
+            self.push(at + segment.start, segment.origin);
+        }
+    }
+
+    /// The segments covering bytes `range` of `text` (the text this map describes),
+    /// rebased to start at 0: the map of a substring.
+    pub fn slice(&self, text: &str, range: Range<usize>) -> SourceMap {
+        let mut out = SourceMap::new();
+        let first = self.index_of(range.start);
+        for (i, segment) in self.segments.iter().enumerate().skip(first.unwrap_or(0)) {
+            if segment.start >= range.end && i != first.unwrap_or(0) {
+                break;
+            }
+            let start = segment.start.max(range.start);
+            let origin = match segment.origin {
+                Provenance::Copied { file, start: pos } => {
+                    // One line: columns advance by the characters skipped.
+                    let skipped = text.get(segment.start..start).unwrap_or("");
+                    Provenance::Copied {
+                        file,
+                        start: Pos {
+                            byte: clamp(pos.byte as usize + skipped.len()),
+                            line: pos.line,
+                            col: pos.col + clamp(skipped.chars().count()),
+                        },
+                    }
+                }
+                produced => produced,
+            };
+            out.push(start - range.start, origin);
+        }
+        out
+    }
+
+    /// The index of the segment holding byte `offset` (the last of those starting there:
+    /// empty ones come before it).
+    fn index_of(&self, offset: usize) -> Option<usize> {
+        self.segments
+            .partition_point(|s| s.start <= offset)
+            .checked_sub(1)
+    }
+
+    /// The segment holding byte `offset`.
+    pub fn segment_at(&self, offset: usize) -> Option<&Segment> {
+        self.index_of(offset).map(|i| &self.segments[i])
+    }
+
+    /// Where the value printed at byte `offset` was written, if it was printed from data
+    /// that carries a position (a values file).
+    pub fn value_at(&self, offset: usize) -> Option<Span> {
+        match self.segment_at(offset)?.origin {
+            Provenance::Produced { value, .. } => value,
+            Provenance::Copied { .. } => None,
+        }
+    }
+
+    /// The first value printed in bytes `range` (ends included, so that an empty value
+    /// printed at either end counts), or covering its start: for a key whose value the
+    /// template printed, `range` being the rest of the key's line.
+    pub fn value_in(&self, range: Range<usize>) -> Option<Span> {
+        let first = self.index_of(range.start).unwrap_or(0);
+        let first = self.segments[..first]
+            .iter()
+            .rposition(|s| s.start < self.segments[first].start)
+            .map_or(0, |i| i + 1);
+        self.segments[first..]
+            .iter()
+            .take_while(|s| s.start <= range.end)
+            .find_map(|s| match s.origin {
+                Provenance::Produced { value, .. } => value,
+                Provenance::Copied { .. } => None,
+            })
+    }
+
+    /// Where byte `offset` of `rendered` (the text this map describes) was written:
+    /// `(start, end)` positions of the stretch of source it stands for, and its file.
+    fn point(&self, rendered: &str, offset: usize) -> Option<(FileId, Pos, Pos)> {
+        let segment = self.segment_at(offset)?;
+        Some(match segment.origin {
+            Provenance::Copied { file, start } => {
+                let before = rendered.get(segment.start..offset).unwrap_or("");
+                let at = Pos {
+                    byte: clamp(start.byte as usize + before.len()),
+                    line: start.line,
+                    col: start.col + clamp(before.chars().count()),
+                };
+                let width = rendered
+                    .get(offset..)
+                    .and_then(|rest| rest.chars().next())
+                    .map_or(0, char::len_utf8);
+                let end = Pos {
+                    byte: clamp(at.byte as usize + width),
+                    line: at.line,
+                    col: at.col + u32::from(width > 0),
+                };
+                (file, at, end)
+            }
+            Provenance::Produced { action, .. } => (action.file, action.start, action.end),
+        })
+    }
+
+    /// The source span that bytes `range` of `rendered` stand for: it starts where
+    /// `range.start` was written and ends where the last byte was, if that is in the
+    /// same file (else where the first byte's stretch ends). An empty or unmapped range
+    /// gives the point of its start (or the default span when nothing is mapped).
+    pub fn locate(&self, rendered: &str, range: Range<usize>) -> Span {
+        let Some((file, start, first_end)) = self.point(rendered, range.start) else {
+            return Span::default();
+        };
+        if range.end <= range.start {
+            return Span::point(file, start);
+        }
+        // The last character of the range (its first byte).
+        let mut last = range.end - 1;
+        while last > range.start && !rendered.is_char_boundary(last) {
+            last -= 1;
+        }
+        let end = match self.point(rendered, last) {
+            Some((last_file, _, end)) if last_file == file && end >= start => end,
+            _ => first_end,
+        };
+        Span::new(file, start, end)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,5 +740,74 @@ mod tests {
             name: "<stdin>".to_string(),
         };
         assert!(matches!(stdin.display(), Cow::Borrowed("<stdin>")));
+    }
+
+    #[test]
+    fn a_source_map_splits_copied_text_at_lines_and_locates_any_range() {
+        let (a, b) = (FileId(1), FileId(2));
+        let start = Pos {
+            byte: 10,
+            line: 3,
+            col: 5,
+        };
+        let mut map = SourceMap::new();
+        map.push_copied(0, "ab\né", a, start);
+        let action = Span::new(
+            b,
+            Pos {
+                byte: 0,
+                line: 1,
+                col: 1,
+            },
+            Pos {
+                byte: 8,
+                line: 1,
+                col: 9,
+            },
+        );
+        map.push(
+            5,
+            Provenance::Produced {
+                action,
+                value: None,
+            },
+        );
+        let text = "ab\néxyz";
+        assert_eq!(map.segments().len(), 3);
+        // `é` starts line 4 of file a; `b` is column 6 of line 3.
+        let e = map.locate(text, 3..5);
+        assert_eq!(
+            (e.file, e.start, e.end),
+            (
+                a,
+                Pos {
+                    byte: 13,
+                    line: 4,
+                    col: 1
+                },
+                Pos {
+                    byte: 15,
+                    line: 4,
+                    col: 2
+                }
+            )
+        );
+        assert_eq!(
+            map.locate(text, 1..2).start,
+            Pos {
+                byte: 11,
+                line: 3,
+                col: 6
+            }
+        );
+        // From copied text into another file's action: the first stretch's end.
+        let across = map.locate(text, 3..7);
+        assert_eq!((across.file, across.end.col), (a, 2));
+        assert_eq!(map.locate(text, 6..7), action);
+        // The map of a substring; offsets inside a character do not panic.
+        let tail = map.slice(text, 3..8);
+        assert_eq!(tail.locate("éxyz", 0..2).start.byte, 13);
+        assert_eq!(tail.locate("éxyz", 3..4), action);
+        assert_eq!(map.locate(text, 4..5).file, a);
     }
 }

@@ -221,6 +221,39 @@ proptest! {
         fuzz::check_lint(&bytes);
         fuzz::check_fix(&bytes);
     }
+
+    #[test]
+    fn templates_hold_up(text in template()) {
+        fuzz::check_template(text.as_bytes());
+    }
+}
+
+/// Helm templates: values, then actions, pipelines and control structures in any order.
+fn template() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("{{ .Values.a }}"),
+        Just("{{- include \"h\" . | nindent 2 }}"),
+        Just("{{ define \"h\" }}x: {{ toYaml .Values | indent 2 }}{{ end }}"),
+        Just("{{ range $k, $v := .Values }}{{ $k }}={{ $v }}\n{{ end }}"),
+        Just("{{ if .Values.b }}"),
+        Just("{{ with .Values.a }}"),
+        Just("{{ else }}"),
+        Just("{{ end }}"),
+        Just("{{ tpl \"{{ .Values.a }}\" . }}"),
+        Just("{{ printf \"%v-%s\" .Values.b \"s\" | quote }}"),
+        Just("{{ default \"d\" .Values.c | upper }}"),
+        Just("\n  key: "),
+        Just("{{"),
+        Just("}}"),
+        Just("("),
+        Just("\"é"),
+    ];
+    prop::collection::vec(piece, 0..24).prop_map(|pieces| {
+        format!(
+            "values: {{a: 1, b: [x, 'y z'], c: null}}\n{}",
+            pieces.concat()
+        )
+    })
 }
 
 /// The generator's documents, unedited, leave something to fix: the `--diff` check is

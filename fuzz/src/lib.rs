@@ -238,3 +238,48 @@ fn hunk_header(line: &str) -> Result<(Range, Range), String> {
     }
     Ok((old, new))
 }
+
+/// The input as a Helm template (its first line, if it starts with `values:`, as the
+/// values in YAML), rendered with small limits: no panic, no hang, and every byte of the
+/// output is mapped to a position inside the template or the values.
+pub fn check_template(input: &[u8]) {
+    use karplint::assemble::template::{Limits, NoFiles, TemplateSet};
+    use karplint::source::FileId;
+    use karplint::yaml::{DocumentStream, Value};
+
+    let text = String::from_utf8_lossy(input);
+    let (values, template) = match text.strip_prefix("values:") {
+        Some(rest) => rest.split_once('\n').unwrap_or((rest, "")),
+        None => ("", &*text),
+    };
+    let mut stream = DocumentStream::new(values, FileId(2));
+    let dot = match stream.next_taking_items(|_, _| false) {
+        Some(Ok(document)) => document
+            .root()
+            .and_then(|root| Value::from_document(&document, root, 1 << 16).ok())
+            .unwrap_or_else(Value::null),
+        _ => Value::null(),
+    };
+    let limits = Limits {
+        max_depth: 20,
+        max_output: 1 << 16,
+        max_steps: 20_000,
+    };
+    let mut set = TemplateSet::new(limits);
+    if set.add("t", template, FileId(1)).is_err() {
+        return;
+    }
+    let Ok(out) = set.render("t", &dot, &NoFiles) else {
+        return;
+    };
+    assert!(out.text.len() <= limits.max_output);
+    for (at, _) in out.text.char_indices() {
+        let span = out.map.locate(&out.text, at..at + 1);
+        let bound = if span.file == FileId(1) {
+            template.len()
+        } else {
+            values.len()
+        };
+        assert!(span.end.byte as usize <= bound, "{span:?} at {at}");
+    }
+}

@@ -2,4 +2,6 @@
 //! organised (Helm charts, kustomizations) into documents whose every node knows the file
 //! and span it was written at (DESIGN.md, "Repositories as they are organised").
 
+pub mod chart;
+pub mod template;
 pub mod units;

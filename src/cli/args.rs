@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::assemble::chart::ChartOptions;
 use crate::config::KarpenterMode;
 use crate::diagnostic::Severity;
 use crate::inspect::InspectFormat;
@@ -84,6 +85,44 @@ pub struct ConfigArgs {
     pub max_file_size: u64,
 }
 
+/// How Helm charts are rendered (shared by `check` and `inspect`): `helm template`'s own
+/// flags, applied to every chart after the config's `helm` entry for it.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Helm charts")]
+pub struct HelmArgs {
+    /// A values file for the charts, like `helm template -f` (repeatable; later files win;
+    /// after the config's `helm` values).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Set a value, Helm's syntax: `a.b=v`, `list[0]=v`, `a={x,y}`, commas between
+    /// assignments; numbers, booleans and null are typed (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Set a value as a string, whatever it looks like (repeatable; after `--set`).
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    pub set_string: Vec<String>,
+    /// `.Release.Name` [default: the config's, else release-name].
+    #[arg(long, value_name = "NAME")]
+    pub release_name: Option<String>,
+    /// `.Release.Namespace` [default: the config's, else default].
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+}
+
+impl HelmArgs {
+    #[expect(dead_code, reason = "the lead wires charts into check/inspect/render")]
+    /// Applies the flags on top of `options` (values files and `--set`s after those there).
+    pub fn apply(&self, options: &mut ChartOptions) {
+        options.extend(
+            &self.values,
+            &self.set,
+            &self.set_string,
+            self.release_name.as_ref(),
+            self.namespace.as_ref(),
+        );
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files, directories (searched recursively for .yaml, .yml, .json) or `-` for stdin.
@@ -91,6 +130,8 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
+    #[command(flatten)]
+    pub helm: HelmArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human, env = "KARPLINT_FORMAT")]
     pub format: Format,
@@ -134,6 +175,8 @@ pub struct InspectArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
+    #[command(flatten)]
+    pub helm: HelmArgs,
     /// Output format: an aligned table, or JSON for tools.
     #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
     pub format: InspectFormat,

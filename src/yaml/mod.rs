@@ -7,6 +7,7 @@
 //! duplicate keys are kept and recorded (the last one wins, as in Kubernetes).
 
 mod build;
+mod emit;
 mod expansion;
 mod lenient;
 mod template;
@@ -14,6 +15,7 @@ mod tree;
 mod value;
 
 pub use build::{DocumentStream, ParseError};
+pub use emit::{to_yaml, to_yaml_marked};
 pub use expansion::{EXPANSION_FLOOR, EXPANSION_RATIO, Overexpanded};
 pub use lenient::{forgive_flow_end, without_json_comments};
 pub use template::{Action, Flavour, Role, Template};

@@ -1,0 +1,542 @@
+//! Conformance of karplint's chart rendering with real Helm, on
+//! `../shared/corpus/helm-conformance` (see its README): charts whose maintainers committed
+//! what `helm template` made of them. Objects are compared parsed, by kind, namespace and
+//! name; the figures are printed per values file and their totals pinned (a drop fails).
+//! Also: every chart under `../shared/corpus/helm-templates` renders with its defaults, but
+//! for the failures pinned here.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use karplint::assemble::chart::{self, ChartOptions, ChartOutput};
+use karplint::source::UnitFiles;
+use karplint::yaml::{Data, DocumentStream, Key, Map, Value};
+
+/// Copies a directory tree (the DataDog chart needs its subcharts under `charts/`).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The objects of a YAML stream (empty documents left out).
+fn objects(text: &str) -> Result<Vec<Value>, String> {
+    let mut found = Vec::new();
+    for document in DocumentStream::new(text, Default::default()) {
+        let document = document
+            .map_err(|error| format!("{}:{}: {}", error.pos.line, error.pos.col, error.message))?;
+        let Some(root) = document.root() else {
+            continue;
+        };
+        let value = Value::from_document(&document, root, 1 << 30).map_err(|e| format!("{e:?}"))?;
+        if !value.is_null() {
+            found.push(value);
+        }
+    }
+    Ok(found)
+}
+
+/// What the baselines' round trip makes of a value: integral numbers are integers (JSON
+/// numbers re-encoded), the keys of `filtered` are gone wherever they are.
+fn normalised(value: &Value, filtered: &[&str]) -> Value {
+    let data = match &value.data {
+        Data::Float(float) if float.fract() == 0.0 && float.abs() < 1e15 => {
+            Data::Int(*float as i64)
+        }
+        Data::Seq(items) => Data::Seq(items.iter().map(|v| normalised(v, filtered)).collect()),
+        Data::Map(map) => Data::Map(
+            map.iter()
+                .filter(|(key, _)| !filtered.contains(&key.name.as_str()))
+                .map(|(key, v)| (Key::computed(key.name.clone()), normalised(v, filtered)))
+                .collect::<Map>(),
+        ),
+        other => other.clone(),
+    };
+    Value::computed(data)
+}
+
+fn field<'v>(value: &'v Value, path: &[&str]) -> &'v str {
+    value.path(path).and_then(Value::as_str).unwrap_or("")
+}
+
+type Id = (String, String, String);
+
+fn id(value: &Value) -> Id {
+    (
+        field(value, &["kind"]).to_string(),
+        field(value, &["metadata", "namespace"]).to_string(),
+        field(value, &["metadata", "name"]).to_string(),
+    )
+}
+
+/// How the objects of one rendering compare with Helm's.
+#[derive(Default, Debug)]
+struct Tally {
+    total: usize,
+    matching: usize,
+    /// Objects Helm made that karplint made differently.
+    differing: Vec<Id>,
+    /// Objects Helm made that karplint did not.
+    missing: Vec<Id>,
+    /// Objects karplint made that Helm did not.
+    extra: Vec<Id>,
+    /// The problems karplint reported.
+    problems: Vec<String>,
+}
+
+impl Tally {
+    /// Prints one rendering's figures and adds them to `self`.
+    fn add_reported(&mut self, label: &str, other: Tally) {
+        eprintln!(
+            "{label}: {}/{} matching; differing {:?}; missing {:?}; extra {:?}; problems {:?}",
+            other.matching,
+            other.total,
+            other.differing,
+            other.missing,
+            other.extra,
+            other.problems
+        );
+        self.add(other);
+    }
+
+    fn summary(&self, label: &str) {
+        eprintln!(
+            "{label}: {}/{} matching, {} differing, {} missing, {} extra, {} problems",
+            self.matching,
+            self.total,
+            self.differing.len(),
+            self.missing.len(),
+            self.extra.len(),
+            self.problems.len()
+        );
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.total += other.total;
+        self.matching += other.matching;
+        self.differing.extend(other.differing);
+        self.missing.extend(other.missing);
+        self.extra.extend(other.extra);
+        self.problems.extend(other.problems);
+    }
+}
+
+fn render(chart_dir: &Path, options: &ChartOptions) -> (ChartOutput, UnitFiles) {
+    let mut files = UnitFiles::default();
+    let output = chart::render(chart_dir, options, &mut files);
+    (output, files)
+}
+
+/// The objects karplint rendered (CRDs included when `crds`), and its problems.
+fn rendered_objects(
+    output: &ChartOutput,
+    files: &UnitFiles,
+    crds: bool,
+) -> (Vec<Value>, Vec<String>) {
+    let mut problems: Vec<String> = output
+        .problems
+        .iter()
+        .map(|problem| describe(problem, files))
+        .collect();
+    let mut found = Vec::new();
+    let texts = output
+        .documents
+        .iter()
+        .map(|doc| (doc.name.clone(), doc.rendered.text.clone()))
+        .chain(
+            output
+                .crds
+                .iter()
+                .filter(|_| crds)
+                .map(|(file, text)| (format!("{file:?}"), text.to_string())),
+        );
+    for (name, text) in texts {
+        match objects(&text) {
+            Ok(objects) => found.extend(objects),
+            Err(error) => problems.push(format!("{name}: rendered text is not YAML: {error}")),
+        }
+    }
+    (found, problems)
+}
+
+fn describe(problem: &chart::ChartProblem, files: &UnitFiles) -> String {
+    let at = problem.span.map_or(String::new(), |span| {
+        let path = files
+            .path(span.file)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        format!("{path}:{}:{}: ", span.start.line, span.start.col)
+    });
+    format!("{at}{}", problem.message)
+}
+
+fn compare(expected: &[Value], actual: &[Value], filtered: &[&str]) -> Tally {
+    let mut tally = Tally {
+        total: expected.len(),
+        ..Tally::default()
+    };
+    let actual: Vec<(Id, Value)> = actual
+        .iter()
+        .map(|v| (id(v), normalised(v, filtered)))
+        .collect();
+    for object in expected {
+        let object = normalised(object, filtered);
+        let key = id(&object);
+        match actual.iter().find(|(id, _)| *id == key) {
+            Some((_, mine)) if mine.same_data(&object) => tally.matching += 1,
+            Some((_, mine)) => {
+                // KARPLINT_CONFORMANCE_DIFF=1 shows where (for investigating a drop).
+                if std::env::var_os("KARPLINT_CONFORMANCE_DIFF").is_some() {
+                    let mut paths = Vec::new();
+                    differences(&object, mine, String::new(), &mut paths);
+                    eprintln!("{key:?} differs at {paths:?}");
+                }
+                tally.differing.push(key)
+            }
+            None => tally.missing.push(key),
+        }
+    }
+    let expected: Vec<Id> = expected.iter().map(id).collect();
+    tally.extra = actual
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| !expected.contains(id))
+        .collect();
+    tally
+}
+
+/// The paths where `helm` and `mine` differ: `path: helm's | karplint's`.
+fn differences(helm: &Value, mine: &Value, path: String, out: &mut Vec<String>) {
+    match (&helm.data, &mine.data) {
+        (Data::Map(a), Data::Map(b)) => {
+            for (key, x) in a.iter() {
+                match b.get(&key.name) {
+                    Some(y) => differences(x, y, format!("{path}.{}", key.name), out),
+                    None => out.push(format!("{path}.{}: present | absent", key.name)),
+                }
+            }
+            for key in b.keys().filter(|key| a.get(key).is_none()) {
+                out.push(format!("{path}.{key}: absent | present"));
+            }
+        }
+        (Data::Seq(a), Data::Seq(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                differences(x, y, format!("{path}[{i}]"), out);
+            }
+        }
+        _ if helm.same_data(mine) => {}
+        (a, b) => out.push(format!("{path}: {a:?} | {b:?}")),
+    }
+}
+
+/// `FilterKeys` of DataDog's `test/datadog/baseline_test.go`.
+const DATADOG_FILTERED: &[&str] = &[
+    "helm.sh/chart",
+    "checksum/clusteragent_token",
+    "checksum/clusteragent-configmap",
+    "checksum/install_info",
+    "checksum",
+    "checksum/autoconf-config",
+    "checksum/checksd-config",
+    "checksum/confd-config",
+    "checksum/otel-config",
+    "checksum/otel-gateway-config",
+    "checksum/api_key",
+    "checksum/application_key",
+    "chart",
+    "install_id",
+    "install_time",
+    "token",
+    "install_info",
+];
+
+/// Objects of the 52 DataDog baselines karplint renders the same, in all (of 1,532): every
+/// object of the `datadog` chart itself. The other 153 (3 per values file) come from the
+/// `datadog-operator` subchart, whose copy in the corpus is another version (2.26.0-dev.2,
+/// app 1.30.0-rc.1) than the one the baselines were made with (2.25.0, app 1.29.0): they
+/// differ in their version label (and the ClusterRole in its rules).
+const DATADOG_MATCHING: usize = 1379;
+/// The one problem of every DataDog rendering: `helm dependency build` put `datadog-crds`
+/// into the operator's `charts/` for the baselines; the corpus's copy has none.
+const DATADOG_OPERATOR_CRDS: &str = "dependency `datadog-crds` is enabled but missing";
+
+/// The problems of the DataDog chart's `ci/*.yaml` values files (after the one above).
+/// Every one renders; this one enables kube-state-metrics, a subchart the corpus lacks.
+const DATADOG_CI_PROBLEMS: &[&str] = &[
+    "kubeconform-values.yaml: requirements.yaml:11:5: dependency `kube-state-metrics` is enabled but missing from charts/ (run `helm dependency build`); its objects are not rendered",
+];
+
+/// The subchart whose objects cannot match (see [`DATADOG_MATCHING`]).
+const DATADOG_OTHER_VERSION: &str = "datadog-operator";
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn datadog_baselines() {
+    let repo = common::corpus("helm-conformance/DataDog__helm-charts");
+    let temp = tempfile::tempdir().unwrap();
+    let chart_dir = temp.path().join("datadog");
+    copy_dir(&repo.join("charts/datadog"), &chart_dir);
+    for sub in ["datadog-crds", "datadog-csi-driver", "datadog-operator"] {
+        copy_dir(
+            &repo.join("charts").join(sub),
+            &chart_dir.join("charts").join(sub),
+        );
+    }
+    let baseline = repo.join("test/datadog/baseline");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(baseline.join("values"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 52);
+    // As the baseline test renders: release `datadog` in `datadog-agent`, one values file.
+    let render_datadog = |values: &Path| {
+        let options = ChartOptions {
+            release_name: "datadog".to_string(),
+            namespace: "datadog-agent".to_string(),
+            values_files: vec![values.to_path_buf()],
+            ..ChartOptions::default()
+        };
+        let (output, files) = render(&chart_dir, &options);
+        rendered_objects(&output, &files, false)
+    };
+    let mut all = Tally::default();
+    for values in &names {
+        let name = values.file_name().unwrap().to_string_lossy().into_owned();
+        let (mine, problems) = render_datadog(values);
+        let mine: Vec<Value> = mine
+            .into_iter()
+            .filter(|v| field(v, &["kind"]) != "CustomResourceDefinition")
+            .collect();
+        let text = std::fs::read_to_string(baseline.join("manifests").join(&name)).unwrap();
+        let expected = objects(&text).unwrap();
+        let mut tally = compare(&expected, &mine, DATADOG_FILTERED);
+        tally.problems = problems;
+        all.add_reported(&name, tally);
+    }
+    all.summary("datadog, all values files");
+    assert!(
+        all.matching >= DATADOG_MATCHING,
+        "{} objects match, fewer than the {DATADOG_MATCHING} pinned",
+        all.matching
+    );
+    // The chart's CI values files: no expected output, but each must render.
+    let mut ci: Vec<PathBuf> = std::fs::read_dir(chart_dir.join("ci"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    ci.sort();
+    let mut ci_problems = Vec::new();
+    for values in &ci {
+        let (_, problems) = render_datadog(values);
+        let name = values.file_name().unwrap().to_string_lossy().into_owned();
+        ci_problems.extend(
+            problems
+                .into_iter()
+                .filter(|problem| !problem.contains(DATADOG_OPERATOR_CRDS))
+                .map(|problem| {
+                    let problem = problem.replace(&format!("{}/", chart_dir.display()), "");
+                    format!("{name}: {problem}")
+                }),
+        );
+    }
+    eprintln!(
+        "datadog ci/: {} values files, problems: {ci_problems:#?}",
+        ci.len()
+    );
+    assert_eq!(ci_problems, DATADOG_CI_PROBLEMS);
+    let own: Vec<&Id> = all
+        .differing
+        .iter()
+        .chain(&all.missing)
+        .chain(&all.extra)
+        .filter(|(_, _, name)| name != DATADOG_OTHER_VERSION)
+        .collect();
+    assert_eq!(
+        own,
+        Vec::<&Id>::new(),
+        "objects of the chart itself that differ"
+    );
+}
+
+/// Regions of `charts/regions.json` and the files the release script writes for each.
+const VPC_CNI_REGIONS: &[(&str, &str, &str, &str)] = &[
+    ("us-west-2", "602401143452", "amazonaws.com", ""),
+    (
+        "us-gov-east-1",
+        "151742754352",
+        "amazonaws.com",
+        "-us-gov-east-1",
+    ),
+    (
+        "us-gov-west-1",
+        "013241004608",
+        "amazonaws.com",
+        "-us-gov-west-1",
+    ),
+    ("cn-northwest-1", "961992271922", "amazonaws.com.cn", "-cn"),
+];
+
+/// Objects of the 8 AWS VPC CNI release files karplint renders the same: all of them.
+const VPC_CNI_MATCHING: usize = 40;
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn aws_vpc_cni_release_files() {
+    let repo = common::corpus("helm-conformance/aws__amazon-vpc-cni-k8s");
+    let (version, node_agent) = ("v1.23.1", "v1.4.2");
+    let mut all = Tally::default();
+    for (region, account, domain, suffix) in VPC_CNI_REGIONS {
+        let cni = ChartOptions {
+            release_name: "aws-vpc-cni".to_string(),
+            namespace: "kube-system".to_string(),
+            set: [
+                "originalMatchLabels=true".to_string(),
+                format!("init.image.region={region}"),
+                format!("init.image.domain={domain}"),
+                format!("init.image.tag={version}"),
+                format!("image.tag={version}"),
+                format!("image.region={region}"),
+                format!("image.domain={domain}"),
+                format!("nodeAgent.image.region={region}"),
+                format!("nodeAgent.image.domain={domain}"),
+                format!("nodeAgent.image.tag={node_agent}"),
+                format!("env.VPC_CNI_VERSION={version}"),
+            ]
+            .to_vec(),
+            set_string: vec![
+                format!("init.image.account={account}"),
+                format!("image.account={account}"),
+                format!("nodeAgent.image.account={account}"),
+            ],
+            ..ChartOptions::default()
+        };
+        let metrics = ChartOptions {
+            release_name: "cni-metrics-helper".to_string(),
+            namespace: "kube-system".to_string(),
+            set: vec![
+                format!("image.region={region}"),
+                format!("image.domain={domain}"),
+                format!("image.tag={version}"),
+            ],
+            set_string: vec![format!("image.account={account}")],
+            ..ChartOptions::default()
+        };
+        for (chart_name, options, file) in [
+            ("aws-vpc-cni", cni, format!("aws-k8s-cni{suffix}.yaml")),
+            (
+                "cni-metrics-helper",
+                metrics,
+                format!("cni-metrics-helper{suffix}.yaml"),
+            ),
+        ] {
+            let (output, files) = render(&repo.join("charts").join(chart_name), &options);
+            let (mine, problems) = rendered_objects(&output, &files, true);
+            let mine: Vec<Value> = mine.iter().map(without_helm_entries).collect();
+            let expected_text =
+                std::fs::read_to_string(repo.join("config/master").join(&file)).unwrap();
+            let expected = objects(&expected_text).unwrap();
+            let mut tally = compare(&expected, &mine, &[]);
+            tally.problems = problems;
+            all.add_reported(&file, tally);
+        }
+    }
+    all.summary("aws-vpc-cni, all release files");
+    assert_eq!(
+        (all.matching, all.total),
+        (VPC_CNI_MATCHING, VPC_CNI_MATCHING),
+        "{all:?}"
+    );
+}
+
+/// The release script's sed on one object: the entries on a line naming `helm.sh` or
+/// `app.kubernetes.io/managed-by: Helm` are deleted.
+fn without_helm_entries(value: &Value) -> Value {
+    let data = match &value.data {
+        Data::Map(map) => Data::Map(
+            map.iter()
+                .filter(|(key, item)| {
+                    let line = format!("{}: {}", key.name, item.as_str().unwrap_or(""));
+                    !line.contains("helm.sh") && line != "app.kubernetes.io/managed-by: Helm"
+                })
+                .map(|(key, item)| (key.clone(), without_helm_entries(item)))
+                .collect(),
+        ),
+        Data::Seq(items) => Data::Seq(items.iter().map(without_helm_entries).collect()),
+        other => other.clone(),
+    };
+    Value::new(data, value.span)
+}
+
+/// The problems rendering the corpus's charts with their default values gives, one line
+/// each (`chart: kind: message`): pinned, so a change shows.
+const CORPUS_CHART_PROBLEMS: &[&str] = &[
+    // The chart's own guard: `fail` unless a namespace other than `default` is chosen.
+    "NVIDIA__k8s-device-plugin/deployments/helm/nvidia-device-plugin: templates/validation.yml:19:1: Running in the 'default' namespace is not recommended.",
+    // `required`-like guard: the chart needs `settings.clusterName`.
+    "aws__karpenter-provider-aws/charts/karpenter: templates/deployment.yaml:153:23: Chart cannot be installed without a valid settings.clusterName!",
+];
+
+/// The charts of `helm-templates` (directories with a `Chart.yaml` not inside another
+/// chart's `charts/`), sorted.
+fn corpus_charts(dir: &Path, found: &mut Vec<PathBuf>) {
+    if dir.join("Chart.yaml").is_file() {
+        found.push(dir.to_path_buf());
+        return;
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    entries.sort();
+    for entry in entries {
+        corpus_charts(&entry, found);
+    }
+}
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn corpus_charts_render_with_their_defaults() {
+    let corpus = common::corpus("helm-templates");
+    let mut charts = Vec::new();
+    corpus_charts(&corpus, &mut charts);
+    assert!(charts.len() >= 9, "{charts:?}");
+    let mut problems = Vec::new();
+    for chart_dir in &charts {
+        let name = chart_dir
+            .strip_prefix(&corpus)
+            .unwrap()
+            .display()
+            .to_string();
+        let (output, files) = render(chart_dir, &ChartOptions::default());
+        let (objects, messages) = rendered_objects(&output, &files, true);
+        eprintln!(
+            "{name}: {} objects, {} problems",
+            objects.len(),
+            messages.len()
+        );
+        for message in messages {
+            // The position and the first line of the message.
+            let message = message.replace(&format!("{}/", chart_dir.display()), "");
+            let (at, said) = message.split_once(": ").unwrap_or(("", &message));
+            let first = said
+                .lines()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("");
+            problems.push(format!("{name}: {at}: {first}"));
+        }
+    }
+    for problem in &problems {
+        eprintln!("  {problem}");
+    }
+    assert_eq!(problems, CORPUS_CHART_PROBLEMS);
+}
