@@ -102,7 +102,8 @@ pub fn object(
         Key::computed("metadata"),
         Value::new(Data::Map(metadata), entry_span),
     );
-    if !data.is_empty() {
+    // A generated Secret always has `data`; a ConfigMap only when there is some.
+    if secret || !data.is_empty() {
         object.insert(Key::computed("data"), Value::computed(Data::Map(data)));
     }
     if !binary.is_empty() {
@@ -174,10 +175,6 @@ pub fn hash_suffix(value: &Value) -> String {
     let map = value.as_map();
     let get = |key: &str| map.and_then(|m| m.get(key));
     let kind = get("kind").and_then(Value::as_str).unwrap_or("");
-    let name = value
-        .path(&["metadata", "name"])
-        .and_then(scalar_text)
-        .unwrap_or_default();
     // Go's `json.Marshal` of a map: keys sorted; absent fields are the empty string.
     let field = |key: &str| match get(key) {
         Some(
@@ -191,7 +188,9 @@ pub fn hash_suffix(value: &Value) -> String {
     let mut fields: Vec<(&str, String)> = vec![
         ("data", field("data")),
         ("kind", go_string(kind)),
-        ("name", go_string(&name)),
+        // kustomize 5.5 looks the name up as one key `metadata/name`, finds nothing, and
+        // hashes the empty string in its place.
+        ("name", go_string("")),
     ];
     if kind == "Secret" {
         fields.push(("type", field("type")));

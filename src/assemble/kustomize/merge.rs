@@ -142,6 +142,16 @@ fn merge_map(
         _ => Value::new(Data::Map(Map::new()), patch.span),
     };
     let map = result.as_map_mut().expect("a mapping");
+    let untouched: Vec<String> = map
+        .keys()
+        .filter(|key| fields.get(key).is_none())
+        .map(str::to_string)
+        .collect();
+    for key in untouched {
+        path.push(key);
+        prune_field(map, schema, path, depth + 1);
+        path.pop();
+    }
     for (key, value) in fields.iter() {
         if is_directive_key(&key.name) {
             continue;
@@ -270,11 +280,58 @@ fn merge_list(
         }
     }
     // The base's elements the patch did not name keep their order, after the patch's.
-    out.extend(dest_slots.into_iter().flatten());
+    for mut item in dest_slots.into_iter().flatten() {
+        prune(&mut item, schema, path, depth + 1);
+        out.push(item);
+    }
     for item in unkeyed_patch {
         if let Some(v) = merge(None, item, schema, path, depth + 1)? {
             out.push(v);
         }
     }
     Ok(Some(Value::new(Data::Seq(out), span)))
+}
+
+/// What kyaml's merge does to the parts of the object a patch does not touch: it walks
+/// them, and drops every field left empty (`key:` with nothing after it; an explicit
+/// `null` or `~` stays), in mappings and in the elements of lists merged by key.
+fn prune(value: &mut Value, schema: &Schema, path: &mut Vec<String>, depth: usize) {
+    if depth > crate::yaml::MAX_DEPTH {
+        return;
+    }
+    match &mut value.data {
+        Data::Map(map) => {
+            let keys: Vec<String> = map.keys().map(str::to_string).collect();
+            for key in keys {
+                path.push(key);
+                prune_field(map, schema, path, depth + 1);
+                path.pop();
+            }
+        }
+        Data::Seq(items) => {
+            let names: Vec<&str> = path.iter().map(String::as_str).collect();
+            if schema
+                .list_keys(&names)
+                .is_some_and(|keys| !keys.is_empty())
+            {
+                for item in items {
+                    prune(item, schema, path, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// [`prune`] for the field named by the last element of `path`, in `map`.
+fn prune_field(map: &mut Map, schema: &Schema, path: &mut Vec<String>, depth: usize) {
+    let key = path.last().expect("a field").clone();
+    let Some(value) = map.get_mut(&key) else {
+        return;
+    };
+    if value.is_null() && value.span.is_none_or(|span| span.is_empty()) {
+        map.remove(&key);
+    } else {
+        prune(value, schema, path, depth);
+    }
 }

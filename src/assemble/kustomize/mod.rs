@@ -107,6 +107,22 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
             .and_then(scalar_text)
             .is_none_or(|v| v != "true")
     });
+    for res in &mut resources {
+        // kustomize rewrites annotations as it drops its own at the end: an empty or
+        // null `annotations` goes.
+        let metadata = res
+            .value
+            .as_map_mut()
+            .and_then(|m| m.get_mut("metadata"))
+            .and_then(Value::as_map_mut);
+        if let Some(metadata) = metadata
+            && metadata
+                .get("annotations")
+                .is_some_and(|a| a.is_null() || a.as_map().is_some_and(Map::is_empty))
+        {
+            metadata.remove("annotations");
+        }
+    }
     resources.sort_by_cached_key(|res| sort_key(&res.id()));
     let mut out = builder.out;
     out.objects = resources.into_iter().map(|res| res.value).collect();
@@ -954,6 +970,16 @@ impl Builder<'_> {
                             (Some(part), Some(old)) => {
                                 let new = scalar_text(&value).unwrap_or_default();
                                 let text = part.put(&scalar_text(old).unwrap_or_default(), &new);
+                                Value::new(Data::String(text), value.span)
+                            }
+                            // A scalar keeps its type: a number copied into a string (an
+                            // argument) stays a string.
+                            (None, Some(old))
+                                if old.as_str().is_some()
+                                    && value.as_map().is_none()
+                                    && value.as_seq().is_none() =>
+                            {
+                                let text = scalar_text(&value).unwrap_or_default();
                                 Value::new(Data::String(text), value.span)
                             }
                             _ => value.clone(),

@@ -9,9 +9,15 @@ use crate::yaml::{Data, Key, Map, Value};
 use super::config::{FieldSpec, NAME_REFERENCES, Referral, selects};
 use super::resource::{Id, Res, is_cluster_scoped, scalar_text, set_string};
 
-/// The segments of a field-spec path (`\/` is a slash inside a segment; a trailing `[]`
-/// only says the field is a list).
-pub fn segments(path: &str) -> Vec<String> {
+/// One segment of a field-spec path: a field name, and whether it is marked a list
+/// (`containers[]`; kustomize never makes a missing list).
+pub struct Segment {
+    pub name: String,
+    pub list: bool,
+}
+
+/// The segments of a field-spec path (`\/` is a slash inside a segment).
+pub fn segments(path: &str) -> Vec<Segment> {
     let mut out = vec![String::new()];
     let mut chars = path.chars().peekable();
     while let Some(c) = chars.next() {
@@ -24,12 +30,18 @@ pub fn segments(path: &str) -> Vec<String> {
             _ => out.last_mut().expect("one").push(c),
         }
     }
-    for part in &mut out {
-        if let Some(stripped) = part.strip_suffix("[]") {
-            *part = stripped.to_string();
-        }
-    }
-    out
+    out.into_iter()
+        .map(|part| match part.strip_suffix("[]") {
+            Some(name) => Segment {
+                name: name.to_string(),
+                list: true,
+            },
+            None => Segment {
+                name: part,
+                list: false,
+            },
+        })
+        .collect()
 }
 
 /// Calls `set` on the mapping holding the last segment of `path` in `value`, entering
@@ -37,7 +49,7 @@ pub fn segments(path: &str) -> Vec<String> {
 /// gets the mapping and the field's name; it decides what to do with a missing field.
 pub fn visit_field(
     value: &mut Value,
-    path: &[String],
+    path: &[Segment],
     create: bool,
     set: &mut dyn FnMut(&mut Map, &str),
 ) {
@@ -50,17 +62,18 @@ pub fn visit_field(
         Data::Map(map) => {
             let [first, rest @ ..] = path else { return };
             if rest.is_empty() {
-                set(map, first);
+                set(map, &first.name);
                 return;
             }
-            let missing = map.get(first).is_none_or(Value::is_null);
+            let missing = map.get(&first.name).is_none_or(Value::is_null);
             if missing {
-                if !create {
+                if !create || first.list {
                     return;
                 }
-                map.insert(Key::computed(first), Value::computed(Data::Map(Map::new())));
+                let empty = Value::computed(Data::Map(Map::new()));
+                map.insert(Key::computed(&first.name), empty);
             }
-            if let Some(next) = map.get_mut(first) {
+            if let Some(next) = map.get_mut(&first.name) {
                 visit_field(next, rest, create, set);
             }
         }
@@ -375,7 +388,7 @@ pub fn fix_name_references(resources: &mut [Res]) {
                     continue;
                 }
                 let path = segments(path);
-                let roleref = path.ends_with(&["roleRef".to_string(), "name".to_string()]);
+                let roleref = matches!(path.as_slice(), [.., a, b] if a.name == "roleRef" && b.name == "name");
                 let role_kind = roleref
                     .then(|| {
                         resources[index]
