@@ -68,7 +68,8 @@ pub fn parse_values(text: &str, file: FileId) -> Result<Vec<Value>, (String, Pos
 
 /// Parses `text`, the content of the string scalar `scalar` written in `file` (whose whole
 /// text is `file_text`), so that spans point into `file`: line for line when the scalar
-/// is a block (`|`, `>`-free literal), else every node at the scalar itself.
+/// is a literal block written as it reads (a `|` block: a patch in a kustomization), else
+/// every node at the scalar itself.
 pub fn parse_inline(
     text: &str,
     scalar: Option<Span>,
@@ -79,7 +80,7 @@ pub fn parse_inline(
     let Some(scalar) = scalar else {
         return Ok(values);
     };
-    let mapper = BlockMapper::new(file_text, scalar);
+    let mapper = BlockMapper::new(file_text, scalar, text);
     for value in &mut values {
         value.map_spans(&mut |span| mapper.map(span, scalar));
     }
@@ -93,30 +94,38 @@ struct BlockMapper {
 }
 
 impl BlockMapper {
-    fn new(file_text: &str, scalar: Span) -> Self {
-        let start = scalar.start.byte as usize;
-        let end = (scalar.end.byte as usize).min(file_text.len());
-        let source = file_text.get(start..end).unwrap_or("");
+    /// Lines up each line of `content` with a line of the file from the scalar's start,
+    /// indented alike; if any line differs, the scalar is not written verbatim and nothing
+    /// is mapped.
+    fn new(file_text: &str, scalar: Span, content: &str) -> Self {
+        let start = (scalar.start.byte as usize).min(file_text.len());
+        let line_start = file_text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let indent = start - line_start;
+        if !file_text[line_start..start].bytes().all(|b| b == b' ') {
+            return BlockMapper { lines: Vec::new() };
+        }
+        let mut positions = Positions::new(file_text);
         let mut lines = Vec::new();
-        if source.starts_with('|') {
-            let mut positions = Positions::new(file_text);
-            let mut indent = None;
-            let mut offset = start;
-            for (i, line) in source.split_inclusive('\n').enumerate() {
-                let here = offset;
-                offset += line.len();
-                if i == 0 {
-                    continue;
-                }
-                let body = line.trim_end_matches(['\n', '\r']);
-                let spaces = body.len() - body.trim_start_matches(' ').len();
-                if indent.is_none() && !body.trim().is_empty() {
-                    indent = Some(spaces);
-                }
-                let skip = indent.unwrap_or(spaces).min(spaces);
-                let at = here + skip;
-                lines.push((at, positions.at(at)));
+        let mut offset = line_start;
+        for wanted in content.split('\n') {
+            let Some(rest) = file_text.get(offset..) else {
+                return BlockMapper { lines: Vec::new() };
+            };
+            let line = rest.split('\n').next().unwrap_or("");
+            let body = line.strip_suffix('\r').unwrap_or(line);
+            let at = offset + indent.min(body.len());
+            let matches = if wanted.is_empty() {
+                body.trim().is_empty()
+            } else {
+                body.len() >= indent
+                    && body[..indent].bytes().all(|b| b == b' ')
+                    && &body[indent..] == wanted
+            };
+            if !matches {
+                return BlockMapper { lines: Vec::new() };
             }
+            lines.push((at, positions.at(at)));
+            offset += line.len() + 1;
         }
         BlockMapper { lines }
     }
