@@ -1,39 +1,87 @@
-//! Kustomize's built-in field specs (`api/internal/konfig/builtinpluginconsts`, as of
-//! kustomize v5.5.0, the version inside kubectl 1.32): which fields of which kinds each
-//! transformer writes, and which fields name which other objects.
+//! Kustomize's field specs: which fields of which kinds each transformer writes, and
+//! which fields name which other objects. The built-in tables are kustomize's
+//! (`api/internal/konfig/builtinpluginconsts`, as of kustomize v5.5.0, the version inside
+//! kubectl 1.32); a kustomization's `configurations` files add to them, for itself and
+//! for every kustomization that includes it.
 
-/// A field of some kinds: group, version and kind select (empty: any), `path` is
-/// `/`-separated (`\/` is a slash inside a name; lists on the way are entered element by
-/// element), `create` whether a missing field is made.
-#[derive(Clone, Copy, Debug)]
+use std::sync::OnceLock;
+
+use crate::yaml::Value;
+
+use super::resource::scalar_text;
+
+/// One segment of a field-spec path: a field name, and whether it is marked a list
+/// (`containers[]`; kustomize never makes a missing list).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    pub name: String,
+    pub list: bool,
+}
+
+/// The segments of a field-spec path (`\/` is a slash inside a segment).
+pub fn segments(path: &str) -> Vec<Segment> {
+    let mut out = vec![String::new()];
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'/') => {
+                chars.next();
+                out.last_mut().expect("one").push('/');
+            }
+            '/' => out.push(String::new()),
+            _ => out.last_mut().expect("one").push(c),
+        }
+    }
+    out.into_iter()
+        .map(|part| match part.strip_suffix("[]") {
+            Some(name) => Segment {
+                name: name.to_string(),
+                list: true,
+            },
+            None => Segment {
+                name: part,
+                list: false,
+            },
+        })
+        .collect()
+}
+
+/// A field of some kinds: group, version and kind select (empty: any), `path` leads to
+/// it (lists on the way are entered element by element), `create` whether a missing
+/// field is made.
+#[derive(Clone, Debug, PartialEq)]
 pub struct FieldSpec {
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
-    pub path: &'static str,
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub path: Vec<Segment>,
     pub create: bool,
 }
 
 impl FieldSpec {
-    pub const fn new(
-        group: &'static str,
-        version: &'static str,
-        kind: &'static str,
-        path: &'static str,
-        create: bool,
-    ) -> Self {
-        FieldSpec {
-            group,
-            version,
-            kind,
-            path,
-            create,
-        }
-    }
-
     /// Kustomize's `Gvk.IsSelected`: every field the spec sets is equal.
     pub fn selects(&self, group: &str, version: &str, kind: &str) -> bool {
-        selects(self.group, self.version, self.kind, group, version, kind)
+        selects(&self.group, &self.version, &self.kind, group, version, kind)
+    }
+
+    /// A field spec of a `configurations` file: `path`, and `group`, `version`, `kind`,
+    /// `create` if given.
+    fn parse(value: &Value) -> Result<FieldSpec, String> {
+        let map = value
+            .as_map()
+            .ok_or_else(|| "a field spec must be a mapping".to_string())?;
+        let text = |key: &str| map.get(key).and_then(scalar_text).unwrap_or_default();
+        let path = text("path");
+        if path.is_empty() {
+            return Err("a field spec needs a `path`".to_string());
+        }
+        Ok(FieldSpec {
+            group: text("group"),
+            version: text("version"),
+            kind: text("kind"),
+            path: segments(&path),
+            create: text("create") == "true",
+        })
     }
 }
 
@@ -43,162 +91,348 @@ pub fn selects(sg: &str, sv: &str, sk: &str, group: &str, version: &str, kind: &
         && (sk.is_empty() || sk == kind)
 }
 
-/// Kinds whose name references are fixed when they are renamed, and where they are named.
+/// A kind whose name references are fixed when it is renamed, and where it is named.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Referral {
-    pub group: &'static str,
-    pub version: &'static str,
-    pub kind: &'static str,
-    /// (group, version, kind, path) of the referring fields.
-    pub fields: &'static [(&'static str, &'static str, &'static str, &'static str)],
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub fields: Vec<FieldSpec>,
 }
 
-pub const COMMON_LABELS: &[FieldSpec] = &[
-    FieldSpec::new("", "v1", "Service", "spec/selector", true),
-    FieldSpec::new("", "v1", "ReplicationController", "spec/selector", true),
-    FieldSpec::new("", "", "Deployment", "spec/selector/matchLabels", true),
-    FieldSpec::new(
+/// The field specs of every transformer.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub common_labels: Vec<FieldSpec>,
+    pub template_labels: Vec<FieldSpec>,
+    pub common_annotations: Vec<FieldSpec>,
+    /// Namespace fields besides `metadata.namespace` (and a `Namespace`'s name).
+    pub namespace: Vec<FieldSpec>,
+    pub replicas: Vec<FieldSpec>,
+    /// Image fields besides every `containers` and `initContainers` list's.
+    pub images: Vec<FieldSpec>,
+    pub name_reference: Vec<Referral>,
+}
+
+impl Config {
+    /// Kustomize's built-in tables.
+    pub fn builtin() -> &'static Config {
+        static BUILTIN: OnceLock<Config> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let specs = |table: &[Builtin]| table.iter().map(Builtin::spec).collect();
+            Config {
+                common_labels: specs(COMMON_LABELS),
+                template_labels: specs(TEMPLATE_LABELS),
+                common_annotations: specs(COMMON_ANNOTATIONS),
+                namespace: specs(NAMESPACE),
+                replicas: specs(REPLICAS),
+                images: Vec::new(),
+                name_reference: NAME_REFERENCES
+                    .iter()
+                    .map(|r| Referral {
+                        group: r.group.to_string(),
+                        version: r.version.to_string(),
+                        kind: r.kind.to_string(),
+                        fields: r
+                            .fields
+                            .iter()
+                            .map(|&(group, version, kind, path)| {
+                                Builtin::new(group, version, kind, path, false).spec()
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }
+        })
+    }
+
+    /// Reads a `configurations` file.
+    pub fn parse(value: &Value) -> Result<Config, String> {
+        let Some(map) = value.as_map() else {
+            return Err("a configurations file must be a mapping".to_string());
+        };
+        let specs = |key: &str| -> Result<Vec<FieldSpec>, String> {
+            map.get(key)
+                .and_then(Value::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .map(FieldSpec::parse)
+                .collect()
+        };
+        let mut name_reference = Vec::new();
+        for item in map
+            .get("nameReference")
+            .and_then(Value::as_seq)
+            .unwrap_or(&[])
+        {
+            let Some(entry) = item.as_map() else {
+                return Err("a nameReference entry must be a mapping".to_string());
+            };
+            let text = |key: &str| entry.get(key).and_then(scalar_text).unwrap_or_default();
+            name_reference.push(Referral {
+                group: text("group"),
+                version: text("version"),
+                kind: text("kind"),
+                fields: entry
+                    .get("fieldSpecs")
+                    .and_then(Value::as_seq)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(FieldSpec::parse)
+                    .collect::<Result<_, _>>()?,
+            });
+        }
+        Ok(Config {
+            common_labels: specs("commonLabels")?,
+            template_labels: specs("templateLabels")?,
+            common_annotations: specs("commonAnnotations")?,
+            namespace: specs("namespace")?,
+            replicas: specs("replicas")?,
+            images: specs("images")?,
+            name_reference,
+        })
+    }
+
+    /// Adds `other`'s specs that are not here yet (kustomize's `MergeConfig`).
+    pub fn merge(&mut self, other: &Config) {
+        fn add(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) {
+            for spec in from {
+                if !into.contains(spec) {
+                    into.push(spec.clone());
+                }
+            }
+        }
+        add(&mut self.common_labels, &other.common_labels);
+        add(&mut self.template_labels, &other.template_labels);
+        add(&mut self.common_annotations, &other.common_annotations);
+        add(&mut self.namespace, &other.namespace);
+        add(&mut self.replicas, &other.replicas);
+        add(&mut self.images, &other.images);
+        for referral in &other.name_reference {
+            let same = self.name_reference.iter_mut().find(|r| {
+                r.group == referral.group
+                    && r.version == referral.version
+                    && r.kind == referral.kind
+            });
+            match same {
+                Some(existing) => add(&mut existing.fields, &referral.fields),
+                None => self.name_reference.push(referral.clone()),
+            }
+        }
+    }
+}
+
+/// A field spec as kustomize's tables write it.
+#[derive(Clone, Copy, Debug)]
+pub struct Builtin {
+    group: &'static str,
+    version: &'static str,
+    kind: &'static str,
+    path: &'static str,
+    create: bool,
+}
+
+impl Builtin {
+    const fn new(
+        group: &'static str,
+        version: &'static str,
+        kind: &'static str,
+        path: &'static str,
+        create: bool,
+    ) -> Self {
+        Builtin {
+            group,
+            version,
+            kind,
+            path,
+            create,
+        }
+    }
+
+    fn spec(&self) -> FieldSpec {
+        FieldSpec {
+            group: self.group.to_string(),
+            version: self.version.to_string(),
+            kind: self.kind.to_string(),
+            path: segments(self.path),
+            create: self.create,
+        }
+    }
+}
+
+/// A name reference as kustomize's table writes it: (group, version, kind, path) of the
+/// referring fields.
+struct BuiltinReferral {
+    group: &'static str,
+    version: &'static str,
+    kind: &'static str,
+    fields: &'static [(&'static str, &'static str, &'static str, &'static str)],
+}
+
+const NAMESPACE: &[Builtin] = &[
+    Builtin::new(
+        "apiregistration.k8s.io",
+        "",
+        "APIService",
+        "spec/service/namespace",
+        true,
+    ),
+    Builtin::new(
+        "apiextensions.k8s.io",
+        "",
+        "CustomResourceDefinition",
+        "spec/conversion/webhook/clientConfig/service/namespace",
+        false,
+    ),
+];
+
+const COMMON_LABELS: &[Builtin] = &[
+    Builtin::new("", "v1", "Service", "spec/selector", true),
+    Builtin::new("", "v1", "ReplicationController", "spec/selector", true),
+    Builtin::new("", "", "Deployment", "spec/selector/matchLabels", true),
+    Builtin::new(
         "apps",
         "",
         "Deployment",
         "spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "Deployment",
         "spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "Deployment",
         "spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "Deployment",
         "spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "Deployment",
         "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new("", "", "ReplicaSet", "spec/selector/matchLabels", true),
-    FieldSpec::new("", "", "DaemonSet", "spec/selector/matchLabels", true),
-    FieldSpec::new("apps", "", "StatefulSet", "spec/selector/matchLabels", true),
-    FieldSpec::new(
+    Builtin::new("", "", "ReplicaSet", "spec/selector/matchLabels", true),
+    Builtin::new("", "", "DaemonSet", "spec/selector/matchLabels", true),
+    Builtin::new("apps", "", "StatefulSet", "spec/selector/matchLabels", true),
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/template/spec/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/template/spec/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/template/spec/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
         false,
     ),
-    FieldSpec::new("batch", "", "Job", "spec/selector/matchLabels", false),
-    FieldSpec::new(
+    Builtin::new("batch", "", "Job", "spec/selector/matchLabels", false),
+    Builtin::new(
         "batch",
         "",
         "CronJob",
         "spec/jobTemplate/spec/selector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "policy",
         "",
         "PodDisruptionBudget",
         "spec/selector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "networking.k8s.io",
         "",
         "NetworkPolicy",
         "spec/podSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "networking.k8s.io",
         "",
         "NetworkPolicy",
         "spec/ingress/from/podSelector/matchLabels",
         false,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "networking.k8s.io",
         "",
         "NetworkPolicy",
         "spec/egress/to/podSelector/matchLabels",
         false,
     ),
-    FieldSpec::new("", "", "", "metadata/labels", true),
-    FieldSpec::new(
+    Builtin::new("", "", "", "metadata/labels", true),
+    Builtin::new(
         "",
         "v1",
         "ReplicationController",
         "spec/template/metadata/labels",
         true,
     ),
-    FieldSpec::new("", "", "Deployment", "spec/template/metadata/labels", true),
-    FieldSpec::new("", "", "ReplicaSet", "spec/template/metadata/labels", true),
-    FieldSpec::new("", "", "DaemonSet", "spec/template/metadata/labels", true),
-    FieldSpec::new(
+    Builtin::new("", "", "Deployment", "spec/template/metadata/labels", true),
+    Builtin::new("", "", "ReplicaSet", "spec/template/metadata/labels", true),
+    Builtin::new("", "", "DaemonSet", "spec/template/metadata/labels", true),
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/template/metadata/labels",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/volumeClaimTemplates[]/metadata/labels",
         true,
     ),
-    FieldSpec::new("batch", "", "Job", "spec/template/metadata/labels", true),
-    FieldSpec::new(
+    Builtin::new("batch", "", "Job", "spec/template/metadata/labels", true),
+    Builtin::new(
         "batch",
         "",
         "CronJob",
         "spec/jobTemplate/metadata/labels",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "batch",
         "",
         "CronJob",
@@ -207,41 +441,41 @@ pub const COMMON_LABELS: &[FieldSpec] = &[
     ),
 ];
 
-pub const TEMPLATE_LABELS: &[FieldSpec] = &[
-    FieldSpec::new("", "", "", "metadata/labels", true),
-    FieldSpec::new(
+const TEMPLATE_LABELS: &[Builtin] = &[
+    Builtin::new("", "", "", "metadata/labels", true),
+    Builtin::new(
         "",
         "v1",
         "ReplicationController",
         "spec/template/metadata/labels",
         true,
     ),
-    FieldSpec::new("", "", "Deployment", "spec/template/metadata/labels", true),
-    FieldSpec::new("", "", "ReplicaSet", "spec/template/metadata/labels", true),
-    FieldSpec::new("", "", "DaemonSet", "spec/template/metadata/labels", true),
-    FieldSpec::new(
+    Builtin::new("", "", "Deployment", "spec/template/metadata/labels", true),
+    Builtin::new("", "", "ReplicaSet", "spec/template/metadata/labels", true),
+    Builtin::new("", "", "DaemonSet", "spec/template/metadata/labels", true),
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/template/metadata/labels",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "apps",
         "",
         "StatefulSet",
         "spec/volumeClaimTemplates[]/metadata/labels",
         true,
     ),
-    FieldSpec::new("batch", "", "Job", "spec/template/metadata/labels", true),
-    FieldSpec::new(
+    Builtin::new("batch", "", "Job", "spec/template/metadata/labels", true),
+    Builtin::new(
         "batch",
         "",
         "CronJob",
         "spec/jobTemplate/metadata/labels",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "batch",
         "",
         "CronJob",
@@ -250,58 +484,58 @@ pub const TEMPLATE_LABELS: &[FieldSpec] = &[
     ),
 ];
 
-pub const COMMON_ANNOTATIONS: &[FieldSpec] = &[
-    FieldSpec::new("", "", "", "metadata/annotations", true),
-    FieldSpec::new(
+const COMMON_ANNOTATIONS: &[Builtin] = &[
+    Builtin::new("", "", "", "metadata/annotations", true),
+    Builtin::new(
         "",
         "v1",
         "ReplicationController",
         "spec/template/metadata/annotations",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "",
         "",
         "Deployment",
         "spec/template/metadata/annotations",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "",
         "",
         "ReplicaSet",
         "spec/template/metadata/annotations",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "",
         "",
         "DaemonSet",
         "spec/template/metadata/annotations",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "",
         "",
         "StatefulSet",
         "spec/template/metadata/annotations",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "batch",
         "",
         "Job",
         "spec/template/metadata/annotations",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "batch",
         "",
         "CronJob",
         "spec/jobTemplate/metadata/annotations",
         true,
     ),
-    FieldSpec::new(
+    Builtin::new(
         "batch",
         "",
         "CronJob",
@@ -310,15 +544,15 @@ pub const COMMON_ANNOTATIONS: &[FieldSpec] = &[
     ),
 ];
 
-pub const REPLICAS: &[FieldSpec] = &[
-    FieldSpec::new("", "", "Deployment", "spec/replicas", true),
-    FieldSpec::new("", "", "ReplicationController", "spec/replicas", true),
-    FieldSpec::new("", "", "ReplicaSet", "spec/replicas", true),
-    FieldSpec::new("", "", "StatefulSet", "spec/replicas", true),
+const REPLICAS: &[Builtin] = &[
+    Builtin::new("", "", "Deployment", "spec/replicas", true),
+    Builtin::new("", "", "ReplicationController", "spec/replicas", true),
+    Builtin::new("", "", "ReplicaSet", "spec/replicas", true),
+    Builtin::new("", "", "StatefulSet", "spec/replicas", true),
 ];
 
-pub const NAME_REFERENCES: &[Referral] = &[
-    Referral {
+const NAME_REFERENCES: &[BuiltinReferral] = &[
+    BuiltinReferral {
         group: "",
         version: "",
         kind: "Deployment",
@@ -329,7 +563,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             "spec/scaleTargetRef/name",
         )],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "",
         kind: "ReplicationController",
@@ -340,7 +574,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             "spec/scaleTargetRef/name",
         )],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "",
         kind: "ReplicaSet",
@@ -351,7 +585,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             "spec/scaleTargetRef/name",
         )],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "",
         kind: "StatefulSet",
@@ -362,7 +596,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             "spec/scaleTargetRef/name",
         )],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "v1",
         kind: "ConfigMap",
@@ -651,7 +885,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "v1",
         kind: "Secret",
@@ -1003,7 +1237,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ("", "", "PersistentVolume", "spec/azureFile/secretName"),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "v1",
         kind: "Service",
@@ -1043,7 +1277,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "rbac.authorization.k8s.io",
         version: "",
         kind: "Role",
@@ -1054,7 +1288,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             "roleRef/name",
         )],
     },
-    Referral {
+    BuiltinReferral {
         group: "rbac.authorization.k8s.io",
         version: "",
         kind: "ClusterRole",
@@ -1073,7 +1307,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "v1",
         kind: "ServiceAccount",
@@ -1114,7 +1348,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ("", "", "DaemonSet", "spec/template/spec/serviceAccountName"),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "v1",
         kind: "PersistentVolumeClaim",
@@ -1163,7 +1397,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "",
         version: "v1",
         kind: "PersistentVolume",
@@ -1172,7 +1406,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ("", "", "ClusterRole", "rules/resourceNames"),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "storage.k8s.io",
         version: "v1",
         kind: "StorageClass",
@@ -1187,7 +1421,7 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "scheduling.k8s.io",
         version: "v1",
         kind: "PriorityClass",
@@ -1216,13 +1450,13 @@ pub const NAME_REFERENCES: &[Referral] = &[
             ("", "", "DaemonSet", "spec/template/spec/priorityClassName"),
         ],
     },
-    Referral {
+    BuiltinReferral {
         group: "networking.k8s.io/v1",
         version: "v1",
         kind: "IngressClass",
         fields: &[("", "", "Ingress", "spec/ingressClassName")],
     },
-    Referral {
+    BuiltinReferral {
         group: "admissionregistration.k8s.io",
         version: "",
         kind: "ValidatingAdmissionPolicy",

@@ -13,7 +13,7 @@
 //! Bad input is a [`Problem`] at the kustomization's line for the entry, and the rest is
 //! still built: a missing path, a cycle, a patch that names nothing, an invalid JSON patch
 //! operation. Not built (an info [`Problem`] each): remote bases, `helmCharts`, `vars`,
-//! `configurations`, plugins (`generators`, `transformers`, `validators`), `crds`,
+//! plugins (`generators`, `transformers`, `validators`), `crds`,
 //! `openapi`. Files are read only under the boundary (the repository), through
 //! [`crate::files`]; nesting, objects and bytes read are bounded.
 
@@ -89,9 +89,12 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
         stack: Vec::new(),
         bytes: 0,
         objects: 0,
+        configs: vec![config::Config::default()],
     };
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
+    let mut effective = config::Config::builtin().clone();
+    effective.merge(&builder.configs.pop().unwrap_or_default());
     for res in &mut resources {
         if res.hashed {
             let suffix = generate::hash_suffix(&res.value);
@@ -100,7 +103,7 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
             res.set_name(format!("{name}-{suffix}"));
         }
     }
-    transform::fix_name_references(&mut resources);
+    transform::fix_name_references(&mut resources, &effective.name_reference);
     resources.retain(|res| {
         res.annotations()
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -207,6 +210,7 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
             stack: Vec::new(),
             bytes: 0,
             objects: 0,
+            configs: Vec::new(),
         };
         let Some(kust) = builder.load_kustomization(dir, None) else {
             continue;
@@ -299,6 +303,9 @@ struct Builder<'f> {
     stack: Vec<PathBuf>,
     bytes: u64,
     objects: usize,
+    /// The `configurations` of the kustomization being built and of those it included
+    /// (kustomize merges them upwards); the last is the innermost.
+    configs: Vec<config::Config>,
 }
 
 impl Builder<'_> {
@@ -494,6 +501,10 @@ impl Builder<'_> {
             }
         }
         self.stack.push(canonical);
+        if !component {
+            self.configs.push(config::Config::default());
+        }
+        self.configurations(&kust);
         let (mut resources, rest) = if component {
             (input, Vec::new())
         } else {
@@ -527,6 +538,10 @@ impl Builder<'_> {
         if component {
             return resources;
         }
+        let own = self.configs.pop().unwrap_or_default();
+        if let Some(parent) = self.configs.last_mut() {
+            parent.merge(&own);
+        }
         let mut out = rest;
         for res in resources {
             self.absorb(&mut out, res, here);
@@ -552,14 +567,13 @@ impl Builder<'_> {
     }
 
     fn unsupported(&mut self, kust: &Kust) {
-        const NOT_BUILT: [(&str, &str); 9] = [
+        const NOT_BUILT: [(&str, &str); 8] = [
             ("helmCharts", "Helm charts are not built yet"),
             (
                 "helmChartInflationGenerator",
                 "Helm charts are not built yet",
             ),
             ("vars", "`vars` are not substituted"),
-            ("configurations", "custom `configurations` are not applied"),
             ("generators", "generator plugins are not run"),
             ("transformers", "transformer plugins are not run"),
             ("validators", "validator plugins are not run"),
@@ -825,8 +839,31 @@ impl Builder<'_> {
         pairs
     }
 
+    /// Reads the `configurations` files of `kust` into the innermost config.
+    fn configurations(&mut self, kust: &Kust) {
+        for (entry, span) in kust.strings("configurations") {
+            let path = read::normalize(&kust.dir.join(&entry));
+            let Some((_, values)) = self.read_values(&path, span) else {
+                continue;
+            };
+            for value in values {
+                match config::Config::parse(&value) {
+                    Ok(custom) => {
+                        if let Some(top) = self.configs.last_mut() {
+                            top.merge(&custom);
+                        }
+                    }
+                    Err(message) => self.error(span, format!("{entry}: {message}")),
+                }
+            }
+        }
+    }
+
     /// The transformers of a kustomization, in kustomize's order.
     fn transform(&mut self, kust: &Kust, resources: &mut Vec<Res>) {
+        let mut config = config::Config::builtin().clone();
+        config.merge(self.configs.last().unwrap_or(&config::Config::default()));
+        let config = &config;
         for item in kust.items("patchesStrategicMerge") {
             let span = kust.span_of(Some(item));
             let Some(patches) = self.patch_values(kust, item, None) else {
@@ -844,7 +881,7 @@ impl Builder<'_> {
             .filter(|v| scalar_text(v).is_some_and(|t| !t.is_empty()))
         {
             for res in resources.iter_mut() {
-                transform::set_namespace(res, namespace);
+                transform::set_namespace(res, namespace, &config.namespace);
             }
         }
         let text = |key: &str| kust.get(key).and_then(scalar_text).unwrap_or_default();
@@ -854,10 +891,10 @@ impl Builder<'_> {
                 transform::add_prefix_suffix(res, &prefix, &suffix);
             }
         }
-        self.labels(kust, resources);
+        self.labels(kust, resources, config);
         if let Some(pairs) = kust.get("commonAnnotations").and_then(Value::as_map) {
             for res in resources.iter_mut() {
-                transform::add_annotations(res, pairs);
+                transform::add_pairs(res, pairs, &config.common_annotations);
             }
         }
         for item in kust.items("patchesJson6902") {
@@ -870,7 +907,7 @@ impl Builder<'_> {
             match (name, count) {
                 (Some(name), Some(count)) => resources
                     .iter_mut()
-                    .for_each(|res| transform::set_replicas(res, &name, count)),
+                    .for_each(|res| transform::set_replicas(res, &name, count, &config.replicas)),
                 _ => self.error(
                     kust.span_of(Some(item)),
                     "a replicas entry needs `name` and `count`".to_string(),
@@ -879,7 +916,9 @@ impl Builder<'_> {
         }
         for item in kust.items("images") {
             match transform::ImageRule::parse(item) {
-                Some(rule) => resources.iter_mut().for_each(|res| rule.apply(res)),
+                Some(rule) => resources
+                    .iter_mut()
+                    .for_each(|res| rule.apply(res, &config.images)),
                 None => self.error(
                     kust.span_of(Some(item)),
                     "an images entry needs a `name`".to_string(),
@@ -990,9 +1029,14 @@ impl Builder<'_> {
         }
     }
 
-    fn labels(&mut self, kust: &Kust, resources: &mut [Res]) {
-        use config::{COMMON_LABELS, FieldSpec, TEMPLATE_LABELS};
-        const METADATA: &[FieldSpec] = &[FieldSpec::new("", "", "", "metadata/labels", true)];
+    fn labels(&mut self, kust: &Kust, resources: &mut [Res], config: &config::Config) {
+        let metadata = [config::FieldSpec {
+            group: String::new(),
+            version: String::new(),
+            kind: String::new(),
+            path: config::segments("metadata/labels"),
+            create: true,
+        }];
         for item in kust.items("labels") {
             let Some(map) = item.as_map() else { continue };
             let Some(pairs) = map.get("pairs").and_then(Value::as_map) else {
@@ -1009,18 +1053,18 @@ impl Builder<'_> {
             }
             for res in resources.iter_mut() {
                 if flag("includeSelectors") {
-                    transform::add_pairs(res, pairs, COMMON_LABELS);
+                    transform::add_pairs(res, pairs, &config.common_labels);
                 } else {
                     if flag("includeTemplates") {
-                        transform::add_pairs(res, pairs, TEMPLATE_LABELS);
+                        transform::add_pairs(res, pairs, &config.template_labels);
                     }
-                    transform::add_pairs(res, pairs, METADATA);
+                    transform::add_pairs(res, pairs, &metadata);
                 }
             }
         }
         if let Some(pairs) = kust.get("commonLabels").and_then(Value::as_map) {
             for res in resources.iter_mut() {
-                transform::add_pairs(res, pairs, COMMON_LABELS);
+                transform::add_pairs(res, pairs, &config.common_labels);
             }
         }
     }

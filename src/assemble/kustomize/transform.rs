@@ -6,43 +6,8 @@
 
 use crate::yaml::{Data, Key, Map, Value};
 
-use super::config::{FieldSpec, NAME_REFERENCES, Referral, selects};
+use super::config::{FieldSpec, Referral, Segment, selects};
 use super::resource::{Id, Res, is_cluster_scoped, scalar_text, set_string};
-
-/// One segment of a field-spec path: a field name, and whether it is marked a list
-/// (`containers[]`; kustomize never makes a missing list).
-pub struct Segment {
-    pub name: String,
-    pub list: bool,
-}
-
-/// The segments of a field-spec path (`\/` is a slash inside a segment).
-pub fn segments(path: &str) -> Vec<Segment> {
-    let mut out = vec![String::new()];
-    let mut chars = path.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'/') => {
-                chars.next();
-                out.last_mut().expect("one").push('/');
-            }
-            '/' => out.push(String::new()),
-            _ => out.last_mut().expect("one").push(c),
-        }
-    }
-    out.into_iter()
-        .map(|part| match part.strip_suffix("[]") {
-            Some(name) => Segment {
-                name: name.to_string(),
-                list: true,
-            },
-            None => Segment {
-                name: part,
-                list: false,
-            },
-        })
-        .collect()
-}
 
 /// Calls `set` on the mapping holding the last segment of `path` in `value`, entering
 /// lists element by element, making missing mappings on the way when `create`. `set`
@@ -88,10 +53,12 @@ fn through_specs(res: &mut Res, specs: &[FieldSpec], set: &mut dyn FnMut(&mut Ma
         if !spec.selects(&id.group, &id.version, &id.kind) {
             continue;
         }
-        let path = segments(spec.path);
-        visit_field(&mut res.value, &path, spec.create, &mut |map, field| {
-            set(map, field, spec.create)
-        });
+        visit_field(
+            &mut res.value,
+            &spec.path,
+            spec.create,
+            &mut |map, field| set(map, field, spec.create),
+        );
     }
 }
 
@@ -119,7 +86,7 @@ pub fn add_pairs(res: &mut Res, pairs: &Map, specs: &[FieldSpec]) {
 /// The namespace transformer: `metadata.namespace` of namespaced objects, the name of a
 /// `Namespace`, the few other namespace fields kustomize knows, and the subjects of role
 /// bindings named `default`.
-pub fn set_namespace(res: &mut Res, namespace: &Value) {
+pub fn set_namespace(res: &mut Res, namespace: &Value, fields: &[FieldSpec]) {
     let Some(text) = scalar_text(namespace) else {
         return;
     };
@@ -134,23 +101,7 @@ pub fn set_namespace(res: &mut Res, namespace: &Value) {
     if id.kind == "Namespace" && api_version == Some("v1") {
         res.metadata_mut().replace(Key::computed("name"), written());
     }
-    const OTHERS: &[FieldSpec] = &[
-        FieldSpec::new(
-            "apiregistration.k8s.io",
-            "",
-            "APIService",
-            "spec/service/namespace",
-            true,
-        ),
-        FieldSpec::new(
-            "apiextensions.k8s.io",
-            "",
-            "CustomResourceDefinition",
-            "spec/conversion/webhook/clientConfig/service/namespace",
-            false,
-        ),
-    ];
-    through_specs(res, OTHERS, &mut |map, field, create| {
+    through_specs(res, fields, &mut |map, field, create| {
         if create || map.get(field).is_some() {
             map.replace(Key::computed(field), written());
         }
@@ -202,11 +153,6 @@ pub fn add_prefix_suffix(res: &mut Res, prefix: &str, suffix: &str) {
     }
 }
 
-/// `commonAnnotations`.
-pub fn add_annotations(res: &mut Res, pairs: &Map) {
-    add_pairs(res, pairs, super::config::COMMON_ANNOTATIONS);
-}
-
 /// An `images` entry: `name` matched as kustomize does (a regular expression, tag and
 /// digest allowed after it), then `newName`, `newTag`, `digest` applied.
 pub struct ImageRule {
@@ -238,13 +184,18 @@ impl ImageRule {
         })
     }
 
-    /// Kustomize's legacy image filter: every `image` of every element of a
-    /// `containers` or `initContainers` list, anywhere but in a CRD.
-    pub fn apply(&self, res: &mut Res) {
-        if res.id().kind == "CustomResourceDefinition" {
-            return;
+    /// Kustomize's legacy image filter (every `image` of every element of a `containers`
+    /// or `initContainers` list, anywhere but in a CRD), then the image fields of
+    /// `configurations`.
+    pub fn apply(&self, res: &mut Res, fields: &[FieldSpec]) {
+        if res.id().kind != "CustomResourceDefinition" {
+            self.walk(&mut res.value, 0);
         }
-        self.walk(&mut res.value, 0);
+        through_specs(res, fields, &mut |map, field, _| {
+            if let Some(image) = map.get_mut(field) {
+                self.update(image);
+            }
+        });
     }
 
     fn walk(&self, value: &mut Value, depth: usize) {
@@ -339,11 +290,11 @@ fn split_image(image: &str) -> (String, String, String) {
 }
 
 /// A `replicas` entry: the count of the workloads named `name` (original or current).
-pub fn set_replicas(res: &mut Res, name: &str, count: &Value) {
+pub fn set_replicas(res: &mut Res, name: &str, count: &Value, fields: &[FieldSpec]) {
     if res.id().name != name && res.original().name != name {
         return;
     }
-    through_specs(res, super::config::REPLICAS, &mut |map, field, _| {
+    through_specs(res, fields, &mut |map, field, _| {
         map.replace(
             Key::computed(field),
             Value::new(count.data.clone(), count.span),
@@ -354,16 +305,16 @@ pub fn set_replicas(res: &mut Res, name: &str, count: &Value) {
 /// Fixes the fields that name objects the build renamed (kustomize's name references,
 /// run once at the end of the top build): a `priorityClassName` gets the prefixed name of
 /// a PriorityClass of the build, a volume the hashed name of a generated ConfigMap.
-pub fn fix_name_references(resources: &mut [Res]) {
+pub fn fix_name_references(resources: &mut [Res], referrals: &[Referral]) {
     let ids: Vec<(Id, Vec<Id>)> = resources.iter().map(|r| (r.id(), r.prev.clone())).collect();
-    for referral in NAME_REFERENCES {
+    for referral in referrals {
         let candidates: Vec<usize> = (0..ids.len())
             .filter(|&i| {
                 ids[i].1.iter().any(|p| {
                     selects(
-                        referral.group,
-                        referral.version,
-                        referral.kind,
+                        &referral.group,
+                        &referral.version,
+                        &referral.kind,
                         &p.group,
                         &p.version,
                         &p.kind,
@@ -376,18 +327,11 @@ pub fn fix_name_references(resources: &mut [Res]) {
         }
         for index in 0..resources.len() {
             let referrer = ids[index].0.clone();
-            for &(group, version, kind, path) in referral.fields {
-                if !selects(
-                    group,
-                    version,
-                    kind,
-                    &referrer.group,
-                    &referrer.version,
-                    &referrer.kind,
-                ) {
+            for spec in &referral.fields {
+                if !spec.selects(&referrer.group, &referrer.version, &referrer.kind) {
                     continue;
                 }
-                let path = segments(path);
+                let path = &spec.path;
                 let roleref = matches!(path.as_slice(), [.., a, b] if a.name == "roleRef" && b.name == "name");
                 let role_kind = roleref
                     .then(|| {
@@ -407,7 +351,7 @@ pub fn fix_name_references(resources: &mut [Res]) {
                 };
                 visit_field(
                     &mut resources[index].value,
-                    &path,
+                    path,
                     false,
                     &mut |map, field| {
                         if let Some(value) = map.get_mut(field) {
@@ -506,9 +450,9 @@ impl Lookup<'_> {
                 prev.iter().any(|p| p.name == old)
                     && prev.iter().any(|p| {
                         selects(
-                            self.referral.group,
-                            self.referral.version,
-                            self.referral.kind,
+                            &self.referral.group,
+                            &self.referral.version,
+                            &self.referral.kind,
                             &p.group,
                             &p.version,
                             &p.kind,
