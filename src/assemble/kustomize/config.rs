@@ -64,9 +64,20 @@ impl FieldSpec {
         selects(&self.group, &self.version, &self.kind, group, version, kind)
     }
 
+    /// The field at `path` of every kind.
+    pub fn any(path: &str, create: bool) -> FieldSpec {
+        FieldSpec {
+            group: String::new(),
+            version: String::new(),
+            kind: String::new(),
+            path: segments(path),
+            create,
+        }
+    }
+
     /// A field spec of a `configurations` file: `path`, and `group`, `version`, `kind`,
     /// `create` if given.
-    fn parse(value: &Value) -> Result<FieldSpec, String> {
+    pub fn parse(value: &Value) -> Result<FieldSpec, String> {
         let map = value
             .as_map()
             .ok_or_else(|| "a field spec must be a mapping".to_string())?;

@@ -39,6 +39,9 @@ impl<'a> Schema<'a> {
         if self.kind == "Service" && path == ["spec", "ports"] {
             return Some(&["port", "protocol"]);
         }
+        if self.kind.ends_with("WebhookConfiguration") && path == ["webhooks"] {
+            return Some(&["name"]);
+        }
         let pod: &[&str] = match (self.group, self.kind) {
             ("", "Pod") => &["spec"],
             ("", "PodTemplate") => &["template", "spec"],

@@ -534,6 +534,7 @@ impl Builder<'_> {
             resources = self.accumulate(&path, Some(span), resources, true, depth + 1);
         }
         self.transform(&kust, &mut resources);
+        self.plugins(&kust, &mut resources);
         self.stack.pop();
         if component {
             return resources;
@@ -567,7 +568,7 @@ impl Builder<'_> {
     }
 
     fn unsupported(&mut self, kust: &Kust) {
-        const NOT_BUILT: [(&str, &str); 8] = [
+        const NOT_BUILT: [(&str, &str); 7] = [
             ("helmCharts", "Helm charts are not built yet"),
             (
                 "helmChartInflationGenerator",
@@ -575,7 +576,6 @@ impl Builder<'_> {
             ),
             ("vars", "`vars` are not substituted"),
             ("generators", "generator plugins are not run"),
-            ("transformers", "transformer plugins are not run"),
             ("validators", "validator plugins are not run"),
             ("crds", "`crds` are not read"),
             ("openapi", "a custom `openapi` schema is not read"),
@@ -839,6 +839,80 @@ impl Builder<'_> {
         pairs
     }
 
+    /// The `transformers` of a kustomization: kustomize's built-in ones configured in a
+    /// file (`apiVersion: builtin`); others are said not to run.
+    fn plugins(&mut self, kust: &Kust, resources: &mut Vec<Res>) {
+        for (entry, span) in kust.strings("transformers") {
+            let path = read::normalize(&kust.dir.join(&entry));
+            if !path.is_file() {
+                let what =
+                    format!("transformer {entry} is not a plugin configuration file; not run");
+                self.problem(span, Severity::Info, what);
+                continue;
+            }
+            let Some((file, text)) = self.read_text(&path, span) else {
+                continue;
+            };
+            let values = match read::parse_values(&text, file) {
+                Ok(values) => values,
+                Err((message, pos)) => {
+                    self.error(Span::point(file, pos), format!("invalid YAML: {message}"));
+                    continue;
+                }
+            };
+            for root in values {
+                let kind = root
+                    .path(&["kind"])
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                let builtin = root.path(&["apiVersion"]).and_then(Value::as_str) == Some("builtin");
+                let plugin = Kust {
+                    dir: kust.dir.clone(),
+                    file,
+                    text: text.clone(),
+                    root,
+                };
+                match (builtin, kind.as_str()) {
+                    (true, "PatchTransformer") => {
+                        self.patch_entry(&plugin, &plugin.root, resources, false);
+                    }
+                    (
+                        true,
+                        "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer",
+                    ) => {
+                        let text =
+                            |key: &str| plugin.get(key).and_then(scalar_text).unwrap_or_default();
+                        let specs: Result<Vec<config::FieldSpec>, String> = plugin
+                            .items("fieldSpecs")
+                            .iter()
+                            .map(config::FieldSpec::parse)
+                            .collect();
+                        match specs {
+                            Ok(specs) => {
+                                for res in resources.iter_mut() {
+                                    transform::add_prefix_suffix(
+                                        res,
+                                        &text("prefix"),
+                                        &text("suffix"),
+                                        &specs,
+                                    );
+                                }
+                            }
+                            Err(message) => self.error(span, format!("{entry}: {message}")),
+                        }
+                    }
+                    _ => {
+                        let what = format!(
+                            "transformer plugin {kind} ({entry}) is not run: the build may differ from kustomize's"
+                        );
+                        self.problem(span, Severity::Info, what);
+                    }
+                }
+            }
+        }
+    }
+
     /// Reads the `configurations` files of `kust` into the innermost config.
     fn configurations(&mut self, kust: &Kust) {
         for (entry, span) in kust.strings("configurations") {
@@ -887,8 +961,9 @@ impl Builder<'_> {
         let text = |key: &str| kust.get(key).and_then(scalar_text).unwrap_or_default();
         let (prefix, suffix) = (text("namePrefix"), text("nameSuffix"));
         if !prefix.is_empty() || !suffix.is_empty() {
+            let name = [config::FieldSpec::any("metadata/name", false)];
             for res in resources.iter_mut() {
-                transform::add_prefix_suffix(res, &prefix, &suffix);
+                transform::add_prefix_suffix(res, &prefix, &suffix, &name);
             }
         }
         self.labels(kust, resources, config);
@@ -1030,13 +1105,7 @@ impl Builder<'_> {
     }
 
     fn labels(&mut self, kust: &Kust, resources: &mut [Res], config: &config::Config) {
-        let metadata = [config::FieldSpec {
-            group: String::new(),
-            version: String::new(),
-            kind: String::new(),
-            path: config::segments("metadata/labels"),
-            create: true,
-        }];
+        let metadata = [config::FieldSpec::any("metadata/labels", true)];
         for item in kust.items("labels") {
             let Some(map) = item.as_map() else { continue };
             let Some(pairs) = map.get("pairs").and_then(Value::as_map) else {

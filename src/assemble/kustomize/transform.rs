@@ -130,26 +130,45 @@ fn keeps_name(id: &Id) -> bool {
         || (id.kind == "APIService" && id.group == "apiregistration.k8s.io")
 }
 
-/// `namePrefix` and `nameSuffix` (kustomize runs them as two transformers, prefix first).
-pub fn add_prefix_suffix(res: &mut Res, prefix: &str, suffix: &str) {
+/// `namePrefix` and `nameSuffix`, or a `PrefixSuffixTransformer` plugin: the prefix, then
+/// the suffix (kustomize runs two transformers) on the fields of `specs` (for the
+/// kustomization's, `metadata/name`). The name keeps the span of the name it extends.
+pub fn add_prefix_suffix(res: &mut Res, prefix: &str, suffix: &str, specs: &[FieldSpec]) {
     let original = res.original();
-    if keeps_name(&original) || keeps_name(&res.id()) {
+    if keeps_name(&original) {
         return;
     }
     for (prefix, suffix) in [(prefix, ""), ("", suffix)] {
         if prefix.is_empty() && suffix.is_empty() {
             continue;
         }
-        res.store_previous();
-        let metadata = res.metadata_mut();
-        let (old, span) = match metadata.get("name") {
-            Some(value) => (scalar_text(value).unwrap_or_default(), value.span),
-            None => (String::new(), None),
-        };
-        metadata.insert(
-            Key::computed("name"),
-            Value::new(Data::String(format!("{prefix}{old}{suffix}")), span),
-        );
+        for spec in specs {
+            if !spec.selects(&original.group, &original.version, &original.kind) {
+                continue;
+            }
+            let is_name =
+                matches!(spec.path.as_slice(), [m, n] if m.name == "metadata" && n.name == "name");
+            if is_name {
+                res.store_previous();
+            }
+            visit_field(
+                &mut res.value,
+                &spec.path,
+                spec.create,
+                &mut |map, field| {
+                    let (old, span) = match map.get(field) {
+                        Some(value) if value.as_map().is_none() && value.as_seq().is_none() => {
+                            (scalar_text(value).unwrap_or_default(), value.span)
+                        }
+                        Some(_) => return,
+                        None if spec.create => (String::new(), None),
+                        None => return,
+                    };
+                    let new = Value::new(Data::String(format!("{prefix}{old}{suffix}")), span);
+                    map.insert(Key::computed(field), new);
+                },
+            );
+        }
     }
 }
 
