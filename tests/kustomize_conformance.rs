@@ -26,7 +26,7 @@ use karplint::source::{FileId, UnitFiles};
 use karplint::yaml::{DocumentStream, Value};
 
 /// Roots whose build must equal kubectl's: a lower bound, raised as the build improves.
-const EQUAL_AT_LEAST: usize = 160;
+const EQUAL_AT_LEAST: usize = 164;
 /// Roots in the corpus, and those kubectl builds offline (they change with the corpus).
 const ROOTS: usize = 222;
 const KUBECTL_BUILDS: usize = 168;
