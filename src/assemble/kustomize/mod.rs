@@ -48,6 +48,9 @@ pub struct Build {
     pub patches: Vec<FileId>,
     /// The kustomization files read (the root's and those it includes).
     pub kustomizations: Vec<FileId>,
+    /// Other files read that are no manifests: generator sources, `configurations`,
+    /// transformer configurations.
+    pub inputs: Vec<FileId>,
     pub problems: Vec<Problem>,
 }
 
@@ -64,6 +67,9 @@ pub struct Problem {
 pub enum Severity {
     /// Input kustomize refuses too: the build is incomplete.
     Error,
+    /// Input kustomize accepts that is most likely a mistake (a patch whose target
+    /// matches nothing).
+    Warning,
     /// Something karplint does not build (a remote base, a Helm chart): said once, skipped.
     Info,
 }
@@ -129,7 +135,12 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
     resources.sort_by_cached_key(|res| sort_key(&res.id()));
     let mut out = builder.out;
     out.objects = resources.into_iter().map(|res| res.value).collect();
-    for list in [&mut out.consumed, &mut out.patches, &mut out.kustomizations] {
+    for list in [
+        &mut out.consumed,
+        &mut out.patches,
+        &mut out.kustomizations,
+        &mut out.inputs,
+    ] {
         let mut seen = BTreeSet::new();
         list.retain(|id| seen.insert(id.0));
     }
@@ -321,9 +332,9 @@ impl Builder<'_> {
         self.problem(span, Severity::Error, message);
     }
 
-    /// Reads the text of `path`, checked against the boundary and the budgets; problems at
-    /// `at`.
-    fn read_text(&mut self, path: &Path, at: Span) -> Option<(FileId, String)> {
+    /// Reads the bytes of `path`, checked against the boundary and the budgets; problems
+    /// at `at`.
+    fn read_bytes(&mut self, path: &Path, at: Span) -> Option<(FileId, Vec<u8>)> {
         let shown = crate::source::display_path(path);
         let canonical = match std::fs::canonicalize(path) {
             Ok(canonical) => canonical,
@@ -355,10 +366,16 @@ impl Builder<'_> {
             );
             return None;
         }
-        let id = self.files.id(path);
+        Some((self.files.id(path), bytes))
+    }
+
+    /// [`Builder::read_bytes`] of a text file.
+    fn read_text(&mut self, path: &Path, at: Span) -> Option<(FileId, String)> {
+        let (id, bytes) = self.read_bytes(path, at)?;
         match String::from_utf8(bytes) {
             Ok(text) => Some((id, text)),
             Err(_) => {
+                let shown = crate::source::display_path(path);
                 self.error(at, format!("{shown} is not UTF-8 text"));
                 None
             }
@@ -795,7 +812,8 @@ impl Builder<'_> {
                 continue;
             };
             let path = read::normalize(&kust.dir.join(&entry));
-            if let Some((_, text)) = self.read_text(&path, span) {
+            if let Some((id, text)) = self.read_text(&path, span) {
+                self.out.inputs.push(id);
                 for (key, value) in generate::env_pairs(&text) {
                     pairs.push(generate::Pair {
                         key,
@@ -825,9 +843,10 @@ impl Builder<'_> {
                 self.error(span, format!("file {file} lies outside the kustomization's directory; kustomize refuses it"));
                 continue;
             }
-            let bytes = self
-                .read_text(&path, span)
-                .map(|(_, text)| text.into_bytes());
+            let bytes = self.read_bytes(&path, span).map(|(id, bytes)| {
+                self.out.inputs.push(id);
+                bytes
+            });
             if let Some(value) = bytes {
                 pairs.push(generate::Pair {
                     key,
@@ -853,6 +872,7 @@ impl Builder<'_> {
             let Some((file, text)) = self.read_text(&path, span) else {
                 continue;
             };
+            self.out.inputs.push(file);
             let values = match read::parse_values(&text, file) {
                 Ok(values) => values,
                 Err((message, pos)) => {
@@ -917,9 +937,10 @@ impl Builder<'_> {
     fn configurations(&mut self, kust: &Kust) {
         for (entry, span) in kust.strings("configurations") {
             let path = read::normalize(&kust.dir.join(&entry));
-            let Some((_, values)) = self.read_values(&path, span) else {
+            let Some((file, values)) = self.read_values(&path, span) else {
                 continue;
             };
+            self.out.inputs.push(file);
             for value in values {
                 match config::Config::parse(&value) {
                     Ok(custom) => {
@@ -1318,7 +1339,9 @@ impl Builder<'_> {
                     return;
                 }
             };
+            let mut matched = 0;
             for res in resources.iter_mut().filter(|r| target.matches(r)) {
+                matched += 1;
                 res.store_previous();
                 for op in &ops {
                     if let Err(message) = jsonpatch::apply(&mut res.value, op) {
@@ -1334,6 +1357,7 @@ impl Builder<'_> {
                     }
                 }
             }
+            self.unmatched(matched, span);
             return;
         }
         match target {
@@ -1353,16 +1377,28 @@ impl Builder<'_> {
                 let Some(patch) = values.first() else { return };
                 let rename = allowed("allowNameChange");
                 let mut index = 0;
+                let mut matched = 0;
                 while index < resources.len() {
                     let before = resources.len();
                     if target.matches(&resources[index]) {
+                        matched += 1;
                         self.apply_merge(resources, index, patch, span, rename);
                     }
                     if resources.len() == before {
                         index += 1;
                     }
                 }
+                self.unmatched(matched, span);
             }
+        }
+    }
+
+    /// A patch whose target selects nothing: kustomize builds on, the patch changes
+    /// nothing, which is rarely what its author meant.
+    fn unmatched(&mut self, matched: usize, span: Span) {
+        if matched == 0 {
+            let message = "the patch's target matches no resource: it changes nothing".to_string();
+            self.problem(span, Severity::Warning, message);
         }
     }
 }

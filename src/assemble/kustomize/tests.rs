@@ -291,7 +291,11 @@ fn bad_input_is_one_problem_each_at_its_entry_and_the_rest_is_built() {
         "bad op: {problems:?}"
     );
     assert!(
-        problems.contains(&at(15, Severity::Info)),
+        problems.contains(&at(15, Severity::Warning)),
+        "no match: {problems:?}"
+    );
+    assert!(
+        problems.contains(&at(21, Severity::Info)),
         "helm: {problems:?}"
     );
     let cycle = built
