@@ -5,15 +5,13 @@
 //! without a kubectl whose kustomize is v5.
 //!
 //! Measured with kubectl 1.32.4 (kustomize v5.5.0): 222 roots; kubectl builds 168 of them
-//! offline; karplint's build equals kubectl's on 155. The other 54 roots kubectl cannot
+//! offline; karplint's build equals kubectl's on 165. The other 54 roots kubectl cannot
 //! build: files the corpus does not carry (`.env`, `.properties`, `.cfg` sources of
 //! generators, resources that were not manifests), resource files outside the
 //! kustomization's directory (kustomize's load restrictor), remote bases (no network).
-//! Of the 13 that differ, 7 differ only in block scalars parsed differently by Go's YAML
-//! library (a literal block ending the file without a line break keeps no final newline
-//! there; a folded block before a more-indented line gets an extra newline), and 6 use
-//! `configurations` (custom field specs), `vars` or transformer plugins, which are not
-//! built (the build says so as an info problem).
+//! The 3 that differ differ only in a folded block scalar (`>-`) whose line ending in a
+//! space is followed by a more-indented line: Go's YAML library puts an empty line there
+//! that YAML 1.2 (and karplint's parser) does not (kyverno's CEL expressions).
 
 mod common;
 
@@ -26,7 +24,7 @@ use karplint::source::{FileId, UnitFiles};
 use karplint::yaml::{DocumentStream, Value};
 
 /// Roots whose build must equal kubectl's: a lower bound, raised as the build improves.
-const EQUAL_AT_LEAST: usize = 164;
+const EQUAL_AT_LEAST: usize = 165;
 /// Roots in the corpus, and those kubectl builds offline (they change with the corpus).
 const ROOTS: usize = 222;
 const KUBECTL_BUILDS: usize = 168;
@@ -229,6 +227,7 @@ fn the_fixtures_build_as_kubectl_kustomize_builds_them() {
         "overlays/json",
         "overlays/with-component",
         "prefix",
+        "vars",
     ] {
         match compare(&fixtures.join(dir), &fixtures) {
             Outcome::Equal => {}

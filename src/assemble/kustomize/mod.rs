@@ -5,17 +5,19 @@
 //! components, patches, generator sources), applies kustomize's transformers in its
 //! order (generators, components, then strategic-merge patches, `patches`, namespace,
 //! prefix, suffix, labels, annotations, JSON 6902 patches, replicas, images,
-//! replacements; at the top, generated names' hashes and name references), and returns
+//! replacements, built-in transformer plugins; `configurations` extend the field specs;
+//! at the top, generated names' hashes, name references and `vars`), and returns
 //! the objects as [`Value`]s: each field keeps the [`Span`] of the file it came from,
 //! base or patch, so a finding points at the line to change. [`roots`] says which
 //! kustomizations are roots (included by no other).
 //!
 //! Bad input is a [`Problem`] at the kustomization's line for the entry, and the rest is
 //! still built: a missing path, a cycle, a patch that names nothing, an invalid JSON patch
-//! operation. Not built (an info [`Problem`] each): remote bases, `helmCharts`, `vars`,
-//! plugins (`generators`, `transformers`, `validators`), `crds`,
-//! `openapi`. Files are read only under the boundary (the repository), through
-//! [`crate::files`]; nesting, objects and bytes read are bounded.
+//! operation (a targeted patch matching nothing is a warning). Not built (an info
+//! [`Problem`] each): remote bases, `helmCharts`, plugins other than the built-in
+//! `PatchTransformer` and `PrefixSuffixTransformer`, `crds`, `openapi`. Files are read
+//! only under the boundary (the repository), through [`crate::files`]; nesting, objects
+//! and bytes read are bounded.
 
 mod config;
 mod generate;
@@ -25,6 +27,7 @@ mod read;
 mod replace;
 mod resource;
 mod transform;
+mod vars;
 
 #[cfg(test)]
 mod tests;
@@ -96,6 +99,7 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
         bytes: 0,
         objects: 0,
         configs: vec![config::Config::default()],
+        vars: Vec::new(),
     };
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
@@ -110,6 +114,7 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
         }
     }
     transform::fix_name_references(&mut resources, &effective.name_reference);
+    builder.expand_vars(&mut resources, &effective.var_reference);
     resources.retain(|res| {
         res.annotations()
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -222,6 +227,7 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
             bytes: 0,
             objects: 0,
             configs: Vec::new(),
+            vars: Vec::new(),
         };
         let Some(kust) = builder.load_kustomization(dir, None) else {
             continue;
@@ -317,6 +323,8 @@ struct Builder<'f> {
     /// The `configurations` of the kustomization being built and of those it included
     /// (kustomize merges them upwards); the last is the innermost.
     configs: Vec<config::Config>,
+    /// The `vars` of every kustomization built.
+    vars: Vec<vars::Var>,
 }
 
 impl Builder<'_> {
@@ -552,6 +560,7 @@ impl Builder<'_> {
         }
         self.transform(&kust, &mut resources);
         self.plugins(&kust, &mut resources);
+        self.bind_vars(&kust, &mut resources);
         self.stack.pop();
         if component {
             return resources;
@@ -585,13 +594,12 @@ impl Builder<'_> {
     }
 
     fn unsupported(&mut self, kust: &Kust) {
-        const NOT_BUILT: [(&str, &str); 7] = [
+        const NOT_BUILT: [(&str, &str); 6] = [
             ("helmCharts", "Helm charts are not built yet"),
             (
                 "helmChartInflationGenerator",
                 "Helm charts are not built yet",
             ),
-            ("vars", "`vars` are not substituted"),
             ("generators", "generator plugins are not run"),
             ("validators", "validator plugins are not run"),
             ("crds", "`crds` are not read"),
@@ -930,6 +938,58 @@ impl Builder<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// Binds the `vars` of `kust` to their objects.
+    fn bind_vars(&mut self, kust: &Kust, resources: &mut [Res]) {
+        for item in kust.items("vars") {
+            let span = kust.span_of(Some(item));
+            let map = item.as_map();
+            let text = |key: &str| map.and_then(|m| m.get(key)).and_then(scalar_text);
+            let objref = map.and_then(|m| m.get("objref")).and_then(Value::as_map);
+            let (Some(name), Some(objref)) = (text("name"), objref) else {
+                self.error(span, "a var needs a `name` and an `objref`".to_string());
+                continue;
+            };
+            if self.vars.iter().any(|v| v.name == name) {
+                self.error(span, format!("var {name} is defined more than once"));
+                continue;
+            }
+            match vars::bind(resources, objref) {
+                Ok(Some(index)) => resources[index].vars.push(name.clone()),
+                Ok(None) => {}
+                Err(message) => self.error(span, message),
+            }
+            let field = map
+                .and_then(|m| m.get("fieldref"))
+                .and_then(|f| f.path(&["fieldPath"]).or_else(|| f.path(&["fieldpath"])))
+                .and_then(scalar_text)
+                .unwrap_or_else(|| "metadata.name".to_string());
+            self.vars.push(vars::Var { name, field, span });
+        }
+    }
+
+    /// Replaces `$(VAR)` references once the build is done.
+    fn expand_vars(&mut self, resources: &mut [Res], specs: &[config::FieldSpec]) {
+        let mut values = Vec::new();
+        for var in std::mem::take(&mut self.vars) {
+            match vars::value(resources, &var) {
+                Some(value) => values.push((var.name, value)),
+                None => self.error(
+                    var.span,
+                    format!(
+                        "var {} names no object's field {} in the build",
+                        var.name, var.field
+                    ),
+                ),
+            }
+        }
+        if values.is_empty() {
+            return;
+        }
+        for res in resources.iter_mut() {
+            vars::expand(res, specs, &values);
         }
     }
 

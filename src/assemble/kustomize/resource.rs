@@ -10,6 +10,8 @@ pub struct Res {
     pub prev: Vec<Id>,
     /// Made by a generator: its name gets the content hash at the end of the build.
     pub hashed: bool,
+    /// The vars bound to it (their values are its fields).
+    pub vars: Vec<String>,
 }
 
 /// What identifies a resource: group, version, kind, namespace, name.
@@ -144,6 +146,7 @@ impl Res {
             value,
             prev: Vec::new(),
             hashed: false,
+            vars: Vec::new(),
         }
     }
 

@@ -466,3 +466,16 @@ fn inline_block_patches_keep_file_positions() {
     );
     assert_eq!(&text[c.start.byte as usize..c.end.byte as usize], "2");
 }
+
+#[test]
+fn vars_are_replaced_with_the_final_values_of_their_fields() {
+    let (built, _) = run("vars");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    let agent = object(&built, "DaemonSet", "team-agent");
+    let containers = agent
+        .path(&["spec", "template", "spec", "containers"])
+        .unwrap();
+    let args = containers.as_seq().unwrap()[0].path(&["args"]).unwrap();
+    let expected = &yaml("['--server=http://team-api:8080', 8080, '$(SERVICE)', '$(UNKNOWN)']")[0];
+    assert!(args.same_data(expected), "{args:?}");
+}
