@@ -79,8 +79,25 @@ fn parse_pointer(text: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// Applies `op` to `doc`; the message says why it does not apply.
-pub fn apply(doc: &mut Value, op: &Operation) -> Result<(), String> {
+/// Applies `op` to `doc`, its writes counted against `budget` (nodes left to write); the
+/// message says why it does not apply.
+pub fn apply(doc: &mut Value, op: &Operation, budget: &mut usize) -> Result<(), String> {
+    // What the operation writes, counted before it is written: copies of a tree into
+    // itself double it.
+    let written = match op.op.as_str() {
+        "copy" => op
+            .from
+            .as_ref()
+            .and_then(|from| get_mut(doc, from))
+            .map_or(0, |v| super::resource::size(v, *budget)),
+        _ => op
+            .value
+            .as_ref()
+            .map_or(0, |v| super::resource::size(v, *budget)),
+    };
+    *budget = budget
+        .checked_sub(written)
+        .ok_or_else(|| "the build writes too many values by patches and copies".to_string())?;
     let shown = || format!("/{}", op.path.join("/"));
     match op.op.as_str() {
         "add" => add(doc, &op.path, op.value.clone().expect("checked")),

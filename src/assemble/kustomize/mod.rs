@@ -83,6 +83,13 @@ const MAX_NESTING: usize = 64;
 const MAX_OBJECTS: usize = 100_000;
 /// The most bytes one build reads, all files together.
 const MAX_BYTES: u64 = 512 * 1024 * 1024;
+/// The most kustomizations one build reads (a base included through many paths is read
+/// once per path, as kustomize does: this bounds a diamond of includes).
+const MAX_KUSTOMIZATIONS: usize = 10_000;
+/// The most values one build writes by patches, copies, replacements and vars (each
+/// write of a value counts its nodes): a JSON patch that copies a tree into itself
+/// doubles it each time.
+const MAX_WRITES: usize = 2_000_000;
 
 /// The file names kustomize looks for in a directory, in its order.
 pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -100,6 +107,8 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
         objects: 0,
         configs: vec![config::Config::default()],
         vars: Vec::new(),
+        read_kustomizations: 0,
+        writes: 0,
     };
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
@@ -228,6 +237,8 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
             objects: 0,
             configs: Vec::new(),
             vars: Vec::new(),
+            read_kustomizations: 0,
+            writes: 0,
         };
         let Some(kust) = builder.load_kustomization(dir, None) else {
             continue;
@@ -325,6 +336,10 @@ struct Builder<'f> {
     configs: Vec<config::Config>,
     /// The `vars` of every kustomization built.
     vars: Vec<vars::Var>,
+    /// Kustomizations read, and values written, so far (see [`MAX_KUSTOMIZATIONS`],
+    /// [`MAX_WRITES`]).
+    read_kustomizations: usize,
+    writes: usize,
 }
 
 impl Builder<'_> {
@@ -338,6 +353,20 @@ impl Builder<'_> {
 
     fn error(&mut self, span: Span, message: String) {
         self.problem(span, Severity::Error, message);
+    }
+
+    /// Counts `value`'s nodes against [`MAX_WRITES`]; false (and a problem at `at`, once)
+    /// when the budget is spent.
+    fn spend(&mut self, value: &Value, at: Span) -> bool {
+        if self.writes > MAX_WRITES {
+            return false;
+        }
+        self.writes += resource::size(value, MAX_WRITES);
+        if self.writes > MAX_WRITES {
+            self.error(at, format!("the build writes too many values by patches and copies (more than {MAX_WRITES}); the rest are not applied"));
+            return false;
+        }
+        true
     }
 
     /// Reads the bytes of `path`, checked against the boundary and the budgets; problems
@@ -490,6 +519,14 @@ impl Builder<'_> {
             self.error(
                 here,
                 format!("kustomizations nest more than {MAX_NESTING} deep; {shown} is not built"),
+            );
+            return input;
+        }
+        self.read_kustomizations += 1;
+        if self.read_kustomizations > MAX_KUSTOMIZATIONS {
+            self.error(
+                here,
+                format!("the build reads more than {MAX_KUSTOMIZATIONS} kustomizations; {shown} is not built"),
             );
             return input;
         }
@@ -1159,6 +1196,9 @@ impl Builder<'_> {
                     continue;
                 }
                 for path in &paths {
+                    if !self.spend(&value, span) {
+                        return;
+                    }
                     let segments = replace::field_path(path);
                     replace::set(&mut res.value, &segments, create, &mut |old| {
                         Some(match (&part, old) {
@@ -1301,6 +1341,9 @@ impl Builder<'_> {
         span: Span,
         rename: bool,
     ) {
+        if !self.spend(patch, span) {
+            return;
+        }
         let res = &mut resources[index];
         let before = res.id();
         if rename {
@@ -1404,7 +1447,10 @@ impl Builder<'_> {
                 matched += 1;
                 res.store_previous();
                 for op in &ops {
-                    if let Err(message) = jsonpatch::apply(&mut res.value, op) {
+                    let mut budget = MAX_WRITES.saturating_sub(self.writes);
+                    let result = jsonpatch::apply(&mut res.value, op, &mut budget);
+                    self.writes = MAX_WRITES - budget;
+                    if let Err(message) = result {
                         let at = op.span.unwrap_or(span);
                         self.error(
                             at,

@@ -194,6 +194,24 @@ impl Res {
     }
 }
 
+/// The number of nodes of `value`, counted up to a little past `limit`.
+pub fn size(value: &Value, limit: usize) -> usize {
+    let mut count = 0;
+    let mut todo = vec![value];
+    while let Some(value) = todo.pop() {
+        count += 1;
+        if count > limit {
+            break;
+        }
+        match &value.data {
+            Data::Seq(items) => todo.extend(items),
+            Data::Map(map) => todo.extend(map.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    count
+}
+
 /// The mapping under `key` of `value` (which must be a mapping, or becomes one), created
 /// empty when missing or not a mapping.
 pub fn ensure_map<'v>(value: &'v mut Value, key: &str) -> &'v mut Map {

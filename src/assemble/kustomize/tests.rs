@@ -408,15 +408,21 @@ fn json_patch_operations_and_their_errors() {
         )[0],
     )
     .unwrap();
+    let mut budget = 100;
     for op in &ops {
-        jsonpatch::apply(&mut doc, op).unwrap();
+        jsonpatch::apply(&mut doc, op, &mut budget).unwrap();
     }
     assert!(
         doc.same_data(&yaml("{a: {b: [2, 1], d: x}, c: y, a/b: 1}")[0]),
         "{doc:?}"
     );
     let failing = jsonpatch::parse(&yaml("[{op: remove, path: /nope}]")[0]).unwrap();
-    assert!(jsonpatch::apply(&mut doc, &failing[0]).is_err());
+    assert!(jsonpatch::apply(&mut doc, &failing[0], &mut budget).is_err());
+    let copy = jsonpatch::parse(&yaml("[{op: copy, from: /a, path: /e}]")[0]).unwrap();
+    assert!(
+        jsonpatch::apply(&mut doc, &copy[0], &mut 3).is_err(),
+        "over budget"
+    );
     assert!(jsonpatch::parse(&yaml("[{op: replace, path: /c}]")[0]).is_err());
     assert!(jsonpatch::parse(&yaml("[{op: add, path: c, value: 1}]")[0]).is_err());
 }
@@ -478,4 +484,31 @@ fn vars_are_replaced_with_the_final_values_of_their_fields() {
     let args = containers.as_seq().unwrap()[0].path(&["args"]).unwrap();
     let expected = &yaml("['--server=http://team-api:8080', 8080, '$(SERVICE)', '$(UNKNOWN)']")[0];
     assert!(args.same_data(expected), "{args:?}");
+}
+
+#[test]
+fn a_json_patch_that_doubles_the_object_is_stopped() {
+    let dir = std::env::temp_dir().join(format!("karplint-kustomize-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copies: String = (0..64)
+        .map(|i| format!("      - {{op: copy, from: /spec, path: /spec/x{i}}}\n"))
+        .collect();
+    let kustomization = format!(
+        "resources: [cm.yaml]\npatches:\n  - target: {{kind: ConfigMap}}\n    patch: |-\n{copies}"
+    );
+    std::fs::write(dir.join("kustomization.yaml"), kustomization).unwrap();
+    std::fs::write(
+        dir.join("cm.yaml"),
+        "kind: ConfigMap\nmetadata: {name: c}\nspec: {a: 1}\n",
+    )
+    .unwrap();
+    let mut files = UnitFiles::default();
+    let built = build(&dir, &dir, &mut files);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        errors(&built).iter().any(|m| m.contains("writes too many")),
+        "{:?}",
+        built.problems
+    );
+    assert_eq!(built.objects.len(), 1);
 }
