@@ -134,7 +134,7 @@ impl Config {
         BUILTIN.get_or_init(|| {
             let specs = |table: &[Builtin]| table.iter().map(Builtin::spec).collect();
             Config {
-                common_labels: specs(COMMON_LABELS),
+                common_labels: specs(&[SELECTOR_LABELS, TEMPLATE_LABELS].concat()),
                 template_labels: specs(TEMPLATE_LABELS),
                 common_annotations: specs(COMMON_ANNOTATIONS),
                 namespace: specs(NAMESPACE),
@@ -302,7 +302,9 @@ const NAMESPACE: &[Builtin] = &[
     ),
 ];
 
-const COMMON_LABELS: &[Builtin] = &[
+/// The selector fields `commonLabels` (and `labels` with `includeSelectors`) set, besides
+/// [`TEMPLATE_LABELS`].
+const SELECTOR_LABELS: &[Builtin] = &[
     Builtin::new("", "v1", "Service", "spec/selector", true),
     Builtin::new("", "v1", "ReplicationController", "spec/selector", true),
     Builtin::new("", "", "Deployment", "spec/selector/matchLabels", true),
@@ -414,46 +416,6 @@ const COMMON_LABELS: &[Builtin] = &[
         "NetworkPolicy",
         "spec/egress/to/podSelector/matchLabels",
         false,
-    ),
-    Builtin::new("", "", "", "metadata/labels", true),
-    Builtin::new(
-        "",
-        "v1",
-        "ReplicationController",
-        "spec/template/metadata/labels",
-        true,
-    ),
-    Builtin::new("", "", "Deployment", "spec/template/metadata/labels", true),
-    Builtin::new("", "", "ReplicaSet", "spec/template/metadata/labels", true),
-    Builtin::new("", "", "DaemonSet", "spec/template/metadata/labels", true),
-    Builtin::new(
-        "apps",
-        "",
-        "StatefulSet",
-        "spec/template/metadata/labels",
-        true,
-    ),
-    Builtin::new(
-        "apps",
-        "",
-        "StatefulSet",
-        "spec/volumeClaimTemplates[]/metadata/labels",
-        true,
-    ),
-    Builtin::new("batch", "", "Job", "spec/template/metadata/labels", true),
-    Builtin::new(
-        "batch",
-        "",
-        "CronJob",
-        "spec/jobTemplate/metadata/labels",
-        true,
-    ),
-    Builtin::new(
-        "batch",
-        "",
-        "CronJob",
-        "spec/jobTemplate/spec/template/metadata/labels",
-        true,
     ),
 ];
 

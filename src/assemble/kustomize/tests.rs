@@ -274,30 +274,19 @@ fn bad_input_is_one_problem_each_at_its_entry_and_the_rest_is_built() {
         .collect();
     let at =
         |line: u32, severity: Severity| ("broken/kustomization.yaml".to_string(), line, severity);
-    assert!(
-        problems.contains(&at(5, Severity::Error)),
-        "missing: {problems:?}"
-    );
-    assert!(
-        problems.contains(&at(7, Severity::Info)),
-        "remote: {problems:?}"
-    );
-    assert!(
-        problems.contains(&at(9, Severity::Error)),
-        "no target: {problems:?}"
-    );
-    assert!(
-        problems.contains(&at(13, Severity::Error)),
-        "bad op: {problems:?}"
-    );
-    assert!(
-        problems.contains(&at(15, Severity::Warning)),
-        "no match: {problems:?}"
-    );
-    assert!(
-        problems.contains(&at(21, Severity::Info)),
-        "helm: {problems:?}"
-    );
+    for (line, severity, what) in [
+        (5, Severity::Error, "a missing resource"),
+        (7, Severity::Info, "a remote resource"),
+        (9, Severity::Error, "a patch naming nothing"),
+        (13, Severity::Error, "an invalid JSON patch operation"),
+        (15, Severity::Warning, "a target matching nothing"),
+        (21, Severity::Info, "helmCharts"),
+    ] {
+        assert!(
+            problems.contains(&at(line, severity)),
+            "{what}: {problems:?}"
+        );
+    }
     let cycle = built
         .problems
         .iter()
