@@ -514,33 +514,37 @@ impl Builder<'_> {
         depth: usize,
     ) -> Vec<Res> {
         let shown = crate::source::display_path(dir);
-        let here = at.unwrap_or_else(|| Span::point(self.files.id(dir), Pos::default()));
-        if depth > MAX_NESTING {
-            self.error(
-                here,
-                format!("kustomizations nest more than {MAX_NESTING} deep; {shown} is not built"),
-            );
-            return input;
-        }
         self.read_kustomizations += 1;
-        if self.read_kustomizations > MAX_KUSTOMIZATIONS {
-            self.error(
-                here,
-                format!("the build reads more than {MAX_KUSTOMIZATIONS} kustomizations; {shown} is not built"),
-            );
-            return input;
-        }
         let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if self.stack.contains(&canonical) {
-            self.error(
-                here,
-                format!("{shown} includes itself (a cycle of kustomizations); not built again"),
-            );
-            return input;
+        // Only an included kustomization (`at` its entry) can nest too deep, be one too
+        // many or close a cycle.
+        if let Some(entry) = at {
+            let refusal = if depth > MAX_NESTING {
+                Some(format!(
+                    "kustomizations nest more than {MAX_NESTING} deep; {shown} is not built"
+                ))
+            } else if self.read_kustomizations > MAX_KUSTOMIZATIONS {
+                Some(format!(
+                    "the build reads more than {MAX_KUSTOMIZATIONS} kustomizations; {shown} is not built"
+                ))
+            } else if self.stack.contains(&canonical) {
+                Some(format!(
+                    "{shown} includes itself (a cycle of kustomizations); not built again"
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = refusal {
+                self.error(entry, message);
+                return input;
+            }
         }
         let Some(kust) = self.load_kustomization(dir, at) else {
             return input;
         };
+        // Problems about the kustomization itself: at the entry that includes it, or (for
+        // the root) at the start of its file.
+        let here = at.unwrap_or_else(|| kust.span_of(None));
         let kind = kust
             .get("kind")
             .and_then(Value::as_str)
