@@ -91,7 +91,8 @@ fn identity(value: &Value) -> (String, String, String) {
 
 /// Why kubectl failed, in a few words.
 fn reason(text: &str) -> String {
-    let cause = if text.contains("dial tcp") || text.contains("git fetch") {
+    let remote = ["from 'https://", "from 'http://", "from 'github.com"];
+    let cause = if remote.iter().any(|r| text.contains(r)) {
         "a remote base (no network)"
     } else if text.contains("evalsymlink failure") || text.contains("no such file") {
         "a file the corpus does not carry"
@@ -182,7 +183,10 @@ fn built_objects_equal_kubectl_kustomize_on_the_corpus() {
     for (i, outcome) in &results {
         let shown = roots[*i].strip_prefix(&corpus).unwrap().display();
         match outcome {
-            Outcome::KubectlFailed(why) => *failures.entry(why.clone()).or_default() += 1,
+            Outcome::KubectlFailed(why) => {
+                eprintln!("kubectl cannot build {shown}: {why}");
+                *failures.entry(why.clone()).or_default() += 1;
+            }
             Outcome::Equal => {
                 built += 1;
                 equal += 1;
