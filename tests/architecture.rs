@@ -15,6 +15,7 @@ const RANKS: &[(&str, u32)] = &[
     ("files", 0),
     ("plural", 0),
     ("yaml", 1),
+    ("assemble", 2),
     ("discover", 1),
     // Charts, kustomizations: documents from how a repository is organised.
     ("assemble", 2),

@@ -3,5 +3,6 @@
 //! and span it was written at (DESIGN.md, "Repositories as they are organised").
 
 pub mod chart;
+pub mod kustomize;
 pub mod template;
 pub mod units;

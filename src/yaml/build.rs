@@ -210,6 +210,24 @@ impl<'a> DocumentStream<'a> {
         })
     }
 
+    /// A block scalar that ends the text, whose last line has no line break, keeps no final
+    /// newline (YAML 1.2 §8.1.1.2 preserves a final line break only when there is one;
+    /// saphyr adds one, Go's YAML library, and so kubectl, does not).
+    fn without_missing_break(
+        &self,
+        mut value: Cow<'a, str>,
+        style: ScalarStyle,
+        span: Span,
+    ) -> Cow<'a, str> {
+        let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+        let text = self.positions.text;
+        let at_end = span.end.byte as usize == text.len() + self.positions.base as usize;
+        if block && at_end && value.ends_with('\n') && !text.ends_with(['\n', '\r']) {
+            value.to_mut().pop();
+        }
+        value
+    }
+
     /// Where a flow mapping opened with `{{` was seen: the mark of an unrendered
     /// Go/Helm template that happens to be valid YAML.
     pub fn template_braces(&self) -> Option<Span> {
@@ -284,6 +302,7 @@ impl<'a> DocumentStream<'a> {
                 Event::Scalar(value, style, anchor, _tag) => {
                     let Some(doc) = doc.as_mut() else { continue };
                     let plain = matches!(style, ScalarStyle::Plain);
+                    let value = self.without_missing_break(value, style, span);
                     let mut value = borrow_verbatim(value, style, self.positions.source(span));
                     let id = NodeId(clamp_u32(doc.nodes.len()));
                     if let Some(unknown) = self.unknown_at(id, span, true) {

@@ -391,3 +391,22 @@ fn map_spans_moves_every_position() {
     assert_eq!(document.span(x).start.line, 2);
     assert_eq!(document.start().file, FileId(9));
 }
+
+#[test]
+fn a_block_scalar_ending_the_text_without_a_line_break_has_no_final_newline() {
+    // YAML 1.2 §8.1.1.2: clipping and keeping preserve the final line break, when there
+    // is one; Go's YAML library (kubectl, kustomize) agrees. A ConfigMap whose file ends
+    // mid-line otherwise differs from what the cluster gets.
+    for (text, want) in [
+        ("a: |\n  x", "x"),
+        ("a: |+\n  x", "x"),
+        ("a: >\n  x\n  y", "x y"),
+        ("a: |\n  x\n", "x\n"),
+        ("a: |\n  x\nb: 1", "x\n"),
+        ("a: |-\n  x", "x"),
+    ] {
+        let doc = one(text);
+        let value = doc.value(root(&doc), "a").unwrap();
+        assert_eq!(doc.str(value), Some(want), "{text:?}");
+    }
+}

@@ -87,6 +87,21 @@ impl Map {
         }
     }
 
+    /// Sets `key` to `value` like [`Map::insert`], but the key takes `key`'s span too: the
+    /// entry now reads as written where `key` was (a patch that replaces a field).
+    pub fn replace(&mut self, key: Key, value: Value) -> Option<Value> {
+        match self.entries.iter_mut().find(|(k, _)| k.name == key.name) {
+            Some((k, slot)) => {
+                k.span = key.span;
+                Some(std::mem::replace(slot, value))
+            }
+            None => {
+                self.entries.push((key, value));
+                None
+            }
+        }
+    }
+
     pub fn remove(&mut self, name: &str) -> Option<Value> {
         let at = self.entries.iter().position(|(key, _)| key.name == name)?;
         Some(self.entries.remove(at).1)
@@ -221,6 +236,22 @@ impl Value {
             budget,
         };
         reader.read(id, 0, false)
+    }
+
+    /// Applies `map` to every span of the value, its keys and what it holds (re-basing a
+    /// unit's spans, or placing text parsed out of a string where that string was written).
+    pub fn map_spans(&mut self, map: &mut dyn FnMut(Span) -> Span) {
+        self.span = self.span.map(&mut *map);
+        match &mut self.data {
+            Data::Seq(items) => items.iter_mut().for_each(|item| item.map_spans(map)),
+            Data::Map(entries) => {
+                for (key, item) in entries.entries.iter_mut() {
+                    key.span = key.span.map(&mut *map);
+                    item.map_spans(map);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The value as a YAML document the views can read. A node without a span takes its

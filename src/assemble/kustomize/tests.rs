@@ -1,0 +1,503 @@
+//! Builds of the fixtures in `testdata/kustomize/build` (their expected objects are
+//! `kubectl kustomize`'s output for them), and where the built fields point.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::source::UnitFiles;
+use crate::yaml::DocumentStream;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/kustomize/build")
+}
+
+fn run(dir: &str) -> (Build, UnitFiles) {
+    let mut files = UnitFiles::default();
+    let built = build(&fixtures().join(dir), &fixtures(), &mut files);
+    (built, files)
+}
+
+fn yaml(text: &str) -> Vec<Value> {
+    read::parse_values(text, FileId(0)).expect("valid YAML")
+}
+
+fn object<'b>(built: &'b Build, kind: &str, name: &str) -> &'b Value {
+    built
+        .objects
+        .iter()
+        .find(|o| {
+            o.path(&["kind"]).and_then(Value::as_str) == Some(kind)
+                && o.path(&["metadata", "name"]).and_then(Value::as_str) == Some(name)
+        })
+        .unwrap_or_else(|| panic!("no {kind} {name} in {:?}", built.objects))
+}
+
+/// The file (relative to the fixtures) and line a span points at.
+fn place(files: &UnitFiles, span: Option<Span>) -> (String, u32) {
+    let span = span.expect("a span");
+    let path = files.path(span.file).expect("a file of the unit");
+    let shown = path.strip_prefix(fixtures()).unwrap_or(path);
+    (shown.display().to_string(), span.start.line)
+}
+
+fn place_of(files: &UnitFiles, value: &Value, path: &[&str]) -> (String, u32) {
+    place(files, value.path(path).and_then(|v| v.span))
+}
+
+fn errors(built: &Build) -> Vec<&str> {
+    built
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| p.message.as_str())
+        .collect()
+}
+
+fn assert_same(built: &Build, expected: &str) {
+    let expected = yaml(expected);
+    assert_eq!(built.objects.len(), expected.len(), "{:?}", built.objects);
+    for (ours, theirs) in built.objects.iter().zip(&expected) {
+        assert!(ours.same_data(theirs), "{ours:?}\n!=\n{theirs:?}");
+    }
+}
+
+const BASE: &str = "
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+      - {image: example.com/agent:1.0, name: agent, resources: {requests: {cpu: 100m}}}
+      - {image: example.com/sidecar:1.0, name: sidecar}
+      tolerations:
+      - {key: dedicated, operator: Exists}
+";
+
+#[test]
+fn a_base_builds_as_written_and_points_at_its_file() {
+    let (built, files) = run("base");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    assert_same(&built, BASE);
+    let agent = object(&built, "DaemonSet", "agent");
+    let spec = ["spec", "template", "spec"];
+    assert_eq!(
+        place_of(&files, agent, &spec),
+        ("base/daemonset.yaml".to_string(), 14)
+    );
+    assert_eq!(built.consumed.len(), 1);
+    assert!(built.patches.is_empty());
+    assert_eq!(built.kustomizations.len(), 1);
+}
+
+#[test]
+fn an_overlay_patching_a_class_in_points_at_the_patch_line() {
+    let (built, files) = run("overlays/good");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    assert_same(
+        &built,
+        "
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: agents}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+      - {image: example.com/agent:1.0, name: agent, resources: {requests: {cpu: 200m}}}
+      - {image: example.com/sidecar:1.0, name: sidecar}
+      priorityClassName: system-node-critical
+      tolerations:
+      - {key: dedicated, operator: Exists}
+",
+    );
+    let agent = object(&built, "DaemonSet", "agent");
+    let spec = ["spec", "template", "spec"];
+    let class = [&spec[..], &["priorityClassName"]].concat();
+    assert_eq!(
+        place_of(&files, agent, &class),
+        ("overlays/good/priority.yaml".to_string(), 8)
+    );
+    // What the patch leaves comes from the base; what it merges, from the patch.
+    let containers = agent.path(&spec).unwrap().as_map().unwrap();
+    let containers = containers.get("containers").unwrap().as_seq().unwrap();
+    let cpu = ["resources", "requests", "cpu"];
+    assert_eq!(
+        place_of(&files, &containers[0], &cpu),
+        ("overlays/good/priority.yaml".to_string(), 13)
+    );
+    assert_eq!(
+        place_of(&files, &containers[1], &["image"]),
+        ("base/daemonset.yaml".to_string(), 21)
+    );
+    assert_eq!(
+        place_of(&files, agent, &["metadata", "namespace"]),
+        ("overlays/good/kustomization.yaml".to_string(), 3)
+    );
+    assert_eq!(built.patches.len(), 1);
+    assert_eq!(built.kustomizations.len(), 2);
+}
+
+#[test]
+fn the_base_is_not_changed_by_an_overlay_built_before() {
+    let (good, _) = run("overlays/good");
+    assert!(!good.objects.is_empty());
+    let (base, _) = run("base");
+    assert_same(&base, BASE);
+}
+
+#[test]
+fn an_inline_patch_with_a_bad_class_points_at_its_line_in_the_kustomization() {
+    let (built, files) = run("overlays/bad");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    let agent = object(&built, "DaemonSet", "agent");
+    let spec = agent.path(&["spec", "template", "spec"]).unwrap();
+    // A targeted patch keeps the target's name; `null` deletes.
+    assert!(spec.path(&["tolerations"]).is_none());
+    assert_eq!(
+        spec.path(&["priorityClassName"]).unwrap().as_str(),
+        Some("")
+    );
+    assert_eq!(
+        place_of(&files, spec, &["priorityClassName"]),
+        ("overlays/bad/kustomization.yaml".to_string(), 17)
+    );
+    let span = spec.path(&["priorityClassName"]).unwrap().span.unwrap();
+    assert_eq!(span.start.col, 32, "the column of `\"\"` on that line");
+}
+
+#[test]
+fn a_json_patch_adds_removes_and_appends() {
+    let (built, files) = run("overlays/json");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    let agent = object(&built, "DaemonSet", "agent");
+    let spec = agent.path(&["spec", "template", "spec"]).unwrap();
+    assert_eq!(
+        spec.path(&["containers"]).unwrap().as_seq().unwrap().len(),
+        1
+    );
+    let tolerations = spec.path(&["tolerations"]).unwrap().as_seq().unwrap();
+    assert_eq!(tolerations.len(), 2);
+    assert_eq!(
+        place(&files, tolerations[1].span),
+        ("overlays/json/kustomization.yaml".to_string(), 18)
+    );
+    assert_eq!(
+        place_of(&files, spec, &["priorityClassName"]),
+        ("overlays/json/kustomization.yaml".to_string(), 12)
+    );
+}
+
+#[test]
+fn a_component_patches_the_overlay_s_resources_and_tolerations_are_replaced() {
+    let (built, files) = run("overlays/with-component");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    let agent = object(&built, "DaemonSet", "agent");
+    let tolerations = agent
+        .path(&["spec", "template", "spec", "tolerations"])
+        .unwrap();
+    assert!(tolerations.same_data(&yaml("[{operator: Exists}]")[0]));
+    assert_eq!(
+        place(&files, tolerations.as_seq().unwrap()[0].span),
+        ("component/tolerate-all.yaml".to_string(), 9)
+    );
+}
+
+#[test]
+fn name_prefix_renames_a_class_of_the_build_and_the_references_to_it_only() {
+    let (built, files) = run("prefix");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    let names: Vec<(&str, &str)> = built
+        .objects
+        .iter()
+        .map(|o| {
+            let text = |p: &[&str]| o.path(p).and_then(Value::as_str).unwrap_or("");
+            (text(&["kind"]), text(&["metadata", "name"]))
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("PriorityClass", "team-node-agents"),
+            ("DaemonSet", "team-agent"),
+            ("DaemonSet", "team-logger"),
+        ]
+    );
+    let class = |name: &str| {
+        object(&built, "DaemonSet", name)
+            .path(&["spec", "template", "spec", "priorityClassName"])
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    assert_eq!(class("team-agent").as_deref(), Some("team-node-agents"));
+    assert_eq!(
+        class("team-logger").as_deref(),
+        Some("system-node-critical")
+    );
+    // The cluster-scoped class gets no namespace; the DaemonSets do.
+    let priority = object(&built, "PriorityClass", "team-node-agents");
+    assert!(priority.path(&["metadata", "namespace"]).is_none());
+    let agent = object(&built, "DaemonSet", "team-agent");
+    assert_eq!(
+        agent
+            .path(&["metadata", "namespace"])
+            .and_then(Value::as_str),
+        Some("agents")
+    );
+    let selector = ["spec", "selector", "matchLabels", "team"];
+    assert_eq!(
+        agent.path(&selector).and_then(Value::as_str),
+        Some("platform")
+    );
+    // A prefixed name still points at the name as written.
+    assert_eq!(
+        place_of(&files, agent, &["metadata", "name"]),
+        ("prefix/daemonset.yaml".to_string(), 4)
+    );
+}
+
+#[test]
+fn bad_input_is_one_problem_each_at_its_entry_and_the_rest_is_built() {
+    let (built, files) = run("broken");
+    let problems: Vec<(String, u32, Severity)> = built
+        .problems
+        .iter()
+        .map(|p| {
+            let (file, line) = place(&files, Some(p.span));
+            (file, line, p.severity)
+        })
+        .collect();
+    let at =
+        |line: u32, severity: Severity| ("broken/kustomization.yaml".to_string(), line, severity);
+    for (line, severity, what) in [
+        (5, Severity::Error, "a missing resource"),
+        (7, Severity::Info, "a remote resource"),
+        (9, Severity::Error, "a patch naming nothing"),
+        (13, Severity::Error, "an invalid JSON patch operation"),
+        (15, Severity::Warning, "a target matching nothing"),
+        (21, Severity::Info, "helmCharts"),
+    ] {
+        assert!(
+            problems.contains(&at(line, severity)),
+            "{what}: {problems:?}"
+        );
+    }
+    let cycle = built
+        .problems
+        .iter()
+        .find(|p| p.message.contains("cycle"))
+        .expect("the cycle is reported");
+    assert_eq!(
+        place(&files, Some(cycle.span)),
+        ("cycle-b/kustomization.yaml".to_string(), 2)
+    );
+    assert_eq!(errors(&built).len(), 4, "{:?}", built.problems);
+    // The base and the cycle's (empty) kustomizations are still built.
+    assert_eq!(built.objects.len(), 1);
+    assert!(
+        object(&built, "DaemonSet", "agent")
+            .path(&["spec", "template", "spec", "priorityClassName"])
+            .is_none()
+    );
+}
+
+#[test]
+fn an_unparsable_kustomization_is_a_problem_at_its_error() {
+    let (built, files) = run("unparsable");
+    assert!(built.objects.is_empty());
+    let [problem] = built.problems.as_slice() else {
+        panic!("{:?}", built.problems)
+    };
+    assert_eq!(problem.severity, Severity::Error);
+    assert!(
+        problem.message.contains("invalid YAML"),
+        "{}",
+        problem.message
+    );
+    assert_eq!(
+        place(&files, Some(problem.span)).0,
+        "unparsable/kustomization.yaml"
+    );
+}
+
+#[test]
+fn roots_are_the_kustomizations_nobody_includes_and_a_cycle_yields_one() {
+    let dirs: Vec<PathBuf> = [
+        "base",
+        "overlays/good",
+        "overlays/bad",
+        "component",
+        "overlays/with-component",
+        "cycle-a",
+        "cycle-b",
+    ]
+    .iter()
+    .map(|d| fixtures().join(d))
+    .collect();
+    let roots = roots(&dirs, &fixtures());
+    let shown: Vec<String> = roots
+        .iter()
+        .map(|r| r.strip_prefix(fixtures()).unwrap().display().to_string())
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "overlays/good",
+            "overlays/bad",
+            "overlays/with-component",
+            "cycle-a"
+        ]
+    );
+}
+
+#[test]
+fn nothing_outside_the_boundary_is_read() {
+    let mut files = UnitFiles::default();
+    let boundary = fixtures().join("overlays");
+    let built = build(&fixtures().join("overlays/good"), &boundary, &mut files);
+    assert!(built.objects.is_empty());
+    assert!(
+        errors(&built)
+            .iter()
+            .any(|m| m.contains("outside the repository")),
+        "{:?}",
+        built.problems
+    );
+}
+
+#[test]
+fn strategic_merge_follows_the_kubernetes_merge_keys() {
+    let base = &yaml(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: a, env: [{name: X, value: '1'}, {name: Y, value: '2'}], ports: [{containerPort: 80}]}\n      - {name: b, image: b}\n      volumes: [{name: v, emptyDir: {}}]\n      tolerations: [{key: k}]\n",
+    )[0];
+    let patch = &yaml(
+        "spec:\n  template:\n    spec:\n      containers:\n      - name: b\n        $patch: delete\n      - name: a\n        env: [{name: Y, value: '3'}, {name: Z, value: '4'}]\n        ports: [{containerPort: 80, protocol: TCP, name: http}]\n      volumes:\n      - {name: w, emptyDir: {}}\n      tolerations: [{key: j}]\n      nodeSelector: {$patch: replace, zone: a}\n",
+    )[0];
+    let schema = merge::Schema::new("apps", "Deployment");
+    let merged = merge::merge(Some(base.clone()), patch, &schema, &mut Vec::new(), 0)
+        .unwrap()
+        .unwrap();
+    let expected = &yaml(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: a, env: [{name: Y, value: '3'}, {name: Z, value: '4'}, {name: X, value: '1'}], ports: [{containerPort: 80, protocol: TCP, name: http}]}\n      volumes: [{name: w, emptyDir: {}}, {name: v, emptyDir: {}}]\n      tolerations: [{key: j}]\n      nodeSelector: {zone: a}\n",
+    )[0];
+    assert!(merged.same_data(expected), "{merged:?}");
+}
+
+#[test]
+fn json_patch_operations_and_their_errors() {
+    let mut doc = yaml("{a: {b: [1, 2]}, c: x}").remove(0);
+    let ops = jsonpatch::parse(
+        &yaml(
+            "- {op: copy, from: /c, path: /a/d}\n- {op: move, from: /a/b/0, path: /a/b/-}\n- {op: test, path: /a/d, value: x}\n- {op: replace, path: /c, value: y}\n- {op: add, path: /a~1b, value: 1}\n",
+        )[0],
+    )
+    .unwrap();
+    let mut budget = 100;
+    for op in &ops {
+        jsonpatch::apply(&mut doc, op, &mut budget).unwrap();
+    }
+    assert!(
+        doc.same_data(&yaml("{a: {b: [2, 1], d: x}, c: y, a/b: 1}")[0]),
+        "{doc:?}"
+    );
+    let failing = jsonpatch::parse(&yaml("[{op: remove, path: /nope}]")[0]).unwrap();
+    assert!(jsonpatch::apply(&mut doc, &failing[0], &mut budget).is_err());
+    let copy = jsonpatch::parse(&yaml("[{op: copy, from: /a, path: /e}]")[0]).unwrap();
+    assert!(
+        jsonpatch::apply(&mut doc, &copy[0], &mut 3).is_err(),
+        "over budget"
+    );
+    assert!(jsonpatch::parse(&yaml("[{op: replace, path: /c}]")[0]).is_err());
+    assert!(jsonpatch::parse(&yaml("[{op: add, path: c, value: 1}]")[0]).is_err());
+}
+
+#[test]
+fn generated_names_get_kustomize_s_hash() {
+    // `kubectl kustomize` names a ConfigMap generated from the literal `a=b` `x-4h2mbtbbt6`.
+    let generated = generate::object(
+        "ConfigMap",
+        yaml("{name: x}")[0].as_map().unwrap(),
+        None,
+        &[],
+        vec![generate::Pair {
+            key: "a".into(),
+            value: b"b".to_vec(),
+            span: None,
+        }],
+    );
+    assert_eq!(generate::hash_suffix(&generated.res.value), "4h2mbtbbt6");
+}
+
+#[test]
+fn label_selectors_and_name_patterns_select_targets() {
+    let res = Res::new(yaml("{kind: DaemonSet, apiVersion: apps/v1, metadata: {name: agent-x, labels: {tier: node, app: a}}}").remove(0));
+    let select = |text: &str| Selector::parse(&yaml(text)[0]).unwrap().matches(&res);
+    assert!(select("{kind: DaemonSet, name: 'agent-.*'}"));
+    assert!(!select("{name: 'agent'}"));
+    assert!(select("{labelSelector: 'tier=node,app in (a, b),!gone'}"));
+    assert!(!select("{labelSelector: 'tier!=node'}"));
+    assert!(select("{group: apps, version: v1}"));
+    assert!(Selector::parse(&yaml("{name: '('}")[0]).is_err());
+}
+
+#[test]
+fn inline_block_patches_keep_file_positions() {
+    let text = "patch: |-\n  a: 1\n  b:\n    c: 2\n";
+    let mut stream = DocumentStream::new(text, FileId(7));
+    let document = stream.next().unwrap().unwrap();
+    let root = Value::from_document(&document, document.root().unwrap(), 1 << 20).unwrap();
+    let scalar = root.path(&["patch"]).unwrap();
+    let values =
+        read::parse_inline(scalar.as_str().unwrap(), scalar.span, FileId(7), text).unwrap();
+    let c = values[0].path(&["b", "c"]).unwrap().span.unwrap();
+    assert_eq!(
+        (c.file, c.start.line, c.start.col, c.start.byte),
+        (FileId(7), 4, 8, 29)
+    );
+    assert_eq!(&text[c.start.byte as usize..c.end.byte as usize], "2");
+}
+
+#[test]
+fn vars_are_replaced_with_the_final_values_of_their_fields() {
+    let (built, _) = run("vars");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    let agent = object(&built, "DaemonSet", "team-agent");
+    let containers = agent
+        .path(&["spec", "template", "spec", "containers"])
+        .unwrap();
+    let args = containers.as_seq().unwrap()[0].path(&["args"]).unwrap();
+    let expected = &yaml("['--server=http://team-api:8080', 8080, '$(SERVICE)', '$(UNKNOWN)']")[0];
+    assert!(args.same_data(expected), "{args:?}");
+}
+
+#[test]
+fn a_json_patch_that_doubles_the_object_is_stopped() {
+    let dir = std::env::temp_dir().join(format!("karplint-kustomize-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copies: String = (0..64)
+        .map(|i| format!("      - {{op: copy, from: /spec, path: /spec/x{i}}}\n"))
+        .collect();
+    let kustomization = format!(
+        "resources: [cm.yaml]\npatches:\n  - target: {{kind: ConfigMap}}\n    patch: |-\n{copies}"
+    );
+    std::fs::write(dir.join("kustomization.yaml"), kustomization).unwrap();
+    std::fs::write(
+        dir.join("cm.yaml"),
+        "kind: ConfigMap\nmetadata: {name: c}\nspec: {a: 1}\n",
+    )
+    .unwrap();
+    let mut files = UnitFiles::default();
+    let built = build(&dir, &dir, &mut files);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        errors(&built).iter().any(|m| m.contains("writes too many")),
+        "{:?}",
+        built.problems
+    );
+    assert_eq!(built.objects.len(), 1);
+}
