@@ -484,15 +484,17 @@ fn merge(
 }
 
 impl ClusterIndex {
-    /// Merges one file's facts.
+    /// Merges one file's facts. Each object and problem is located in the file it was
+    /// written in, which for a chart or kustomization (added as one entry) is not `file`.
     fn add_facts(&mut self, file: FileId, file_facts: FileFacts) {
         for problem in file_facts.problems {
             self.problems.push(Located {
-                file,
+                file: problem.span().map_or(file, |span| span.file),
                 item: problem,
             });
         }
         for object in file_facts.objects {
+            let file = object.meta().span.file;
             match object {
                 Object::Workload(item) => self.add_workload(file, *item),
                 Object::PriorityClass(item) => {

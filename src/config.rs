@@ -202,6 +202,48 @@ pub struct Settings {
     pub max_file_size: u64,
     /// `clusters:`: which files make up which cluster (empty: one cluster of everything).
     pub clusters: ClusterScopes,
+    /// How Helm charts are rendered.
+    pub helm: HelmSettings,
+    /// What charts and kustomizations may read: the repository (nothing outside it).
+    pub boundary: PathBuf,
+}
+
+/// The first `helm` entry whose globs match `chart_dir` (relative to the config file).
+fn first_matching<'e>(entries: &'e [HelmChart], chart_dir: &str) -> Option<&'e HelmChart> {
+    let chart_dir = chart_dir.trim_end_matches('/');
+    entries
+        .iter()
+        .find(|entry| entry.charts.is_match(chart_dir))
+}
+
+/// How each chart is rendered: the config's first matching `helm` entry (chart globs
+/// relative to `root`, the config file's directory), then the command line's flags.
+#[derive(Clone, Debug, Default)]
+pub struct HelmSettings {
+    pub entries: Vec<HelmChart>,
+    pub root: PathBuf,
+    /// `--values`, `--set`, `--set-string`, `--release-name`, `--namespace`, as one
+    /// entry that matches every chart.
+    pub command_line: Option<HelmChart>,
+}
+
+impl HelmSettings {
+    /// The options `chart_dir` is rendered with (reading at most `max_file_size` bytes a
+    /// file).
+    pub fn options(&self, chart_dir: &Path, max_file_size: u64) -> ChartOptions {
+        let mut options = ChartOptions {
+            max_file_size,
+            ..ChartOptions::default()
+        };
+        let relative = crate::source::relative_path(&self.root, chart_dir);
+        if let Some(entry) = first_matching(&self.entries, &relative) {
+            entry.apply(&mut options);
+        }
+        if let Some(command_line) = &self.command_line {
+            command_line.apply(&mut options);
+        }
+        options
+    }
 }
 
 /// `per-path` entry: rules ignored for the files its globs match.
@@ -226,6 +268,8 @@ impl Default for Settings {
             per_path: Vec::new(),
             max_file_size: crate::files::DEFAULT_MAX_FILE_SIZE,
             clusters: ClusterScopes::default(),
+            helm: HelmSettings::default(),
+            boundary: PathBuf::from("."),
         }
     }
 }
@@ -1102,10 +1146,7 @@ impl Config {
     /// The `helm` entry for the chart in `chart_dir` (relative to the config file's
     /// directory, `/`-separated): the first whose `charts` globs match.
     pub fn helm_chart(&self, chart_dir: &str) -> Option<&HelmChart> {
-        let chart_dir = chart_dir.trim_end_matches('/');
-        self.helm
-            .iter()
-            .find(|entry| entry.charts.is_match(chart_dir))
+        first_matching(&self.helm, chart_dir)
     }
 
     /// Applies the file's analysis settings on top of the defaults.
@@ -1133,6 +1174,8 @@ impl Config {
         settings.per_path.extend(self.per_path.iter().cloned());
         settings.config_path = self.path.clone();
         settings.clusters = self.clusters.clone();
+        settings.helm.entries = self.helm.clone();
+        settings.helm.root = self.root.clone();
     }
 }
 

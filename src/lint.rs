@@ -1,11 +1,13 @@
 //! One run: load every input in parallel, index, run the rules, sort.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::assemble::{self, Assembly, Output, Unit, kustomize};
 use crate::cache::Cache;
 use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
@@ -172,6 +174,10 @@ pub fn lint_cached(
     let reported_count = inputs.len();
     let mut files: Vec<Origin> = inputs;
     files.extend(context);
+    let loose_count = files.len();
+    let assembly = assemble_units(&files, settings);
+    let units = place_units(&mut files, assembly.units, reported_count);
+    let templates = chart_templates(&files, &units);
     let load_one = |i: usize, origin: &Origin| -> Result<FileFacts, InputError> {
         let reported = i < reported_count;
         match origin {
@@ -182,6 +188,10 @@ pub fn lint_cached(
                     message: "standard input could not be read".to_string(),
                 }),
             },
+            // Analysed as part of its chart or kustomization.
+            Origin::File(path) if assembly.parts.contains(path) => {
+                Ok(FileFacts::empty(reported, Outcome::Linted { objects: 0 }))
+            }
             Origin::File(path) => match cache.map_or_else(
                 || {
                     files::read_regular(path, max_file_size)
@@ -202,10 +212,24 @@ pub fn lint_cached(
         files: reported_count,
         ..Summary::default()
     };
-    let plan = ClusterPlan::from_config(&settings.clusters, &files);
+    let mut plan = ClusterPlan::from_config(&settings.clusters, &files);
+    if settings.clusters.is_empty() {
+        // Each kustomization root is a cluster of its own (DESIGN.md).
+        for (i, origin) in files.iter().enumerate().skip(loose_count) {
+            let root = units.iter().any(|placed| {
+                matches!(placed, Placed::Unit { unit, .. }
+                    if matches!(unit.output, Output::Kustomization(_))
+                        && matches!(origin, Origin::File(path) if *path == unit.dir))
+            });
+            if root {
+                plan.assign(FileId(i as u32), &origin.display());
+            }
+        }
+    }
     let mut builder = IndexBuilder::with_plan(settings, plan);
     // Only the files that have suppressions: most have none.
     let mut suppressions: BTreeMap<FileId, FileSuppressions> = BTreeMap::new();
+    let mut unit_extents: BTreeMap<FileId, Vec<crate::load::ObjectExtent>> = BTreeMap::new();
     let mut merge = |mut file_facts: FileFacts| {
         let suppressed = std::mem::take(&mut file_facts.suppressions);
         let file = builder.add(file_facts);
@@ -216,7 +240,7 @@ pub fn lint_cached(
     // Loaded in parallel a chunk at a time and merged in file order as each chunk ends,
     // so the facts of a file are moved into the index (and the memory they were loaded
     // into reused) instead of all files' facts being held, then copied, at once.
-    for (n, chunk) in files.chunks(LOAD_CHUNK).enumerate() {
+    for (n, chunk) in files[..loose_count].chunks(LOAD_CHUNK).enumerate() {
         let first = n * LOAD_CHUNK;
         let loaded: Vec<Result<FileFacts, InputError>> = chunk
             .par_iter()
@@ -239,6 +263,32 @@ pub fn lint_cached(
                     errors.push(error);
                     merge(FileFacts::empty(false, Outcome::Unparsable));
                 }
+            }
+        }
+    }
+    for unit in units {
+        match unit {
+            Placed::File { reported } => merge(FileFacts::empty(reported, Outcome::NotKubernetes)),
+            Placed::Unit {
+                unit,
+                global,
+                reported,
+            } => {
+                let mut facts = load::load_unit(&unit.output, &global, reported);
+                // Its files are counted among the linted ones; its objects are these.
+                if let (true, Outcome::Linted { objects }) = (reported, facts.outcome) {
+                    summary.objects += objects;
+                }
+                // Suppressions belong to the file each object was written in.
+                for extent in std::mem::take(&mut facts.suppressions.extents) {
+                    if extent.annotation.is_some() {
+                        unit_extents
+                            .entry(extent.span.file)
+                            .or_default()
+                            .push(extent);
+                    }
+                }
+                merge(facts);
             }
         }
     }
@@ -266,6 +316,13 @@ pub fn lint_cached(
             .collect();
         builder.add_to_every_cluster(config_facts);
     }
+    for (file, extents) in unit_extents {
+        suppressions
+            .entry(file)
+            .or_default()
+            .extents
+            .extend(extents);
+    }
     let clusters = builder.finish(files);
     let mut diagnostics = Vec::new();
     for cluster in clusters.iter() {
@@ -277,6 +334,18 @@ pub fn lint_cached(
         diagnostics.extend(rules::run(&context));
         for diagnostic in &mut diagnostics[start..] {
             diagnostic.clusters.push(Arc::clone(&cluster.name));
+        }
+    }
+    // A fix is written where the text is: never into a chart's template, whose text is
+    // not what was analysed (a fix in the values file stands).
+    for diagnostic in &mut diagnostics {
+        let in_template = diagnostic.fix.as_ref().is_some_and(|fix| {
+            fix.edits
+                .iter()
+                .any(|edit| templates.contains(&edit.file()))
+        });
+        if in_template {
+            diagnostic.fix = None;
         }
     }
     // A finding counts when it involves a linted file: where it is, or any place it names
@@ -384,4 +453,96 @@ fn same_but_clusters(a: &Diagnostic, b: &Diagnostic) -> bool {
         && *help == b.help
         && *object == b.object
         && *fix == b.fix
+}
+
+/// Renders the charts and builds the kustomizations among `files`.
+fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly {
+    let paths: Vec<&Path> = files
+        .iter()
+        .filter_map(|origin| match origin {
+            Origin::File(path) => Some(path.as_path()),
+            Origin::Stdin { .. } => None,
+        })
+        .collect();
+    let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
+    assemble::assemble(&paths, &settings.boundary, &options)
+}
+
+/// The files of charts that are templates (under `templates/`, or not YAML: `_helpers.tpl`).
+fn chart_templates(files: &[Origin], units: &[Placed]) -> std::collections::HashSet<FileId> {
+    let mut templates = std::collections::HashSet::new();
+    for placed in units {
+        if let Placed::Unit { unit, global, .. } = placed
+            && matches!(unit.output, Output::Chart(_))
+        {
+            for id in global {
+                let Some(Origin::File(path)) = files.get(id.0 as usize) else {
+                    continue;
+                };
+                let yaml = path
+                    .extension()
+                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
+                if !yaml || path.components().any(|c| c.as_os_str() == "templates") {
+                    templates.insert(*id);
+                }
+            }
+        }
+    }
+    templates
+}
+
+/// What follows the loose files in the run's file table, in order.
+enum Placed {
+    /// A file a unit read that is not an input: a chart's helpers, a base outside the
+    /// inputs. Reported with its unit.
+    File { reported: bool },
+    /// A unit's own entry (its directory), holding its objects; `global[i]` is the run's
+    /// id of the unit's file `i`.
+    Unit {
+        unit: Box<Unit>,
+        global: Vec<FileId>,
+        reported: bool,
+    },
+}
+
+/// Gives the units' files their places in `files` (those already there keep theirs) and
+/// each unit an entry of its own after them. A unit is reported when one of its files is
+/// an input (one of the first `reported_count`).
+fn place_units(files: &mut Vec<Origin>, units: Vec<Unit>, reported_count: usize) -> Vec<Placed> {
+    let mut known: HashMap<PathBuf, FileId> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, origin)| match origin {
+            Origin::File(path) => Some((kustomize::lexical_path(path), FileId(i as u32))),
+            Origin::Stdin { .. } => None,
+        })
+        .collect();
+    let mut placed = Vec::new();
+    for unit in units {
+        let local: Vec<PathBuf> = (0..unit.files.len())
+            .filter_map(|i| unit.files.path(FileId(i as u32)))
+            .map(kustomize::lexical_path)
+            .collect();
+        let reported = local.iter().any(|path| {
+            known
+                .get(path)
+                .is_some_and(|id| (id.0 as usize) < reported_count)
+        });
+        let mut global = Vec::with_capacity(local.len());
+        for path in local {
+            let id = *known.entry(path.clone()).or_insert_with(|| {
+                files.push(Origin::File(path));
+                placed.push(Placed::File { reported });
+                FileId(files.len() as u32 - 1)
+            });
+            global.push(id);
+        }
+        files.push(Origin::File(unit.dir.clone()));
+        placed.push(Placed::Unit {
+            unit: Box::new(unit),
+            global,
+            reported,
+        });
+    }
+    placed
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::path::Path;
 
+use crate::assemble;
 use crate::k8s::{self, Object};
 use crate::source::{FileId, Pos, Positions, Span, lines_with_offsets, pos_at};
 use crate::yaml::{
@@ -17,6 +18,14 @@ use crate::yaml::{
 /// Something about the input itself that keeps it from being read as manifests.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum InputProblem {
+    /// A chart that could not be rendered, or a kustomization not built, in whole or in
+    /// part (`info`: something karplint does not build, such as a remote base).
+    Assembly {
+        kustomization: bool,
+        info: bool,
+        message: String,
+        span: Span,
+    },
     /// A YAML syntax error; the documents before it were still read.
     Syntax { message: String, span: Span },
     /// The bytes are not UTF-8; `span` is at the first bad byte.
@@ -46,6 +55,21 @@ pub enum InputProblem {
         /// The document's budget, in bytes.
         budget: u64,
     },
+}
+
+impl InputProblem {
+    /// Where the problem is.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            InputProblem::Assembly { span, .. }
+            | InputProblem::Syntax { span, .. }
+            | InputProblem::NotUtf8 { span }
+            | InputProblem::FlowEndAtKeyIndent { span, .. }
+            | InputProblem::Overexpanded { span, .. } => Some(*span),
+            InputProblem::DuplicateKey(duplicate) => Some(duplicate.second),
+            InputProblem::Template { span, .. } => Some(*span),
+        }
+    }
 }
 
 /// What became of an input.
@@ -343,6 +367,119 @@ pub fn load_file(bytes: &[u8], path: &Path, file: FileId, reported: bool) -> Fil
     } else {
         load(bytes, file, reported)
     }
+}
+
+/// Reads the objects a chart or kustomization gave. `global[i]` is the run's id of the
+/// unit's file `i`; every span is moved there (and, for rendered text, first back through
+/// the source map to the template or values file it was written in).
+pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -> FileFacts {
+    let rebase = |span: Span| Span {
+        file: global
+            .get(span.file.0 as usize)
+            .copied()
+            .unwrap_or(span.file),
+        ..span
+    };
+    let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
+    let mut objects = Objects::default();
+    let mut read =
+        |document: &Document<'_>, facts: &mut FileFacts| match k8s::object_roots(document) {
+            Ok(roots) => {
+                for root in roots {
+                    objects.read(document, root);
+                }
+                facts.problems.extend(
+                    document
+                        .duplicates()
+                        .iter()
+                        .cloned()
+                        .map(InputProblem::DuplicateKey),
+                );
+            }
+            Err(over) => facts.problems.push(InputProblem::Assembly {
+                kustomization: false,
+                info: false,
+                message: format!(
+                    "the rendered YAML's aliases expand past {} bytes: not read",
+                    over.budget
+                ),
+                span: document.span(over.alias),
+            }),
+        };
+    match output {
+        assemble::Output::Chart(chart) => {
+            for template in &chart.documents {
+                let rendered = &template.rendered;
+                // A node printed whole by one action from values points at the values
+                // file, where it is changed; anything else at the template text.
+                let remap = |span: Span| {
+                    let range = span.start.byte as usize..span.end.byte as usize;
+                    let printed = |at: usize| rendered.map.segment_at(at).map(|s| s as *const _);
+                    let whole = !range.is_empty() && printed(range.start) == printed(range.end - 1);
+                    let value = rendered
+                        .map
+                        .segment_at(range.start)
+                        .and_then(|s| match s.origin {
+                            crate::source::Provenance::Produced { value, .. } if whole => value,
+                            _ => None,
+                        });
+                    rebase(value.unwrap_or_else(|| rendered.source_of(span)))
+                };
+                for document in DocumentStream::new(&rendered.text, FileId(u32::MAX)) {
+                    match document {
+                        Ok(mut document) => {
+                            document.map_spans(remap);
+                            read(&document, &mut facts);
+                        }
+                        Err(error) => {
+                            let at = Span::point(FileId(u32::MAX), error.pos);
+                            facts.problems.push(InputProblem::Assembly {
+                                kustomization: false,
+                                info: false,
+                                message: format!(
+                                    "template {} renders invalid YAML: {}",
+                                    template.name, error.message
+                                ),
+                                span: remap(at),
+                            });
+                            break;
+                        }
+                    }
+                }
+            }
+            facts
+                .problems
+                .extend(chart.problems.iter().map(|problem| InputProblem::Assembly {
+                    kustomization: false,
+                    info: false,
+                    message: problem.message.clone(),
+                    span: problem.span.map_or(Span::default(), rebase),
+                }));
+        }
+        assemble::Output::Kustomization(build) => {
+            for object in &build.objects {
+                let fallback = object.span.unwrap_or_default();
+                let mut document = object.to_document(fallback);
+                document.map_spans(rebase);
+                read(&document, &mut facts);
+            }
+            facts
+                .problems
+                .extend(build.problems.iter().map(|problem| InputProblem::Assembly {
+                    kustomization: true,
+                    info: problem.severity == assemble::kustomize::Severity::Info,
+                    message: problem.message.clone(),
+                    span: rebase(problem.span),
+                }));
+        }
+    }
+    let count = objects.count;
+    facts.objects = objects.objects;
+    facts.suppressions.extents = objects.extents;
+    if count > 0 {
+        facts.outcome = Outcome::Linted { objects: count };
+    }
+    facts
 }
 
 /// Reads the manifests in `bytes`, the text of `file`.

@@ -340,11 +340,31 @@ pub static KDS903: Rule = Rule {
     doc: include_str!("../rules/KDS903-unused-suppression.md"),
 };
 
+pub static KDS904: Rule = Rule {
+    code: "KDS904",
+    name: "chart-not-rendered",
+    severity: Severity::Warning,
+    scope: Scope::Always,
+    fixable: false,
+    raised: None,
+    doc: include_str!("../rules/KDS904-chart-not-rendered.md"),
+};
+
+pub static KDS905: Rule = Rule {
+    code: "KDS905",
+    name: "kustomization-not-built",
+    severity: Severity::Warning,
+    scope: Scope::Always,
+    fixable: false,
+    raised: None,
+    doc: include_str!("../rules/KDS905-kustomization-not-built.md"),
+};
+
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
     &KDS001, &KDS002, &KDS003, &KDS004, &KDS005, &KDS006, &KDS007, &KDS008, &KDS009, &KDS010,
     &KDS011, &KDS012, &KDS013, &KDS014, &KDS015, &KDS016, &KDS017, &KDS018, &KDS019, &KDS020,
-    &KDS900, &KDS901, &KDS902, &KDS903,
+    &KDS900, &KDS901, &KDS902, &KDS903, &KDS904, &KDS905,
 ];
 
 /// Finds a rule by code (`KDS001`, case-insensitive) or name.

@@ -262,8 +262,13 @@ const DATADOG_FILTERED: &[&str] = &[
 /// object of the `datadog` chart itself. The other 153 (3 per values file) come from the
 /// `datadog-operator` subchart, whose copy in the corpus is another version (2.26.0-dev.2,
 /// app 1.30.0-rc.1) than the one the baselines were made with (2.25.0, app 1.29.0): they
-/// differ in their version label (and the ClusterRole in its rules).
-const DATADOG_MATCHING: usize = 1379;
+/// differ in their version label (and the ClusterRole in its rules). One more differs in
+/// how the baseline is read, not rendered: `cluster-agent-confd.yaml` ends its last block
+/// scalar at the end of the file without a line break, so YAML 1.2 (§8.1.1.2), like Go's
+/// reader, reads it without its final newline, which Helm's object has.
+const DATADOG_MATCHING: usize = 1378;
+/// That object (see above).
+const DATADOG_READ_DIFFERENTLY: &str = "datadog-cluster-agent-confd";
 /// The one problem of every DataDog rendering: `helm dependency build` put `datadog-crds`
 /// into the operator's `charts/` for the baselines; the corpus's copy has none.
 const DATADOG_OPERATOR_CRDS: &str = "dependency `datadog-crds` is enabled but missing";
@@ -358,7 +363,7 @@ fn datadog_baselines() {
         .iter()
         .chain(&all.missing)
         .chain(&all.extra)
-        .filter(|(_, _, name)| name != DATADOG_OTHER_VERSION)
+        .filter(|(_, _, name)| name != DATADOG_OTHER_VERSION && name != DATADOG_READ_DIFFERENTLY)
         .collect();
     assert_eq!(
         own,

@@ -134,15 +134,11 @@ fn check_accounting(linted: &Linted) {
     );
     assert_eq!(s.unreadable, 0, "{:?}", report.errors);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(
-        report.clusters.files().len(),
-        s.files,
-        "no context or config inputs here"
-    );
+    // No context or config inputs here: the discovered files come first, then the files
+    // charts and kustomizations read besides them and the entries of those units.
+    assert!(report.clusters.files().len() >= s.files);
     let on_disk: Vec<PathBuf> = manifest_files(dir);
-    let discovered: Vec<PathBuf> = report
-        .clusters
-        .files()
+    let discovered: Vec<PathBuf> = report.clusters.files()[..s.files]
         .iter()
         .map(|origin| match origin {
             Origin::File(path) => path.clone(),
@@ -249,7 +245,7 @@ fn karpenter_category() {
     let linted = lint_category("karpenter");
     // Template-tolerant reading (issue 11) reads the five Go-templated files that were
     // KDS902 (Zalando's NodePools and node classes, the blueprint's), 6 objects more.
-    assert_eq!(linted.report.summary, counts(209, 204, 5, 0, 0, 328));
+    assert_eq!(linted.report.summary, counts(209, 204, 5, 0, 0, 323));
     check_templates(&linted);
     // The NodePools and node classes here turn the Karpenter rules on by themselves.
     assert!(linted.report.karpenter().enabled);
@@ -283,21 +279,23 @@ fn daemonsets_category() {
     let linted = lint_category("daemonsets");
     // Template-tolerant reading (issue 11): the 21 templates that were KDS902 are read, 106
     // objects more (one, all control lines and a `{{ … }}`, holds no object).
-    assert_eq!(linted.report.summary, counts(389, 387, 2, 0, 0, 2943));
+    assert_eq!(linted.report.summary, counts(389, 387, 2, 0, 0, 2930));
     check_templates(&linted);
     assert!(linted.at("KDS900").is_empty(), "{:?}", linted.at("KDS900"));
     // No Karpenter object here: with `auto` the Karpenter rules stay off. The 21 templates
     // (Zalando's `{{ .Cluster… }}` manifests and the CloudWatch quickstarts with unquoted
     // `{{cluster_name}}` placeholders) are all read now: no finding is left.
     assert!(!linted.report.karpenter().enabled);
-    assert_eq!(linted.codes(), BTreeMap::new());
+    // Kustomizations are built now (issue 13): six cannot be, for files the corpus does not
+    // carry (kubeflow's istio components, the EBS CSI driver's `stable` overlays).
+    assert_eq!(linted.codes(), BTreeMap::from([("KDS905", 6)]));
 }
 
 #[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn priorityclasses_category() {
     let linted = lint_category("priorityclasses");
-    assert_eq!(linted.report.summary, counts(30, 30, 0, 0, 0, 68));
+    assert_eq!(linted.report.summary, counts(30, 30, 0, 0, 0, 67));
     check_templates(&linted);
     assert!(linted.at("KDS900").is_empty());
     assert!(linted.at("KDS902").is_empty());
@@ -329,9 +327,11 @@ fn helm_templates_category() {
     // Template-tolerant reading (issue 11): of the 338 files that were skipped as
     // templates, 11 keep a KDS902 (10 with no object read): chart helpers and documents
     // whose branches or inline conditionals do not make YAML however they are read.
-    assert_eq!(summary, counts(418, 332, 76, 10, 0, 473));
+    // Charts rendered (issue 10): their templates are linted as part of their chart, not
+    // read tolerantly; the objects are the rendered ones: 418 files, 369 linted, 3 KDS902.
+    assert_eq!(summary, counts(418, 369, 46, 3, 0, 373));
     check_templates(&linted);
-    assert_eq!(linted.files_with("KDS902").len(), 11);
+    assert_eq!(linted.files_with("KDS902").len(), 3);
     assert!(linted.at("KDS900").is_empty(), "{:?}", linted.at("KDS900"));
     // The rest are values files and Zalando manifests whose `{{ }}` sit inside quoted
     // strings or after a `=`: valid YAML, read as written.
@@ -346,7 +346,6 @@ fn helm_templates_category() {
     assert_eq!(
         linted.at("KDS901"),
         [
-            "DataDog__helm-charts/charts/datadog/templates/otel-agent-gateway-deployment.yaml:138:9",
             "antrea-io__antrea/build/charts/antrea/templates/agent/daemonset.yaml:149:7",
             "zalando-incubator__kubernetes-on-aws/cluster/manifests/cluster-lifecycle-controller/deployment.yaml:55:9",
             "zalando-incubator__kubernetes-on-aws/cluster/manifests/z-karpenter/deployment.yaml:39:7",
@@ -463,9 +462,6 @@ const BENCH_KDS901: &[&str] = &[
     "GoogleCloudPlatform__kubernetes-engine-samples/streaming/kafka-confluent/manifests/05-replicator/replicator.yaml:31:7",
     "GoogleCloudPlatform__kubernetes-engine-samples/streaming/kafka-confluent/manifests/06-confluent-platform/platform.yaml:36:7",
     "aws-samples__eks-workshop-v2/manifests/modules/troubleshooting/workernodes/yaml/configmaps-new.yaml:59:1",
-    // Keys written under two `{{ if }}`s that both hold: real duplicates when rendered.
-    "kubeflow__manifests/experimental/helm/charts/model-registry/templates/ui/deployment.yaml:100:7",
-    "kubeflow__manifests/experimental/helm/charts/model-registry/templates/ui/deployment.yaml:104:7",
     "kubernetes__examples/_archived/openshift-origin/etcd-controller.yaml:12:3",
     "kubernetes__examples/_archived/openshift-origin/etcd-discovery-controller.yaml:12:3",
     "kubernetes__examples/_archived/openshift-origin/openshift-controller.yaml:12:3",
@@ -483,7 +479,9 @@ fn bench_category() {
     assert_eq!(
         linted.report.summary,
         // Template-tolerant reading (issue 11): 262 of the 268 templates are read.
-        counts(9989, 8874, 1098, 6, 11, 20866)
+        // Charts rendered and kustomizations built (issues 10, 13): their templates,
+        // resources and patches are linted as parts of them, objects counted as built.
+        counts(9989, 9050, 926, 2, 11, 20302)
     );
     check_templates(&linted);
     let mut kds900 = linted.at("KDS900");
@@ -493,14 +491,10 @@ fn bench_category() {
     // The other EDGE_CASES parse errors: templates (KDS902), or valid YAML 1.2 that
     // PyYAML refuses (CloudFormation `!Ref` tags, the plain scalar `=`). The templates
     // still KDS902 are those not YAML however read: inline `{{ if }}"a"{{ else }}"b"{{ end }}`
-    // values, branches of different structure, chart helpers.
+    // values, branches of different structure. Chart templates are rendered (issue 10).
     assert_eq!(
         linted.files_with("KDS902"),
         [
-            "GoogleCloudPlatform__kubernetes-engine-samples/databases/gke-stateful-postgres/helm/postgresql-bootstrap/templates/pgpoolballoon.yaml",
-            "GoogleCloudPlatform__kubernetes-engine-samples/databases/gke-stateful-postgres/helm/postgresql-bootstrap/templates/podmonitoring.yaml",
-            "GoogleCloudPlatform__kubernetes-engine-samples/quickstarts/whereami/helm-chart/templates/configmap.yaml",
-            "GoogleCloudPlatform__kubernetes-engine-samples/streaming/gke-stateful-kafka/helm/templates/serviceaccount.yaml",
             "zalando-incubator__kubernetes-on-aws/cluster/cluster.yaml",
             "zalando-incubator__kubernetes-on-aws/cluster/node-pools/worker-combined/stack.yaml",
         ]

@@ -15,11 +15,24 @@ fn example(doc: &str, heading: &str) -> Option<String> {
     Some(body.split("\n```").next()?.to_string() + "\n")
 }
 
+/// Lints an example: one file, or several where it holds `# file: PATH` lines (a chart, a
+/// kustomization), each starting the next file.
 fn codes_reported(yaml: &str, code: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join(format!("{code}-example.yaml"));
-    fs::write(&file, yaml).unwrap();
-    let out = common::run_concise_always(&[file]);
+    let target = if yaml.starts_with("# file: ") {
+        for part in yaml.split("# file: ").skip(1) {
+            let (name, body) = part.split_once('\n').unwrap();
+            let path = dir.path().join(name.trim());
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, body).unwrap();
+        }
+        dir.path().to_path_buf()
+    } else {
+        let file = dir.path().join(format!("{code}-example.yaml"));
+        fs::write(&file, yaml).unwrap();
+        file
+    };
+    let out = common::run_concise_always(&[target]);
     out.stdout
         .lines()
         .filter_map(|line| Some(line.split('[').nth(1)?.split(']').next()?.to_string()))

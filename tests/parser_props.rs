@@ -205,6 +205,7 @@ fn fact_spans(text: &str, facts: &FileFacts) -> Vec<(String, Span, Convention)> 
             InputProblem::Syntax { span, .. } => spans.push(("syntax error".into(), *span)),
             InputProblem::NotUtf8 { span } => spans.push(("not UTF-8".into(), *span)),
             InputProblem::Template { span, .. } => spans.push(("template".into(), *span)),
+            InputProblem::Assembly { span, .. } => spans.push(("assembly".into(), *span)),
             InputProblem::FlowEndAtKeyIndent { span, .. } => {
                 spans.push(("flow end at its key's indentation".into(), *span))
             }

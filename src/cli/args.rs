@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::assemble::chart::ChartOptions;
+use crate::config::HelmChart;
 use crate::config::KarpenterMode;
 use crate::diagnostic::Severity;
 use crate::inspect::InspectFormat;
@@ -110,16 +110,22 @@ pub struct HelmArgs {
 }
 
 impl HelmArgs {
-    #[expect(dead_code, reason = "the lead wires charts into check/inspect/render")]
-    /// Applies the flags on top of `options` (values files and `--set`s after those there).
-    pub fn apply(&self, options: &mut ChartOptions) {
-        options.extend(
-            &self.values,
-            &self.set,
-            &self.set_string,
-            self.release_name.as_ref(),
-            self.namespace.as_ref(),
-        );
+    /// The flags as a `helm` entry for every chart (`None` when none is given).
+    pub fn entry(&self) -> Option<HelmChart> {
+        let given = !(self.values.is_empty() && self.set.is_empty() && self.set_string.is_empty())
+            || self.release_name.is_some()
+            || self.namespace.is_some();
+        given.then(|| HelmChart {
+            charts: globset::GlobSet::empty(),
+            values: self.values.clone(),
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            release_name: self.release_name.clone(),
+            namespace: self.namespace.clone(),
+            kube_version: None,
+            api_versions: Vec::new(),
+            line: 0,
+        })
     }
 }
 

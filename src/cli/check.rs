@@ -24,7 +24,12 @@ pub(super) fn check(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    let found = discover_inputs(&args.paths, &args.config, args.stdin_filename.as_ref());
+    let found = discover_inputs(
+        &args.paths,
+        &args.config,
+        &args.helm,
+        args.stdin_filename.as_ref(),
+    );
     let (resolved, discovery) = match found {
         Ok(found) => found,
         Err(error) => return fail(&error, stderr),

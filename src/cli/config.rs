@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::args::ConfigArgs;
+use super::args::{ConfigArgs, HelmArgs};
 use crate::config::{self, Config, RuleLevel, Settings};
 use crate::discover::{self, DiscoverOptions, Discovery, PathFilter};
 use crate::registry;
@@ -94,9 +94,14 @@ pub(super) fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
 pub(super) fn discover_inputs(
     paths: &[PathBuf],
     config: &ConfigArgs,
+    helm: &HelmArgs,
     stdin_filename: Option<&String>,
 ) -> Result<(Resolved, Discovery), String> {
-    let resolved = resolve(config)?;
+    let mut resolved = resolve(config)?;
+    resolved.settings.helm.command_line = helm.entry();
+    if let Some(root) = resolved.project_root() {
+        resolved.settings.boundary = root;
+    }
     let options = DiscoverOptions {
         stdin_filename: stdin_filename.cloned(),
         ..resolved.discover.clone()

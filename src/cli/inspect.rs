@@ -16,7 +16,12 @@ pub(super) fn inspect(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    let report = match discover_inputs(&args.paths, &args.config, args.stdin_filename.as_ref()) {
+    let report = match discover_inputs(
+        &args.paths,
+        &args.config,
+        &args.helm,
+        args.stdin_filename.as_ref(),
+    ) {
         Ok((resolved, discovery)) => lint::lint(discovery, &resolved.settings, None, stdin),
         Err(error) => return fail(&error, stderr),
     };

@@ -6,9 +6,9 @@
 //! their path of keys; a rule asks whether the fields it reads are unknown and, if so,
 //! says nothing about them.
 
-use serde::{Deserialize, Serialize};
 use crate::source::Span;
 use crate::yaml::{Document, NodeId, NodeKind};
+use serde::{Deserialize, Serialize};
 
 /// One step of a path from an object's root.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

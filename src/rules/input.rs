@@ -6,6 +6,8 @@ use crate::load::InputProblem;
 use crate::registry::KDS900 as INVALID_YAML;
 use crate::registry::KDS901 as DUPLICATE_KEY;
 use crate::registry::KDS902 as UNRENDERED_TEMPLATE;
+use crate::registry::Rule;
+use crate::registry::{KDS904 as CHART_NOT_RENDERED, KDS905 as KUSTOMIZATION_NOT_BUILT};
 use crate::yaml::{EXPANSION_FLOOR, EXPANSION_RATIO};
 
 pub(super) fn check_invalid_yaml(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -153,5 +155,55 @@ pub(super) fn check_unrendered_template(context: &Context<'_>, out: &mut Vec<Dia
                 ),
             );
         }
+    }
+}
+
+pub(super) fn check_chart_not_rendered(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    assembly_problems(context, false, &CHART_NOT_RENDERED, out);
+}
+
+pub(super) fn check_kustomization_not_built(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    assembly_problems(context, true, &KUSTOMIZATION_NOT_BUILT, out);
+}
+
+/// The problems of the charts (or kustomizations) that were assembled.
+fn assembly_problems(
+    context: &Context<'_>,
+    of_kustomizations: bool,
+    rule: &'static Rule,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (_file, problem) in context.index.reported_problems() {
+        let InputProblem::Assembly {
+            kustomization,
+            info,
+            message,
+            span,
+        } = problem
+        else {
+            continue;
+        };
+        if *kustomization != of_kustomizations {
+            continue;
+        }
+        let (what, help) = if of_kustomizations {
+            (
+                "kustomization not built",
+                "make it build with `kubectl kustomize DIR`; what it makes was not analysed \
+                 as built",
+            )
+        } else {
+            (
+                "chart not rendered",
+                "give the chart the values it needs (`--values`, `--set`, or `helm:` in \
+                 .karplint.yaml); what this template makes was not analysed",
+            )
+        };
+        let mut diagnostic =
+            Diagnostic::new(rule, *span, format!("{what}: {message}")).with_help(help);
+        if *info {
+            diagnostic.severity = Severity::Info;
+        }
+        out.push(diagnostic);
     }
 }

@@ -85,6 +85,8 @@ static CHECKS: &[(&Rule, Check)] = &[
     (&registry::KDS900, input::check_invalid_yaml),
     (&registry::KDS901, input::check_duplicate_key),
     (&registry::KDS902, input::check_unrendered_template),
+    (&registry::KDS904, input::check_chart_not_rendered),
+    (&registry::KDS905, input::check_kustomization_not_built),
 ];
 
 /// The check of `rule`, if it has one.

@@ -24,6 +24,7 @@ mod generate;
 mod jsonpatch;
 mod merge;
 mod read;
+pub use read::normalize as lexical_path;
 mod replace;
 mod resource;
 mod transform;

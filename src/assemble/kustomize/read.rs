@@ -17,7 +17,12 @@ pub fn normalize(path: &Path) -> PathBuf {
         match part {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                // `..` after nothing or after `..` stays (`../../x`), else it drops a name.
+                let up = matches!(
+                    out.components().next_back(),
+                    None | Some(Component::ParentDir)
+                );
+                if up || !out.pop() {
                     out.push("..");
                 }
             }

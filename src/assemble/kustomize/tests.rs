@@ -501,3 +501,12 @@ fn a_json_patch_that_doubles_the_object_is_stopped() {
     );
     assert_eq!(built.objects.len(), 1);
 }
+
+#[test]
+fn paths_are_normalised_lexically_keeping_leading_parents() {
+    use std::path::Path;
+    let normalize = super::read::normalize;
+    assert_eq!(normalize(Path::new("../../x")), Path::new("../../x"));
+    assert_eq!(normalize(Path::new("./a/b/../c")), Path::new("a/c"));
+    assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
+}
