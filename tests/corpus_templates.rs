@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{CONCISE_ALWAYS, corpus, run_with_stdin};
+use common::{CONCISE_ALWAYS, corpus, manifest_files, run_with_stdin};
 use karplint::cluster::KarpenterReason;
 use karplint::config::Settings;
 use karplint::diagnostic::FileId;
@@ -17,27 +17,6 @@ use karplint::k8s::{Object, WorkloadKind};
 use karplint::lint::lint;
 use karplint::load::load;
 use karplint::yaml::{Role, Template};
-
-/// The `.yaml`, `.yml` and `.json` files under `dir`, sorted.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("a readable corpus folder") {
-            let path = entry.expect("a folder entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "json")
-            ) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
 
 fn text(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).expect("a corpus file")).into_owned()
@@ -52,7 +31,7 @@ fn templated_daemonset_files() -> Vec<PathBuf> {
         "daemonsets/aws-samples__amazon-cloudwatch-container-insights",
         "helm-templates/zalando-incubator__kubernetes-on-aws",
     ] {
-        files.extend(files_under(&corpus(sub)).into_iter().filter(|path| {
+        files.extend(manifest_files(&corpus(sub)).into_iter().filter(|path| {
             let text = text(path);
             text.contains("{{")
                 && text
@@ -205,7 +184,7 @@ fn no_finding_depends_on_a_template_value() {
         "peer-fixtures",
         "priorityclasses",
     ] {
-        for path in files_under(&corpus(sub)) {
+        for path in manifest_files(&corpus(sub)) {
             let original = text(&path);
             let Some(template) = Template::read(&original) else {
                 continue;
