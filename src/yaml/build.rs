@@ -205,15 +205,13 @@ impl<'a> DocumentStream<'a> {
             self.unclaimed.remove(&start);
             template.actions.get(index)?
         };
+        // The tolerant text has the original's lines and columns: count from the node.
         let positions = self.original_positions.as_mut()?;
+        let start = positions.at_from(span.start, action.bytes.start);
         Some(UnknownNode {
             node: id,
             expression: original.get(action.bytes.clone())?,
-            action: Span::new(
-                self.file,
-                positions.at(action.bytes.start),
-                positions.at(action.bytes.end),
-            ),
+            action: Span::new(self.file, start, positions.at(action.bytes.end)),
         })
     }
 

@@ -77,6 +77,10 @@ const MAX_BLOCK_DEPTH: usize = 64;
 impl Template {
     /// `None` when `text` has no template action: it is read exactly as written.
     pub fn read(text: &str) -> Option<Template> {
+        // Most files have no opener at all: a fast search says so.
+        if !["{{", "{%", "{#"].iter().any(|open| text.contains(open)) {
+            return None;
+        }
         let mut actions = scan(text);
         if actions.is_empty() || actions.len() > MAX_ACTIONS {
             return None;
@@ -104,7 +108,8 @@ impl Template {
                 }
             }
         }
-        open_leading_block_lines(&mut bytes, &mut actions);
+        // Filling kept every line break: the lines are the original's.
+        open_leading_block_lines(&mut bytes, &lines, &mut actions);
         let branches = branches(text, &actions);
         Some(Template {
             text: String::from_utf8(bytes).ok()?,
@@ -339,8 +344,7 @@ impl Lines {
 /// error when it holds more blanks than the content is indented: such a line is made
 /// content instead (blanks to the indentation, then `_`), and its action a value action,
 /// so the block scalar is unknown.
-fn open_leading_block_lines(bytes: &mut [u8], actions: &mut [Action]) {
-    let lines = Lines::new(bytes);
+fn open_leading_block_lines(bytes: &mut [u8], lines: &Lines, actions: &mut [Action]) {
     let blank: Vec<bool> = lines
         .0
         .iter()
