@@ -30,6 +30,22 @@ pub struct NodePool {
 }
 
 impl NodePool {
+    /// A template action that decides which nodes the pool makes: their labels,
+    /// requirements, taints or startup taints (a NodePool's `spec.template`, a
+    /// Provisioner's `spec`).
+    pub fn nodes_unknown(&self) -> Option<&super::Unknown> {
+        self.meta.unknowns.any(&[
+            &["spec", "template", "metadata", "labels"],
+            &["spec", "template", "spec", "requirements"],
+            &["spec", "template", "spec", "taints"],
+            &["spec", "template", "spec", "startupTaints"],
+            &["spec", "labels"],
+            &["spec", "requirements"],
+            &["spec", "taints"],
+            &["spec", "startupTaints"],
+        ])
+    }
+
     pub fn node_labels(&self) -> NodeLabels<'_> {
         NodeLabels {
             pool_name: self.meta.name(),

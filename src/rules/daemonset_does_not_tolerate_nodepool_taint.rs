@@ -30,7 +30,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .and_then(|d| d.tolerations_key)
             .unwrap_or(template.spec_key);
         for pool in index.node_pools() {
-            if !pool.item.selects(scheduling) || !pool.item.meta.unknowns.is_empty() {
+            if !pool.item.selects(scheduling) || pool.item.nodes_unknown().is_some() {
                 continue;
             }
             let taints: Vec<&Taint> = pool.item.untolerated(scheduling);

@@ -25,7 +25,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for pool in index
         .node_pools()
         .iter()
-        .filter(|p| p.item.meta.unknowns.is_empty())
+        .filter(|p| p.item.nodes_unknown().is_none())
     {
         let running: Vec<&&Located<Workload>> = daemonsets
             .iter()
