@@ -758,9 +758,7 @@ impl ClusterIndex {
             Some(name) => match k8s::builtin_priority(name) {
                 Some((builtin, value)) => (value, PrioritySource::Builtin(builtin), None),
                 None => {
-                    let class = self
-                        .class(name)
-                        .filter(|c| c.item.meta.unknowns.is_empty())?;
+                    let class = self.class(name).filter(|c| c.item.unknown().is_none())?;
                     (
                         class.item.value_int?,
                         PrioritySource::Class(class),

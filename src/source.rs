@@ -365,6 +365,15 @@ impl<T: AsRef<str>> Positions<T> {
         pos
     }
 
+    /// The position of byte `offset`, as [`at`](Self::at), counted from `known` (the
+    /// position of a byte at or before it) when that is nearer than the last one asked.
+    pub fn at_from(&mut self, known: Pos, offset: usize) -> Pos {
+        if known.byte > self.last.byte && known.byte as usize <= offset {
+            self.last = known;
+        }
+        self.at(offset)
+    }
+
     /// Where 0-based `line` starts (a BOM on the first line is skipped by the scan, which
     /// counts no column for it).
     fn line_start(&self, line: usize) -> Pos {

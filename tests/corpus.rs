@@ -18,7 +18,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{corpus, rel};
+use common::{corpus, manifest_files, rel};
 use karplint::config::Settings;
 use karplint::diagnostic::{FileId, Severity};
 use karplint::discover::{DiscoverOptions, discover};
@@ -84,28 +84,6 @@ impl Linted {
         let bytes = std::fs::read(self.dir.join(relative)).expect("a corpus file");
         String::from_utf8_lossy(&bytes).into_owned()
     }
-}
-
-/// Every file a walk of `dir` must find: `.yaml`, `.yml` and `.json`, hidden folders
-/// included (`.chainsaw-test/` and the like hold fixtures).
-fn manifest_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("a readable corpus folder") {
-            let path = entry.expect("a folder entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "json")
-            ) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 /// Lints one category of the corpus as `karplint check <dir>` would, with the default

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use common::{CONCISE_ALWAYS, corpus, run_with_stdin};
+use common::{CONCISE_ALWAYS, corpus, manifest_files, run_with_stdin};
 use karplint::cluster::KarpenterReason;
 use karplint::config::Settings;
 use karplint::diagnostic::FileId;
@@ -16,28 +16,8 @@ use karplint::discover::{DiscoverOptions, discover};
 use karplint::k8s::{Object, WorkloadKind};
 use karplint::lint::lint;
 use karplint::load::load;
+use karplint::source::pos_at;
 use karplint::yaml::{Role, Template};
-
-/// The `.yaml`, `.yml` and `.json` files under `dir`, sorted.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("a readable corpus folder") {
-            let path = entry.expect("a folder entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("yaml" | "yml" | "json")
-            ) {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
 
 fn text(path: &Path) -> String {
     String::from_utf8_lossy(&std::fs::read(path).expect("a corpus file")).into_owned()
@@ -52,7 +32,7 @@ fn templated_daemonset_files() -> Vec<PathBuf> {
         "daemonsets/aws-samples__amazon-cloudwatch-container-insights",
         "helm-templates/zalando-incubator__kubernetes-on-aws",
     ] {
-        files.extend(files_under(&corpus(sub)).into_iter().filter(|path| {
+        files.extend(manifest_files(&corpus(sub)).into_iter().filter(|path| {
             let text = text(path);
             text.contains("{{")
                 && text
@@ -186,7 +166,8 @@ fn with_values(template: &Template, fill: impl Fn(usize) -> u8) -> String {
     String::from_utf8(bytes).expect("ASCII replaced by ASCII")
 }
 
-/// No finding but KDS902 depends on a value a template action decides: each finding of a
+/// Every unknown value names its action where it is written (3148 on the corpus). No
+/// finding but KDS902 depends on a value a template action decides: each finding of a
 /// templated file (linted alone, every rule on) is also a finding of the same file with
 /// every action replaced by a concrete value, whichever: a string (`____`) or a number
 /// (`1000`). A finding that came from treating an unknown as missing or wrong would be
@@ -196,6 +177,7 @@ fn with_values(template: &Template, fill: impl Fn(usize) -> u8) -> String {
 fn no_finding_depends_on_a_template_value() {
     let mut templated = 0;
     let mut checked = 0;
+    let mut spans = 0;
     for sub in [
         "bench",
         "daemonsets",
@@ -205,12 +187,26 @@ fn no_finding_depends_on_a_template_value() {
         "peer-fixtures",
         "priorityclasses",
     ] {
-        for path in files_under(&corpus(sub)) {
+        for path in manifest_files(&corpus(sub)) {
             let original = text(&path);
             let Some(template) = Template::read(&original) else {
                 continue;
             };
             templated += 1;
+            // Every unknown names its action where it is written.
+            for object in load(original.as_bytes(), FileId::default(), true).objects {
+                for unknown in object.meta().unknowns.iter() {
+                    let (start, end) = (unknown.span.start, unknown.span.end);
+                    assert_eq!(
+                        &original[start.byte as usize..end.byte as usize],
+                        unknown.expression,
+                        "{}",
+                        path.display()
+                    );
+                    assert_eq!(start, pos_at(&original, start.byte as usize));
+                    spans += 1;
+                }
+            }
             let name = "templated.yaml";
             let mut found = findings(name, &original);
             found.retain(|(code, _, _)| code != "KDS902");
@@ -234,4 +230,5 @@ fn no_finding_depends_on_a_template_value() {
         }
     }
     assert_eq!((templated, checked), (1133, 45));
+    assert_eq!(spans, 3148);
 }

@@ -77,6 +77,22 @@ pub fn instance_requirements(family: Option<&str>) -> Vec<Requirement> {
 }
 
 impl NodePool {
+    /// A template action that decides which nodes the pool makes: their labels,
+    /// requirements, taints or startup taints (a NodePool's `spec.template`, a
+    /// Provisioner's `spec`).
+    pub fn nodes_unknown(&self) -> Option<&super::Unknown> {
+        self.meta.unknowns.any(&[
+            &["spec", "template", "metadata", "labels"],
+            &["spec", "template", "spec", "requirements"],
+            &["spec", "template", "spec", "taints"],
+            &["spec", "template", "spec", "startupTaints"],
+            &["spec", "labels"],
+            &["spec", "requirements"],
+            &["spec", "taints"],
+            &["spec", "startupTaints"],
+        ])
+    }
+
     pub fn node_labels(&self) -> NodeLabels<'_> {
         NodeLabels {
             pool_name: self.meta.name(),
@@ -143,16 +159,16 @@ impl NodePool {
         self.untolerated(scheduling).is_empty() && self.selects(scheduling)
     }
 
-    /// Whether values of the pool are unknown: computed by Terraform, or decided by a
-    /// template action.
+    /// Whether what the pool's nodes are (labels, requirements, taints) is partly
+    /// unknown: computed by Terraform, or decided by a template action.
     pub fn is_partly_unknown(&self) -> bool {
-        self.partly_unknown || !self.meta.unknowns.is_empty()
+        self.partly_unknown || self.nodes_unknown().is_some()
     }
 
     /// Whether the pool declares the label `key` for its nodes: a template label or a
     /// requirement on it (or may, when it is partly unknown).
     pub fn declares(&self, key: &str) -> bool {
-        self.partly_unknown
+        self.is_partly_unknown()
             || self.labels.iter().any(|(k, _)| k == key)
             || self.requirements.iter().any(|r| r.key == key)
     }

@@ -151,6 +151,14 @@ pub struct PodDisruptionBudget {
 }
 
 impl PodDisruptionBudget {
+    /// A template action that decides what the budget protects or allows: its
+    /// namespace, selector, `minAvailable` or `maxUnavailable`.
+    pub fn unknown(&self) -> Option<&super::Unknown> {
+        self.meta
+            .unknowns
+            .any(&[&["metadata", "namespace"], &["spec"]])
+    }
+
     /// Whether the budget selects a pod with these labels. No selector selects nothing;
     /// an empty one selects every pod of the namespace in `policy/v1` and nothing in
     /// `policy/v1beta1`.

@@ -27,6 +27,17 @@ pub struct PriorityClass {
 }
 
 impl PriorityClass {
+    /// A template action that decides what the class is: its name, value, preemption
+    /// policy or `globalDefault`.
+    pub fn unknown(&self) -> Option<&super::Unknown> {
+        self.meta.unknowns.any(&[
+            &["metadata", "name"],
+            &["value"],
+            &["preemptionPolicy"],
+            &["globalDefault"],
+        ])
+    }
+
     /// A class known to exist without a manifest (declared in the config), located at
     /// `span` of the declaring file.
     pub fn declared(

@@ -53,6 +53,10 @@ impl Unknowns {
         self.0.is_empty()
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = &Unknown> {
+        self.0.iter()
+    }
+
     /// An unknown that decides the field at `path` (keys; `*` for any item): one at the
     /// field or inside it, or one that decides a mapping on the way (it may hold the
     /// field).

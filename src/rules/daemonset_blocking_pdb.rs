@@ -26,7 +26,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for budget in index
         .disruption_budgets()
         .iter()
-        .filter(|b| b.item.meta.unknowns.is_empty())
+        .filter(|b| b.item.unknown().is_none())
     {
         let pdb = &budget.item;
         let Some((field, value)) = pdb.blocks_daemonset_pods() else {

@@ -60,7 +60,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .is_some()
             || defaults
                 .iter()
-                .any(|range| !range.item.meta.unknowns.is_empty())
+                .any(|range| range.item.meta.unknowns.at(&["spec"]).is_some())
         {
             continue;
         }

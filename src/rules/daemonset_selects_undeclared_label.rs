@@ -31,7 +31,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let pools = index.node_pools();
     // A pool with a template action in it may declare any label.
-    if pools.is_empty() || pools.iter().any(|p| !p.item.meta.unknowns.is_empty()) {
+    if pools.is_empty() || pools.iter().any(|p| p.item.nodes_unknown().is_some()) {
         return;
     }
     for daemonset in index.daemonsets() {

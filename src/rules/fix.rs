@@ -108,7 +108,7 @@ pub(crate) fn adequate_existing_class<'a>(
                 // A fix copies the name into another file: only a valid name (KDS008),
                 // and only from a class no template action decides.
                 && is_dns_subdomain(class.meta.name())
-                && class.meta.unknowns.is_empty()
+                && class.unknown().is_none()
                 && index
                     .class(class.meta.name())
                     .is_some_and(|first| std::ptr::eq(first, *c))

@@ -19,7 +19,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for class in index
         .priority_classes()
         .iter()
-        .filter(|c| c.item.meta.unknowns.is_empty())
+        .filter(|c| c.item.unknown().is_none())
     {
         out.extend(invalid_name(class).or_else(|| reserved_name(class)));
         out.extend(bad_value(class));

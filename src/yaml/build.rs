@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
 
 use super::expansion::UNBOUNDED;
-use super::template::Template;
+use super::template::{Role, Template};
 use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, UnknownNode};
 use crate::source::{FileId, Pos, Span};
 
@@ -145,8 +145,9 @@ pub struct DocumentStream<'a> {
     template: Option<(&'a Template, &'a str)>,
     /// Positions in the original text, for the actions' spans.
     original_positions: Option<crate::source::Positions<&'a str>>,
-    /// The structural actions already given to the innermost collection holding them.
-    claimed: std::collections::HashSet<usize>,
+    /// The structural actions not yet given to the innermost collection holding them, by
+    /// start: each collection that ends takes those in it at a logarithmic cost.
+    unclaimed: std::collections::BTreeMap<usize, usize>,
 }
 
 impl<'a> DocumentStream<'a> {
@@ -171,7 +172,7 @@ impl<'a> DocumentStream<'a> {
             file,
             template: None,
             original_positions: None,
-            claimed: Default::default(),
+            unclaimed: Default::default(),
         }
     }
 
@@ -182,6 +183,13 @@ impl<'a> DocumentStream<'a> {
         let mut stream = DocumentStream::new(&template.text, file);
         stream.template = Some((template, original));
         stream.original_positions = Some(crate::source::Positions::new(original));
+        stream.unclaimed = template
+            .actions
+            .iter()
+            .enumerate()
+            .filter(|(_, action)| action.role == Role::Structural)
+            .map(|(index, action)| (action.bytes.start, index))
+            .collect();
         stream
     }
 
@@ -193,20 +201,17 @@ impl<'a> DocumentStream<'a> {
         let action = if scalar {
             template.overlapping(bytes).next()?
         } else {
-            let claimed = &mut self.claimed;
-            template
-                .structural(bytes)
-                .find(|a| claimed.insert(a.bytes.start))?
+            let (&start, &index) = self.unclaimed.range(bytes).next()?;
+            self.unclaimed.remove(&start);
+            template.actions.get(index)?
         };
+        // The tolerant text has the original's lines and columns: count from the node.
         let positions = self.original_positions.as_mut()?;
+        let start = positions.at_from(span.start, action.bytes.start);
         Some(UnknownNode {
             node: id,
             expression: original.get(action.bytes.clone())?,
-            action: Span::new(
-                self.file,
-                positions.at(action.bytes.start),
-                positions.at(action.bytes.end),
-            ),
+            action: Span::new(self.file, start, positions.at(action.bytes.end)),
         })
     }
 
@@ -294,10 +299,7 @@ impl<'a> DocumentStream<'a> {
                     });
                 }
                 Event::DocumentEnd => {
-                    return doc.map(|mut doc| {
-                        doc.unknowns.sort_by_key(|u| u.node.0);
-                        Ok(doc)
-                    });
+                    return doc.map(Ok);
                 }
                 Event::Scalar(value, style, anchor, _tag) => {
                     let Some(doc) = doc.as_mut() else { continue };
@@ -314,7 +316,7 @@ impl<'a> DocumentStream<'a> {
                         value = Cow::Borrowed(
                             written.map_or("", |w| w.trim_matches(['"', '\'', '|', '>'])),
                         );
-                        doc.unknowns.push(unknown);
+                        record_unknown(doc, unknown);
                     }
                     let id = push_node(doc, NodeKind::Scalar { value, plain }, span);
                     shared += register(&mut anchors, anchor, id);
@@ -400,7 +402,7 @@ impl<'a> DocumentStream<'a> {
                     node.span.end = end;
                     let span = node.span;
                     if let Some(unknown) = self.unknown_at(frame.node, span, false) {
-                        doc.unknowns.push(unknown);
+                        record_unknown(doc, unknown);
                     }
                     let node = &mut doc.nodes[frame.node.0 as usize];
                     node.kind = if frame.mapping {
@@ -467,6 +469,8 @@ fn is_root_items_value(doc: &Document<'_>, scratch: &[NodeId], stack: &[Frame]) 
 /// an empty quoted scalar with its span: its nodes are dropped.
 fn drop_subtree(doc: &mut Document<'_>, id: NodeId, children_start: usize) {
     let span = doc.span(id);
+    let kept = doc.unknowns.partition_point(|u| u.node.0 < id.0);
+    doc.unknowns.truncate(kept);
     doc.nodes.truncate(id.0 as usize);
     doc.children.truncate(children_start);
     let empty = NodeKind::Scalar {
@@ -474,6 +478,14 @@ fn drop_subtree(doc: &mut Document<'_>, id: NodeId, children_start: usize) {
         plain: false,
     };
     push_node(doc, empty, span);
+}
+
+/// Records an unknown node, keeping them sorted by node (as [`Document::unknown`] needs
+/// while the document is still read, for the items taken): a scalar comes last; a
+/// collection, recorded as it ends, goes before its descendants.
+fn record_unknown<'a>(doc: &mut Document<'a>, unknown: UnknownNode<'a>) {
+    let at = doc.unknowns.partition_point(|u| u.node.0 < unknown.node.0);
+    doc.unknowns.insert(at, unknown);
 }
 
 fn attach(doc: &mut Document<'_>, scratch: &mut Vec<NodeId>, stack: &[Frame], id: NodeId) {

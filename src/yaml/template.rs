@@ -78,17 +78,22 @@ const MAX_BLOCK_DEPTH: usize = 64;
 impl Template {
     /// `None` when `text` has no template action: it is read exactly as written.
     pub fn read(text: &str) -> Option<Template> {
+        // Most files have no opener at all: a fast search says so.
+        if !["{{", "{%", "{#"].iter().any(|open| text.contains(open)) {
+            return None;
+        }
         let mut actions = scan(text);
         if actions.is_empty() || actions.len() > MAX_ACTIONS {
             return None;
         }
         let jinja = actions.iter().any(|a| a.flavour == Flavour::Jinja);
+        let lines = Lines::new(text.as_bytes());
         let mut bytes = text.as_bytes().to_vec();
         for action in &mut actions {
             if jinja {
                 action.flavour = Flavour::Jinja;
             }
-            if action.role == Role::Value && alone_on_its_line(text, &action.bytes) {
+            if action.role == Role::Value && alone_on_its_line(text, &lines, &action.bytes) {
                 action.role = Role::Structural;
             }
             let fill = if action.role == Role::Value {
@@ -104,7 +109,8 @@ impl Template {
                 }
             }
         }
-        open_leading_block_lines(&mut bytes, &mut actions);
+        // Filling kept every line break: the lines are the original's.
+        open_leading_block_lines(&mut bytes, &lines, &mut actions);
         let branches = branches(text, &actions);
         Some(Template {
             text: String::from_utf8(bytes).ok()?,
@@ -141,17 +147,6 @@ impl Template {
             .filter(|a| a.role != Role::Structural)
     }
 
-    /// The structural actions (value actions alone on their line) in `bytes`.
-    pub fn structural(&self, bytes: Range<usize>) -> impl Iterator<Item = &Action> {
-        let first = self
-            .actions
-            .partition_point(|a| a.bytes.start < bytes.start);
-        self.actions[first..]
-            .iter()
-            .take_while(move |a| a.bytes.start < bytes.end)
-            .filter(|a| a.role == Role::Structural)
-    }
-
     /// Whether what is written at byte `a` and at byte `b` are in different branches of
     /// one conditional: never both rendered.
     pub fn alternatives(&self, a: usize, b: usize) -> bool {
@@ -175,34 +170,50 @@ fn scan(text: &str) -> Vec<Action> {
     let bytes = text.as_bytes();
     let mut actions = Vec::new();
     let mut at = 0;
+    let mut line_start = 0;
+    let mut line_end = 0;
+    // Where every `*/` is, found once the first `{{/*` is.
+    let mut comment_ends: Option<Vec<usize>> = None;
+    // Per closer (`}}`, `%}`, `#}`): where on the current line a search for it failed.
+    // A later opener on that line cannot find it either: a long line of openers without
+    // closers is read in linear time.
+    let mut failed: [Option<usize>; 3] = [None; 3];
     while let Some(found) = memchr_open(bytes, at) {
         let open = &bytes[found..found + 2];
-        let line_end = text[found..]
-            .find(['\n', '\r'])
-            .map_or(text.len(), |i| found + i);
+        if found >= line_end {
+            line_start = text[..found].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            line_end = text[found..]
+                .find(['\n', '\r'])
+                .map_or(text.len(), |i| found + i);
+            failed = [None; 3];
+        }
         let inner_start = found + 2;
+        let mut on_line = |closer: &str, slot: usize| {
+            if failed[slot].is_some_and(|from| from <= inner_start) {
+                return None;
+            }
+            let close = text[inner_start..line_end].find(closer);
+            if close.is_none() {
+                failed[slot] = Some(inner_start);
+            }
+            close.map(|i| inner_start + i + 2)
+        };
         let close = match open {
             b"{{"
                 if text[inner_start..]
                     .trim_start_matches('-')
                     .starts_with("/*") =>
             {
-                text[inner_start..].find("*/").and_then(|i| {
-                    let after = inner_start + i + 2;
-                    let rest = text[after..].trim_start_matches([' ', '-']);
-                    rest.starts_with("}}").then(|| text.len() - rest.len() + 2)
-                })
+                let ends = comment_ends
+                    .get_or_insert_with(|| text.match_indices("*/").map(|(i, _)| i).collect());
+                comment_close(text, ends, inner_start)
             }
-            b"{{" => text[inner_start..line_end]
-                .find("}}")
-                .map(|i| inner_start + i + 2)
-                .or_else(|| multi_line_close(text, found)),
-            b"{%" => text[inner_start..line_end]
-                .find("%}")
-                .map(|i| inner_start + i + 2),
-            _ => text[inner_start..line_end]
-                .find("#}")
-                .map(|i| inner_start + i + 2),
+            b"{{" => on_line("}}", 0).or_else(|| {
+                let starts_line = text[line_start..found].trim_matches([' ', '\t']).is_empty();
+                starts_line.then(|| multi_line_close(text, found)).flatten()
+            }),
+            b"{%" => on_line("%}", 1),
+            _ => on_line("#}", 2),
         };
         let Some(end) = close else {
             at = found + 2;
@@ -225,16 +236,34 @@ fn scan(text: &str) -> Vec<Action> {
     actions
 }
 
+/// Longest `{{/* … */}}` comment read, in bytes.
+const MAX_COMMENT_BYTES: usize = 64 * 1024;
+
+/// The end of a `{{/* … */}}` comment whose text starts at `inner_start`; `ends` are the
+/// offsets of every `*/` of the text.
+fn comment_close(text: &str, ends: &[usize], inner_start: usize) -> Option<usize> {
+    let end = *ends.get(ends.partition_point(|end| *end < inner_start))?;
+    if end - inner_start > MAX_COMMENT_BYTES {
+        return None;
+    }
+    let after = end + 2;
+    // `*/}}`, `*/ }}` or `*/ -}}`.
+    let skipped = text.as_bytes()[after..]
+        .iter()
+        .take(8)
+        .take_while(|b| matches!(b, b' ' | b'-'))
+        .count();
+    text[after + skipped..]
+        .starts_with("}}")
+        .then_some(after + skipped + 2)
+}
+
 /// Lines a Go action starting its line may run over (`{{ if and\n  (eq …)\n  (ne …) }}`).
 const MAX_ACTION_LINES: usize = 16;
 
 /// The end of a Go action opened at `open`, at the start of its line, and closed by a
 /// `}}` that ends a later line within [`MAX_ACTION_LINES`].
 fn multi_line_close(text: &str, open: usize) -> Option<usize> {
-    let line_start = text[..open].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    if !text[line_start..open].trim_matches([' ', '\t']).is_empty() {
-        return None;
-    }
     let mut offset = open;
     for line in text[open..].split_inclusive('\n').take(MAX_ACTION_LINES) {
         let content = line.trim_end_matches(['\n', '\r', ' ', '\t']);
@@ -288,57 +317,72 @@ fn classify_go(inner: &str) -> (Role, Flavour) {
     (role, flavour)
 }
 
+/// The lines of a text (broken at `\n` and at `\r`), for finding an offset's line in
+/// logarithmic time.
+struct Lines(Vec<Range<usize>>);
+
+impl Lines {
+    fn new(bytes: &[u8]) -> Lines {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for (i, byte) in bytes.iter().enumerate() {
+            if matches!(byte, b'\n' | b'\r') {
+                lines.push(start..i);
+                start = i + 1;
+            }
+        }
+        lines.push(start..bytes.len());
+        Lines(lines)
+    }
+
+    /// The index of the line holding byte `at`.
+    fn index(&self, at: usize) -> usize {
+        self.0.partition_point(|line| line.end < at)
+    }
+}
+
 /// A blanked line that leads a block scalar's content (`key: |` then `{{ if }}`) is an
 /// error when it holds more blanks than the content is indented: such a line is made
 /// content instead (blanks to the indentation, then `_`), and its action a value action,
 /// so the block scalar is unknown.
-fn open_leading_block_lines(bytes: &mut [u8], actions: &mut [Action]) {
-    let line_of = |bytes: &[u8], at: usize| {
-        let start = bytes[..at]
-            .iter()
-            .rposition(|b| matches!(b, b'\n' | b'\r'))
-            .map_or(0, |i| i + 1);
-        let end = bytes[at..]
-            .iter()
-            .position(|b| matches!(b, b'\n' | b'\r'))
-            .map_or(bytes.len(), |i| at + i);
-        start..end
-    };
-    let blank = |line: &[u8]| line.iter().all(|b| matches!(b, b' ' | b'\t'));
+fn open_leading_block_lines(bytes: &mut [u8], lines: &Lines, actions: &mut [Action]) {
+    let blank: Vec<bool> = lines
+        .0
+        .iter()
+        .map(|line| {
+            bytes[line.clone()]
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t'))
+        })
+        .collect();
+    // For each line, the nearest line with content before it and after it.
+    let mut previous = vec![None; blank.len()];
+    let mut last = None;
+    for (i, is_blank) in blank.iter().enumerate() {
+        previous[i] = last;
+        if !is_blank {
+            last = Some(i);
+        }
+    }
+    let mut next = vec![None; blank.len()];
+    let mut last = None;
+    for (i, is_blank) in blank.iter().enumerate().rev() {
+        next[i] = last;
+        if !is_blank {
+            last = Some(i);
+        }
+    }
     let indent = |line: &[u8]| line.iter().take_while(|b| **b == b' ').count();
     for action in actions.iter_mut().filter(|a| a.role != Role::Value) {
-        let line = line_of(bytes, action.bytes.start);
-        if !blank(&bytes[line.clone()]) {
-            continue;
-        }
-        // The previous line with content must be a block scalar header.
-        let mut before = line.start;
-        let header = loop {
-            let Some(previous_end) = before.checked_sub(1) else {
-                break None;
-            };
-            let previous = line_of(bytes, previous_end);
-            if !blank(&bytes[previous.clone()]) {
-                break Some(previous);
-            }
-            before = previous.start;
-        };
-        let Some(header) = header.filter(|h| is_block_header(&bytes[h.clone()])) else {
+        let at = lines.index(action.bytes.start);
+        let Some(header) =
+            previous[at].filter(|h| blank[at] && is_block_header(&bytes[lines.0[*h].clone()]))
+        else {
             continue;
         };
-        let mut after = line.end;
-        let next = loop {
-            if after >= bytes.len() {
-                break None;
-            }
-            let next = line_of(bytes, after + 1);
-            if !blank(&bytes[next.clone()]) {
-                break Some(next);
-            }
-            after = next.end;
-        };
-        let floor = indent(&bytes[header]) + 1;
-        let content = next.map_or(floor, |n| indent(&bytes[n]).max(floor));
+        let line = lines.0[at].clone();
+        let floor = indent(&bytes[lines.0[header].clone()]) + 1;
+        let content = next[at].map_or(floor, |n| indent(&bytes[lines.0[n].clone()]).max(floor));
         if line.len() <= content {
             continue;
         }
@@ -362,11 +406,9 @@ fn is_block_header(line: &[u8]) -> bool {
 }
 
 /// Whether only blanks share the action's line.
-fn alone_on_its_line(text: &str, bytes: &Range<usize>) -> bool {
-    let start = text[..bytes.start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let end = text[bytes.end..]
-        .find(['\n', '\r'])
-        .map_or(text.len(), |i| bytes.end + i);
+fn alone_on_its_line(text: &str, lines: &Lines, bytes: &Range<usize>) -> bool {
+    let start = lines.0[lines.index(bytes.start)].start;
+    let end = lines.0[lines.index(bytes.end)].end;
     let blank = |s: &str| s.trim_matches([' ', '\t']).is_empty();
     blank(&text[start..bytes.start]) && blank(&text[bytes.end..end])
 }

@@ -169,3 +169,25 @@ pub fn pre_commit() -> Option<Vec<String>> {
         works.then(|| argv.iter().map(|a| a.to_string()).collect())
     })
 }
+
+/// Every file a walk of `dir` must find: `.yaml`, `.yml` and `.json`, hidden folders
+/// included (`.chainsaw-test/` and the like hold fixtures).
+pub fn manifest_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a readable corpus folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "json")
+            ) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
