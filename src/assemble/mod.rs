@@ -3,6 +3,7 @@
 //! and span it was written at (DESIGN.md, "Repositories as they are organised").
 
 pub mod chart;
+mod digest;
 pub mod kustomize;
 pub mod template;
 pub mod units;

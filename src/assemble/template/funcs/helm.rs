@@ -269,7 +269,7 @@ pub fn files_method(
                 let base = path.rsplit('/').next().unwrap_or(&path).to_string();
                 let bytes = env.file(&path).unwrap_or_default();
                 let text = if name == "AsSecrets" {
-                    super::sprig::base64_encode(bytes)
+                    crate::assemble::digest::base64_encode(bytes)
                 } else {
                     String::from_utf8_lossy(bytes).into_owned()
                 };
