@@ -367,6 +367,8 @@ pub struct Config {
 pub struct HelmChart {
     /// The chart directories it applies to (globs relative to the config file).
     pub charts: GlobSet,
+    /// Those globs as written.
+    pub chart_patterns: Vec<String>,
     /// Values files, in order, resolved against the config file's directory.
     pub values: Vec<PathBuf>,
     /// `--set` arguments, in order.
@@ -1034,6 +1036,7 @@ impl Reader<'_, '_> {
             let mut charts = None;
             let mut entry = HelmChart {
                 charts: GlobSet::empty(),
+                chart_patterns: Vec::new(),
                 values: Vec::new(),
                 set: Vec::new(),
                 set_string: Vec::new(),
@@ -1125,6 +1128,7 @@ impl Reader<'_, '_> {
             match builder.build() {
                 Ok(globs) => {
                     entry.charts = globs;
+                    entry.chart_patterns = charts;
                     config.helm.push(entry);
                 }
                 Err(error) => self.error(*item, format!("invalid globs in `{name}`: {error}")),

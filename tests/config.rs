@@ -551,7 +551,8 @@ fn config_command_prints_a_file_that_reads_back_to_the_same_settings() {
                 per-path:\n  - {paths: ['vendor/**', '*.json'], ignore: [KDS001, duplicate-key]}\n\
                 baseline: 'baseline: none.json'\n\
                 clusters:\n  - {name: prod, paths: ['clusters/prod/**', base/**]}\n  \
-                - name: 'dev: 1'\n    paths: [clusters/dev/**]\n";
+                - name: 'dev: 1'\n    paths: [clusters/dev/**]\n\
+                helm:\n  - {charts: [charts/agent], values: [ci/a.yaml], set: ['a.b=1'], namespace: ops}\n";
     // Saved as the config file, the output prints the same again: the same values, from
     // the file, or commented out as defaults. Only origins' line numbers move.
     let same = |text: &str| {
@@ -569,7 +570,10 @@ fn config_command_prints_a_file_that_reads_back_to_the_same_settings() {
             && printed.contains(
                 "  - {name: \"prod\", paths: [\"clusters/prod/**\", \"base/**\"]}  # ../.karplint.yaml:19"
             )
-            && printed.contains("  - {name: \"dev: 1\", paths: [\"clusters/dev/**\"]}"),
+            && printed.contains("  - {name: \"dev: 1\", paths: [\"clusters/dev/**\"]}")
+            && printed.contains(
+                "  - {charts: [\"charts/agent\"], values: [\"ci/a.yaml\"], set: [\"a.b=1\"], namespace: \"ops\"}"
+            ),
         "{printed}"
     );
     fs::write(dir.path().join(".karplint.yaml"), &printed).unwrap();

@@ -117,6 +117,7 @@ impl HelmArgs {
             || self.namespace.is_some();
         given.then(|| HelmChart {
             charts: globset::GlobSet::empty(),
+            chart_patterns: Vec::new(),
             values: self.values.clone(),
             set: self.set.clone(),
             set_string: self.set_string.clone(),

@@ -330,6 +330,41 @@ pub(super) fn describe(args: &ConfigArgs, resolved: &Resolved) -> String {
             at(cluster.line)
         ));
     }
+    line("helm:".to_string());
+    if config.helm.is_empty() {
+        line(
+            "  # - {charts: [\"charts/agent\"], values: [agent-values.yaml]}  # default: each chart with its values.yaml".to_string(),
+        );
+    }
+    for entry in &config.helm {
+        let mut fields = vec![format!("charts: {}", quoted_list(&entry.chart_patterns))];
+        let relative = |path: &std::path::PathBuf| crate::source::relative_path(&config.root, path);
+        let values: Vec<String> = entry.values.iter().map(relative).collect();
+        for (key, items) in [
+            ("values", &values),
+            ("set", &entry.set),
+            ("set-string", &entry.set_string),
+            ("api-versions", &entry.api_versions),
+        ] {
+            if !items.is_empty() {
+                fields.push(format!("{key}: {}", quoted_list(items)));
+            }
+        }
+        for (key, value) in [
+            ("release-name", &entry.release_name),
+            ("namespace", &entry.namespace),
+            ("kube-version", &entry.kube_version),
+        ] {
+            if let Some(value) = value {
+                fields.push(format!("{key}: {}", quoted(value)));
+            }
+        }
+        line(format!(
+            "  - {{{}}}  # {}",
+            fields.join(", "),
+            at(entry.line)
+        ));
+    }
     line("per-path:".to_string());
     for (paths, ignore) in &config.per_path_text {
         line(format!(
