@@ -47,7 +47,9 @@ die() {
 
 count() { # NAME DEFAULT MIN
     local value=${!1:-$2}
-    [[ $value =~ ^[0-9]+$ ]] && ((value >= $3)) || die "$1 must be an integer >= $3, got '$value'"
+    if ! [[ $value =~ ^[0-9]+$ ]] || ((value < $3)); then
+        die "$1 must be an integer >= $3, got '$value'"
+    fi
     printf '%s' "$value"
 }
 RUNS=$(count RUNS 7 1)
