@@ -6,19 +6,12 @@ mod common;
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn findings(args: &[&str]) -> Vec<Value> {
+/// Runs karplint in the repository (without its implicit context); its standard output.
+fn karplint(args: &[&str]) -> Vec<u8> {
     let out = Command::cargo_bin("karplint")
         .unwrap()
         .current_dir(common::root())
         .env(common::NO_CONTEXT.0, common::NO_CONTEXT.1)
-        .args([
-            "--format",
-            "json",
-            "--karpenter",
-            "always",
-            "--fail-on",
-            "never",
-        ])
         .args(args)
         .output()
         .unwrap();
@@ -27,7 +20,20 @@ fn findings(args: &[&str]) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    out.stdout
+}
+
+fn findings(args: &[&str]) -> Vec<Value> {
+    let flags = [
+        "--format",
+        "json",
+        "--karpenter",
+        "always",
+        "--fail-on",
+        "never",
+    ];
+    let out = karplint(&[&flags[..], args].concat());
+    let report: Value = serde_json::from_slice(&out).unwrap();
     report["diagnostics"].as_array().unwrap().clone()
 }
 
@@ -115,4 +121,35 @@ fn a_broken_kustomization_says_why() {
             .iter()
             .all(|d| d["path"].as_str().unwrap().ends_with("kustomization.yaml"))
     );
+}
+
+fn render(args: &[&str]) -> String {
+    String::from_utf8(karplint(&[&["render"], args].concat())).unwrap()
+}
+
+#[test]
+fn render_prints_charts_rendered_and_plain_objects_with_their_sources() {
+    let stream = render(&["testdata/assemble/seed", "--set", "priorityClass.value=7"]);
+    assert!(stream.contains(
+        "---\n# Source: testdata/assemble/seed/priority-class/templates/priorityclass.yaml:1\n\
+         apiVersion: scheduling.k8s.io/v1\n"
+    ));
+    assert!(stream.contains("\nvalue: 7\n"), "{stream}");
+    assert!(stream.contains("# Source: testdata/assemble/seed/agent.yaml:1\n"));
+    // Values files and Chart.yaml are no objects.
+    assert!(!stream.contains("values.yaml"), "{stream}");
+    assert!(!stream.contains("Chart.yaml"), "{stream}");
+}
+
+#[test]
+fn render_prints_kustomizations_built() {
+    let stream = render(&["testdata/kustomize/build/overlays/good"]);
+    assert!(stream.starts_with("---\n# Source: testdata/kustomize/build/base/daemonset.yaml:1\n"));
+    assert!(stream.contains("  namespace: agents\n"), "{stream}");
+    assert!(
+        stream.contains("priorityClassName: system-node-critical"),
+        "{stream}"
+    );
+    // The patch is part of the build, not printed on its own.
+    assert!(!stream.contains("priority.yaml"), "{stream}");
 }

@@ -112,3 +112,83 @@ pub fn assemble(
     }
     Assembly { units, parts }
 }
+
+impl Unit {
+    /// What the unit made, as karplint analyses it: a YAML stream in which each document
+    /// is preceded by `# Source: FILE:LINE`, where it was written (for a chart, the template
+    /// line its text starts at; for a kustomization, the object's base file).
+    pub fn write_stream(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let path = |id: crate::source::FileId| {
+            self.files
+                .path(id)
+                .map_or_else(String::new, crate::source::display_path)
+        };
+        match &self.output {
+            Output::Chart(chart) => {
+                for template in &chart.documents {
+                    let rendered = &template.rendered;
+                    for (start, text) in documents(&rendered.text) {
+                        let byte = |byte: usize| crate::source::Pos {
+                            byte: byte as u32,
+                            ..crate::source::Pos::default()
+                        };
+                        let at = crate::source::Span::new(
+                            crate::source::FileId::default(),
+                            byte(start),
+                            byte(start + 1),
+                        );
+                        let source = rendered.source_of(at);
+                        writeln!(
+                            out,
+                            "---\n# Source: {}:{}",
+                            path(source.file),
+                            source.start.line
+                        )?;
+                        out.write_all(text.as_bytes())?;
+                        if !text.ends_with('\n') {
+                            writeln!(out)?;
+                        }
+                    }
+                }
+            }
+            Output::Kustomization(build) => {
+                for object in &build.objects {
+                    let span = object.span.unwrap_or_default();
+                    writeln!(
+                        out,
+                        "---\n# Source: {}:{}",
+                        path(span.file),
+                        span.start.line
+                    )?;
+                    out.write_all(crate::yaml::to_yaml(object).as_bytes())?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The documents of a YAML stream that hold anything but blank and comment lines, each
+/// with the byte its first such line starts at (documents split at `---` lines).
+pub fn documents(text: &str) -> Vec<(usize, &str)> {
+    let mut found = Vec::new();
+    let mut start = 0;
+    let mut push = |from: usize, to: usize| {
+        let part = &text[from..to];
+        let content = crate::source::lines_with_offsets(part).find(|(_, line)| {
+            let line = line.trim();
+            !line.is_empty() && !line.starts_with('#')
+        });
+        if let Some((offset, _)) = content {
+            found.push((from + offset, &text[from + offset..to]));
+        }
+    };
+    for (offset, line) in crate::source::lines_with_offsets(text) {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            push(start, offset);
+            start = offset + line.len();
+        }
+    }
+    push(start, text.len());
+    found
+}

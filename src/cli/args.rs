@@ -42,6 +42,9 @@ pub enum Command {
     /// Show each DaemonSet's class, priority, adequacy, NodePools and requests, and each
     /// NodePool's DaemonSet overhead per node.
     Inspect(InspectArgs),
+    /// Print the objects as karplint analyses them: charts rendered, kustomizations built,
+    /// other files as written; each document after `# Source: FILE:LINE`.
+    Render(RenderArgs),
 }
 
 /// Options that shape the configuration (shared by `check` and `config`).
@@ -175,6 +178,21 @@ pub struct CheckArgs {
     pub diff: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Files, directories (searched recursively for .yaml, .yml, .json) or `-` for stdin.
+    /// Defaults to the current directory.
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub helm: HelmArgs,
+    /// Name standard input (e.g. the path an editor has open).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+}
+
+/// `karplint inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Files, directories (searched recursively for .yaml, .yml, .json) or `-` for stdin.

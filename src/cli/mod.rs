@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod inspect;
 mod plumbing;
+mod render;
 mod rules;
 
 use std::ffi::OsString;
@@ -20,7 +21,9 @@ pub use plumbing::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::registry;
 use plumbing::finish;
 
-const SUBCOMMANDS: &[&str] = &["check", "rule", "rules", "config", "inspect", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "check", "rule", "rules", "config", "inspect", "render", "help",
+];
 
 /// Inserts `check` when the first argument is not a subcommand, so that
 /// `karplint PATHS...` and `karplint --format concise .` work.
@@ -63,6 +66,7 @@ pub fn run(
     match cli.command {
         Command::Check(args) => check::check(args, stdin, stdout, stderr),
         Command::Inspect(args) => inspect::inspect(args, stdin, stdout, stderr),
+        Command::Render(args) => render::render(args, stdin, stdout, stderr),
         Command::Rule { id } => match registry::find(&id) {
             Some(rule) => finish(rules::write_doc(rule.doc, stdout), EXIT_CLEAN, stderr),
             None => {
