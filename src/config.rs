@@ -204,8 +204,9 @@ pub struct Settings {
     pub clusters: ClusterScopes,
     /// How Helm charts are rendered.
     pub helm: HelmSettings,
-    /// What charts and kustomizations may read: the repository (nothing outside it).
-    pub boundary: PathBuf,
+    /// Where kustomizations may read: the repository and the directories named on the
+    /// command line (nothing outside them).
+    pub boundaries: Vec<PathBuf>,
 }
 
 /// The first `helm` entry whose globs match `chart_dir` (relative to the config file).
@@ -269,7 +270,7 @@ impl Default for Settings {
             max_file_size: crate::files::DEFAULT_MAX_FILE_SIZE,
             clusters: ClusterScopes::default(),
             helm: HelmSettings::default(),
-            boundary: PathBuf::from("."),
+            boundaries: vec![PathBuf::from(".")],
         }
     }
 }

@@ -465,7 +465,7 @@ fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly {
         })
         .collect();
     let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
-    assemble::assemble(&paths, &settings.boundary, &options)
+    assemble::assemble(&paths, &settings.boundaries, &options)
 }
 
 /// The files of charts that are templates (under `templates/`, or not YAML: `_helpers.tpl`).

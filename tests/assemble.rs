@@ -153,3 +153,53 @@ fn render_prints_kustomizations_built() {
     // The patch is part of the build, not printed on its own.
     assert!(!stream.contains("priority.yaml"), "{stream}");
 }
+
+/// A repository named from outside it: its overlays still read their bases (within the
+/// directory named), and nothing outside it.
+#[test]
+fn a_kustomization_outside_the_working_directory_reads_within_the_named_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let write = |path: &str, text: &str| {
+        let path = repo.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("base/kustomization.yaml", "resources: [ds.yaml]\n");
+    write(
+        "base/ds.yaml",
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  template:\n    \
+         spec:\n      containers: [{name: a, image: a}]\n",
+    );
+    write(
+        "overlay/kustomization.yaml",
+        "resources: [../base]\nnamespace: ops\n",
+    );
+    write(
+        "escape/kustomization.yaml",
+        "resources: [../../outside.yaml]\n",
+    );
+    std::fs::write(dir.path().join("outside.yaml"), "kind: Secret\n").unwrap();
+    let path = repo.to_str().unwrap();
+    let found = findings(&["--select", "KDS001,KDS905", path]);
+    let codes = codes(&found);
+    // The overlay's DaemonSet is built (KDS001 on it, in ops); the escape is refused.
+    assert!(
+        found
+            .iter()
+            .any(|d| d["code"] == "KDS001" && d["message"].as_str().unwrap().contains("ops/agent")),
+        "{found:#?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|c| **c == "KDS905").count(),
+        1,
+        "{found:#?}"
+    );
+    let refusal = found.iter().find(|d| d["code"] == "KDS905").unwrap();
+    assert!(
+        refusal["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("escape/kustomization.yaml")
+    );
+}

@@ -41,12 +41,12 @@ pub struct Assembly {
 }
 
 /// Finds the charts and kustomization roots among `paths` (inputs and context) and
-/// assembles them in parallel. `chart_options` gives each chart its options; nothing
-/// outside `boundary` (the repository) is read, and nothing outside its own directory for
-/// a root that lies outside it.
+/// assembles them in parallel. `chart_options` gives each chart its options; a
+/// kustomization reads nothing outside the first of `boundaries` that holds it (nothing
+/// outside its own directory when none does); a chart nothing outside its directory.
 pub fn assemble(
     paths: &[&Path],
-    boundary: &Path,
+    boundaries: &[PathBuf],
     chart_options: &(dyn Fn(&Path) -> chart::ChartOptions + Sync),
 ) -> Assembly {
     let mut finder = units::ChartFinder::default();
@@ -65,32 +65,43 @@ pub fn assemble(
             kustomizations.insert(dir.to_path_buf());
         }
     }
-    let dirs: Vec<PathBuf> = kustomizations.into_iter().collect();
-    let roots = if dirs.is_empty() {
-        Vec::new()
-    } else {
-        kustomize::roots(&dirs, boundary)
+    // Each kustomization reads only inside the first boundary that holds it (the
+    // repository, a directory named on the command line), else inside its own directory.
+    let canonical: Vec<PathBuf> = boundaries
+        .iter()
+        .map(|b| std::fs::canonicalize(b).unwrap_or_else(|_| b.clone()))
+        .collect();
+    let boundary_of = |dir: &Path| -> PathBuf {
+        let dir_canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        canonical
+            .iter()
+            .zip(boundaries)
+            .find(|(canonical, _)| dir_canonical.starts_with(canonical))
+            .map_or_else(|| dir.to_path_buf(), |(_, boundary)| boundary.clone())
     };
-    let jobs: Vec<(PathBuf, bool)> = charts
+    let mut by_boundary: std::collections::BTreeMap<PathBuf, Vec<PathBuf>> = Default::default();
+    for dir in kustomizations {
+        by_boundary.entry(boundary_of(&dir)).or_default().push(dir);
+    }
+    let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
+        kustomize::roots(&dirs, &boundary)
+            .into_iter()
+            .map(move |root| (root, Some(boundary.clone())))
+    });
+    let jobs: Vec<(PathBuf, Option<PathBuf>)> = charts
         .into_iter()
-        .map(|dir| (dir, true))
-        .chain(roots.into_iter().map(|dir| (dir, false)))
+        .map(|dir| (dir, None))
+        .chain(roots)
         .collect();
     let units: Vec<Unit> = jobs
         .into_par_iter()
-        .map(|(dir, is_chart)| {
+        .map(|(dir, kustomization)| {
             let mut files = UnitFiles::default();
-            let output = if is_chart {
-                Output::Chart(chart::render(&dir, &chart_options(&dir), &mut files))
-            } else {
-                // A root outside the repository (a path named from elsewhere) may read
-                // only its own directory.
-                let inside = |dir: &Path| std::fs::canonicalize(dir).ok();
-                let within = inside(&dir)
-                    .zip(inside(boundary))
-                    .is_some_and(|(dir, boundary)| dir.starts_with(boundary));
-                let boundary = if within { boundary } else { dir.as_path() };
-                Output::Kustomization(kustomize::build(&dir, boundary, &mut files))
+            let output = match kustomization {
+                None => Output::Chart(chart::render(&dir, &chart_options(&dir), &mut files)),
+                Some(boundary) => {
+                    Output::Kustomization(kustomize::build(&dir, &boundary, &mut files))
+                }
             };
             Unit { dir, files, output }
         })

@@ -99,9 +99,15 @@ pub(super) fn discover_inputs(
 ) -> Result<(Resolved, Discovery), String> {
     let mut resolved = resolve(config)?;
     resolved.settings.helm.command_line = helm.entry();
-    if let Some(root) = resolved.project_root() {
-        resolved.settings.boundary = root;
-    }
+    resolved.settings.boundaries = resolved
+        .project_root()
+        .into_iter()
+        .chain(paths.iter().map(|path| match path.parent() {
+            _ if path.is_dir() => path.clone(),
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        }))
+        .collect();
     let options = DiscoverOptions {
         stdin_filename: stdin_filename.cloned(),
         ..resolved.discover.clone()
