@@ -215,14 +215,11 @@ pub fn lint_cached(
     let mut plan = ClusterPlan::from_config(&settings.clusters, &files);
     if settings.clusters.is_empty() {
         // Each kustomization root is a cluster of its own (DESIGN.md).
-        for (i, origin) in files.iter().enumerate().skip(loose_count) {
-            let root = units.iter().any(|placed| {
-                matches!(placed, Placed::Unit { unit, .. }
-                    if matches!(unit.output, Output::Kustomization(_))
-                        && matches!(origin, Origin::File(path) if *path == unit.dir))
-            });
-            if root {
-                plan.assign(FileId(i as u32), &origin.display());
+        for placed in &units {
+            if let Placed::Unit { unit, entry, .. } = placed
+                && matches!(unit.output, Output::Kustomization(_))
+            {
+                plan.assign(*entry, &crate::source::display_path(&unit.dir));
             }
         }
     }
@@ -273,6 +270,7 @@ pub fn lint_cached(
                 unit,
                 global,
                 reported,
+                ..
             } => {
                 let mut facts = load::load_unit(&unit.output, &global, reported);
                 // Its files are counted among the linted ones; its objects are these.
@@ -500,6 +498,8 @@ enum Placed {
     /// id of the unit's file `i`.
     Unit {
         unit: Box<Unit>,
+        /// The unit's own entry in the file table.
+        entry: FileId,
         global: Vec<FileId>,
         reported: bool,
     },
@@ -539,6 +539,7 @@ fn place_units(files: &mut Vec<Origin>, units: Vec<Unit>, reported_count: usize)
         }
         files.push(Origin::File(unit.dir.clone()));
         placed.push(Placed::Unit {
+            entry: FileId(files.len() as u32 - 1),
             unit: Box::new(unit),
             global,
             reported,

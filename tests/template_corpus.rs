@@ -417,28 +417,9 @@ fn merge(base: &mut Value, over: &Value) {
 /// The objects of a YAML stream, with the baseline's filtered keys removed, by
 /// (kind, namespace, name).
 fn objects(text: &str) -> BTreeMap<(String, String, String), Value> {
-    const FILTERED: &[&str] = &[
-        "helm.sh/chart",
-        "checksum/clusteragent_token",
-        "checksum/clusteragent-configmap",
-        "checksum/install_info",
-        "checksum",
-        "checksum/autoconf-config",
-        "checksum/checksd-config",
-        "checksum/confd-config",
-        "checksum/otel-config",
-        "checksum/otel-gateway-config",
-        "checksum/api_key",
-        "checksum/application_key",
-        "chart",
-        "install_id",
-        "install_time",
-        "token",
-        "install_info",
-    ];
     fn filter(value: &mut Value) {
         if let Some(map) = value.as_map_mut() {
-            for key in FILTERED {
+            for key in common::DATADOG_FILTERED {
                 map.remove(key);
             }
             for (_, v) in map.iter_mut() {

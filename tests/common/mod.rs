@@ -191,3 +191,25 @@ pub fn manifest_files(dir: &Path) -> Vec<PathBuf> {
     found.sort();
     found
 }
+
+/// `FilterKeys` of DataDog's `test/datadog/baseline_test.go`: keys deleted wherever they occur
+/// before its baselines are compared (tests/chart_conformance.rs, tests/template_corpus.rs).
+pub const DATADOG_FILTERED: &[&str] = &[
+    "helm.sh/chart",
+    "checksum/clusteragent_token",
+    "checksum/clusteragent-configmap",
+    "checksum/install_info",
+    "checksum",
+    "checksum/autoconf-config",
+    "checksum/checksd-config",
+    "checksum/confd-config",
+    "checksum/otel-config",
+    "checksum/otel-gateway-config",
+    "checksum/api_key",
+    "checksum/application_key",
+    "chart",
+    "install_id",
+    "install_time",
+    "token",
+    "install_info",
+];
