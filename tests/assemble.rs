@@ -203,3 +203,44 @@ fn a_kustomization_outside_the_working_directory_reads_within_the_named_director
             .ends_with("escape/kustomization.yaml")
     );
 }
+
+/// A chart's template is not the text that was analysed: no fix is written into it, though
+/// the same DaemonSet as a plain file gets one.
+#[test]
+fn no_fix_is_written_into_a_chart_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let daemonset = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: {{ .Values.name }}\n\
+                     spec:\n  template:\n    spec:\n      containers:\n        - name: a\n          \
+                     image: a\n";
+    let chart = dir.path().join("chart");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("values.yaml"), "name: agent\n").unwrap();
+    std::fs::write(chart.join("templates/ds.yaml"), daemonset).unwrap();
+    std::fs::write(
+        dir.path().join("plain.yaml"),
+        daemonset.replace("{{ .Values.name }}", "plain"),
+    )
+    .unwrap();
+    // A class the fix can name.
+    std::fs::write(
+        dir.path().join("class.yaml"),
+        "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: agents}\n\
+         value: 1000000\npreemptionPolicy: PreemptLowerPriority\n",
+    )
+    .unwrap();
+    let found = findings(&["--select", "KDS001", dir.path().to_str().unwrap()]);
+    let fixable = |file: &str| {
+        found
+            .iter()
+            .find(|d| d["path"].as_str().unwrap().ends_with(file))
+            .unwrap_or_else(|| panic!("no KDS001 in {file}: {found:#?}"))["fix"]
+            .is_object()
+    };
+    assert!(fixable("plain.yaml"));
+    assert!(!fixable("templates/ds.yaml"));
+}
