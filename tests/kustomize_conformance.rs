@@ -24,10 +24,10 @@ use karplint::source::{FileId, UnitFiles};
 use karplint::yaml::{DocumentStream, Value};
 
 /// Roots whose build must equal kubectl's: a lower bound, raised as the build improves.
-const EQUAL_AT_LEAST: usize = 165;
+const EQUAL_AT_LEAST: usize = 174;
 /// Roots in the corpus, and those kubectl builds offline (they change with the corpus).
-const ROOTS: usize = 222;
-const KUBECTL_BUILDS: usize = 168;
+const ROOTS: usize = 236;
+const KUBECTL_BUILDS: usize = 177;
 
 fn kubectl_kustomize_version() -> Option<String> {
     let output = Command::new("kubectl")

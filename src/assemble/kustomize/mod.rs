@@ -99,18 +99,7 @@ pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "K
 /// `boundary` (the repository or walk root) is read.
 pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
     let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
-    let mut builder = Builder {
-        boundary,
-        files,
-        out: Build::default(),
-        stack: Vec::new(),
-        bytes: 0,
-        objects: 0,
-        configs: vec![config::Config::default()],
-        vars: Vec::new(),
-        read_kustomizations: 0,
-        writes: 0,
-    };
+    let mut builder = Builder::new(boundary, files);
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
     let mut effective = config::Config::builtin().clone();
@@ -220,31 +209,19 @@ fn sort_key(id: &Id) -> (i32, String, String, String) {
 /// The kustomizations among `dirs` (directories holding a kustomization file) that no
 /// other one includes as a resource or component: the ones to build. A cycle of
 /// kustomizations that only include one another yields one root of it (its build reports
-/// the cycle). Components are never roots.
+/// the cycle). A Component no other one includes is a root too (built on its own, so its
+/// patch files are read as patches, never as objects).
 pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
     let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     let dirs: Vec<PathBuf> = dirs.iter().map(|d| read::normalize(d)).collect();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); dirs.len()];
     let mut included = vec![false; dirs.len()];
-    let mut component = vec![false; dirs.len()];
     for (i, dir) in dirs.iter().enumerate() {
         let mut files = UnitFiles::default();
-        let mut builder = Builder {
-            boundary: boundary.clone(),
-            files: &mut files,
-            out: Build::default(),
-            stack: Vec::new(),
-            bytes: 0,
-            objects: 0,
-            configs: Vec::new(),
-            vars: Vec::new(),
-            read_kustomizations: 0,
-            writes: 0,
-        };
+        let mut builder = Builder::new(boundary.clone(), &mut files);
         let Some(kust) = builder.load_kustomization(dir, None) else {
             continue;
         };
-        component[i] = kust.is_component();
         for key in ["resources", "bases", "components"] {
             for (entry, _) in kust.strings(key) {
                 let target = read::normalize(&dir.join(&entry));
@@ -255,9 +232,7 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
             }
         }
     }
-    let mut roots: Vec<usize> = (0..dirs.len())
-        .filter(|&i| !included[i] && !component[i])
-        .collect();
+    let mut roots: Vec<usize> = (0..dirs.len()).filter(|&i| !included[i]).collect();
     // Kustomizations reached from no root lie on (or under) a cycle: the first of each
     // such group becomes a root, so the cycle is built and reported.
     let mut reached = vec![false; dirs.len()];
@@ -273,7 +248,7 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
         mark(root, &mut reached);
     }
     for i in 0..dirs.len() {
-        if !reached[i] && !component[i] {
+        if !reached[i] {
             roots.push(i);
             mark(i, &mut reached);
         }
@@ -297,10 +272,6 @@ impl Kust {
 
     fn get(&self, key: &str) -> Option<&Value> {
         self.map().get(key).filter(|v| !v.is_null())
-    }
-
-    fn is_component(&self) -> bool {
-        self.get("kind").and_then(Value::as_str) == Some("Component")
     }
 
     /// Where the entry `key` was written (its value, else the file's start).
@@ -341,9 +312,28 @@ struct Builder<'f> {
     /// [`MAX_WRITES`]).
     read_kustomizations: usize,
     writes: usize,
+    /// The root is a Component built on its own: its patches are meant for resources of
+    /// the kustomizations that include it, so matching nothing here is expected.
+    lone_component: bool,
 }
 
-impl Builder<'_> {
+impl<'f> Builder<'f> {
+    fn new(boundary: PathBuf, files: &'f mut UnitFiles) -> Self {
+        Builder {
+            boundary,
+            files,
+            out: Build::default(),
+            stack: Vec::new(),
+            bytes: 0,
+            objects: 0,
+            configs: vec![config::Config::default()],
+            vars: Vec::new(),
+            read_kustomizations: 0,
+            writes: 0,
+            lone_component: false,
+        }
+    }
+
     fn problem(&mut self, span: Span, severity: Severity, message: String) {
         self.out.problems.push(Problem {
             message,
@@ -550,6 +540,11 @@ impl Builder<'_> {
             .get("kind")
             .and_then(Value::as_str)
             .unwrap_or("Kustomization");
+        // A Component no kustomization includes is built on its own, as `kustomize build`
+        // does: its resources with its own patches applied.
+        let lone = at.is_none() && kind == "Component";
+        self.lone_component |= lone;
+        let component = component || lone;
         match (component, kind) {
             (true, "Component") | (false, "Kustomization") => {}
             (true, _) => {
@@ -1507,7 +1502,7 @@ impl Builder<'_> {
     /// A patch whose target selects nothing: kustomize builds on, the patch changes
     /// nothing, which is rarely what its author meant.
     fn unmatched(&mut self, matched: usize, span: Span) {
-        if matched == 0 {
+        if matched == 0 && !self.lone_component {
             let message = "the patch's target matches no resource: it changes nothing".to_string();
             self.problem(span, Severity::Warning, message);
         }

@@ -356,6 +356,24 @@ fn roots_are_the_kustomizations_nobody_includes_and_a_cycle_yields_one() {
 }
 
 #[test]
+fn a_component_nobody_includes_is_a_root_built_on_its_own() {
+    // As `kubectl kustomize component` does: nothing to patch, so no object; its patch
+    // file is a patch (never read as a DaemonSet of its own) and nothing is an error.
+    let component = fixtures().join("component");
+    let shown = roots(std::slice::from_ref(&component), &fixtures());
+    assert_eq!(shown, [component]);
+    let (built, files) = run("component");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    assert!(built.objects.is_empty(), "{:?}", built.objects);
+    let patches: Vec<String> = built
+        .patches
+        .iter()
+        .map(|&file| place(&files, Some(Span::point(file, Pos::default()))).0)
+        .collect();
+    assert_eq!(patches, ["component/tolerate-all.yaml"]);
+}
+
+#[test]
 fn nothing_outside_the_boundary_is_read() {
     let mut files = UnitFiles::default();
     let boundary = fixtures().join("overlays");
