@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::discover::PathFilter;
 use crate::k8s::AgentGlobs;
 use crate::registry::Severity;
 use crate::registry::{self, Rule};
@@ -801,6 +802,16 @@ impl Config {
         }
         settings.per_path.extend(self.per_path.iter().cloned());
         settings.config_path = self.path.clone();
+    }
+
+    /// The discovery filter of the file's `include` and `exclude`, if it has either.
+    pub fn filter(&self) -> Result<Option<PathFilter>, String> {
+        if self.include.is_none() && self.exclude.is_empty() {
+            return Ok(None);
+        }
+        PathFilter::new(&self.root, self.include.as_deref(), &self.exclude)
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -143,7 +143,9 @@ fn is_about(diagnostic: &Diagnostic, daemonset: &Located<Workload>) -> bool {
         })
 }
 
-fn daemonset_row(report: &Report, daemonset: &Located<Workload>) -> DaemonSetRow {
+/// What `inspect` says about one DaemonSet of the report's index (the language server's
+/// hover shows it).
+pub fn daemonset_row(report: &Report, daemonset: &Located<Workload>) -> DaemonSetRow {
     let index: &ClusterIndex = &report.index;
     let workload = &daemonset.item;
     let template = &workload.template;

@@ -167,13 +167,6 @@ pub fn lint(
     let mut builder = IndexBuilder::new(settings);
     // Only the files that have suppressions: most have none.
     let mut suppressions: BTreeMap<FileId, FileSuppressions> = BTreeMap::new();
-    let mut merge = |mut file_facts: FileFacts| {
-        let suppressed = std::mem::take(&mut file_facts.suppressions);
-        let file = builder.add(file_facts);
-        if !suppressed.is_empty() {
-            suppressions.insert(file, suppressed);
-        }
-    };
     // Loaded in parallel a chunk at a time and merged in file order as each chunk ends,
     // so the facts of a file are moved into the index (and the memory they were loaded
     // into reused) instead of all files' facts being held, then copied, at once.
@@ -191,18 +184,88 @@ pub fn lint(
                     if is_reported {
                         summary.count(file_facts.outcome);
                     }
-                    merge(file_facts);
+                    merge(&mut builder, &mut suppressions, file_facts);
                 }
                 Err(error) => {
                     if is_reported {
                         summary.unreadable += 1;
                     }
                     errors.push(error);
-                    merge(FileFacts::empty(false, Outcome::Unparsable));
+                    merge(
+                        &mut builder,
+                        &mut suppressions,
+                        FileFacts::empty(false, Outcome::Unparsable),
+                    );
                 }
             }
         }
     }
+    let (diagnostics, index, baselined) =
+        analyse(builder, &suppressions, files, settings, baseline);
+    summary.baselined = baselined;
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+
+    Report {
+        diagnostics,
+        errors,
+        warnings,
+        summary,
+        index,
+        max_file_size,
+        stdin: stdin_text.map(|bytes| Arc::from(String::from_utf8_lossy(&bytes).as_ref())),
+    }
+}
+
+/// Lints files already loaded: `facts[i]` are the facts of `files[i]`, loaded as
+/// `FileId(i)`. The language server keeps every file's facts and loads again only the
+/// file that changed; indexing and the rules are the cheap part of a run.
+pub fn lint_loaded(files: Vec<Origin>, facts: &[FileFacts], settings: &Settings) -> Report {
+    let mut summary = Summary {
+        files: facts.iter().filter(|f| f.reported).count(),
+        ..Summary::default()
+    };
+    let mut builder = IndexBuilder::new(settings);
+    let mut suppressions = BTreeMap::new();
+    for file_facts in facts {
+        if file_facts.reported {
+            summary.count(file_facts.outcome);
+        }
+        merge(&mut builder, &mut suppressions, file_facts.clone());
+    }
+    let (diagnostics, index, _) = analyse(builder, &suppressions, files, settings, None);
+    Report {
+        diagnostics,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        summary,
+        index,
+        max_file_size: settings.max_file_size,
+        stdin: None,
+    }
+}
+
+/// Adds the next file's facts to the index, keeping its suppressions (if any) aside.
+fn merge(
+    builder: &mut IndexBuilder<'_>,
+    suppressions: &mut BTreeMap<FileId, FileSuppressions>,
+    mut file_facts: FileFacts,
+) {
+    let suppressed = std::mem::take(&mut file_facts.suppressions);
+    let file = builder.add(file_facts);
+    if !suppressed.is_empty() {
+        suppressions.insert(file, suppressed);
+    }
+}
+
+/// The analysis of loaded inputs: the index, the rules' findings that involve a linted
+/// file, suppressed and sorted, and how many the baseline hid.
+fn analyse(
+    mut builder: IndexBuilder<'_>,
+    suppressions: &BTreeMap<FileId, FileSuppressions>,
+    mut files: Vec<Origin>,
+    settings: &Settings,
+    baseline: Option<&Baseline>,
+) -> (Vec<Diagnostic>, ClusterIndex, usize) {
     // Classes declared in the config behave as if defined in a context file: the config.
     if let (Some(path), false) = (&settings.config_path, settings.cluster_classes.is_empty()) {
         let config_file = FileId(files.len() as u32);
@@ -224,7 +287,7 @@ pub fn lint(
                 )))
             })
             .collect();
-        merge(config_facts);
+        builder.add(config_facts);
     }
     let index = builder.finish().with_files(files);
     let context = Context {
@@ -243,14 +306,15 @@ pub fn lint(
         &suppress::Run {
             settings,
             index: &index,
-            suppressions: &suppressions,
+            suppressions,
         },
         diagnostics,
     );
+    let mut baselined = 0;
     if let Some(baseline) = baseline {
         let found = diagnostics.len();
         diagnostics = baseline.filter(diagnostics, &index);
-        summary.baselined = found - diagnostics.len();
+        baselined = found - diagnostics.len();
     }
 
     diagnostics.sort_by(|a, b| {
@@ -261,15 +325,5 @@ pub fn lint(
             .then_with(|| key(a).cmp(&key(b)))
             .then_with(|| a.message.cmp(&b.message))
     });
-    errors.sort_by(|a, b| a.path.cmp(&b.path));
-
-    Report {
-        diagnostics,
-        errors,
-        warnings,
-        summary,
-        index,
-        max_file_size,
-        stdin: stdin_text.map(|bytes| Arc::from(String::from_utf8_lossy(&bytes).as_ref())),
-    }
+    (diagnostics, index, baselined)
 }

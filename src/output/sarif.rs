@@ -184,7 +184,7 @@ struct Region {
 }
 
 fn log(report: &Report, root: Option<String>) -> Log {
-    let information_uri = Some(env!("CARGO_PKG_REPOSITORY")).filter(|uri| !uri.is_empty());
+    let information_uri = registry::home();
     let mut original_uri_base_ids = BTreeMap::new();
     if let Some(root) = root {
         original_uri_base_ids.insert(
@@ -237,7 +237,7 @@ fn log(report: &Report, root: Option<String>) -> Log {
                     information_uri,
                     rules: registry::ALL
                         .iter()
-                        .map(|rule| descriptor(rule, information_uri))
+                        .map(|rule| descriptor(rule))
                         .collect(),
                 },
             },
@@ -259,7 +259,7 @@ fn log(report: &Report, root: Option<String>) -> Log {
     }
 }
 
-fn descriptor(rule: &'static Rule, home: Option<&str>) -> ReportingDescriptor {
+fn descriptor(rule: &'static Rule) -> ReportingDescriptor {
     ReportingDescriptor {
         id: rule.code,
         name: rule.name,
@@ -273,7 +273,7 @@ fn descriptor(rule: &'static Rule, home: Option<&str>) -> ReportingDescriptor {
             text: rule.doc,
             markdown: rule.doc,
         },
-        help_uri: home.map(|home| format!("{home}/blob/main/{}", rule.doc_path())),
+        help_uri: rule.doc_url(),
         default_configuration: Configuration {
             level: level(rule.severity),
         },
