@@ -22,6 +22,7 @@ pub mod load;
 pub mod output;
 pub mod registry;
 pub mod rules;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod yaml;

@@ -41,6 +41,9 @@ pub enum Command {
     /// Show each DaemonSet's class, priority, adequacy, NodePools and requests, and each
     /// NodePool's DaemonSet overhead per node.
     Inspect(InspectArgs),
+    /// Run the language server (LSP over standard input and output) for editors:
+    /// diagnostics across files as you type, quick fixes, hover.
+    Server,
 }
 
 /// Options that shape the configuration (shared by `check` and `config`).

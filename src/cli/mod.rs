@@ -8,6 +8,7 @@ mod config;
 mod inspect;
 mod plumbing;
 mod rules;
+mod server;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -20,7 +21,9 @@ pub use plumbing::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 use crate::registry;
 use plumbing::finish;
 
-const SUBCOMMANDS: &[&str] = &["check", "rule", "rules", "config", "inspect", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "check", "rule", "rules", "config", "inspect", "server", "help",
+];
 
 /// Inserts `check` when the first argument is not a subcommand, so that
 /// `karplint PATHS...` and `karplint --format concise .` work.
@@ -74,6 +77,7 @@ pub fn run(
             }
         },
         Command::Rules { format } => finish(rules::list_rules(format, stdout), EXIT_CLEAN, stderr),
+        Command::Server => server::server(stderr),
         Command::Config(args) => match config::resolve(&args) {
             Ok(resolved) => finish(
                 stdout.write_all(config::describe(&args, &resolved).as_bytes()),
