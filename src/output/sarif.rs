@@ -235,10 +235,7 @@ fn log(report: &Report, root: Option<String>) -> Log {
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri,
-                    rules: registry::ALL
-                        .iter()
-                        .map(|rule| descriptor(rule))
-                        .collect(),
+                    rules: registry::ALL.iter().map(|rule| descriptor(rule)).collect(),
                 },
             },
             invocations: vec![Invocation {

@@ -18,6 +18,7 @@ use crate::cluster::PrioritySource;
 use crate::diagnostic::{Diagnostic, FileId};
 use crate::fix;
 use crate::inspect;
+use crate::lint::Report;
 use crate::load::FileSuppressions;
 use crate::registry::Severity;
 
@@ -126,7 +127,10 @@ pub(super) fn config_diagnostics(config: &Path, error: &str) -> Vec<lsp_types::D
                 _ => (Position::new(0, 0), rest.trim()),
             };
             lsp_types::Diagnostic {
-                range: Range::new(position, Position::new(position.line, position.character + 1)),
+                range: Range::new(
+                    position,
+                    Position::new(position.line, position.character + 1),
+                ),
                 severity: Some(DiagnosticSeverity::ERROR),
                 source: Some(SOURCE.to_string()),
                 message: format!("{message} (the defaults are used until this is fixed)"),
@@ -138,7 +142,7 @@ pub(super) fn config_diagnostics(config: &Path, error: &str) -> Vec<lsp_types::D
 
 /// The findings located in `file` whose range meets `range` (the code action's).
 fn findings_at<'r>(
-    report: &'r crate::lint::Report,
+    report: &'r Report,
     file: FileId,
     text: &str,
     range: Range,
@@ -208,8 +212,10 @@ pub(super) fn code_actions(
     };
     let wanted = |kind: &CodeActionKind| {
         only.is_none_or(|only| {
-            only.iter()
-                .any(|o| kind.as_str() == o.as_str() || kind.as_str().starts_with(&format!("{}.", o.as_str())))
+            only.iter().any(|o| {
+                kind.as_str() == o.as_str()
+                    || kind.as_str().starts_with(&format!("{}.", o.as_str()))
+            })
         })
     };
     let mut actions = Vec::new();
@@ -240,7 +246,9 @@ pub(super) fn code_actions(
         let fixable: Vec<&Diagnostic> = report
             .diagnostics
             .iter()
-            .filter(|d| d.location.file == file && d.fix.as_ref().and_then(|f| f.file()) == Some(file))
+            .filter(|d| {
+                d.location.file == file && d.fix.as_ref().and_then(|f| f.file()) == Some(file)
+            })
             .collect();
         if let Some((uri, edits, fixed)) = fix_edits(project, &mut texts, file, &fixable) {
             actions.push(edit_action(
@@ -262,7 +270,7 @@ pub(super) fn code_actions(
                 continue;
             }
             seen.push(code);
-            if let Some(edit) = suppression(&text, &facts.suppressions, finding) {
+            if let Some(edit) = suppression(report, &text, &facts.suppressions, finding) {
                 let shown = texts.diagnostic(finding).into_iter().collect();
                 actions.push(edit_action(
                     format!("Suppress {code} with `# karplint: ignore {code}`"),
@@ -277,45 +285,78 @@ pub(super) fn code_actions(
     actions
 }
 
+/// The object of the index holding `finding` (the innermost), as (its first line, its
+/// `kind:` line), 1-based.
+fn object_lines(report: &Report, finding: &Diagnostic) -> Option<(u32, u32)> {
+    let index = &report.index;
+    let metas = index
+        .daemonsets()
+        .chain(index.karpenter_controllers())
+        .map(|w| (w.file, &w.item.meta))
+        .chain(
+            index
+                .priority_classes()
+                .iter()
+                .map(|c| (c.file, &c.item.meta)),
+        )
+        .chain(index.node_pools().iter().map(|p| (p.file, &p.item.meta)))
+        .chain(
+            index
+                .disruption_budgets()
+                .iter()
+                .map(|b| (b.file, &b.item.meta)),
+        );
+    let at = finding.location;
+    metas
+        .filter(|(file, meta)| {
+            *file == at.file
+                && meta.span.start.byte <= at.start.byte
+                && at.start.byte <= meta.span.end.byte
+        })
+        .min_by_key(|(_, meta)| meta.span.len())
+        .map(|(_, meta)| (meta.span.start.line, meta.kind.span.start.line))
+}
+
 /// The edit that suppresses `finding` for its object, in the syntax `load` reads: the
-/// codes added to a `# karplint: ignore …` comment at the end of the object's `kind:` line,
+/// code added to a `# karplint: ignore …` comment at the end of the object's `kind:` line,
 /// else such a comment appended to that line, else (the line has another comment) one on
 /// its own line above the object.
-fn suppression(text: &str, suppressions: &FileSuppressions, finding: &Diagnostic) -> Option<TextEdit> {
-    let at = finding.location.start.byte;
-    let extent = suppressions
-        .extents
-        .iter()
-        .filter(|e| e.span.start.byte <= at && at <= e.span.end.byte)
-        .min_by_key(|e| e.span.len())?;
+fn suppression(
+    report: &Report,
+    text: &str,
+    suppressions: &FileSuppressions,
+    finding: &Diagnostic,
+) -> Option<TextEdit> {
+    let (start_line, kind_line) = object_lines(report, finding)?;
     let code = finding.rule.code;
     let lines = LineMap::new(text);
-    let kind_line = extent.kind_line.checked_sub(1)?;
+    let kind_line = kind_line.checked_sub(1)?;
     let line_start = lines.offset(Position::new(kind_line, 0));
     let line_end = lines.offset(Position::new(kind_line, u32::MAX));
     let line = text.get(line_start..line_end)?;
     let existing = suppressions
         .comments
         .iter()
-        .find(|c| !c.own_line && !c.file_wide && c.span.start.line == extent.kind_line);
+        .find(|c| !c.own_line && !c.file_wide && c.span.start.line == kind_line + 1);
     if let Some(comment) = existing {
         // Before the reason, if any: `# karplint: ignore KDS001, KDS002 -- why`.
-        let comment_text = text.get(comment.span.start.byte as usize..comment.span.end.byte as usize)?;
-        let codes_end = comment_text.find(" --").unwrap_or(comment_text.len());
-        let at = lines.position(comment.span.start.byte as usize + codes_end);
+        let (from, to) = (
+            comment.span.start.byte as usize,
+            comment.span.end.byte as usize,
+        );
+        let codes_end = text.get(from..to)?.find(" --").unwrap_or(to - from);
+        let at = lines.position(from + codes_end);
         return Some(TextEdit::new(Range::new(at, at), format!(", {code}")));
     }
-    let has_comment = line.contains(" #") || line.trim_start().starts_with('#');
-    if !has_comment {
+    if !line.contains('#') {
         let end = lines.position(line_end);
         return Some(TextEdit::new(
             Range::new(end, end),
             format!("  # karplint: ignore {code}"),
         ));
     }
-    let start_line = extent.span.start.line.checked_sub(1)?;
-    let object_line_start = lines.offset(Position::new(start_line, 0));
-    let object_line = &text[object_line_start..];
+    let start_line = start_line.checked_sub(1)?;
+    let object_line = &text[lines.offset(Position::new(start_line, 0))..];
     let indent: String = object_line.chars().take_while(|c| *c == ' ').collect();
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let start = Position::new(start_line, 0);
@@ -327,13 +368,20 @@ fn suppression(text: &str, suppressions: &FileSuppressions, finding: &Diagnostic
 
 /// The `inspect` facts of the DaemonSet at `offset` of `file`, when the offset is on its
 /// `priorityClassName` line or inside one of its findings.
-pub(super) fn hover(project: &Project, buffers: &Buffers, file: FileId, position: Position) -> Option<Hover> {
+pub(super) fn hover(
+    project: &Project,
+    buffers: &Buffers,
+    file: FileId,
+    position: Position,
+) -> Option<Hover> {
     let report = project.report.as_ref()?;
     let text = text_of(project.path(file)?, buffers, project.settings.max_file_size);
     let offset = LineMap::new(&text).offset(position) as u32;
     let index = &report.index;
     let daemonset = index.daemonsets().find(|w| {
-        w.file == file && w.item.meta.span.start.byte <= offset && offset <= w.item.meta.span.end.byte
+        w.file == file
+            && w.item.meta.span.start.byte <= offset
+            && offset <= w.item.meta.span.end.byte
     })?;
     let template = &daemonset.item.template;
     let on_class = template

@@ -53,14 +53,16 @@ pub fn run() -> Result<(), String> {
 fn serve(connection: &Connection) -> Result<(), String> {
     let capabilities = ServerCapabilities {
         position_encoding: Some(PositionEncodingKind::UTF16),
-        text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-            open_close: Some(true),
-            change: Some(TextDocumentSyncKind::INCREMENTAL),
-            save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
-                include_text: Some(false),
-            })),
-            ..TextDocumentSyncOptions::default()
-        })),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                    include_text: Some(false),
+                })),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
             code_action_kinds: Some(vec![
                 CodeActionKind::QUICKFIX,
@@ -90,7 +92,9 @@ fn serve(connection: &Connection) -> Result<(), String> {
     connection
         .initialize_finish(id, result)
         .map_err(|e| e.to_string())?;
+    // `initialize_finish` has waited for `initialized`: the folders can be indexed.
     let mut server = Server::new(connection, &params);
+    server.initialized();
     server.main_loop()
 }
 
@@ -103,7 +107,7 @@ struct Document {
 struct Server<'c> {
     connection: &'c Connection,
     overrides: Overrides,
-    /// Workspace folders to index once `initialized` arrives.
+    /// Workspace folders to index once the client is initialized.
     folders: Vec<PathBuf>,
     /// One per workspace folder, then the loose files.
     projects: Vec<Project>,
@@ -112,6 +116,8 @@ struct Server<'c> {
     documents: HashMap<PathBuf, Document>,
     /// What was last published per file (findings, or the config's errors).
     published: HashMap<PathBuf, Published>,
+    /// Files just opened: their diagnostics are published even when empty.
+    announce: HashSet<PathBuf>,
     watch_files: bool,
     shutdown: bool,
     /// Messages taken from the connection but not handled yet.
@@ -186,6 +192,7 @@ impl<'c> Server<'c> {
             buffers: Buffers::new(),
             documents: HashMap::new(),
             published: HashMap::new(),
+            announce: HashSet::new(),
             watch_files,
             shutdown: false,
             waiting: VecDeque::new(),
@@ -315,9 +322,11 @@ impl<'c> Server<'c> {
                     Ok(params) => {
                         self.refresh();
                         let at = &params.text_document_position_params;
-                        let hover = self.locate(&at.text_document.uri).and_then(|(project, file)| {
-                            features::hover(project, &self.buffers, file, at.position)
-                        });
+                        let hover =
+                            self.locate(&at.text_document.uri)
+                                .and_then(|(project, file)| {
+                                    features::hover(project, &self.buffers, file, at.position)
+                                });
                         Response::new_ok(id, hover)
                     }
                     Err(error) => invalid_params(id, &error),
@@ -335,10 +344,6 @@ impl<'c> Server<'c> {
     fn notification(&mut self, notification: Notification) {
         let method = notification.method.clone();
         let outcome = match method.as_str() {
-            "initialized" => {
-                self.initialized();
-                Ok(())
-            }
             DidOpenTextDocument::METHOD => notification
                 .extract::<lsp_types::DidOpenTextDocumentParams>(&method)
                 .map(|params| {
@@ -480,7 +485,9 @@ impl<'c> Server<'c> {
             return;
         };
         self.buffers.insert(path.clone(), text);
-        self.documents.insert(path.clone(), Document { uri, version });
+        self.documents
+            .insert(path.clone(), Document { uri, version });
+        self.announce.insert(path.clone());
         self.reload(&path);
     }
 
@@ -488,7 +495,8 @@ impl<'c> Server<'c> {
         let Some(path) = path_of(&params.text_document.uri).map(|p| key(&p)) else {
             return;
         };
-        let (Some(document), Some(text)) = (self.documents.get_mut(&path), self.buffers.get_mut(&path))
+        let (Some(document), Some(text)) =
+            (self.documents.get_mut(&path), self.buffers.get_mut(&path))
         else {
             return;
         };
@@ -569,7 +577,11 @@ impl<'c> Server<'c> {
     /// Analyses every project that changed and publishes what changed.
     fn refresh(&mut self) {
         let mut errors = Vec::new();
-        for project in self.projects.iter_mut().chain(std::iter::once(&mut self.loose)) {
+        for project in self
+            .projects
+            .iter_mut()
+            .chain(std::iter::once(&mut self.loose))
+        {
             if project.dirty
                 && let Err(error) = project.analyse()
             {
@@ -586,7 +598,12 @@ impl<'c> Server<'c> {
     /// published, and clears those of files that have none any more.
     fn publish(&mut self) {
         let mut current: HashMap<PathBuf, (usize, Published)> = HashMap::new();
-        for (n, project) in self.projects.iter().chain(std::iter::once(&self.loose)).enumerate() {
+        for (n, project) in self
+            .projects
+            .iter()
+            .chain(std::iter::once(&self.loose))
+            .enumerate()
+        {
             if let (Some(config), Some(error)) = (&project.config_path, &project.config_error) {
                 current.insert(config.clone(), (n, Published::Config(error.clone())));
             }
@@ -615,7 +632,16 @@ impl<'c> Server<'c> {
             self.published.remove(&path);
             self.send_diagnostics(&path, Vec::new());
         }
-        let projects: Vec<&Project> = self.projects.iter().chain(std::iter::once(&self.loose)).collect();
+        for path in std::mem::take(&mut self.announce) {
+            if !current.contains_key(&path) && !self.published.contains_key(&path) {
+                self.send_diagnostics(&path, Vec::new());
+            }
+        }
+        let projects: Vec<&Project> = self
+            .projects
+            .iter()
+            .chain(std::iter::once(&self.loose))
+            .collect();
         let mut outgoing = Vec::new();
         for (path, (n, published)) in current {
             if self.published.get(&path) == Some(&published) {
@@ -625,7 +651,10 @@ impl<'c> Server<'c> {
                 Published::Config(error) => features::config_diagnostics(&path, error),
                 Published::Findings(findings) => {
                     let mut texts = Texts::new(projects[n], &self.buffers);
-                    findings.iter().filter_map(|f| texts.diagnostic(f)).collect()
+                    findings
+                        .iter()
+                        .filter_map(|f| texts.diagnostic(f))
+                        .collect()
                 }
             };
             outgoing.push((path.clone(), diagnostics));
@@ -675,5 +704,53 @@ mod tests {
         assert_eq!(overrides.levels.len(), 2);
         assert_eq!(overrides.levels[0].1, None);
         assert_eq!(log.len(), 1, "{log:?}");
+    }
+
+    #[test]
+    fn a_request_cancelled_while_it_waited_is_answered_as_cancelled() {
+        let (server, client) = Connection::memory();
+        let hover = serde_json::json!({
+            "textDocument": {"uri": "file:///nowhere/a.yaml"},
+            "position": {"line": 0, "character": 0},
+        });
+        for message in [
+            Message::from(Request::new(
+                1.into(),
+                "initialize".into(),
+                serde_json::json!({"capabilities": {}}),
+            )),
+            Notification::new("initialized".into(), serde_json::json!({})).into(),
+            Request::new(2.into(), "textDocument/hover".into(), hover.clone()).into(),
+            Notification::new("$/cancelRequest".into(), serde_json::json!({"id": 2})).into(),
+            Request::new(3.into(), "textDocument/hover".into(), hover).into(),
+            Request::new(4.into(), "shutdown".into(), ()).into(),
+            Request::new(5.into(), "shutdown".into(), ()).into(),
+            Notification::new("exit".into(), ()).into(),
+        ] {
+            client.sender.send(message).unwrap();
+        }
+        assert_eq!(serve(&server), Ok(()));
+        let errors: Vec<(String, Option<i32>)> = client
+            .receiver
+            .try_iter()
+            .filter_map(|message| match message {
+                Message::Response(r) => {
+                    Some((r.id.to_string(), r.response_result.err().map(|e| e.code)))
+                }
+                _ => None,
+            })
+            .collect();
+        let cancelled = ErrorCode::RequestCanceled as i32;
+        let refused = ErrorCode::InvalidRequest as i32;
+        assert_eq!(
+            errors,
+            [
+                ("1".to_string(), None),
+                ("2".to_string(), Some(cancelled)),
+                ("3".to_string(), None),
+                ("4".to_string(), None),
+                ("5".to_string(), Some(refused)),
+            ]
+        );
     }
 }

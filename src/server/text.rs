@@ -34,7 +34,11 @@ impl<'t> LineMap<'t> {
         let Some(&start) = self.starts.get(line) else {
             return (self.text.len(), "");
         };
-        let end = self.starts.get(line + 1).copied().unwrap_or(self.text.len());
+        let end = self
+            .starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         let line_and_break = &self.text[start..end];
         let content = line_and_break
             .strip_suffix("\r\n")
@@ -105,7 +109,11 @@ pub(super) fn path_of(uri: &Uri) -> Option<PathBuf> {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied(), bytes.get(i + 2).copied()) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied(),
+            bytes.get(i + 2).copied(),
+        ) {
             (b'%', Some(high), Some(low)) if hex(high).is_some() && hex(low).is_some() => {
                 decoded.push((hex(high)? * 16 + hex(low)?) as u8);
                 i += 3;

@@ -80,7 +80,13 @@ pub(super) fn read(path: &Path, buffers: &Buffers, limit: u64) -> Option<Vec<u8>
 
 /// The facts of one file; a file that cannot be read, or (a bug) makes the loader panic,
 /// has none rather than taking the server down.
-fn load_file(path: &Path, file: FileId, reported: bool, buffers: &Buffers, limit: u64) -> FileFacts {
+fn load_file(
+    path: &Path,
+    file: FileId,
+    reported: bool,
+    buffers: &Buffers,
+    limit: u64,
+) -> FileFacts {
     let Some(bytes) = read(path, buffers, limit) else {
         return FileFacts::empty(false, Outcome::Unparsable);
     };
@@ -92,7 +98,11 @@ fn load_file(path: &Path, file: FileId, reported: bool, buffers: &Buffers, limit
 pub(super) fn is_manifest(path: &Path) -> bool {
     path.extension()
         .and_then(|ext| ext.to_str())
-        .is_some_and(|ext| ["yaml", "yml", "json"].iter().any(|m| ext.eq_ignore_ascii_case(m)))
+        .is_some_and(|ext| {
+            ["yaml", "yml", "json"]
+                .iter()
+                .any(|m| ext.eq_ignore_ascii_case(m))
+        })
 }
 
 impl Project {
@@ -205,7 +215,9 @@ impl Project {
 
     /// Whether `path` lies in this project's folder.
     pub(super) fn contains(&self, path: &Path) -> bool {
-        self.root.as_ref().is_some_and(|root| path.starts_with(root))
+        self.root
+            .as_ref()
+            .is_some_and(|root| path.starts_with(root))
     }
 
     pub(super) fn slot_of(&self, path: &Path) -> Option<usize> {
@@ -236,8 +248,10 @@ impl Project {
                     reported: true,
                     present: true,
                 });
-                self.facts.push(FileFacts::empty(false, Outcome::NotKubernetes));
-                self.by_path.insert(path.to_path_buf(), self.slots.len() - 1);
+                self.facts
+                    .push(FileFacts::empty(false, Outcome::NotKubernetes));
+                self.by_path
+                    .insert(path.to_path_buf(), self.slots.len() - 1);
                 self.slots.len() - 1
             }
             None => return false,
@@ -303,7 +317,9 @@ impl Project {
                 self.report = Some(report);
                 Ok(())
             }
-            Err(_) => Err("karplint: the analysis failed (a bug); showing the last one".to_string()),
+            Err(_) => {
+                Err("karplint: the analysis failed (a bug); showing the last one".to_string())
+            }
         }
     }
 }
