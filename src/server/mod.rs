@@ -125,10 +125,16 @@ struct Server<'c> {
     cancelled: HashSet<RequestId>,
 }
 
-#[derive(PartialEq)]
+/// What was published for a file.
 enum Published {
     Findings(Vec<Diagnostic>),
     Config(String),
+}
+
+/// What a file shows after an analysis, borrowed from it.
+enum Current<'a> {
+    Findings(Vec<&'a Diagnostic>),
+    Config(&'a String),
 }
 
 /// The `initializationOptions` the server reads: `{"karpenter": "auto|always|never",
@@ -597,15 +603,17 @@ impl<'c> Server<'c> {
     /// Publishes the diagnostics of every file whose findings differ from those last
     /// published, and clears those of files that have none any more.
     fn publish(&mut self) {
-        let mut current: HashMap<PathBuf, (usize, Published)> = HashMap::new();
-        for (n, project) in self
+        // What each file shows now, by reference: most files' findings did not change,
+        // and only those that did are copied and converted.
+        let mut current: HashMap<&Path, (usize, Current<'_>)> = HashMap::new();
+        let projects: Vec<&Project> = self
             .projects
             .iter()
             .chain(std::iter::once(&self.loose))
-            .enumerate()
-        {
+            .collect();
+        for (n, project) in projects.iter().enumerate() {
             if let (Some(config), Some(error)) = (&project.config_path, &project.config_error) {
-                current.insert(config.clone(), (n, Published::Config(error.clone())));
+                current.insert(config, (n, Current::Config(error)));
             }
             let Some(report) = &project.report else {
                 continue;
@@ -615,53 +623,57 @@ impl<'c> Server<'c> {
                     continue;
                 };
                 let entry = current
-                    .entry(path.to_path_buf())
-                    .or_insert_with(|| (n, Published::Findings(Vec::new())));
-                if let Published::Findings(findings) = &mut entry.1 {
-                    findings.push(finding.clone());
+                    .entry(path)
+                    .or_insert_with(|| (n, Current::Findings(Vec::new())));
+                if let Current::Findings(findings) = &mut entry.1 {
+                    findings.push(finding);
                 }
             }
         }
-        let gone: Vec<PathBuf> = self
-            .published
-            .keys()
-            .filter(|path| !current.contains_key(*path))
-            .cloned()
-            .collect();
-        for path in gone {
-            self.published.remove(&path);
-            self.send_diagnostics(&path, Vec::new());
-        }
-        for path in std::mem::take(&mut self.announce) {
-            if !current.contains_key(&path) && !self.published.contains_key(&path) {
-                self.send_diagnostics(&path, Vec::new());
+        let mut outgoing = Vec::new();
+        for path in self.published.keys() {
+            if !current.contains_key(path.as_path()) {
+                outgoing.push((path.clone(), None, Vec::new()));
             }
         }
-        let projects: Vec<&Project> = self
-            .projects
-            .iter()
-            .chain(std::iter::once(&self.loose))
-            .collect();
-        let mut outgoing = Vec::new();
-        for (path, (n, published)) in current {
-            if self.published.get(&path) == Some(&published) {
+        for path in &self.announce {
+            if !current.contains_key(path.as_path()) && !self.published.contains_key(path) {
+                outgoing.push((path.clone(), None, Vec::new()));
+            }
+        }
+        for (path, (n, now)) in current {
+            let unchanged = match (self.published.get(path), &now) {
+                (Some(Published::Config(old)), Current::Config(new)) => old == *new,
+                (Some(Published::Findings(old)), Current::Findings(new)) => {
+                    old.len() == new.len() && old.iter().zip(new).all(|(a, b)| a == *b)
+                }
+                _ => false,
+            };
+            if unchanged {
                 continue;
             }
-            let diagnostics = match &published {
-                Published::Config(error) => features::config_diagnostics(&path, error),
-                Published::Findings(findings) => {
+            let (diagnostics, published) = match now {
+                Current::Config(error) => (
+                    features::config_diagnostics(path, error),
+                    Published::Config(error.clone()),
+                ),
+                Current::Findings(findings) => {
                     let mut texts = Texts::new(projects[n], &self.buffers);
-                    findings
-                        .iter()
-                        .filter_map(|f| texts.diagnostic(f))
-                        .collect()
+                    (
+                        findings.iter().filter_map(|f| texts.diagnostic(f)).collect(),
+                        Published::Findings(findings.into_iter().cloned().collect()),
+                    )
                 }
             };
-            outgoing.push((path.clone(), diagnostics));
-            self.published.insert(path, published);
+            outgoing.push((path.to_path_buf(), Some(published), diagnostics));
         }
-        for (path, diagnostics) in outgoing {
+        self.announce.clear();
+        for (path, published, diagnostics) in outgoing {
             self.send_diagnostics(&path, diagnostics);
+            match published {
+                Some(published) => self.published.insert(path, published),
+                None => self.published.remove(&path),
+            };
         }
     }
 

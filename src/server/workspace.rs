@@ -64,6 +64,8 @@ pub(super) struct Project {
     pub slots: Vec<Slot>,
     /// `facts[i]` belongs to `slots[i]` and was loaded as `FileId(i)`.
     facts: Vec<FileFacts>,
+    /// `origins[i]` is `slots[i]`'s path as `check` run in the folder shows it.
+    origins: Vec<Origin>,
     by_path: HashMap<PathBuf, usize>,
     /// The analysis of the facts as they are, once `dirty` is false.
     pub report: Option<Report>,
@@ -105,6 +107,14 @@ pub(super) fn is_manifest(path: &Path) -> bool {
         })
 }
 
+/// A path as `check` run in the folder shows it: relative to the folder.
+fn displayed(root: Option<&Path>, path: &Path) -> Origin {
+    Origin::File(PathBuf::from(match root {
+        Some(root) => relative_path(root, path),
+        None => crate::source::display_path(path),
+    }))
+}
+
 impl Project {
     /// A project of loose files (open files in no workspace folder): default settings.
     pub(super) fn loose(overrides: &Overrides) -> Self {
@@ -118,6 +128,7 @@ impl Project {
             filter: None,
             slots: Vec::new(),
             facts: Vec::new(),
+            origins: Vec::new(),
             by_path: HashMap::new(),
             report: None,
             dirty: true,
@@ -195,7 +206,12 @@ impl Project {
             .enumerate()
             .map(|(i, slot)| (slot.path.clone(), i))
             .collect();
+        let origins = slots
+            .iter()
+            .map(|slot| displayed(Some(&root), &slot.path))
+            .collect();
         Project {
+            origins,
             root: Some(root),
             config_path,
             config_error,
@@ -297,17 +313,7 @@ impl Project {
     /// analysis instead of ending the server; the error is returned for the log.
     pub(super) fn analyse(&mut self) -> Result<(), String> {
         self.dirty = false;
-        // Paths as `check` run in the folder shows them: relative to it.
-        let origins: Vec<Origin> = self
-            .slots
-            .iter()
-            .map(|slot| {
-                Origin::File(PathBuf::from(match &self.root {
-                    Some(root) => relative_path(root, &slot.path),
-                    None => crate::source::display_path(&slot.path),
-                }))
-            })
-            .collect();
+        let origins = self.origins.clone();
         let facts = &self.facts;
         let settings = &self.settings;
         match catch_unwind(AssertUnwindSafe(|| {
