@@ -462,19 +462,18 @@ impl<'c> Server<'c> {
         self.projects.push(project);
     }
 
-    /// The project a file belongs to: the innermost folder holding it, else the loose files.
-    fn project_of(&mut self, path: &Path) -> &mut Project {
-        let inner = self
+    /// The projects a file belongs to: every folder holding it (folders can nest), else
+    /// the loose files.
+    fn projects_of(&mut self, path: &Path) -> Vec<&mut Project> {
+        let mut holding: Vec<&mut Project> = self
             .projects
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.contains(path))
-            .max_by_key(|(_, p)| p.root.as_ref().map_or(0, |r| r.components().count()))
-            .map(|(i, _)| i);
-        match inner {
-            Some(i) => &mut self.projects[i],
-            None => &mut self.loose,
+            .iter_mut()
+            .filter(|p| p.contains(path))
+            .collect();
+        if holding.is_empty() {
+            holding.push(&mut self.loose);
         }
+        holding
     }
 
     /// The project and file of a document, for requests.
@@ -539,7 +538,9 @@ impl<'c> Server<'c> {
             return;
         }
         let buffers = std::mem::take(&mut self.buffers);
-        self.project_of(path).reload(path, &buffers);
+        for project in self.projects_of(path) {
+            project.reload(path, &buffers);
+        }
         self.buffers = buffers;
     }
 
@@ -558,7 +559,9 @@ impl<'c> Server<'c> {
             return self.config_changed(path);
         }
         if !self.buffers.contains_key(path) {
-            self.project_of(path).remove(path);
+            for project in self.projects_of(path) {
+                project.remove(path);
+            }
         }
     }
 
@@ -625,7 +628,8 @@ impl<'c> Server<'c> {
                 let entry = current
                     .entry(path)
                     .or_insert_with(|| (n, Current::Findings(Vec::new())));
-                if let Current::Findings(findings) = &mut entry.1 {
+                // A file of nested folders is shown as the first folder sees it.
+                if let (true, Current::Findings(findings)) = (entry.0 == n, &mut entry.1) {
                     findings.push(finding);
                 }
             }
@@ -660,7 +664,10 @@ impl<'c> Server<'c> {
                 Current::Findings(findings) => {
                     let mut texts = Texts::new(projects[n], &self.buffers);
                     (
-                        findings.iter().filter_map(|f| texts.diagnostic(f)).collect(),
+                        findings
+                            .iter()
+                            .filter_map(|f| texts.diagnostic(f))
+                            .collect(),
                         Published::Findings(findings.into_iter().cloned().collect()),
                     )
                 }
