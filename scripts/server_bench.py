@@ -7,6 +7,8 @@ Drives the server over stdio as an editor would and prints:
 - didChange -> diagnostics of that file: an open DaemonSet buffer edited so that its
   findings move (a comment line added at its top, then removed), the time until the
   server publishes the new version's diagnostics;
+- the server's CPU time (user + system, from /proc) per change: steadier than wall time
+  on a busy machine;
 - didChange -> diagnostics of a dependent file: a PriorityClass buffer whose value flips
   between adequate and too low, the time until the DaemonSet buffer that uses it (another
   file) gets its new diagnostics.
@@ -93,6 +95,12 @@ class Server:
         self.send({"id": ident, "method": method, "params": params})
         return self.wait(lambda m: m.get("id") == ident and "method" not in m)
 
+    def cpu(self):
+        """User + system CPU seconds the server has used (all its threads)."""
+        with open(f"/proc/{self.proc.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss(self):
         fields = {}
         with open(f"/proc/{self.proc.pid}/status") as status:
@@ -140,6 +148,7 @@ def main():
         and "indexed" in m["params"]["message"]
     )
     indexed = time.perf_counter() - started
+    indexed_cpu = server.cpu()
     peak_indexed, _ = server.rss()
 
     # Two unsaved buffers that exist nowhere on disk (the server adds them to the folder).
@@ -168,6 +177,7 @@ def main():
 
     own = []
     dependent = []
+    loop_cpu = server.cpu()
     for run in range(args.runs):
         # The DaemonSet's own findings change: a line added at its top and its class
         # renamed to one that does not exist (KDS002), then back.
@@ -184,6 +194,7 @@ def main():
         server.wait(published(ds_uri, versions[ds_uri]))
         dependent.append(time.perf_counter() - sent)
 
+    loop_cpu = server.cpu() - loop_cpu
     peak_end, rss_end = server.rss()
     server.request("shutdown", None)
     server.notify("exit", None)
@@ -192,7 +203,8 @@ def main():
     ms = lambda seconds: f"{seconds * 1000:.1f}"
     print(f"workspace: {root}")
     print(f"server log: {log['params']['message']}")
-    print(f"initialize -> indexed (wall): {ms(indexed)} ms; peak RSS after indexing: {peak_indexed}")
+    print(f"initialize -> indexed (wall): {ms(indexed)} ms, server CPU {ms(indexed_cpu)} ms; "
+          f"peak RSS after indexing: {peak_indexed}")
     print(f"peak RSS at the end: {peak_end}; RSS at the end: {rss_end}")
     for name, samples in [("didChange -> own diagnostics", own),
                           ("didChange -> dependent file's diagnostics", dependent)]:
@@ -202,6 +214,8 @@ def main():
             f"p90 {ms(samples[int(len(samples) * 0.9)])} ms, "
             f"min {ms(samples[0])} ms, max {ms(samples[-1])} ms ({len(samples)} changes)"
         )
+    changes = len(own) + len(dependent)
+    print(f"server CPU per change (all {changes}, mean): {ms(loop_cpu / changes)} ms")
 
 
 if __name__ == "__main__":

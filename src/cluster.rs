@@ -180,35 +180,46 @@ impl<'s> IndexBuilder<'s> {
     }
 
     /// Merges the facts of the next file and returns its id: the first file added is
-    /// `FileId(0)`.
-    pub fn add(&mut self, file_facts: FileFacts) -> FileId {
+    /// `FileId(0)`. Only what the index keeps is copied (the workloads it reads whole,
+    /// classes, pools…; of any other workload, what the ceiling needs), so a caller that
+    /// keeps every file's facts (the language server) can index them again cheaply.
+    pub fn add(&mut self, file_facts: &FileFacts) -> FileId {
         let index = &mut self.index;
         let file = FileId(u32::try_from(index.reported.len()).unwrap_or(u32::MAX));
         index.reported.push(file_facts.reported);
-        for problem in file_facts.problems {
+        for problem in &file_facts.problems {
             index.problems.push(Located {
                 file,
-                item: problem,
+                item: problem.clone(),
             });
         }
-        for object in file_facts.objects {
+        for object in &file_facts.objects {
             match object {
-                Object::Workload(item) => index.add_workload(file, *item),
+                Object::Workload(item) => index.add_workload(file, item),
                 Object::PriorityClass(item) => {
                     let position = index.priority_classes.len();
                     index
                         .classes_by_name
                         .entry(item.meta.name().to_string())
                         .or_insert(position);
-                    index.priority_classes.push(Located { file, item: *item });
+                    let item = (**item).clone();
+                    index.priority_classes.push(Located { file, item });
                 }
-                Object::NodePool(item) => index.node_pools.push(Located { file, item: *item }),
+                Object::NodePool(item) => {
+                    let item = (**item).clone();
+                    index.node_pools.push(Located { file, item });
+                }
                 Object::Karpenter(item) => {
-                    index.karpenter_objects.push(Located { file, item: *item })
+                    let item = (**item).clone();
+                    index.karpenter_objects.push(Located { file, item });
                 }
-                Object::LimitRange(item) => index.limit_ranges.push(Located { file, item: *item }),
+                Object::LimitRange(item) => {
+                    let item = (**item).clone();
+                    index.limit_ranges.push(Located { file, item });
+                }
                 Object::DisruptionBudget(item) => {
-                    index.disruption_budgets.push(Located { file, item: *item })
+                    let item = (**item).clone();
+                    index.disruption_budgets.push(Located { file, item });
                 }
             }
         }
@@ -224,7 +235,7 @@ impl<'s> IndexBuilder<'s> {
 }
 
 impl ClusterIndex {
-    fn add_workload(&mut self, file: FileId, workload: Workload) {
+    fn add_workload(&mut self, file: FileId, workload: &Workload) {
         let template = &workload.template;
         let class_name = template.class_name().map(|name| name.value.as_str());
         // Workloads on the built-in system classes (CoreDNS, metrics-server, CNI controllers)
@@ -250,7 +261,7 @@ impl ClusterIndex {
         if workload.is_read_whole() {
             self.workloads.push(Located {
                 file,
-                item: workload,
+                item: workload.clone(),
             });
         }
     }
@@ -258,7 +269,7 @@ impl ClusterIndex {
     /// Merges the facts of every file. `facts[i]` belongs to `FileId(i)`.
     pub fn build(facts: Vec<FileFacts>, settings: &Settings) -> ClusterIndex {
         let mut builder = IndexBuilder::new(settings);
-        for file_facts in facts {
+        for file_facts in &facts {
             builder.add(file_facts);
         }
         builder.finish()

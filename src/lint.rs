@@ -168,8 +168,8 @@ pub fn lint(
     // Only the files that have suppressions: most have none.
     let mut suppressions: BTreeMap<FileId, FileSuppressions> = BTreeMap::new();
     // Loaded in parallel a chunk at a time and merged in file order as each chunk ends,
-    // so the facts of a file are moved into the index (and the memory they were loaded
-    // into reused) instead of all files' facts being held, then copied, at once.
+    // so the facts of a file are dropped once merged (and the memory they were loaded
+    // into reused) instead of all files' facts being held at once.
     for (n, chunk) in files.chunks(LOAD_CHUNK).enumerate() {
         let first = n * LOAD_CHUNK;
         let loaded: Vec<Result<FileFacts, InputError>> = chunk
@@ -184,7 +184,7 @@ pub fn lint(
                     if is_reported {
                         summary.count(file_facts.outcome);
                     }
-                    merge(&mut builder, &mut suppressions, file_facts);
+                    merge(&mut builder, &mut suppressions, &file_facts);
                 }
                 Err(error) => {
                     if is_reported {
@@ -194,7 +194,7 @@ pub fn lint(
                     merge(
                         &mut builder,
                         &mut suppressions,
-                        FileFacts::empty(false, Outcome::Unparsable),
+                        &FileFacts::empty(false, Outcome::Unparsable),
                     );
                 }
             }
@@ -230,7 +230,7 @@ pub fn lint_loaded(files: Vec<Origin>, facts: &[FileFacts], settings: &Settings)
         if file_facts.reported {
             summary.count(file_facts.outcome);
         }
-        merge(&mut builder, &mut suppressions, file_facts.clone());
+        merge(&mut builder, &mut suppressions, file_facts);
     }
     let (diagnostics, index, _) = analyse(builder, &suppressions, files, settings, None);
     Report {
@@ -248,12 +248,11 @@ pub fn lint_loaded(files: Vec<Origin>, facts: &[FileFacts], settings: &Settings)
 fn merge(
     builder: &mut IndexBuilder<'_>,
     suppressions: &mut BTreeMap<FileId, FileSuppressions>,
-    mut file_facts: FileFacts,
+    file_facts: &FileFacts,
 ) {
-    let suppressed = std::mem::take(&mut file_facts.suppressions);
     let file = builder.add(file_facts);
-    if !suppressed.is_empty() {
-        suppressions.insert(file, suppressed);
+    if !file_facts.suppressions.is_empty() {
+        suppressions.insert(file, file_facts.suppressions.clone());
     }
 }
 
@@ -287,7 +286,7 @@ fn analyse(
                 )))
             })
             .collect();
-        builder.add(config_facts);
+        builder.add(&config_facts);
     }
     let index = builder.finish().with_files(files);
     let context = Context {
