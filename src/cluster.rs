@@ -228,6 +228,7 @@ impl<'s> IndexBuilder<'s> {
 
     pub fn finish(self) -> ClusterIndex {
         let mut index = self.index;
+        index.resolve_node_classes();
         index.karpenter = index.detect_karpenter(self.settings.karpenter);
         index.ceiling = index.compute_ceiling();
         index
@@ -235,6 +236,24 @@ impl<'s> IndexBuilder<'s> {
 }
 
 impl ClusterIndex {
+    /// Gives each AWS NodePool the OS of its node class's AMI family, when the class is
+    /// among the inputs (the first of that kind and name).
+    fn resolve_node_classes(&mut self) {
+        let classes = &self.karpenter_objects;
+        for pool in &mut self.node_pools {
+            let Some(class) = pool.item.aws_class.take() else {
+                continue;
+            };
+            let family = classes
+                .iter()
+                .find(|object| object.item.is(&class))
+                .and_then(|object| object.item.ami_family.as_deref());
+            if family.is_some() {
+                pool.item.instance = k8s::instance_requirements(family);
+            }
+        }
+    }
+
     fn add_workload(&mut self, file: FileId, workload: &Workload) {
         let template = &workload.template;
         let class_name = template.class_name().map(|name| name.value.as_str());
@@ -243,7 +262,8 @@ impl ClusterIndex {
         // them, and KDS015 keeps DaemonSets below system-cluster-critical anyway.
         let counts = workload.kind != WorkloadKind::DaemonSet
             && !template.scheduling.excludes_karpenter_nodes()
-            && class_name.is_none_or(|name| k8s::builtin_priority(name).is_none());
+            && class_name.is_none_or(|name| k8s::builtin_priority(name).is_none())
+            && template.class_unknown().is_none();
         if counts
             && !self
                 .ceiling_candidates
@@ -420,6 +440,10 @@ impl ClusterIndex {
     /// The priority a pod from this template gets; `None` when it names a class that is
     /// neither built in nor defined anywhere known (or defined with an invalid value).
     pub fn resolve_priority(&self, template: &PodTemplate) -> Option<ResolvedPriority<'_>> {
+        // Decided by a template action: unknown, not "no class".
+        if template.class_unknown().is_some() {
+            return None;
+        }
         self.resolve(
             template.class_name().map(|name| name.value.as_str()),
             template
@@ -460,7 +484,9 @@ impl ClusterIndex {
             Some(name) => match k8s::builtin_priority(name) {
                 Some((builtin, value)) => (value, PrioritySource::Builtin(builtin), None),
                 None => {
-                    let class = self.class(name)?;
+                    let class = self
+                        .class(name)
+                        .filter(|c| c.item.meta.unknowns.is_empty())?;
                     (
                         class.item.value_int?,
                         PrioritySource::Class(class),
@@ -520,23 +546,19 @@ impl ClusterIndex {
         workload: &'a Workload,
     ) -> impl Iterator<Item = &'a Located<NodePool>> + 'a {
         let scheduling = &workload.template.scheduling;
-        let alternatives = scheduling.alternatives();
-        self.node_pools.iter().filter(move |pool| {
-            let labels = pool.item.node_labels();
-            pool.item
-                .taints
-                .iter()
-                .all(|taint| scheduling.tolerates(taint))
-                && alternatives
-                    .iter()
-                    .any(|alternative| alternative.iter().all(|r| labels.can_satisfy(r)))
-        })
+        self.node_pools
+            .iter()
+            .filter(move |pool| pool.item.runs(scheduling))
     }
 
     /// A DaemonSet matters to Karpenter unless its required scheduling keeps it off
-    /// Karpenter nodes, or NodePools are known and none can run it.
+    /// Karpenter nodes, NodePools are known and none can run it, or a template action
+    /// decides its scheduling.
     pub fn is_karpenter_relevant(&self, workload: &Workload) -> bool {
-        !workload.template.scheduling.excludes_karpenter_nodes()
+        // Where a template action decides the pods' scheduling, whether they meet Karpenter
+        // nodes is unknown: nothing is said about them.
+        workload.template.scheduling_unknown().is_none()
+            && !workload.template.scheduling.excludes_karpenter_nodes()
             && (self.node_pools.is_empty() || self.compatible_pools(workload).next().is_some())
     }
 }

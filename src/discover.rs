@@ -15,6 +15,15 @@ use crate::source::{Origin, display_path};
 /// Extensions picked up when walking directories. Files named explicitly are always read.
 const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
+/// Terraform files: read only for the Karpenter objects they declare (NodePools in a
+/// `kubectl_manifest` or `kubernetes_manifest`), so they are always context, walked or
+/// named: analysed, never linted themselves.
+pub fn is_terraform(path: &Path) -> bool {
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("tf"))
+}
+
 /// Version-control folders, never walked (hidden folders otherwise are: test fixtures
 /// often live in `.chainsaw-test/` and the like).
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
@@ -140,6 +149,7 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
         paths
     };
     let mut discovery = Discovery::default();
+    let mut terraform = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             let name = options
@@ -175,7 +185,9 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
         if !metadata.is_dir() {
             let excluded = options.force_exclude
                 && options.filter.as_ref().is_some_and(|f| f.is_excluded(path));
-            if !excluded {
+            if !excluded && is_terraform(path) {
+                terraform.push(normalize(path));
+            } else if !excluded {
                 discovery.inputs.push(Origin::File(normalize(path)));
             }
             continue;
@@ -183,8 +195,14 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
         let mut found = Vec::new();
         walk(path, options, &mut found, &mut discovery);
         found.sort();
-        discovery.inputs.extend(found.into_iter().map(Origin::File));
+        let (tf, manifests): (Vec<PathBuf>, Vec<PathBuf>) =
+            found.into_iter().partition(|p| is_terraform(p));
+        terraform.extend(tf);
+        discovery
+            .inputs
+            .extend(manifests.into_iter().map(Origin::File));
     }
+    extend_context(&mut discovery, terraform, None);
     // One walk never yields a path twice; overlapping arguments (`dir dir/a.yaml`) can.
     if paths.len() > 1 {
         dedup_keep_first(&mut discovery.inputs);
@@ -290,7 +308,8 @@ fn walk(
                     }
                     None => true,
                 };
-                if is_file && wanted && has_manifest_extension(entry.path()) {
+                let readable = has_manifest_extension(entry.path()) || is_terraform(entry.path());
+                if is_file && wanted && readable {
                     found.push(normalize(entry.path()));
                 }
             }
@@ -373,8 +392,8 @@ pub fn add_tree_context(
     extend_context(discovery, found, stdin_file);
 }
 
-/// Adds `found` to the context, each file once and none that is linted (compared by the
-/// file itself, not how its path is written: `../repo/a.yaml` is `a.yaml`).
+/// Adds `found` to the context, each file once and none that is linted or already context
+/// (compared by the file itself, not how its path is written: `../repo/a.yaml` is `a.yaml`).
 fn extend_context(discovery: &mut Discovery, mut found: Vec<PathBuf>, skip: Option<&Path>) {
     found.sort();
     found.dedup();
@@ -382,6 +401,7 @@ fn extend_context(discovery: &mut Discovery, mut found: Vec<PathBuf>, skip: Opti
     let linted: HashSet<PathBuf> = discovery
         .inputs
         .iter()
+        .chain(&discovery.context)
         .filter_map(|origin| match origin {
             Origin::File(path) => Some(canonical(path)),
             Origin::Stdin { .. } => None,
@@ -526,5 +546,25 @@ mod tests {
         // No context at all leaves the discovery as it was.
         add_context(&mut discovery, &[], dir.path(), &[], &options).unwrap();
         assert_eq!(files(&discovery.context), [display_path(&b)]);
+    }
+
+    #[test]
+    fn terraform_files_are_context_walked_or_named_and_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.yaml");
+        let main = write(dir.path(), "infra/main.tf");
+        let other = write(dir.path(), "infra/other.TF");
+        write(dir.path(), "infra/terraform.tfvars");
+        let options = DiscoverOptions::default();
+        let root = dir.path().to_path_buf();
+        let mut discovery = discover(&[root.clone(), main.clone()], &options).unwrap();
+        assert_eq!(files(&discovery.inputs), [display_path(&a)]);
+        assert_eq!(
+            files(&discovery.context),
+            [display_path(&main), display_path(&other)]
+        );
+        // Context given again adds nothing already there.
+        add_context(&mut discovery, &[root], dir.path(), &[], &options).unwrap();
+        assert_eq!(discovery.context.len(), 2);
     }
 }

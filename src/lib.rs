@@ -9,6 +9,7 @@
 //! text), [`files`] (what may be read and written). `tests/architecture.rs` keeps every
 //! `use` pointing down this list.
 
+pub mod assemble;
 pub mod cli;
 pub mod cluster;
 pub mod config;

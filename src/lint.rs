@@ -151,7 +151,7 @@ pub fn lint(
                 }),
             },
             Origin::File(path) => match files::read_regular(path, max_file_size) {
-                Ok(bytes) => Ok(load::load(&bytes, FileId(i as u32), reported)),
+                Ok(bytes) => Ok(load::load_file(&bytes, path, FileId(i as u32), reported)),
                 Err(error) => Err(InputError {
                     path: origin.display().into_owned(),
                     message: describe_io(&error),

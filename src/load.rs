@@ -4,10 +4,14 @@
 //! tree are dropped before the next file.
 
 use std::borrow::Cow;
+use std::path::Path;
 
 use crate::k8s::{self, Object};
 use crate::source::{FileId, Pos, Positions, Span, lines_with_offsets, pos_at};
-use crate::yaml::{self, Document, DocumentStream, DuplicateKey, NodeId, Overexpanded, ParseError};
+use crate::yaml::{
+    self, Document, DocumentStream, DuplicateKey, Flavour, NodeId, Overexpanded, ParseError,
+    Template,
+};
 
 /// Something about the input itself that keeps it from being read as manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +22,13 @@ pub enum InputProblem {
     NotUtf8 { span: Span },
     /// A key repeated in one mapping of a Kubernetes object.
     DuplicateKey(DuplicateKey),
-    /// An unrendered Helm/Go template; the file was skipped.
-    Template { span: Span },
+    /// Template syntax that could not be read: `span` is the action at which reading
+    /// failed, `reason` says why; the document holding it was skipped.
+    Template {
+        span: Span,
+        flavour: Flavour,
+        reason: String,
+    },
     /// A flow collection's closing `]` or `}` (`closer`) at the indentation of its key:
     /// YAML 1.2 refuses it, kubectl (YAML 1.1) accepts it, and the file was read so.
     FlowEndAtKeyIndent { closer: char, span: Span },
@@ -323,6 +332,18 @@ fn overexpanded(text: &str, document: &Document<'_>, over: Overexpanded) -> Inpu
     }
 }
 
+mod terraform;
+
+/// Reads `bytes`, the text of the file at `path`: a Terraform file for the Karpenter
+/// objects it declares, anything else as manifests.
+pub fn load_file(bytes: &[u8], path: &Path, file: FileId, reported: bool) -> FileFacts {
+    if crate::discover::is_terraform(path) {
+        terraform::load(bytes, file, reported)
+    } else {
+        load(bytes, file, reported)
+    }
+}
+
 /// Reads the manifests in `bytes`, the text of `file`.
 pub fn load(bytes: &[u8], file: FileId, reported: bool) -> FileFacts {
     let text = match std::str::from_utf8(bytes) {
@@ -347,13 +368,150 @@ pub fn load(bytes: &[u8], file: FileId, reported: bool) -> FileFacts {
 }
 
 fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
+    if let Some(template) = tolerant_reading(text) {
+        return load_template(text, template, file, reported);
+    }
     let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
-    facts.suppressions.comments = suppression_comments(text, file);
+    let mut stream = DocumentStream::new(text, file);
+    let (object_count, syntax_error) = read_documents(&mut stream, text, &mut facts);
+    let template = stream.template_braces().or_else(|| {
+        // A template that is not even YAML: point at its first action.
+        syntax_error.as_ref()?;
+        let offset = text.find("{{")?;
+        let start = pos_at(text, offset);
+        let end = pos_at(text, offset + 2);
+        Some(Span::new(file, start, end))
+    });
+    if let Some(span) = template {
+        let mut facts = FileFacts::empty(reported, Outcome::Template);
+        facts.problems.push(InputProblem::Template {
+            span,
+            flavour: Flavour::GoTemplate,
+            reason: "its braces make a YAML flow mapping".to_string(),
+        });
+        return facts;
+    }
+    finish(text, file, facts, object_count, syntax_error, true)
+}
+
+/// Whether to read `text` tolerantly, as a template: the one place that decides it. Any
+/// file with a template action is, today; files of a Helm chart are to be rendered
+/// instead, once a renderer routes them elsewhere.
+fn tolerant_reading(text: &str) -> Option<Template> {
+    Template::read(text)
+}
+
+/// How many documents of one template may be given up (each costs a parse of the file).
+const MAX_UNREADABLE_DOCUMENTS: usize = 16;
+
+/// Reads a template tolerantly (see [`Template`]). A document the YAML parser still
+/// refuses, with an action in it before the error, is given up with a KDS902 at that
+/// action, blanked, and the file read again: the other documents are read.
+fn load_template(text: &str, mut template: Template, file: FileId, reported: bool) -> FileFacts {
+    let mut given_up = Vec::new();
+    loop {
+        let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
+        let mut stream = DocumentStream::templated(&template, text, file);
+        let (object_count, syntax_error) = read_documents(&mut stream, text, &mut facts);
+        let unreadable = syntax_error.as_ref().and_then(|error| {
+            let document = document_at(text, error.pos.byte as usize);
+            let action = template.actions.iter().rev().find(|a| {
+                document.contains(&a.bytes.start) && a.bytes.start <= error.pos.byte as usize
+            })?;
+            Some((document, action.clone(), error))
+        });
+        let Some((document, action, error)) = unreadable else {
+            drop_alternative_twins(&mut facts.objects, &template);
+            facts.problems.extend(given_up);
+            // Not forgiven as kubectl would: that reads the file again, tolerantly again.
+            let mut facts = finish(text, file, facts, object_count, syntax_error, false);
+            if object_count == 0
+                && facts
+                    .problems
+                    .iter()
+                    .any(|p| matches!(p, InputProblem::Template { .. }))
+            {
+                facts.outcome = Outcome::Template;
+            }
+            return facts;
+        };
+        let span = Span::new(
+            file,
+            pos_at(text, action.bytes.start),
+            pos_at(text, action.bytes.end),
+        );
+        given_up.push(InputProblem::Template {
+            span,
+            flavour: action.flavour,
+            reason: format!(
+                "with its control lines read as absent and its values as unknown, the \
+                 document is still not YAML ({} at line {}, column {})",
+                error.message, error.pos.line, error.pos.col
+            ),
+        });
+        if given_up.len() == MAX_UNREADABLE_DOCUMENTS {
+            let mut facts = FileFacts::empty(reported, Outcome::Template);
+            facts.problems = given_up;
+            return facts;
+        }
+        template.blank(document);
+    }
+}
+
+/// Drops each object written again in another branch of one conditional (`{{ if }}`
+/// one version `{{ else }}` another): one object, not two. The first version is kept.
+fn drop_alternative_twins(objects: &mut Vec<Object>, template: &Template) {
+    let mut kept: std::collections::HashMap<(String, Option<String>, String), Vec<usize>> =
+        std::collections::HashMap::new();
+    objects.retain(|object| {
+        let meta = object.meta();
+        let identity = (
+            meta.kind.value.clone(),
+            meta.namespace.clone(),
+            meta.name().to_string(),
+        );
+        let start = meta.span.start.byte as usize;
+        let versions = kept.entry(identity).or_default();
+        if versions
+            .iter()
+            .any(|earlier| template.alternatives(*earlier, start))
+        {
+            return false;
+        }
+        versions.push(start);
+        true
+    });
+}
+
+/// The bytes of the document of `text` that holds byte `at`: from after the `---` line
+/// before it (or the start) to the start of the `---` line after it (or the end).
+fn document_at(text: &str, at: usize) -> std::ops::Range<usize> {
+    let mut start = 0;
+    let mut end = text.len();
+    for (offset, line) in lines_with_offsets(text) {
+        if line.starts_with("---") {
+            if offset <= at {
+                start = offset + line.len();
+            } else {
+                end = offset;
+                break;
+            }
+        }
+    }
+    start.min(end)..end
+}
+
+/// Reads every document of `stream` into `facts`: the number of objects found, and the
+/// syntax error the stream stopped at.
+fn read_documents(
+    stream: &mut DocumentStream<'_>,
+    text: &str,
+    facts: &mut FileFacts,
+) -> (usize, Option<ParseError>) {
     let mut object_count = 0;
     let mut syntax_error = None;
     let sources = helm_sources(text);
     let mut previous_end = 0;
-    let mut stream = DocumentStream::new(text, file);
     loop {
         // The items of a big List are read as they are parsed, and dropped from the tree.
         let mut taken = Objects::default();
@@ -416,22 +574,26 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
                 object
             }));
     }
+    (object_count, syntax_error)
+}
 
-    let template = stream.template_braces().or_else(|| {
-        // A template that is not even YAML: point at its first action.
-        syntax_error.as_ref()?;
-        let offset = text.find("{{")?;
-        let start = pos_at(text, offset);
-        let end = pos_at(text, offset + 2);
-        Some(Span::new(file, start, end))
-    });
-    if let Some(span) = template {
-        let mut facts = FileFacts::empty(reported, Outcome::Template);
-        facts.problems.push(InputProblem::Template { span });
-        return facts;
-    }
+/// The facts of a file once its documents are read: its syntax error, if any, and its
+/// outcome.
+fn finish(
+    text: &str,
+    file: FileId,
+    mut facts: FileFacts,
+    object_count: usize,
+    syntax_error: Option<ParseError>,
+    forgive: bool,
+) -> FileFacts {
+    facts.suppressions.comments = suppression_comments(text, file);
+    let reported = facts.reported;
     if let Some(error) = syntax_error {
-        if let Some(facts) = read_as_kubectl_does(text, file, &error, reported) {
+        let forgiven = forgive
+            .then(|| read_as_kubectl_does(text, file, &error, reported))
+            .flatten();
+        if let Some(facts) = forgiven {
             return facts;
         }
         let commented = (object_count == 0).then(|| commented_json(text)).flatten();
@@ -545,5 +707,47 @@ mod tests {
         );
         assert_eq!(thing.outcome, Outcome::Linted { objects: 1 });
         assert!(thing.objects.is_empty());
+    }
+
+    #[test]
+    fn templates_are_read_around_their_actions() {
+        // CRLF, a placeholder-only ConfigMap, a column-0 and an indented control line,
+        // one key in two branches, a quoted and an unquoted value action.
+        let text = "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: info}\r\ndata:\r\n  \
+                    cluster.name: {{cluster_name}}\r\n---\r\n{{ if .x }}\r\napiVersion: apps/v1\r\n\
+                    kind: DaemonSet\r\nmetadata:\r\n  name: agent\r\nspec:\r\n  template:\r\n    \
+                    spec:\r\n      {{- if .a }}\r\n      dnsPolicy: A\r\n      {{- else }}\r\n      \
+                    dnsPolicy: B\r\n      {{- end }}\r\n      priorityClassName: \"{{ .class }}\"\r\n      \
+                    containers: [{name: a, resources: {requests: {cpu: {{ .cpu }}}}}]\r\n{{ end }}\r\n";
+        let facts = load(text.as_bytes(), FileId::default(), true);
+        assert_eq!(facts.outcome, Outcome::Linted { objects: 2 });
+        assert!(facts.problems.is_empty(), "{:?}", facts.problems);
+        let Some(Object::Workload(daemonset)) = facts.objects.first() else {
+            panic!("{:?}", facts.objects)
+        };
+        let template = &daemonset.template;
+        let class = template.class_unknown().expect("decided by an action");
+        assert_eq!(class.expression, "{{ .class }}");
+        assert_eq!((class.span.start.line, class.span.start.col), (20, 27));
+        assert!(template.class_name().is_none());
+        assert!(template.resources_unknown().is_some());
+        assert!(template.scheduling_unknown().is_none());
+    }
+
+    #[test]
+    fn a_document_still_not_yaml_is_a_template_problem_naming_its_kind() {
+        let text = "kind: A\n{% if x %}\n  - a\n{% else %}\n  b: 1\n{% endif %}\n";
+        let facts = load(text.as_bytes(), FileId::default(), true);
+        assert_eq!(facts.outcome, Outcome::Template);
+        let [InputProblem::Template { span, flavour, .. }] = facts.problems.as_slice() else {
+            panic!("{:?}", facts.problems)
+        };
+        assert_eq!(*flavour, Flavour::Jinja);
+        assert_eq!(span.start.line, 4);
+        // Braces inside strings are data.
+        let dashboard = "{\"panels\": [{\"legendFormat\": \"{{pod}}\"}]}\n";
+        let facts = load(dashboard.as_bytes(), FileId::default(), true);
+        assert_eq!(facts.outcome, Outcome::NotKubernetes);
+        assert!(facts.problems.is_empty());
     }
 }

@@ -55,6 +55,46 @@ impl Span {
     }
 }
 
+/// The files one unit of assembly (a chart, a kustomization) read, numbered from 0 in the
+/// order first read. Units are assembled in parallel, each with its own numbering; the run
+/// then gives each unit's files their places in its file table and moves the unit's spans
+/// there ([`crate::yaml::Document::map_spans`]).
+#[derive(Debug, Default, Clone)]
+pub struct UnitFiles {
+    paths: Vec<PathBuf>,
+    ids: std::collections::HashMap<PathBuf, FileId>,
+}
+
+impl UnitFiles {
+    /// The unit-local id of `path`, numbering it if it is new.
+    pub fn id(&mut self, path: &Path) -> FileId {
+        if let Some(&id) = self.ids.get(path) {
+            return id;
+        }
+        let id = FileId(self.paths.len() as u32);
+        self.paths.push(path.to_path_buf());
+        self.ids.insert(path.to_path_buf(), id);
+        id
+    }
+
+    pub fn path(&self, id: FileId) -> Option<&Path> {
+        self.paths.get(id.0 as usize).map(PathBuf::as_path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// The paths, indexed by unit-local id.
+    pub fn into_paths(self) -> Vec<PathBuf> {
+        self.paths
+    }
+}
+
 /// Identifies one input: a path on disk, or standard input under a display name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Origin {
@@ -369,6 +409,20 @@ pub(crate) fn escape_controls(text: &str, newlines: Newlines) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unit_files_number_each_path_once_in_order() {
+        let mut files = UnitFiles::default();
+        assert_eq!(files.id(Path::new("chart/values.yaml")), FileId(0));
+        assert_eq!(files.id(Path::new("chart/templates/ds.yaml")), FileId(1));
+        assert_eq!(files.id(Path::new("chart/values.yaml")), FileId(0));
+        assert_eq!(
+            files.path(FileId(1)),
+            Some(Path::new("chart/templates/ds.yaml"))
+        );
+        assert_eq!(files.path(FileId(2)), None);
+        assert_eq!(files.len(), 2);
+    }
 
     #[test]
     fn positions_in_any_order_agree_with_a_scan_from_the_start() {

@@ -16,6 +16,8 @@ const RANKS: &[(&str, u32)] = &[
     ("plural", 0),
     ("yaml", 1),
     ("discover", 1),
+    // Charts, kustomizations: documents from how a repository is organised.
+    ("assemble", 2),
     ("k8s", 2),
     ("config", 3),
     ("diagnostic", 3),

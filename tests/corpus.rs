@@ -225,23 +225,17 @@ fn counts(
     }
 }
 
-/// Every KDS902 is on a file with a `{{` (and only one per file); no file with a `{{`
-/// has a KDS900 (a template that is not YAML is a KDS902, not invalid YAML).
+/// Every KDS902 is on a file with a `{{`; the files skipped as templates are among them
+/// (a file may keep objects of the documents that were read, and have one KDS902 per
+/// document given up). A file with a `{{` may have a KDS900: its braces are plain data
+/// and its syntax error is not near any template action.
 fn check_templates(linted: &Linted) {
-    let kds902 = linted.at("KDS902");
     let files = linted.files_with("KDS902");
-    assert_eq!(kds902.len(), files.len(), "one KDS902 per template file");
-    assert_eq!(files.len(), linted.report.summary.templates);
+    assert!(files.len() >= linted.report.summary.templates);
     for file in &files {
         assert!(
             linted.text(file).contains("{{"),
             "KDS902 without `{{`: {file}"
-        );
-    }
-    for file in linted.files_with("KDS900") {
-        assert!(
-            !linted.text(&file).contains("{{"),
-            "KDS900 on a template: {file}"
         );
     }
 }
@@ -253,7 +247,9 @@ fn check_templates(linted: &Linted) {
 #[test]
 fn karpenter_category() {
     let linted = lint_category("karpenter");
-    assert_eq!(linted.report.summary, counts(209, 199, 5, 5, 0, 322));
+    // Template-tolerant reading (issue 11) reads the five Go-templated files that were
+    // KDS902 (Zalando's NodePools and node classes, the blueprint's), 6 objects more.
+    assert_eq!(linted.report.summary, counts(209, 204, 5, 0, 0, 328));
     check_templates(&linted);
     // The NodePools and node classes here turn the Karpenter rules on by themselves.
     assert!(linted.report.karpenter().enabled);
@@ -278,37 +274,23 @@ fn karpenter_category() {
     )
     .outcome;
     assert_eq!(outcome, Outcome::Linted { objects: 1 });
-    assert_eq!(
-        linted.files_with("KDS902"),
-        [
-            "aws-ia__terraform-aws-eks-blueprints/patterns/bottlerocket/karpenter-resources/templates/ec2nodeclass.yaml",
-            "aws-ia__terraform-aws-eks-blueprints/patterns/bottlerocket/karpenter-resources/templates/nodepool.yaml",
-            "zalando-incubator__kubernetes-on-aws/cluster/manifests/z-karpenter/07-karpenter.k8s.aws_ec2nodeclasses.yaml",
-            "zalando-incubator__kubernetes-on-aws/cluster/manifests/z-karpenter/09-karpenter.sh_nodepools.yaml",
-            "zalando-incubator__kubernetes-on-aws/cluster/node-pools/worker-karpenter/provisioners.yaml",
-        ]
-        .map(String::from)
-        .into()
-    );
+    assert!(linted.files_with("KDS902").is_empty());
 }
 
 #[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
 #[test]
 fn daemonsets_category() {
     let linted = lint_category("daemonsets");
-    assert_eq!(linted.report.summary, counts(389, 367, 1, 21, 0, 2837));
+    // Template-tolerant reading (issue 11): the 21 templates that were KDS902 are read, 106
+    // objects more (one, all control lines and a `{{ … }}`, holds no object).
+    assert_eq!(linted.report.summary, counts(389, 387, 2, 0, 0, 2943));
     check_templates(&linted);
     assert!(linted.at("KDS900").is_empty(), "{:?}", linted.at("KDS900"));
-    // No Karpenter object here: with `auto` the Karpenter rules stay off, and what is
-    // left are the 21 templates (all read: Zalando's `{{ .Cluster… }}` manifests and the
-    // CloudWatch quickstarts with unquoted `{{cluster_name}}` placeholders).
+    // No Karpenter object here: with `auto` the Karpenter rules stay off. The 21 templates
+    // (Zalando's `{{ .Cluster… }}` manifests and the CloudWatch quickstarts with unquoted
+    // `{{cluster_name}}` placeholders) are all read now: no finding is left.
     assert!(!linted.report.karpenter().enabled);
-    assert_eq!(linted.codes(), BTreeMap::from([("KDS902", 21)]));
-    // EDGE_CASES lists Zalando's `deletions.yaml` as a parse error: it is a template,
-    // `{{ if … }}` at line 6.
-    assert!(linted.at("KDS902").contains(
-        &"zalando-incubator__kubernetes-on-aws/cluster/manifests/deletions.yaml:6:1".to_string()
-    ));
+    assert_eq!(linted.codes(), BTreeMap::new());
 }
 
 #[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
@@ -344,11 +326,12 @@ fn peer_fixtures_category() {
 fn helm_templates_category() {
     let linted = lint_category("helm-templates");
     let summary = linted.report.summary;
-    assert_eq!(summary, counts(418, 50, 30, 338, 0, 87));
+    // Template-tolerant reading (issue 11): of the 338 files that were skipped as
+    // templates, 11 keep a KDS902 (10 with no object read): chart helpers and documents
+    // whose branches or inline conditionals do not make YAML however they are read.
+    assert_eq!(summary, counts(418, 332, 76, 10, 0, 473));
     check_templates(&linted);
-    // Most files are raw templates: each gets one KDS902, none a KDS900.
-    assert_eq!(linted.files_with("KDS902").len(), 338);
-    assert!(2 * 338 > summary.files);
+    assert_eq!(linted.files_with("KDS902").len(), 11);
     assert!(linted.at("KDS900").is_empty(), "{:?}", linted.at("KDS900"));
     // The rest are values files and Zalando manifests whose `{{ }}` sit inside quoted
     // strings or after a `=`: valid YAML, read as written.
@@ -358,10 +341,15 @@ fn helm_templates_category() {
         .count();
     assert_eq!(with_braces, 393);
     // EDGE_CASES: `env@L55`, a real duplicate in the template (not an if/else artefact).
+    // The others are in files now read: `dnsPolicy` written twice in Zalando's Karpenter
+    // Deployment; `command` and `containers` keys both rendered when their `{{ if }}` holds.
     assert_eq!(
         linted.at("KDS901"),
         [
-            "zalando-incubator__kubernetes-on-aws/cluster/manifests/cluster-lifecycle-controller/deployment.yaml:55:9"
+            "DataDog__helm-charts/charts/datadog/templates/otel-agent-gateway-deployment.yaml:138:9",
+            "antrea-io__antrea/build/charts/antrea/templates/agent/daemonset.yaml:149:7",
+            "zalando-incubator__kubernetes-on-aws/cluster/manifests/cluster-lifecycle-controller/deployment.yaml:55:9",
+            "zalando-incubator__kubernetes-on-aws/cluster/manifests/z-karpenter/deployment.yaml:39:7",
         ]
     );
 }
@@ -464,8 +452,9 @@ const BENCH_KDS900: &[&str] = &[
     "bridgecrewio__checkov/tests/kubernetes/checks/example_ImageDigest/kafka-withrepo-PASSED.yaml:52:15",
     "bridgecrewio__checkov/tests/kubernetes/checks/example_ImagePullPolicy/kafka-PullPolicyAlways-PASSED.yaml:52:15",
     "bridgecrewio__checkov/tests/kubernetes/checks/example_ImageTagFixed/kafka-ImageWithRepo-PASSED.yaml:52:15",
-    // Jekyll front matter and `{% helm %}`: a `%` directive inside a document.
-    "bridgecrewio__checkov/tests/kubernetes/parser/examples/yaml/helm2.yaml:4:2",
+    // A `- name: slack` item followed by `slack_configs:` at the sequence's indentation:
+    // broken block structure; its `{{ }}` are inside strings, plain data (issue 11).
+    "prometheus-operator__kube-prometheus/examples/alertmanager-config-with-template.yaml:21:9",
 ];
 
 /// EDGE_CASES.md's duplicate keys in the bench, with the line of the second key.
@@ -474,12 +463,17 @@ const BENCH_KDS901: &[&str] = &[
     "GoogleCloudPlatform__kubernetes-engine-samples/streaming/kafka-confluent/manifests/05-replicator/replicator.yaml:31:7",
     "GoogleCloudPlatform__kubernetes-engine-samples/streaming/kafka-confluent/manifests/06-confluent-platform/platform.yaml:36:7",
     "aws-samples__eks-workshop-v2/manifests/modules/troubleshooting/workernodes/yaml/configmaps-new.yaml:59:1",
+    // Keys written under two `{{ if }}`s that both hold: real duplicates when rendered.
+    "kubeflow__manifests/experimental/helm/charts/model-registry/templates/ui/deployment.yaml:100:7",
+    "kubeflow__manifests/experimental/helm/charts/model-registry/templates/ui/deployment.yaml:104:7",
     "kubernetes__examples/_archived/openshift-origin/etcd-controller.yaml:12:3",
     "kubernetes__examples/_archived/openshift-origin/etcd-discovery-controller.yaml:12:3",
     "kubernetes__examples/_archived/openshift-origin/openshift-controller.yaml:12:3",
     "kubernetes__examples/_archived/persistent-volume-provisioning/quobyte/quobyte-admin-secret.yaml:9:1",
     "kubernetes__examples/_archived/volumes/scaleio/sc-pvc.yaml:12:3",
     "zalando-incubator__kubernetes-on-aws/cluster/manifests/cluster-lifecycle-controller/deployment.yaml:55:9",
+    // `dnsPolicy` written twice, outside any conditional.
+    "zalando-incubator__kubernetes-on-aws/cluster/manifests/z-karpenter/deployment.yaml:39:7",
 ];
 
 #[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
@@ -488,7 +482,8 @@ fn bench_category() {
     let linted = lint_category("bench");
     assert_eq!(
         linted.report.summary,
-        counts(9989, 8624, 1086, 268, 11, 20446)
+        // Template-tolerant reading (issue 11): 262 of the 268 templates are read.
+        counts(9989, 8874, 1098, 6, 11, 20866)
     );
     check_templates(&linted);
     let mut kds900 = linted.at("KDS900");
@@ -496,16 +491,22 @@ fn bench_category() {
     assert_eq!(kds900, BENCH_KDS900);
     assert_eq!(linted.at("KDS901"), BENCH_KDS901);
     // The other EDGE_CASES parse errors: templates (KDS902), or valid YAML 1.2 that
-    // PyYAML refuses (CloudFormation `!Ref` tags, the plain scalar `=`).
-    let kds902 = linted.files_with("KDS902");
-    for template in [
-        "GoogleCloudPlatform__kubernetes-engine-samples/databases/gke-stateful-postgres/helm/postgresql-bootstrap/templates/pgpoolballoon.yaml",
-        "prometheus-operator__kube-prometheus/examples/alertmanager-config-with-template.yaml",
-        "zalando-incubator__kubernetes-on-aws/cluster/cluster.yaml",
-        "zalando-incubator__kubernetes-on-aws/cluster/manifests/skipper/deployment.yaml",
-    ] {
-        assert!(kds902.contains(template), "{template}");
-    }
+    // PyYAML refuses (CloudFormation `!Ref` tags, the plain scalar `=`). The templates
+    // still KDS902 are those not YAML however read: inline `{{ if }}"a"{{ else }}"b"{{ end }}`
+    // values, branches of different structure, chart helpers.
+    assert_eq!(
+        linted.files_with("KDS902"),
+        [
+            "GoogleCloudPlatform__kubernetes-engine-samples/databases/gke-stateful-postgres/helm/postgresql-bootstrap/templates/pgpoolballoon.yaml",
+            "GoogleCloudPlatform__kubernetes-engine-samples/databases/gke-stateful-postgres/helm/postgresql-bootstrap/templates/podmonitoring.yaml",
+            "GoogleCloudPlatform__kubernetes-engine-samples/quickstarts/whereami/helm-chart/templates/configmap.yaml",
+            "GoogleCloudPlatform__kubernetes-engine-samples/streaming/gke-stateful-kafka/helm/templates/serviceaccount.yaml",
+            "zalando-incubator__kubernetes-on-aws/cluster/cluster.yaml",
+            "zalando-incubator__kubernetes-on-aws/cluster/node-pools/worker-combined/stack.yaml",
+        ]
+        .map(String::from)
+        .into()
+    );
     for path in [
         "aws-samples__eks-workshop-v2/manifests/modules/automation/continuousdelivery/codepipeline/.workshop/terraform/pipeline.yaml",
         "prometheus-operator__kube-prometheus/manifests/setup/0alertmanagerConfigCustomResourceDefinition.yaml",
@@ -576,8 +577,8 @@ fn the_crlf_files_are_read_as_their_content_says() {
         ("bench/kubernetes__examples/_archived/volumes/azure_disk/static-provisioning/managed-disk/pod-uses-existing-managed-disk.yaml".into(), linted(1)),
         ("bench/kyverno__policies/.chainsaw/crds/mesh.yaml".into(), linted(1)),
         ("daemonsets/kubernetes__examples/_archived/sysdig-cloud/sysdig-daemonset.yaml".into(), linted(1)),
-        // `{{- if … }}` first: a raw Helm template.
-        ("helm-templates/jupyterhub__zero-to-jupyterhub-k8s/jupyterhub/templates/image-puller/serviceaccount-continuous.yaml".into(), Outcome::Template),
+        // `{{- if … }}` first: a raw Helm template, read tolerantly.
+        ("helm-templates/jupyterhub__zero-to-jupyterhub-k8s/jupyterhub/templates/image-puller/serviceaccount-continuous.yaml".into(), linted(1)),
     ];
     for (path, expected) in cases {
         let full = root.join(path);

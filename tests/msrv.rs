@@ -61,3 +61,24 @@ fn rust_version_covers_every_locked_dependency() {
         "rust-version {declared} is older than {by} needs ({needed:?})"
     );
 }
+
+/// Every "1.NN or newer" the README states about the toolchain is Cargo.toml's rust-version.
+#[test]
+fn the_readme_states_the_rust_version_cargo_toml_declares() {
+    let manifest = include_str!("../Cargo.toml");
+    let declared = manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = "))
+        .expect("rust-version is set")
+        .trim_matches('"');
+    let readme = include_str!("../README.md");
+    let claims: Vec<&str> = readme
+        .match_indices(" or newer")
+        .filter_map(|(at, _)| readme[..at].rsplit([' ', '(']).next())
+        .filter(|word| word.starts_with("1."))
+        .collect();
+    assert!(!claims.is_empty(), "the README states a toolchain version");
+    for claim in claims {
+        assert_eq!(claim, declared, "the README says {claim} or newer");
+    }
+}

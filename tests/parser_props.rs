@@ -204,7 +204,7 @@ fn fact_spans(text: &str, facts: &FileFacts) -> Vec<(String, Span, Convention)> 
         match problem {
             InputProblem::Syntax { span, .. } => spans.push(("syntax error".into(), *span)),
             InputProblem::NotUtf8 { span } => spans.push(("not UTF-8".into(), *span)),
-            InputProblem::Template { span } => spans.push(("template".into(), *span)),
+            InputProblem::Template { span, .. } => spans.push(("template".into(), *span)),
             InputProblem::FlowEndAtKeyIndent { span, .. } => {
                 spans.push(("flow end at its key's indentation".into(), *span))
             }
@@ -781,14 +781,15 @@ fn a_leading_bom_is_not_a_column_and_does_not_hide_a_suppression_comment() {
     let text = "\u{feff}{{- if .Values.x }}\nkind: [\n";
     let facts = load(text.as_bytes(), FileId::default(), true);
     assert_eq!(facts.outcome, Outcome::Template);
-    let [InputProblem::Template { span }] = facts.problems.as_slice() else {
+    let [InputProblem::Template { span, .. }] = facts.problems.as_slice() else {
         panic!("{:?}", facts.problems)
     };
     assert_eq!(
         (span.start.byte, span.start.line, span.start.col),
         (3, 1, 1)
     );
-    assert_eq!((span.end.byte, span.end.col), (5, 3));
+    // The whole action `{{- if .Values.x }}`.
+    assert_eq!((span.end.byte, span.end.col), (22, 20));
 
     let text = "\u{feff}# karplint: ignore-file\napiVersion: v1\nkind: ConfigMap\n";
     let facts = load(text.as_bytes(), FileId::default(), true);

@@ -11,10 +11,11 @@ mod policy;
 mod priority;
 pub mod resources;
 pub mod scheduling;
+mod unknown;
 
-pub use agents::{AgentGlobs, NODE_AGENTS, NODE_CRITICAL_AGENTS};
+pub use agents::{Accelerator, AgentGlobs, AgentKind, NODE_AGENTS, NODE_CRITICAL_AGENTS};
 pub use details::{AnnotationSpan, DO_NOT_DISRUPT_ANNOTATIONS, PodDetails};
-pub use karpenter::{KarpenterObject, NodePool, NodePoolApi};
+pub use karpenter::{KarpenterObject, NodeClassRef, NodePool, NodePoolApi, instance_requirements};
 pub use pod::{Container, PodTemplate, Workload, WorkloadKind};
 pub use policy::{DefaultRequest, IntOrPercent, LabelSelector, LimitRange, PodDisruptionBudget};
 pub use priority::{
@@ -22,6 +23,7 @@ pub use priority::{
     SYSTEM_NODE_CRITICAL, builtin_priority, is_dns_subdomain,
 };
 pub use scheduling::{Operator, Requirement, Scheduling, Taint, Toleration};
+pub use unknown::{Unknown, Unknowns};
 
 use std::collections::HashSet;
 
@@ -49,6 +51,8 @@ pub struct ObjectMeta {
     /// The Helm template the object was rendered from: the `# Source:` comment that
     /// `helm template` writes before each document (set by the loader).
     pub source_template: Option<String>,
+    /// The object's values that template actions decide.
+    pub unknowns: Unknowns,
 }
 
 impl ObjectMeta {
@@ -197,6 +201,10 @@ pub fn suppression_facts(
     .find_map(|path| {
         let annotations = doc.value(doc.path(node, path)?, "annotations")?;
         let value = doc.value(annotations, IGNORE_ANNOTATION)?;
+        // Rules a template action lists are unknown: nothing is suppressed, or unused.
+        if doc.unknown(value).is_some() {
+            return None;
+        }
         let rules = doc
             .str(value)?
             .split([',', ' '])
@@ -229,6 +237,7 @@ pub fn read_meta(doc: &Document<'_>, node: NodeId) -> Option<ObjectMeta> {
         annotations: relevant_annotations(doc, field("annotations")),
         span: doc.span(node),
         source_template: None,
+        unknowns: Unknowns::read(doc, node),
     })
 }
 

@@ -2,7 +2,8 @@
 
 use super::details::PodDetails;
 use super::{
-    ObjectMeta, Scheduling, Spanned, exact, lookup, relevant_annotations, spanned_str, string_map,
+    ObjectMeta, Scheduling, Spanned, Unknown, Unknowns, exact, lookup, relevant_annotations,
+    spanned_str, string_map,
 };
 use crate::source::Span;
 use crate::yaml::{Document, NodeId};
@@ -72,14 +73,53 @@ pub struct PodTemplate {
     pub containers: Vec<Container>,
     /// Resources and spans the DaemonSet rules read; `None` for other workloads.
     pub details: Option<Box<PodDetails>>,
+    /// The template's values that template actions decide, by their path from the pod
+    /// template (`spec.priorityClassName`).
+    pub unknowns: Unknowns,
 }
 
 impl PodTemplate {
-    /// The class name, if one is set and not empty.
+    /// The class name, if one is set, not empty, and not decided by a template action.
     pub fn class_name(&self) -> Option<&Spanned<String>> {
         self.priority_class_name
             .as_ref()
-            .filter(|name| !name.value.is_empty())
+            .filter(|name| !name.value.is_empty() && self.class_unknown().is_none())
+    }
+
+    /// The template action that decides the class, when one does: the class is neither
+    /// missing nor known.
+    pub fn class_unknown(&self) -> Option<&Unknown> {
+        self.unknowns.any(&[
+            &["spec", "priorityClassName"],
+            &["spec", "priority"],
+            &["spec", "preemptionPolicy"],
+        ])
+    }
+
+    /// A template action that decides where the pods may run: their tolerations, node
+    /// selector or affinity.
+    pub fn scheduling_unknown(&self) -> Option<&Unknown> {
+        self.unknown_in_spec(&["tolerations", "nodeSelector", "affinity"])
+    }
+
+    /// A template action that decides what the pods request: a container's resources
+    /// (or whether it is a sidecar), overhead or pod-level resources. An action elsewhere
+    /// in a container (`env`, `args`) does not.
+    pub fn resources_unknown(&self) -> Option<&Unknown> {
+        self.unknowns.any(&[
+            &["spec", "containers", "*", "resources"],
+            &["spec", "initContainers", "*", "resources"],
+            &["spec", "initContainers", "*", "restartPolicy"],
+            &["spec", "overhead"],
+            &["spec", "resources"],
+        ])
+    }
+
+    /// A template action that decides anything under `spec.` + one of `fields`.
+    pub fn unknown_in_spec(&self, fields: &[&str]) -> Option<&Unknown> {
+        fields
+            .iter()
+            .find_map(|field| self.unknowns.at(&["spec", field]))
     }
 
     /// Where a finding about this template's priority points: the `priorityClassName`
@@ -100,6 +140,17 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// A template action that decides what the workload is taken for: its name or a
+    /// container image (see [`Workload::is_node_critical_agent`]).
+    pub fn agent_unknown(&self) -> Option<&Unknown> {
+        self.meta.unknowns.at(&["metadata", "name"]).or_else(|| {
+            self.template.unknowns.any(&[
+                &["spec", "containers", "*", "image"],
+                &["spec", "initContainers", "*", "image"],
+            ])
+        })
+    }
+
     /// Whether rules read this workload whole: DaemonSets and the Karpenter controller.
     /// Any other workload only counts towards the priority ceiling (`ClusterIndex` keeps
     /// no more of it).
@@ -132,6 +183,7 @@ pub(crate) fn read_workload(
     meta: ObjectMeta,
     kind: WorkloadKind,
 ) -> Option<Workload> {
+    let unknowns = meta.unknowns.under(kind.template_path());
     let template = doc.path(node, kind.template_path())?;
     let spec = doc.get(template, "spec")?;
     let pod_spec = spec.value;
@@ -168,6 +220,7 @@ pub(crate) fn read_workload(
         containers,
         details: (kind == WorkloadKind::DaemonSet && doc.is_mapping(pod_spec))
             .then(|| Box::new(PodDetails::read(doc, template, pod_spec))),
+        unknowns,
     };
     Some(Workload {
         meta,

@@ -46,6 +46,7 @@ impl PriorityClass {
                 annotations: Vec::new(),
                 span,
                 source_template: None,
+                unknowns: Default::default(),
             },
             value: Some(spanned(value.to_string())),
             value_int: Some(value),

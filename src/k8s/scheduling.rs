@@ -33,6 +33,7 @@ impl Operator {
 /// One `{key, operator, values}` requirement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
+    /// Normalised when read ([`normalized_label`]).
     pub key: String,
     pub operator: Operator,
     pub values: Vec<String>,
@@ -134,6 +135,7 @@ impl Toleration {
 /// The scheduling constraints of a pod template that Karpenter looks at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scheduling {
+    /// Keys normalised ([`normalized_label`]).
     pub node_selector: Vec<(String, String)>,
     /// The key of each `node_selector` entry as written (same order; may be shorter
     /// when built by hand).
@@ -186,7 +188,8 @@ impl Scheduling {
                     .into_iter()
                     .filter_map(|(key, entry)| {
                         let value = doc.scalar(entry.value)?;
-                        Some(((key.to_string(), value.to_string()), doc.span(entry.key)))
+                        let key = normalized_label(key).to_string();
+                        Some(((key, value.to_string()), doc.span(entry.key)))
                     })
                     .unzip()
             })
@@ -297,10 +300,26 @@ fn excludes_karpenter(requirement: &Requirement) -> bool {
     }
 }
 
+/// The current name of a deprecated node label, as Karpenter translates pod and NodePool
+/// requirements before comparing them (`NormalizedLabels`, kubernetes-sigs/karpenter
+/// v1.14.0 `pkg/apis/v1/labels.go`, applied in `pkg/scheduling/requirement.go`
+/// `NewRequirementWithFlexibility`); any other key as it is.
+pub fn normalized_label(key: &str) -> &str {
+    match key {
+        "failure-domain.beta.kubernetes.io/zone" => "topology.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/region" => "topology.kubernetes.io/region",
+        "beta.kubernetes.io/arch" => "kubernetes.io/arch",
+        "beta.kubernetes.io/os" => "kubernetes.io/os",
+        "beta.kubernetes.io/instance-type" => "node.kubernetes.io/instance-type",
+        _ => key,
+    }
+}
+
+/// The requirements of a list, their keys normalised ([`normalized_label`]).
 pub(crate) fn read_requirements(doc: &Document<'_>, list: Option<NodeId>) -> Vec<Requirement> {
     read_keyed(doc, list, |item, key, span| {
         Some(Requirement {
-            key,
+            key: normalized_label(&key).to_string(),
             operator: Operator::parse(doc.str(doc.value(item, "operator")?)?)?,
             values: string_list(doc, doc.value(item, "values")),
             span,
@@ -340,7 +359,8 @@ fn text(doc: &Document<'_>, map: NodeId, key: &str) -> Option<String> {
 }
 
 /// Labels Karpenter knows about without a NodePool declaring them (its well-known
-/// labels, and its cloud providers'): every node has them, so a requirement on them is
+/// labels, and its cloud providers'; deprecated names are normalised before they get
+/// here): every node has them, so a requirement on them is
 /// satisfiable unless the NodePool constrains them. Any other label is custom: a node
 /// has it only if the NodePool declares it (template label or requirement).
 ///
@@ -352,14 +372,9 @@ pub fn is_well_known_label(key: &str) -> bool {
     const EXACT: &[&str] = &[
         "topology.kubernetes.io/zone",
         "topology.kubernetes.io/region",
-        "failure-domain.beta.kubernetes.io/zone",
-        "failure-domain.beta.kubernetes.io/region",
         "node.kubernetes.io/instance-type",
-        "beta.kubernetes.io/instance-type",
         "kubernetes.io/arch",
-        "beta.kubernetes.io/arch",
         "kubernetes.io/os",
-        "beta.kubernetes.io/os",
         "kubernetes.io/hostname",
         "node.kubernetes.io/windows-build",
         "karpenter.sh/capacity-type",
@@ -388,6 +403,10 @@ pub struct NodeLabels<'a> {
     /// A v1alpha5 Provisioner: its nodes carry `karpenter.sh/provisioner-name`, not
     /// `karpenter.sh/nodepool` (and the other way round for NodePools).
     pub provisioner: bool,
+    /// Requirements of every instance type of the pool (well-known labels only): a pod
+    /// must intersect them too, as Karpenter's `isDaemonPodCompatible` checks
+    /// `it.Requirements.Intersects` besides the pool's own requirements.
+    pub instance: &'a [Requirement],
 }
 
 impl NodeLabels<'_> {
@@ -417,6 +436,7 @@ impl NodeLabels<'_> {
         let pool: Vec<&Requirement> = self
             .requirements
             .iter()
+            .chain(self.instance)
             .filter(|r| r.key == key)
             .chain(label.as_ref())
             .collect();
@@ -650,6 +670,7 @@ mod tests {
             requirements: &requirements,
             auto_mode: false,
             provisioner: false,
+            instance: &[],
         };
         assert!(pool.can_satisfy(&req("team", Operator::In, &["data"])));
         assert!(!pool.can_satisfy(&req("team", Operator::In, &["web"])));
@@ -692,6 +713,7 @@ mod tests {
             requirements,
             auto_mode,
             provisioner: false,
+            instance: &[],
         }
     }
 

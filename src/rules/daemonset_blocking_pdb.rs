@@ -23,7 +23,11 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         effect: "NoSchedule".to_string(),
         span: Span::default(),
     };
-    for budget in index.disruption_budgets() {
+    for budget in index
+        .disruption_budgets()
+        .iter()
+        .filter(|b| b.item.meta.unknowns.is_empty())
+    {
         let pdb = &budget.item;
         let Some((field, value)) = pdb.blocks_daemonset_pods() else {
             continue;
@@ -32,10 +36,14 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .daemonsets()
             .filter(|w| {
                 let template = &w.item.template;
-                same_namespace(
-                    w.item.meta.namespace.as_deref(),
-                    pdb.meta.namespace.as_deref(),
-                ) && pdb.selects(&template.labels)
+                let decided = template.unknowns.at(&["metadata", "labels"]).is_none()
+                    && template.scheduling_unknown().is_none();
+                decided
+                    && same_namespace(
+                        w.item.meta.namespace.as_deref(),
+                        pdb.meta.namespace.as_deref(),
+                    )
+                    && pdb.selects(&template.labels)
                     && !template.scheduling.tolerates(&disrupted)
                     && index.is_karpenter_relevant(&w.item)
             })

@@ -14,7 +14,14 @@ use crate::registry::KDS017 as RULE;
 const LEGACY: &str = "karpenter.sh/do-not-evict";
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for ds in relevant_daemonsets(context.index) {
+    let decided = |ds: &super::capacity::RelevantDaemonSet<'_>| {
+        ds.workload
+            .template
+            .unknowns
+            .at(&["metadata", "annotations"])
+            .is_none()
+    };
+    for ds in relevant_daemonsets(context.index).filter(decided) {
         for annotation in &ds.details.do_not_disrupt {
             // Both say what happens on every node the DaemonSet runs on.
             let (value, effect) = if annotation.value == "true" {

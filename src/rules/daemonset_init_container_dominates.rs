@@ -12,7 +12,10 @@ use crate::k8s::resources::{ContainerKind, Resource};
 use crate::registry::KDS012 as RULE;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for ds in relevant_daemonsets(context.index) {
+    // Requests a template action decides are neither missing nor wrong.
+    for ds in relevant_daemonsets(context.index)
+        .filter(|ds| ds.workload.template.resources_unknown().is_none())
+    {
         let resources = &ds.details.resources;
         for resource in Resource::ALL {
             let unrequested = resources

@@ -12,7 +12,10 @@ use crate::k8s::resources::{Quantity, Resource};
 use crate::registry::KDS011 as RULE;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    for ds in relevant_daemonsets(context.index) {
+    // Requests a template action decides are neither missing nor wrong.
+    for ds in relevant_daemonsets(context.index)
+        .filter(|ds| ds.workload.template.resources_unknown().is_none())
+    {
         let resources = &ds.details.resources;
         for (position, container) in resources.containers.iter().enumerate() {
             let own = &container.resources;

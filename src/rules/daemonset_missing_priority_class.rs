@@ -10,7 +10,11 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let template = &workload.template;
-        if template.class_name().is_some() || !index.is_karpenter_relevant(workload) {
+        // A class a template action decides is not missing (and not checked).
+        if template.class_name().is_some()
+            || template.class_unknown().is_some()
+            || !index.is_karpenter_relevant(workload)
+        {
             continue;
         }
         // `priorityClassName: ""` is a wrong value (point at it); absence belongs at `spec:`.

@@ -23,7 +23,10 @@ fn example(resource: Resource) -> &'static str {
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
-    for ds in relevant_daemonsets(index) {
+    // Requests a template action decides are neither missing nor wrong.
+    for ds in
+        relevant_daemonsets(index).filter(|ds| ds.workload.template.resources_unknown().is_none())
+    {
         let name = ds.workload.meta.display();
         let resources = &ds.details.resources;
         for (resource, quantity) in resources.invalid_quantities() {
@@ -47,6 +50,20 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let namespace = ds.workload.meta.namespace.as_deref();
         let defaults: Vec<&Located<LimitRange>> = index.limit_ranges_in(namespace).collect();
+        // Which LimitRange gives defaults is unknown when an action decides the namespace
+        // or a range's values.
+        if ds
+            .workload
+            .meta
+            .unknowns
+            .at(&["metadata", "namespace"])
+            .is_some()
+            || defaults
+                .iter()
+                .any(|range| !range.item.meta.unknowns.is_empty())
+        {
+            continue;
+        }
         for (position, container) in resources.containers.iter().enumerate() {
             if container.kind == ContainerKind::Init {
                 // Ordinary init containers do not run beside the agent.

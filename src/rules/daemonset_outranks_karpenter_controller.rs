@@ -35,7 +35,8 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
             || (template
                 .class_name()
                 .is_some_and(|name| name.value == "system-node-critical")
-                && workload.is_node_critical_agent(&context.settings.node_critical))
+                && (workload.is_node_critical_agent(&context.settings.node_critical)
+                    || workload.agent_unknown().is_some()))
         {
             continue;
         }

@@ -30,13 +30,15 @@ fn undeclared<'a>(
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let pools = index.node_pools();
-    if pools.is_empty() {
+    // A pool with a template action in it may declare any label.
+    if pools.is_empty() || pools.iter().any(|p| !p.item.meta.unknowns.is_empty()) {
         return;
     }
     for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let scheduling = &workload.template.scheduling;
-        if scheduling.excludes_karpenter_nodes() {
+        if scheduling.excludes_karpenter_nodes() || workload.template.scheduling_unknown().is_some()
+        {
             continue;
         }
         let alternatives = scheduling.alternatives();

@@ -13,6 +13,7 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let (workload, class_name) = (classed.workload, classed.class_name);
         if class_name.value != "system-node-critical"
             || workload.is_node_critical_agent(&context.settings.node_critical)
+            || workload.agent_unknown().is_some()
         {
             continue;
         }

@@ -105,8 +105,10 @@ pub(crate) fn adequate_existing_class<'a>(
                 && class.policy() == "PreemptLowerPriority"
                 && !class.is_global_default()
                 && !class.meta.name().starts_with("system-")
-                // A fix copies the name into another file: only a valid name (KDS008).
+                // A fix copies the name into another file: only a valid name (KDS008),
+                // and only from a class no template action decides.
                 && is_dns_subdomain(class.meta.name())
+                && class.meta.unknowns.is_empty()
                 && index
                     .class(class.meta.name())
                     .is_some_and(|first| std::ptr::eq(first, *c))

@@ -132,17 +132,24 @@ pub(super) fn check_duplicate_key(context: &Context<'_>, out: &mut Vec<Diagnosti
 
 pub(super) fn check_unrendered_template(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for (_file, problem) in context.index.reported_problems() {
-        if let InputProblem::Template { span } = problem {
+        if let InputProblem::Template {
+            span,
+            flavour,
+            reason,
+        } = problem
+        {
             out.push(
                 Diagnostic::new(
                     &UNRENDERED_TEMPLATE,
                     *span,
-                    "unrendered Helm/Go template (`{{ … }}`): file skipped",
+                    format!(
+                        "unrendered {}: {reason}; this document was not linted",
+                        flavour.describe()
+                    ),
                 )
-                .with_label("template action")
+                .with_label("reading fails from this action on")
                 .with_help(
-                    "render it first and lint the output: \
-                     `helm template RELEASE CHART | karplint - --stdin-filename rendered.yaml`",
+                    "render it first and lint the output, for a chart:                      `helm template RELEASE CHART | karplint - --stdin-filename rendered.yaml`",
                 ),
             );
         }

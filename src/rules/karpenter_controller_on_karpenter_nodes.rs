@@ -19,7 +19,9 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     for controller in index.karpenter_controllers() {
         let workload = &controller.item;
-        if workload.template.scheduling.excludes_karpenter_nodes() {
+        if workload.template.scheduling.excludes_karpenter_nodes()
+            || workload.template.scheduling_unknown().is_some()
+        {
             continue;
         }
         let message = format!(

@@ -14,7 +14,20 @@ use crate::registry::KDS014 as RULE;
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
     let daemonsets: Vec<&Located<Workload>> = index.daemonsets().collect();
-    for pool in index.node_pools() {
+    // A DaemonSet whose tolerations or node selection a template action decides may be
+    // the one that handles the taint.
+    if daemonsets
+        .iter()
+        .any(|ds| ds.item.template.scheduling_unknown().is_some())
+    {
+        return;
+    }
+    for pool in index
+        .node_pools()
+        .iter()
+        // A pool with values only Terraform or a template knows may be anything.
+        .filter(|p| !p.item.is_partly_unknown())
+    {
         let running: Vec<&&Located<Workload>> = daemonsets
             .iter()
             .filter(|ds| pool.item.runs(&ds.item.template.scheduling))

@@ -14,6 +14,9 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for daemonset in index.daemonsets() {
         let workload = &daemonset.item;
         let template = &workload.template;
+        if template.class_unknown().is_some() {
+            continue;
+        }
         // `None` for a class that is unknown (KDS002) or invalid (KDS008).
         let resolved = index.resolve_priority(template);
         let at = |span| span;

@@ -15,7 +15,12 @@ use crate::registry::KDS008 as RULE;
 
 pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let index = context.index;
-    for class in index.priority_classes() {
+    // A class with a value a template action decides is not judged.
+    for class in index
+        .priority_classes()
+        .iter()
+        .filter(|c| c.item.meta.unknowns.is_empty())
+    {
         out.extend(invalid_name(class).or_else(|| reserved_name(class)));
         out.extend(bad_value(class));
         out.extend(bad_policy(class));

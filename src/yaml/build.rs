@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
 
 use super::expansion::UNBOUNDED;
-use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind};
+use super::template::Template;
+use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, UnknownNode};
 use crate::source::{FileId, Pos, Span};
 
 /// A syntax error with the parser's position.
@@ -140,6 +141,12 @@ pub struct DocumentStream<'a> {
     template_braces: Option<Span>,
     /// The file every span of the stream names.
     file: FileId,
+    /// Set when the text is a [`Template`] read tolerantly: the original text.
+    template: Option<(&'a Template, &'a str)>,
+    /// Positions in the original text, for the actions' spans.
+    original_positions: Option<crate::source::Positions<&'a str>>,
+    /// The structural actions already given to the innermost collection holding them.
+    claimed: std::collections::HashSet<usize>,
 }
 
 impl<'a> DocumentStream<'a> {
@@ -162,7 +169,45 @@ impl<'a> DocumentStream<'a> {
             done: false,
             template_braces: None,
             file,
+            template: None,
+            original_positions: None,
+            claimed: Default::default(),
         }
+    }
+
+    /// The documents of `template`, the tolerant reading of `original` (see
+    /// [`Template`]): a node an action decides is recorded as unknown, with the scalar
+    /// text as written; a key written in two branches of one conditional is no duplicate.
+    pub fn templated(template: &'a Template, original: &'a str, file: FileId) -> Self {
+        let mut stream = DocumentStream::new(&template.text, file);
+        stream.template = Some((template, original));
+        stream.original_positions = Some(crate::source::Positions::new(original));
+        stream
+    }
+
+    /// For a tolerant reading, the unknown of node `id` spanning `span`, if an action
+    /// decides it: a scalar with one in it, a collection with a structural one in it.
+    fn unknown_at(&mut self, id: NodeId, span: Span, scalar: bool) -> Option<UnknownNode<'a>> {
+        let (template, original) = self.template?;
+        let bytes = span.start.byte as usize..span.end.byte as usize;
+        let action = if scalar {
+            template.overlapping(bytes).next()?
+        } else {
+            let claimed = &mut self.claimed;
+            template
+                .structural(bytes)
+                .find(|a| claimed.insert(a.bytes.start))?
+        };
+        let positions = self.original_positions.as_mut()?;
+        Some(UnknownNode {
+            node: id,
+            expression: original.get(action.bytes.clone())?,
+            action: Span::new(
+                self.file,
+                positions.at(action.bytes.start),
+                positions.at(action.bytes.end),
+            ),
+        })
     }
 
     /// Where a flow mapping opened with `{{` was seen: the mark of an unrendered
@@ -231,12 +276,27 @@ impl<'a> DocumentStream<'a> {
                     });
                 }
                 Event::DocumentEnd => {
-                    return doc.map(Ok);
+                    return doc.map(|mut doc| {
+                        doc.unknowns.sort_by_key(|u| u.node.0);
+                        Ok(doc)
+                    });
                 }
                 Event::Scalar(value, style, anchor, _tag) => {
                     let Some(doc) = doc.as_mut() else { continue };
                     let plain = matches!(style, ScalarStyle::Plain);
-                    let value = borrow_verbatim(value, style, self.positions.source(span));
+                    let mut value = borrow_verbatim(value, style, self.positions.source(span));
+                    let id = NodeId(clamp_u32(doc.nodes.len()));
+                    if let Some(unknown) = self.unknown_at(id, span, true) {
+                        // The text as written, not the filler: two keys from different
+                        // actions are different keys.
+                        let written = self.template.and_then(|(_, original)| {
+                            original.get(span.start.byte as usize..span.end.byte as usize)
+                        });
+                        value = Cow::Borrowed(
+                            written.map_or("", |w| w.trim_matches(['"', '\'', '|', '>'])),
+                        );
+                        doc.unknowns.push(unknown);
+                    }
                     let id = push_node(doc, NodeKind::Scalar { value, plain }, span);
                     shared += register(&mut anchors, anchor, id);
                     attach(doc, &mut scratch, &stack, id);
@@ -258,6 +318,7 @@ impl<'a> DocumentStream<'a> {
                     let Some(doc) = doc.as_mut() else { continue };
                     let mapping = matches!(event, Event::MappingStart(..));
                     if mapping
+                        && self.template.is_none()
                         && self.template_braces.is_none()
                         && self.positions.starts_with_at(start.byte, "{{")
                     {
@@ -306,7 +367,7 @@ impl<'a> DocumentStream<'a> {
                     };
                     let children = &scratch[frame.first_child..];
                     if frame.mapping {
-                        record_duplicates(doc, children);
+                        record_duplicates(doc, children, self.template.map(|(t, _)| t));
                     }
                     let expansion = children
                         .iter()
@@ -318,6 +379,11 @@ impl<'a> DocumentStream<'a> {
                     scratch.truncate(frame.first_child);
                     let node = &mut doc.nodes[frame.node.0 as usize];
                     node.span.end = end;
+                    let span = node.span;
+                    if let Some(unknown) = self.unknown_at(frame.node, span, false) {
+                        doc.unknowns.push(unknown);
+                    }
+                    let node = &mut doc.nodes[frame.node.0 as usize];
                     node.kind = if frame.mapping {
                         NodeKind::Mapping {
                             start,
@@ -401,28 +467,51 @@ fn attach(doc: &mut Document<'_>, scratch: &mut Vec<NodeId>, stack: &[Frame], id
     }
 }
 
-/// Records keys that occur more than once among a mapping's pairs (scalar keys only).
-fn record_duplicates(doc: &mut Document<'_>, pairs: &[NodeId]) {
+/// Records keys that occur more than once among a mapping's pairs (scalar keys only; in a
+/// template, not a key an action decides, nor one written in two branches of a conditional).
+fn record_duplicates(doc: &mut Document<'_>, pairs: &[NodeId], template: Option<&Template>) {
     let keys: Vec<(&str, NodeId)> = pairs
         .chunks_exact(2)
+        .filter(|pair| {
+            let span = doc.nodes[pair[0].0 as usize].span;
+            template.is_none_or(|t| {
+                t.overlapping(span.start.byte as usize..span.end.byte as usize)
+                    .next()
+                    .is_none()
+            })
+        })
         .filter_map(|pair| match &doc.nodes[pair[0].0 as usize].kind {
             NodeKind::Scalar { value, .. } => Some((value.as_ref(), pair[0])),
             _ => None,
         })
         .collect();
+    // Each repeated key is paired with its first occurrence that can be rendered with
+    // it: in a template, not one in another branch of a conditional.
+    let byte = |id: &NodeId| doc.nodes[id.0 as usize].span.start.byte as usize;
+    let together =
+        |a: &NodeId, b: &NodeId| template.is_none_or(|t| !t.alternatives(byte(a), byte(b)));
     let mut found = Vec::new();
     if keys.len() <= 16 {
         for (i, (key, id)) in keys.iter().enumerate() {
-            if let Some((_, first)) = keys[..i].iter().find(|(k, _)| k == key) {
+            if let Some((_, first)) = keys[..i]
+                .iter()
+                .find(|(k, earlier)| k == key && together(earlier, id))
+            {
                 found.push((key.to_string(), *first, *id));
             }
         }
     } else {
-        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(keys.len());
+        let mut seen: HashMap<&str, Vec<NodeId>> = HashMap::with_capacity(keys.len());
         for (key, id) in &keys {
-            if let Some(first) = seen.insert(key, *id) {
-                found.push((key.to_string(), first, *id));
-                seen.insert(key, first);
+            let earlier = seen.entry(key).or_default();
+            if let Some(first) = earlier.iter().find(|earlier| together(earlier, id)) {
+                found.push((key.to_string(), *first, *id));
+            }
+            // Without a template the first occurrence is always the one; in one, a key
+            // repeated past this many times is compared with its first occurrences only.
+            if earlier.len() < MAX_BRANCH_OCCURRENCES && (template.is_some() || earlier.is_empty())
+            {
+                earlier.push(*id);
             }
         }
     }
@@ -432,3 +521,6 @@ fn record_duplicates(doc: &mut Document<'_>, pairs: &[NodeId]) {
         doc.duplicates.push(DuplicateKey { key, first, second });
     }
 }
+
+/// See [`record_duplicates`].
+const MAX_BRANCH_OCCURRENCES: usize = 16;

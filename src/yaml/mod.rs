@@ -9,12 +9,16 @@
 mod build;
 mod expansion;
 mod lenient;
+mod template;
 mod tree;
+mod value;
 
 pub use build::{DocumentStream, ParseError};
 pub use expansion::{EXPANSION_FLOOR, EXPANSION_RATIO, Overexpanded};
 pub use lenient::{forgive_flow_end, without_json_comments};
-pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind};
+pub use template::{Action, Flavour, Role, Template};
+pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind, UnknownNode};
+pub use value::{Data, Key, MAX_DEPTH, Map, Value, ValueError};
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
 //! Tests of the spanned tree: positions, documents, anchors, merges, duplicates, limits.
 
 use super::{Document, DocumentStream, EXPANSION_FLOOR, EXPANSION_RATIO, NodeId};
+use crate::source::{FileId, Span};
 
 fn docs(text: &str) -> Vec<Document<'_>> {
     DocumentStream::new(text, crate::source::FileId::default())
@@ -373,4 +374,20 @@ fn scalars_written_verbatim_are_borrowed_from_the_text() {
             }
         ));
     }
+}
+
+#[test]
+fn map_spans_moves_every_position() {
+    let text = "a: 1\nb: [x]\n";
+    let mut stream = DocumentStream::new(text, FileId(0));
+    let mut document = stream.next_taking_items(|_, _| false).unwrap().unwrap();
+    document.map_spans(|span| Span {
+        file: FileId(9),
+        ..span
+    });
+    let root = document.root().unwrap();
+    let x = document.items(document.value(root, "b").unwrap())[0];
+    assert_eq!(document.span(x).file, FileId(9));
+    assert_eq!(document.span(x).start.line, 2);
+    assert_eq!(document.start().file, FileId(9));
 }

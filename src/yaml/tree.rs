@@ -46,6 +46,16 @@ pub struct DuplicateKey {
     pub second: Span,
 }
 
+/// A node a template action decides: a scalar with an action in it, or a collection
+/// with an action alone on a line in it (it may hold more than is written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownNode<'a> {
+    pub node: NodeId,
+    /// The (first) action, as written.
+    pub expression: &'a str,
+    pub action: Span,
+}
+
 /// One key/value pair of a mapping.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
@@ -84,6 +94,8 @@ pub struct Document<'a> {
     pub(crate) children: Vec<NodeId>,
     pub(crate) root: Option<NodeId>,
     pub(crate) duplicates: Vec<DuplicateKey>,
+    /// Sorted by node; empty unless the text is a template read tolerantly.
+    pub(crate) unknowns: Vec<UnknownNode<'a>>,
     /// Position of the document start (`---` or first content).
     pub(crate) start: Span,
 }
@@ -99,6 +111,36 @@ impl<'a> Document<'a> {
 
     pub fn duplicates(&self) -> &[DuplicateKey] {
         &self.duplicates
+    }
+
+    /// Moves every position of the document through `map`: a document parsed from text
+    /// karplint rendered (a chart) is put back where each part was written.
+    pub fn map_spans(&mut self, mut map: impl FnMut(Span) -> Span) {
+        for node in &mut self.nodes {
+            node.span = map(node.span);
+        }
+        for duplicate in &mut self.duplicates {
+            duplicate.first = map(duplicate.first);
+            duplicate.second = map(duplicate.second);
+        }
+        for unknown in &mut self.unknowns {
+            unknown.action = map(unknown.action);
+        }
+        self.start = map(self.start);
+    }
+
+    /// Whether a template action decides any node of the document.
+    pub fn has_unknowns(&self) -> bool {
+        !self.unknowns.is_empty()
+    }
+
+    /// The action that decides node `id` itself (an alias is not followed).
+    pub fn unknown(&self, id: NodeId) -> Option<&UnknownNode<'a>> {
+        let at = self
+            .unknowns
+            .binary_search_by_key(&id.0, |u| u.node.0)
+            .ok()?;
+        self.unknowns.get(at)
     }
 
     pub fn node(&self, id: NodeId) -> &Node<'a> {

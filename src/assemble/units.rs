@@ -1,0 +1,166 @@
+//! Which unit of assembly each input belongs to. Charts: the files under a chart's
+//! `templates/` are rendered with the chart, never read on their own.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+/// The file that makes a directory a chart.
+const CHART_FILE: &str = "Chart.yaml";
+
+/// How far up from a file a chart is looked for: charts nest a few levels (`charts/`
+/// subcharts), not dozens, and the walk up stats one file per level.
+const MAX_LEVELS: usize = 32;
+
+/// Finds the chart each file belongs to, remembering what it learnt per directory (a
+/// tree of thousands of files has a few hundred directories).
+#[derive(Debug, Default)]
+pub struct ChartFinder {
+    /// Whether a directory holds a `Chart.yaml` (a regular file, not a link).
+    is_chart: HashMap<PathBuf, bool>,
+}
+
+impl ChartFinder {
+    /// The chart whose templates `path` is one of: the outermost chart, for a template of
+    /// a subchart (`charts/NAME/templates/…` is rendered as part of its parent). `None`
+    /// for files that are not templates of a chart (a chart's `values.yaml`, `crds/` and
+    /// anything outside `templates/` are read as they are).
+    pub fn template_chart(&mut self, path: &Path) -> Option<PathBuf> {
+        let mut dir = path.parent()?;
+        let mut below: Vec<&std::ffi::OsStr> = Vec::new();
+        for _ in 0..MAX_LEVELS {
+            if self.is_chart(dir) {
+                return (below.last().is_some_and(|first| *first == "templates"))
+                    .then(|| self.outermost(dir));
+            }
+            below.push(dir.file_name()?);
+            dir = parent_dir(dir)?;
+        }
+        None
+    }
+
+    /// `chart`, or the chart it is a subchart of (`PARENT/charts/NAME`), recursively.
+    fn outermost(&mut self, chart: &Path) -> PathBuf {
+        let mut root = chart;
+        for _ in 0..MAX_LEVELS {
+            let parent = root
+                .parent()
+                .filter(|charts| charts.file_name().is_some_and(|name| name == "charts"))
+                .and_then(Path::parent);
+            match parent {
+                Some(parent) if self.is_chart(parent) => root = parent,
+                _ => break,
+            }
+        }
+        root.to_path_buf()
+    }
+
+    fn is_chart(&mut self, dir: &Path) -> bool {
+        if let Some(&known) = self.is_chart.get(dir) {
+            return known;
+        }
+        let file = if dir.as_os_str().is_empty() {
+            PathBuf::from(CHART_FILE)
+        } else {
+            dir.join(CHART_FILE)
+        };
+        let found = std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_file());
+        self.is_chart.insert(dir.to_path_buf(), found);
+        found
+    }
+}
+
+/// The parent of a relative or absolute directory; `None` past the top or at `..` (the
+/// walk up never leaves the path as given: `../x` is not searched beyond `..`).
+fn parent_dir(dir: &Path) -> Option<&Path> {
+    if dir.as_os_str().is_empty()
+        || matches!(dir.components().next_back(), Some(Component::ParentDir))
+    {
+        return None;
+    }
+    dir.parent()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn touch(root: &Path, path: &str) {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, "x: 1\n").unwrap();
+    }
+
+    #[test]
+    fn templates_belong_to_the_outermost_chart() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "app/Chart.yaml",
+            "app/values.yaml",
+            "app/templates/ds.yaml",
+            "app/templates/sub/deep.yaml",
+            "app/crds/crd.yaml",
+            "app/charts/agent/Chart.yaml",
+            "app/charts/agent/templates/ds.yaml",
+            "app/charts/agent/values.yaml",
+            "plain/templates/ds.yaml",
+            "plain/ds.yaml",
+        ] {
+            touch(root, file);
+        }
+        let mut finder = ChartFinder::default();
+        let app = root.join("app");
+        let chart = |finder: &mut ChartFinder, file: &str| finder.template_chart(&root.join(file));
+        assert_eq!(
+            chart(&mut finder, "app/templates/ds.yaml"),
+            Some(app.clone())
+        );
+        assert_eq!(
+            chart(&mut finder, "app/templates/sub/deep.yaml"),
+            Some(app.clone())
+        );
+        assert_eq!(
+            chart(&mut finder, "app/charts/agent/templates/ds.yaml"),
+            Some(app)
+        );
+        for loose in [
+            "app/values.yaml",
+            "app/Chart.yaml",
+            "app/crds/crd.yaml",
+            "app/charts/agent/values.yaml",
+            "plain/templates/ds.yaml",
+            "plain/ds.yaml",
+        ] {
+            assert_eq!(chart(&mut finder, loose), None, "{loose}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_chart_file_does_not_make_a_chart() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, "elsewhere/Chart.yaml");
+        touch(root, "app/templates/ds.yaml");
+        std::os::unix::fs::symlink(
+            root.join("elsewhere/Chart.yaml"),
+            root.join("app/Chart.yaml"),
+        )
+        .unwrap();
+        let mut finder = ChartFinder::default();
+        assert_eq!(
+            finder.template_chart(&root.join("app/templates/ds.yaml")),
+            None
+        );
+    }
+
+    #[test]
+    fn relative_paths_are_searched_up_to_where_they_start() {
+        let mut finder = ChartFinder::default();
+        assert_eq!(finder.template_chart(Path::new("templates/ds.yaml")), None);
+        assert_eq!(parent_dir(Path::new("../x")), Some(Path::new("..")));
+        assert_eq!(parent_dir(Path::new("..")), None);
+        assert_eq!(parent_dir(Path::new("")), None);
+    }
+}

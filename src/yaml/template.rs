@@ -1,0 +1,508 @@
+//! Template-tolerant reading: a text with template actions (Go templates, `{{name}}`
+//! placeholders, Jinja) rewritten so that the YAML parser reads what is written around
+//! them, with every byte, line and column where it was.
+//!
+//! - A control action (`{{ if }}`, `{{ else }}`, `{{ end }}`, `{{ range }}`, `{{ $x := … }}`,
+//!   `{{/* … */}}`, any `{% … %}` or `{# … #}`) is blanked: read as absent.
+//! - A value action alone on its line (`{{ toYaml .Values.x | nindent 4 }}`) stands for
+//!   YAML structure: it is blanked too, and the collection it sits in is *open* (it may
+//!   hold more than is written), see [`Template::structural`].
+//! - Any other value action is filled with `_` (a plain scalar character anywhere, also
+//!   inside quotes and block scalars): the scalar that holds it is *unknown*.
+//!
+//! The control actions also give the conditional structure, so that a key written once in
+//! each branch of an `{{ if }} … {{ else }} … {{ end }}` is not a duplicate
+//! ([`Template::alternatives`]).
+
+use std::ops::Range;
+
+/// What kind of template an action looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// Go `text/template` (Helm, Zalando's cluster configuration, gomplate…).
+    GoTemplate,
+    /// A bare `{{name}}` for a tool or a person to replace (`sed`, quickstarts).
+    Placeholder,
+    /// Jinja (Ansible, Salt): the file has `{% … %}` statements.
+    Jinja,
+}
+
+impl Flavour {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Flavour::GoTemplate => "Go template",
+            Flavour::Placeholder => "placeholder",
+            Flavour::Jinja => "Jinja template",
+        }
+    }
+}
+
+/// How an action is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Outputs nothing (or chooses what is output): blanked.
+    Control,
+    /// Outputs a value alone on its line: blanked, its collection open.
+    Structural,
+    /// Outputs (part of) a scalar: filled, the scalar unknown.
+    Value,
+}
+
+/// One template action, by byte offsets into the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub bytes: Range<usize>,
+    pub role: Role,
+    pub flavour: Flavour,
+}
+
+/// The text of a templated file made readable, and what was done to it.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// As long as the original, line breaks and non-action bytes unchanged.
+    pub text: String,
+    /// Every action, in order.
+    pub actions: Vec<Action>,
+    /// For each control action that opens, continues or closes a block: where it starts
+    /// and the branch path after it (block id, branch number), outermost first.
+    branches: Vec<(usize, Vec<(u32, u32)>)>,
+}
+
+/// Most actions one file may have: beyond, the file is not read tolerantly (each action
+/// costs a few bytes of memory and a binary search per scalar).
+const MAX_ACTIONS: usize = 100_000;
+/// Deepest nesting of template blocks followed.
+const MAX_BLOCK_DEPTH: usize = 64;
+
+impl Template {
+    /// `None` when `text` has no template action: it is read exactly as written.
+    pub fn read(text: &str) -> Option<Template> {
+        let mut actions = scan(text);
+        if actions.is_empty() || actions.len() > MAX_ACTIONS {
+            return None;
+        }
+        let jinja = actions.iter().any(|a| a.flavour == Flavour::Jinja);
+        let mut bytes = text.as_bytes().to_vec();
+        for action in &mut actions {
+            if jinja {
+                action.flavour = Flavour::Jinja;
+            }
+            if action.role == Role::Value && alone_on_its_line(text, &action.bytes) {
+                action.role = Role::Structural;
+            }
+            let fill = if action.role == Role::Value {
+                b'_'
+            } else {
+                b' '
+            };
+            for byte in &mut bytes[action.bytes.clone()] {
+                // Line breaks stay (multi-line comments); non-ASCII characters keep their
+                // bytes, so every column stays a character count of the original.
+                if byte.is_ascii() && !matches!(*byte, b'\n' | b'\r') {
+                    *byte = fill;
+                }
+            }
+        }
+        open_leading_block_lines(&mut bytes, &mut actions);
+        let branches = branches(text, &actions);
+        Some(Template {
+            text: String::from_utf8(bytes).ok()?,
+            actions,
+            branches,
+        })
+    }
+
+    /// Blanks `bytes` (a document given up): line breaks stay, every other character
+    /// becomes as many spaces as it has bytes.
+    pub fn blank(&mut self, bytes: Range<usize>) {
+        let Some(region) = self.text.get(bytes.clone()) else {
+            return;
+        };
+        let blanked: String = region
+            .chars()
+            .flat_map(|c| {
+                let (fill, n) = match c {
+                    '\n' | '\r' => (c, 1),
+                    _ => (' ', c.len_utf8()),
+                };
+                std::iter::repeat_n(fill, n)
+            })
+            .collect();
+        self.text.replace_range(bytes, &blanked);
+    }
+
+    /// The actions that overlap `bytes` (filled or blanked inside a scalar).
+    pub fn overlapping(&self, bytes: Range<usize>) -> impl Iterator<Item = &Action> {
+        let first = self.actions.partition_point(|a| a.bytes.end <= bytes.start);
+        self.actions[first..]
+            .iter()
+            .take_while(move |a| a.bytes.start < bytes.end)
+            .filter(|a| a.role != Role::Structural)
+    }
+
+    /// The structural actions (value actions alone on their line) in `bytes`.
+    pub fn structural(&self, bytes: Range<usize>) -> impl Iterator<Item = &Action> {
+        let first = self
+            .actions
+            .partition_point(|a| a.bytes.start < bytes.start);
+        self.actions[first..]
+            .iter()
+            .take_while(move |a| a.bytes.start < bytes.end)
+            .filter(|a| a.role == Role::Structural)
+    }
+
+    /// Whether what is written at byte `a` and at byte `b` are in different branches of
+    /// one conditional: never both rendered.
+    pub fn alternatives(&self, a: usize, b: usize) -> bool {
+        let (a, b) = (self.path_at(a), self.path_at(b));
+        a.iter()
+            .zip(b)
+            .take_while(|(x, y)| x.0 == y.0)
+            .any(|(x, y)| x.1 != y.1)
+    }
+
+    fn path_at(&self, byte: usize) -> &[(u32, u32)] {
+        let at = self.branches.partition_point(|(start, _)| *start <= byte);
+        at.checked_sub(1)
+            .map_or(&[][..], |i| self.branches[i].1.as_slice())
+    }
+}
+
+/// Finds the actions of `text`: `{{ … }}` and `{% … %}`/`{# … #}` closed on their line,
+/// `{{/* … */}}` comments on any number of lines.
+fn scan(text: &str) -> Vec<Action> {
+    let bytes = text.as_bytes();
+    let mut actions = Vec::new();
+    let mut at = 0;
+    while let Some(found) = memchr_open(bytes, at) {
+        let open = &bytes[found..found + 2];
+        let line_end = text[found..]
+            .find(['\n', '\r'])
+            .map_or(text.len(), |i| found + i);
+        let inner_start = found + 2;
+        let close = match open {
+            b"{{"
+                if text[inner_start..]
+                    .trim_start_matches('-')
+                    .starts_with("/*") =>
+            {
+                text[inner_start..].find("*/").and_then(|i| {
+                    let after = inner_start + i + 2;
+                    let rest = text[after..].trim_start_matches([' ', '-']);
+                    rest.starts_with("}}").then(|| text.len() - rest.len() + 2)
+                })
+            }
+            b"{{" => text[inner_start..line_end]
+                .find("}}")
+                .map(|i| inner_start + i + 2)
+                .or_else(|| multi_line_close(text, found)),
+            b"{%" => text[inner_start..line_end]
+                .find("%}")
+                .map(|i| inner_start + i + 2),
+            _ => text[inner_start..line_end]
+                .find("#}")
+                .map(|i| inner_start + i + 2),
+        };
+        let Some(end) = close else {
+            at = found + 2;
+            continue;
+        };
+        // `${{ … }}` is a GitHub Actions expression, `{{{ … }}}` a Mustache triple: the
+        // action is the innermost pair either way.
+        let inner = text[inner_start..end - 2].trim_matches(['-', '+', ' ', '\t']);
+        let (role, flavour) = match open {
+            b"{{" => classify_go(inner),
+            _ => (Role::Control, Flavour::Jinja),
+        };
+        actions.push(Action {
+            bytes: found..end,
+            role,
+            flavour,
+        });
+        at = end;
+    }
+    actions
+}
+
+/// Lines a Go action starting its line may run over (`{{ if and\n  (eq …)\n  (ne …) }}`).
+const MAX_ACTION_LINES: usize = 16;
+
+/// The end of a Go action opened at `open`, at the start of its line, and closed by a
+/// `}}` that ends a later line within [`MAX_ACTION_LINES`].
+fn multi_line_close(text: &str, open: usize) -> Option<usize> {
+    let line_start = text[..open].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    if !text[line_start..open].trim_matches([' ', '\t']).is_empty() {
+        return None;
+    }
+    let mut offset = open;
+    for line in text[open..].split_inclusive('\n').take(MAX_ACTION_LINES) {
+        let content = line.trim_end_matches(['\n', '\r', ' ', '\t']);
+        if offset > open && content.ends_with("}}") {
+            return Some(offset + content.len());
+        }
+        if offset > open && content.contains("{{") {
+            return None;
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// The next `{{`, `{%` or `{#` at or after `from`.
+fn memchr_open(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while at + 1 < bytes.len() {
+        let i = at + bytes[at..].iter().position(|b| *b == b'{')?;
+        if matches!(bytes.get(i + 1), Some(b'{' | b'%' | b'#')) {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
+/// Go template keywords that open, continue or close a block.
+const GO_BLOCKS: &[&str] = &["if", "range", "with", "define", "block"];
+
+fn classify_go(inner: &str) -> (Role, Flavour) {
+    let word = inner
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("");
+    let assignment =
+        word.starts_with('$') && inner[word.len()..].trim_start().starts_with([':', '=']);
+    let control = inner.starts_with("/*")
+        || assignment
+        || GO_BLOCKS.contains(&word)
+        || matches!(word, "else" | "end" | "break" | "continue");
+    let placeholder = !inner.is_empty()
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !control;
+    let flavour = if placeholder {
+        Flavour::Placeholder
+    } else {
+        Flavour::GoTemplate
+    };
+    let role = if control { Role::Control } else { Role::Value };
+    (role, flavour)
+}
+
+/// A blanked line that leads a block scalar's content (`key: |` then `{{ if }}`) is an
+/// error when it holds more blanks than the content is indented: such a line is made
+/// content instead (blanks to the indentation, then `_`), and its action a value action,
+/// so the block scalar is unknown.
+fn open_leading_block_lines(bytes: &mut [u8], actions: &mut [Action]) {
+    let line_of = |bytes: &[u8], at: usize| {
+        let start = bytes[..at]
+            .iter()
+            .rposition(|b| matches!(b, b'\n' | b'\r'))
+            .map_or(0, |i| i + 1);
+        let end = bytes[at..]
+            .iter()
+            .position(|b| matches!(b, b'\n' | b'\r'))
+            .map_or(bytes.len(), |i| at + i);
+        start..end
+    };
+    let blank = |line: &[u8]| line.iter().all(|b| matches!(b, b' ' | b'\t'));
+    let indent = |line: &[u8]| line.iter().take_while(|b| **b == b' ').count();
+    for action in actions.iter_mut().filter(|a| a.role != Role::Value) {
+        let line = line_of(bytes, action.bytes.start);
+        if !blank(&bytes[line.clone()]) {
+            continue;
+        }
+        // The previous line with content must be a block scalar header.
+        let mut before = line.start;
+        let header = loop {
+            let Some(previous_end) = before.checked_sub(1) else {
+                break None;
+            };
+            let previous = line_of(bytes, previous_end);
+            if !blank(&bytes[previous.clone()]) {
+                break Some(previous);
+            }
+            before = previous.start;
+        };
+        let Some(header) = header.filter(|h| is_block_header(&bytes[h.clone()])) else {
+            continue;
+        };
+        let mut after = line.end;
+        let next = loop {
+            if after >= bytes.len() {
+                break None;
+            }
+            let next = line_of(bytes, after + 1);
+            if !blank(&bytes[next.clone()]) {
+                break Some(next);
+            }
+            after = next.end;
+        };
+        let floor = indent(&bytes[header]) + 1;
+        let content = next.map_or(floor, |n| indent(&bytes[n]).max(floor));
+        if line.len() <= content {
+            continue;
+        }
+        for byte in &mut bytes[line.start + content..line.end] {
+            *byte = b'_';
+        }
+        action.role = Role::Value;
+    }
+}
+
+/// Whether a line ends with a block scalar indicator (`|`, `>-`, `|2+`…), before any
+/// comment.
+fn is_block_header(line: &[u8]) -> bool {
+    let line = String::from_utf8_lossy(line);
+    let code = line.split(" #").next().unwrap_or("").trim_end();
+    let last = code.rsplit([' ', '\t']).next().unwrap_or("");
+    let mut chars = last.chars();
+    matches!(chars.next(), Some('|' | '>'))
+        && chars.all(|c| matches!(c, '-' | '+') || c.is_ascii_digit())
+        && (code.contains(':') || code.trim_start().starts_with('-'))
+}
+
+/// Whether only blanks share the action's line.
+fn alone_on_its_line(text: &str, bytes: &Range<usize>) -> bool {
+    let start = text[..bytes.start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let end = text[bytes.end..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| bytes.end + i);
+    let blank = |s: &str| s.trim_matches([' ', '\t']).is_empty();
+    blank(&text[start..bytes.start]) && blank(&text[bytes.end..end])
+}
+
+/// What a control action does to the block structure.
+enum Block {
+    Open,
+    Branch,
+    Close,
+}
+
+fn block_of(text: &str) -> Option<Block> {
+    let inner = text
+        .trim_start_matches(['{', '%', '-', '+'])
+        .trim_end_matches(['}', '%', '-', '+'])
+        .trim();
+    let word = inner
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()?;
+    match word {
+        "else" | "elif" | "elseif" => Some(Block::Branch),
+        "end" => Some(Block::Close),
+        w if w.starts_with("end") && text.starts_with("{%") => Some(Block::Close),
+        w if GO_BLOCKS.contains(&w)
+            || (text.starts_with("{%")
+                && matches!(w, "for" | "macro" | "call" | "filter" | "raw")) =>
+        {
+            Some(Block::Open)
+        }
+        _ => None,
+    }
+}
+
+/// The branch path after each control action that changes it (see [`Template`]). An
+/// unbalanced `end` is ignored; past [`MAX_BLOCK_DEPTH`], blocks are not followed.
+fn branches(text: &str, actions: &[Action]) -> Vec<(usize, Vec<(u32, u32)>)> {
+    let mut out = Vec::new();
+    let mut path: Vec<(u32, u32)> = Vec::new();
+    let mut next_id = 0u32;
+    for action in actions.iter().filter(|a| a.role == Role::Control) {
+        match block_of(&text[action.bytes.clone()]) {
+            Some(Block::Open) if path.len() < MAX_BLOCK_DEPTH => {
+                path.push((next_id, 0));
+                next_id += 1;
+            }
+            Some(Block::Branch) => match path.last_mut() {
+                Some(top) => top.1 += 1,
+                None => continue,
+            },
+            Some(Block::Close) if path.pop().is_some() => {}
+            _ => continue,
+        }
+        out.push((action.bytes.start, path.clone()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles(text: &str) -> Vec<(&str, Role, Flavour)> {
+        let template = Template::read(text).expect("a template");
+        template
+            .actions
+            .iter()
+            .map(|a| (&text[a.bytes.clone()], a.role, a.flavour))
+            .collect()
+    }
+
+    #[test]
+    fn actions_are_control_structural_or_value() {
+        use Flavour::*;
+        use Role::*;
+        let text = "{{ if .a }}\n  k: \"{{ .v }}\"\n  {{- $x := 1 }}\n{{/* a\nb */}}\n  \
+                    {{ toYaml .r | nindent 2 }}\n  c: {{cluster_name}}\n{{ end }}\n";
+        assert_eq!(
+            roles(text),
+            [
+                ("{{ if .a }}", Control, GoTemplate),
+                ("{{ .v }}", Value, GoTemplate),
+                ("{{- $x := 1 }}", Control, GoTemplate),
+                ("{{/* a\nb */}}", Control, GoTemplate),
+                ("{{ toYaml .r | nindent 2 }}", Structural, GoTemplate),
+                ("{{cluster_name}}", Value, Placeholder),
+                ("{{ end }}", Control, GoTemplate),
+            ]
+        );
+        // With a `{%`, every action is Jinja.
+        let jinja = roles("{% if x %}\na: {{ name }}\n{# note #}\n{% endif %}\n");
+        assert!(jinja.iter().all(|(_, _, flavour)| *flavour == Jinja));
+        assert!(Template::read("a: b\nc: \"{ not }\"\n").is_none());
+    }
+
+    #[test]
+    fn reading_keeps_every_byte_line_and_column() {
+        let text = "a: 1\r\n{{- if .x }}\r\nb: {{ .é }}\r\n{{ end }}\r\n";
+        let template = Template::read(text).unwrap();
+        assert_eq!(template.text.len(), text.len());
+        assert_eq!(
+            template.text,
+            "a: 1\r\n            \r\nb: ____é___\r\n         \r\n"
+        );
+        // A multi-line action starting its line is one action.
+        let text = "{{ if and\n  (eq .a \"1\")\n  (eq .b \"2\") }}\nk: v\n{{ end }}\n";
+        let template = Template::read(text).unwrap();
+        assert_eq!(template.actions.len(), 2);
+        let lines: Vec<&str> = template.text.lines().collect();
+        assert!(
+            lines[..3].iter().all(|line| line.trim().is_empty()),
+            "{lines:?}"
+        );
+        assert_eq!(lines[3], "k: v");
+    }
+
+    #[test]
+    fn a_blank_line_leading_a_block_scalar_becomes_its_content() {
+        let text = "data:\n  f: |\n{{ if .x }}\n    line\n";
+        let template = Template::read(text).unwrap();
+        assert_eq!(template.text, "data:\n  f: |\n    _______\n    line\n");
+        assert_eq!(template.actions[0].role, Role::Value);
+    }
+
+    #[test]
+    fn branches_of_one_conditional_are_alternatives() {
+        let text = "{{ if .a }}\nk: 1\n{{ else if .b }}\nk: 2\n{{ else }}\nk: 3\n{{ end }}\nk: 4\n\
+                    {{ range .l }}\nk: 5\n{{ end }}\n";
+        let template = Template::read(text).unwrap();
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert!(template.alternatives(at("k: 1"), at("k: 2")));
+        assert!(template.alternatives(at("k: 2"), at("k: 3")));
+        assert!(!template.alternatives(at("k: 1"), at("k: 4")));
+        assert!(!template.alternatives(at("k: 4"), at("k: 5")));
+        // Blanking a document keeps the offsets.
+        let mut template = template;
+        template.blank(0..text.find("k: 4").unwrap());
+        assert_eq!(template.text.len(), text.len());
+        assert!(template.text.starts_with("           \n"));
+    }
+}
