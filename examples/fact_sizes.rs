@@ -175,7 +175,7 @@ fn main() {
     reset_peak();
     let mut builder = IndexBuilder::new(&settings);
     for file_facts in facts {
-        builder.add(file_facts);
+        builder.add(&file_facts);
     }
     let index = builder.finish(Vec::new());
     let build_peak = peak();

@@ -378,8 +378,11 @@ impl<'s> IndexBuilder<'s> {
     }
 
     /// Merges the facts of the next file into its clusters' indexes and returns its id:
-    /// the first file added is `FileId(0)`.
-    pub fn add(&mut self, file_facts: FileFacts) -> FileId {
+    /// the first file added is `FileId(0)`. Only what an index keeps is copied (the
+    /// workloads it reads whole, classes, pools…; of other workloads, what the ceiling
+    /// needs), so a caller that keeps every file's facts (the language server) can index
+    /// them again cheaply.
+    pub fn add(&mut self, file_facts: &FileFacts) -> FileId {
         let file = FileId(u32::try_from(self.reported.len()).unwrap_or(u32::MAX));
         self.reported.push(file_facts.reported);
         if !self.plan.is_assigned(file) {
@@ -400,7 +403,7 @@ impl<'s> IndexBuilder<'s> {
 
     /// Merges facts every cluster shares (the classes the config declares) as the next
     /// file, not reported.
-    pub fn add_to_every_cluster(&mut self, file_facts: FileFacts) -> FileId {
+    pub fn add_to_every_cluster(&mut self, file_facts: &FileFacts) -> FileId {
         let file = FileId(u32::try_from(self.reported.len()).unwrap_or(u32::MAX));
         self.reported.push(false);
         if self.indexes.iter().all(|(_, own)| *own == 0) {
@@ -461,56 +464,59 @@ impl<'s> IndexBuilder<'s> {
     }
 }
 
-/// Merges a file's facts into the indexes of `clusters` (copied for all but the last);
-/// `counts`: whether the file counts as one of theirs.
+/// Merges a file's facts into the indexes of `clusters`; `counts`: whether the file
+/// counts as one of theirs.
 fn merge(
     indexes: &mut [(ClusterIndex, usize)],
     file: FileId,
     clusters: &[u32],
-    file_facts: FileFacts,
+    file_facts: &FileFacts,
     counts: bool,
 ) {
-    let Some((last, others)) = clusters.split_last() else {
-        return;
-    };
-    for cluster in others {
+    for cluster in clusters {
         let (index, own) = &mut indexes[*cluster as usize];
-        index.add_facts(file, file_facts.clone());
+        index.add_facts(file, file_facts);
         *own += usize::from(counts);
     }
-    let (index, own) = &mut indexes[*last as usize];
-    index.add_facts(file, file_facts);
-    *own += usize::from(counts);
 }
 
 impl ClusterIndex {
     /// Merges one file's facts. Each object and problem is located in the file it was
     /// written in, which for a chart or kustomization (added as one entry) is not `file`.
-    fn add_facts(&mut self, file: FileId, file_facts: FileFacts) {
-        for problem in file_facts.problems {
+    fn add_facts(&mut self, file: FileId, file_facts: &FileFacts) {
+        for problem in &file_facts.problems {
             self.problems.push(Located {
                 file: problem.span().map_or(file, |span| span.file),
-                item: problem,
+                item: problem.clone(),
             });
         }
-        for object in file_facts.objects {
+        for object in &file_facts.objects {
             let file = object.meta().span.file;
             match object {
-                Object::Workload(item) => self.add_workload(file, *item),
+                Object::Workload(item) => self.add_workload(file, item),
                 Object::PriorityClass(item) => {
                     let position = self.priority_classes.len();
                     self.classes_by_name
                         .entry(item.meta.name().to_string())
                         .or_insert(position);
-                    self.priority_classes.push(Located { file, item: *item });
+                    let item = (**item).clone();
+                    self.priority_classes.push(Located { file, item });
                 }
-                Object::NodePool(item) => self.node_pools.push(Located { file, item: *item }),
+                Object::NodePool(item) => {
+                    let item = (**item).clone();
+                    self.node_pools.push(Located { file, item });
+                }
                 Object::Karpenter(item) => {
-                    self.karpenter_objects.push(Located { file, item: *item })
+                    let item = (**item).clone();
+                    self.karpenter_objects.push(Located { file, item });
                 }
-                Object::LimitRange(item) => self.limit_ranges.push(Located { file, item: *item }),
+                Object::LimitRange(item) => {
+                    let item = (**item).clone();
+                    self.limit_ranges.push(Located { file, item });
+                }
                 Object::DisruptionBudget(item) => {
-                    self.disruption_budgets.push(Located { file, item: *item })
+                    let item = (**item).clone();
+                    self.disruption_budgets.push(Located { file, item });
                 }
             }
         }
@@ -534,7 +540,7 @@ impl ClusterIndex {
         }
     }
 
-    fn add_workload(&mut self, file: FileId, workload: Workload) {
+    fn add_workload(&mut self, file: FileId, workload: &Workload) {
         let template = &workload.template;
         let class_name = template.class_name().map(|name| name.value.as_str());
         // Workloads on the built-in system classes (CoreDNS, metrics-server, CNI controllers)
@@ -561,7 +567,7 @@ impl ClusterIndex {
         if workload.is_read_whole() {
             self.workloads.push(Located {
                 file,
-                item: workload,
+                item: workload.clone(),
             });
         }
     }
@@ -571,7 +577,7 @@ impl ClusterIndex {
     #[cfg(test)]
     pub fn build(facts: Vec<FileFacts>, settings: &Settings, files: Vec<Origin>) -> ClusterIndex {
         let mut builder = IndexBuilder::new(settings);
-        for file_facts in facts {
+        for file_facts in &facts {
             builder.add(file_facts);
         }
         let mut clusters = builder.finish(files);

@@ -12,6 +12,7 @@ use clap::ValueEnum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::assemble::chart::ChartOptions;
+use crate::discover::PathFilter;
 use crate::k8s::AgentGlobs;
 use crate::registry::Severity;
 use crate::registry::{self, Rule};
@@ -138,6 +139,12 @@ impl ClusterScopes {
 
     pub fn is_empty(&self) -> bool {
         self.scopes.is_empty()
+    }
+
+    /// Paths not absolute are relative to `cwd` from now on (the current directory of the
+    /// run they came from: the language server's workspace folder).
+    pub fn set_cwd(&mut self, cwd: &Path) {
+        self.cwd = cwd.to_path_buf();
     }
 
     /// The clusters whose globs match `path`, in config order: a file on disk, relative
@@ -1181,6 +1188,16 @@ impl Config {
         settings.clusters = self.clusters.clone();
         settings.helm.entries = self.helm.clone();
         settings.helm.root = self.root.clone();
+    }
+
+    /// The discovery filter of the file's `include` and `exclude`, if it has either.
+    pub fn filter(&self) -> Result<Option<PathFilter>, String> {
+        if self.include.is_none() && self.exclude.is_empty() {
+            return Ok(None);
+        }
+        PathFilter::new(&self.root, self.include.as_deref(), &self.exclude)
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -39,6 +39,13 @@ pub struct Plan {
     pub skipped: Vec<String>,
 }
 
+impl FileFix {
+    /// The replacements that turn `old` into `new`, in order, none overlapping.
+    pub fn replacements(&self) -> &[Replacement] {
+        &self.replacements
+    }
+}
+
 impl Plan {
     pub fn fixed(&self) -> usize {
         self.files.iter().map(|f| f.fixed).sum()
@@ -92,13 +99,28 @@ pub fn plan(report: &Report) -> Plan {
 }
 
 fn plan_file(report: &Report, file: FileId, fixable: &[&Diagnostic], plan: &mut Plan) {
-    let path = report.path(file);
     let Some(old) = report.text(file) else {
         plan.skipped.push(format!(
-            "{path}: not fixed: the file could not be read again"
+            "{}: not fixed: the file could not be read again",
+            report.path(file)
         ));
         return;
     };
+    plan.files
+        .extend(fix_file(report, file, old, fixable, &mut plan.skipped));
+}
+
+/// The fixes of `fixable` (findings whose edits are all in `file`) made in `old`, the
+/// file's text as the caller has it (the language server's unsaved buffer), each left out
+/// with its reason in `skipped`. `None` when none applies.
+pub fn fix_file(
+    report: &Report,
+    file: FileId,
+    old: Arc<str>,
+    fixable: &[&Diagnostic],
+    skipped: &mut Vec<String>,
+) -> Option<FileFix> {
+    let path = report.path(file);
     let mut accepted = Accepted::default();
     let mut fixed = 0;
     for diagnostic in fixable {
@@ -107,14 +129,14 @@ fn plan_file(report: &Report, file: FileId, fixable: &[&Diagnostic], plan: &mut 
         };
         let at = diagnostic.location.start;
         let Some(replacements) = resolve_fix(&old, fix) else {
-            plan.skipped.push(format!(
+            skipped.push(format!(
                 "{path}:{}:{}: {} not fixed ({}): the text is not as expected",
                 at.line, at.col, diagnostic.rule.code, fix.title
             ));
             continue;
         };
         if !accepted.add_all(replacements) {
-            plan.skipped.push(format!(
+            skipped.push(format!(
                 "{path}:{}:{}: {} not fixed ({}): it overlaps another fix; run --fix again",
                 at.line, at.col, diagnostic.rule.code, fix.title
             ));
@@ -123,28 +145,28 @@ fn plan_file(report: &Report, file: FileId, fixable: &[&Diagnostic], plan: &mut 
         fixed += 1;
     }
     if accepted.0.is_empty() {
-        return;
+        return None;
     }
     let replacements: Vec<Replacement> = accepted.0.into_values().collect();
     let new = apply(&old, &replacements);
     if !parses_as_well(&old, &new) {
-        plan.skipped.push(format!(
+        skipped.push(format!(
             "{path}: not fixed: the fixed text would not parse as the original does"
         ));
-        return;
+        return None;
     }
     let target = match report.clusters.files().get(file.0 as usize) {
         Some(Origin::File(path)) => Some(path.clone()),
         _ => None,
     };
-    plan.files.push(FileFix {
+    Some(FileFix {
         path,
         target,
         old,
         new,
         replacements,
         fixed,
-    });
+    })
 }
 
 /// The replacements accepted for one file, by start: they never overlap, so whether a new

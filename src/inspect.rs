@@ -157,7 +157,9 @@ fn is_about(diagnostic: &Diagnostic, cluster: &Cluster, daemonset: &Located<Work
         })
 }
 
-fn daemonset_row(
+/// What `inspect` says about one DaemonSet of a cluster of the report (the language
+/// server's hover shows it).
+pub fn daemonset_row(
     report: &Report,
     cluster: &Cluster,
     daemonset: &Located<Workload>,

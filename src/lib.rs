@@ -3,7 +3,8 @@
 //!
 //! Data flows one way: [`discover`] → [`load`] (per file, in parallel; [`yaml`] and
 //! [`k8s`]) → [`cluster`] → [`rules`] → [`suppress`] → [`output`], or [`fix`] for
-//! `--fix`/`--diff`; [`lint`] runs the pipeline and [`cli`] is one module per command.
+//! `--fix`/`--diff`; [`lint`] runs the pipeline, [`server`] keeps it running for editors
+//! (the language server) and [`cli`] is one module per command.
 //! Leaves every stage may use: [`registry`] (the rule table), [`source`] (positions and
 //! text), [`files`] (what may be read and written). `tests/architecture.rs` keeps every
 //! `use` pointing down this list.
@@ -24,6 +25,7 @@ pub mod load;
 pub mod output;
 pub mod registry;
 pub mod rules;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod yaml;

@@ -1,6 +1,6 @@
 //! One run: load every input in parallel, index, run the rules, sort.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,9 +16,9 @@ use crate::discover::{Discovery, InputError};
 use crate::files;
 use crate::files::describe_io;
 use crate::k8s::{Object, PriorityClass};
-use crate::load::{self, FileFacts, FileSuppressions, Outcome};
+use crate::load::{self, FileFacts, FileSuppressions, ObjectExtent, Outcome};
 use crate::rules::{self, Context};
-use crate::source::{IndexedSource, Origin, Span};
+use crate::source::{IndexedSource, Origin, Overlay, Span};
 use crate::suppress::{self, Baseline};
 
 /// Files loaded in parallel before their facts are merged into the index: enough to keep
@@ -175,9 +175,13 @@ pub fn lint_cached(
     let mut files: Vec<Origin> = inputs;
     files.extend(context);
     let loose_count = files.len();
-    let assembly = assemble_units(&files, settings);
+    let assembly = assemble_units(&files, settings, None);
     let units = place_units(&mut files, assembly.units, reported_count);
-    let templates = chart_templates(&files, &units);
+    let charts = units.iter().filter_map(|placed| match placed {
+        Placed::Unit { place, .. } if !place.kustomization => Some(place.global.as_slice()),
+        _ => None,
+    });
+    let templates = chart_templates(&files, charts);
     let load_one = |i: usize, origin: &Origin| -> Result<FileFacts, InputError> {
         let reported = i < reported_count;
         match origin {
@@ -212,31 +216,15 @@ pub fn lint_cached(
         files: reported_count,
         ..Summary::default()
     };
-    let mut plan = ClusterPlan::from_config(&settings.clusters, &files);
-    if settings.clusters.is_empty() {
-        // Each kustomization root is a cluster of its own (DESIGN.md).
-        for placed in &units {
-            if let Placed::Unit { unit, entry, .. } = placed
-                && matches!(unit.output, Output::Kustomization(_))
-            {
-                plan.assign(*entry, &crate::source::display_path(&unit.dir));
-            }
-        }
-    }
-    let mut builder = IndexBuilder::with_plan(settings, plan);
-    // Only the files that have suppressions: most have none.
-    let mut suppressions: BTreeMap<FileId, FileSuppressions> = BTreeMap::new();
-    let mut unit_extents: BTreeMap<FileId, Vec<crate::load::ObjectExtent>> = BTreeMap::new();
-    let mut merge = |mut file_facts: FileFacts| {
-        let suppressed = std::mem::take(&mut file_facts.suppressions);
-        let file = builder.add(file_facts);
-        if !suppressed.is_empty() {
-            suppressions.insert(file, suppressed);
-        }
-    };
+    let plan = cluster_plan(
+        settings,
+        &files,
+        units.iter().filter_map(Placed::kustomization),
+    );
+    let mut merger = Merger::new(settings, plan);
     // Loaded in parallel a chunk at a time and merged in file order as each chunk ends,
-    // so the facts of a file are moved into the index (and the memory they were loaded
-    // into reused) instead of all files' facts being held, then copied, at once.
+    // so the facts of a file are dropped once merged (and the memory they were loaded
+    // into reused) instead of all files' facts being held at once.
     for (n, chunk) in files[..loose_count].chunks(LOAD_CHUNK).enumerate() {
         let first = n * LOAD_CHUNK;
         let loaded: Vec<Result<FileFacts, InputError>> = chunk
@@ -251,145 +239,258 @@ pub fn lint_cached(
                     if is_reported {
                         summary.count(file_facts.outcome);
                     }
-                    merge(file_facts);
+                    merger.add(&file_facts);
                 }
                 Err(error) => {
                     if is_reported {
                         summary.unreadable += 1;
                     }
                     errors.push(error);
-                    merge(FileFacts::empty(false, Outcome::Unparsable));
+                    merger.add(&FileFacts::empty(false, Outcome::Unparsable));
                 }
             }
         }
     }
     for unit in units {
         match unit {
-            Placed::File { reported } => merge(FileFacts::empty(reported, Outcome::NotKubernetes)),
-            Placed::Unit {
-                unit,
-                global,
-                reported,
-                ..
-            } => {
-                let mut facts = load::load_unit(&unit.output, &global, reported);
+            Placed::File { reported } => {
+                merger.add(&FileFacts::empty(reported, Outcome::NotKubernetes));
+            }
+            Placed::Unit { unit, place } => {
+                let reported = place.reported;
+                let facts = load::load_unit(&unit.output, &place.global, reported);
                 // Its files are counted among the linted ones; its objects are these.
                 if let (true, Outcome::Linted { objects }) = (reported, facts.outcome) {
                     summary.objects += objects;
                 }
-                // Suppressions belong to the file each object was written in.
-                for extent in std::mem::take(&mut facts.suppressions.extents) {
-                    if extent.annotation.is_some() {
-                        unit_extents
-                            .entry(extent.span.file)
-                            .or_default()
-                            .push(extent);
-                    }
-                }
-                merge(facts);
+                merger.add(&facts);
             }
         }
     }
-    // Classes declared in the config behave as if defined in a context file, the config,
-    // of every cluster.
-    if let (Some(path), false) = (&settings.config_path, settings.cluster_classes.is_empty()) {
-        let config_file = FileId(files.len() as u32);
-        files.push(Origin::File(path.clone()));
-        let mut config_facts = FileFacts::empty(false, Outcome::NotKubernetes);
-        config_facts.objects = settings
-            .cluster_classes
-            .iter()
-            .map(|class| {
-                Object::PriorityClass(Box::new(PriorityClass::declared(
-                    &class.name,
-                    class.value,
-                    class.preemption_policy.as_deref(),
-                    class.global_default,
-                    Span {
-                        file: config_file,
-                        ..class.span
-                    },
-                )))
-            })
-            .collect();
-        builder.add_to_every_cluster(config_facts);
-    }
-    for (file, extents) in unit_extents {
-        suppressions
-            .entry(file)
-            .or_default()
-            .extents
-            .extend(extents);
-    }
-    let clusters = builder.finish(files);
-    let mut diagnostics = Vec::new();
-    for cluster in clusters.iter() {
-        let context = Context {
-            index: &cluster.index,
-            settings,
-        };
-        let start = diagnostics.len();
-        diagnostics.extend(rules::run(&context));
-        for diagnostic in &mut diagnostics[start..] {
-            diagnostic.clusters.push(Arc::clone(&cluster.name));
-        }
-    }
-    // A fix is written where the text is: never into a chart's template, whose text is
-    // not what was analysed (a fix in the values file stands).
-    for diagnostic in &mut diagnostics {
-        let in_template = diagnostic.fix.as_ref().is_some_and(|fix| {
-            fix.edits
-                .iter()
-                .any(|edit| templates.contains(&edit.file()))
-        });
-        if in_template {
-            diagnostic.fix = None;
-        }
-    }
-    // A finding counts when it involves a linted file: where it is, or any place it names
-    // (the class, the NodePool, the outranking workload), so that changing a class in one
-    // file reports the DaemonSets the change breaks in others.
-    diagnostics.retain(|d| {
-        clusters.is_reported(d.location.file)
-            || d.labels
-                .iter()
-                .any(|l| clusters.is_reported(l.location.file))
-    });
-    if clusters.are_several() {
-        diagnostics = merge_across_clusters(diagnostics);
-    }
-    let mut diagnostics = suppress::apply(
-        &suppress::Run {
-            settings,
-            clusters: &clusters,
-            suppressions: &suppressions,
-        },
-        diagnostics,
-    );
-    if let Some(baseline) = baseline {
-        let found = diagnostics.len();
-        diagnostics = baseline.filter(diagnostics, &clusters);
-        summary.baselined = found - diagnostics.len();
-    }
-
-    diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| (d.location.start.byte, d.rule.code, d.location.end.byte);
-        clusters
-            .path(a.location.file)
-            .cmp(&clusters.path(b.location.file))
-            .then_with(|| key(a).cmp(&key(b)))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    let analysis = merger.finish(files, baseline, &templates);
+    summary.baselined = analysis.baselined;
     errors.sort_by(|a, b| a.path.cmp(&b.path));
 
     Report {
-        diagnostics,
+        diagnostics: analysis.diagnostics,
         errors,
         warnings,
         summary,
-        clusters,
+        clusters: analysis.clusters,
         max_file_size,
         stdin: stdin_text.map(|bytes| Arc::from(String::from_utf8_lossy(&bytes).as_ref())),
+    }
+}
+
+/// Lints inputs already loaded and assembled (the language server keeps every file's and
+/// every unit's facts, and loads again only what changed): `facts[i]` are the facts of
+/// `files[i]`, loaded as `FileId(i)`; `units` are the units placed in `files`. The same
+/// stages as [`lint`] from the index on.
+pub fn lint_loaded(
+    files: Vec<Origin>,
+    facts: &[FileFacts],
+    units: &[UnitPlace],
+    settings: &Settings,
+) -> Report {
+    let mut summary = Summary {
+        files: facts.iter().filter(|f| f.reported).count(),
+        ..Summary::default()
+    };
+    let kustomizations = units.iter().filter_map(|unit| {
+        unit.kustomization
+            .then_some((unit.entry, unit.dir.as_path()))
+    });
+    let plan = cluster_plan(settings, &files, kustomizations);
+    let charts = units
+        .iter()
+        .filter(|unit| !unit.kustomization)
+        .map(|unit| unit.global.as_slice());
+    let templates = chart_templates(&files, charts);
+    let mut merger = Merger::new(settings, plan);
+    for file_facts in facts {
+        if file_facts.reported {
+            summary.count(file_facts.outcome);
+        }
+        merger.add(file_facts);
+    }
+    let analysis = merger.finish(files, None, &templates);
+    Report {
+        diagnostics: analysis.diagnostics,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        summary,
+        clusters: analysis.clusters,
+        max_file_size: settings.max_file_size,
+        stdin: None,
+    }
+}
+
+/// The clusters of the inputs `files`: those `clusters:` configures, else each
+/// kustomization root (its entry, its directory) a cluster of its own (DESIGN.md).
+fn cluster_plan<'a>(
+    settings: &Settings,
+    files: &[Origin],
+    kustomizations: impl Iterator<Item = (FileId, &'a Path)>,
+) -> ClusterPlan {
+    let mut plan = ClusterPlan::from_config(&settings.clusters, files);
+    if settings.clusters.is_empty() {
+        for (entry, dir) in kustomizations {
+            plan.assign(entry, &crate::source::display_path(dir));
+        }
+    }
+    plan
+}
+
+/// The stage between loading and output, shared by [`lint`] and [`lint_loaded`]: each
+/// file's facts merged into its clusters' indexes in file order (its suppressions kept
+/// aside), then the rules per cluster, suppressions, the baseline, the order of output.
+struct Merger<'s> {
+    builder: IndexBuilder<'s>,
+    settings: &'s Settings,
+    /// Only the files that have suppressions: most have none.
+    suppressions: BTreeMap<FileId, FileSuppressions>,
+}
+
+/// What [`Merger::finish`] found.
+struct Analysis {
+    diagnostics: Vec<Diagnostic>,
+    clusters: Clusters,
+    /// Findings the baseline hid.
+    baselined: usize,
+}
+
+impl<'s> Merger<'s> {
+    fn new(settings: &'s Settings, plan: ClusterPlan) -> Self {
+        Merger {
+            builder: IndexBuilder::with_plan(settings, plan),
+            settings,
+            suppressions: BTreeMap::new(),
+        }
+    }
+
+    /// Merges the facts of the next file (a loose file, or a unit's entry).
+    fn add(&mut self, file_facts: &FileFacts) {
+        let file = self.builder.add(file_facts);
+        let suppressed = &file_facts.suppressions;
+        if suppressed.is_empty() {
+            return;
+        }
+        let own = self.suppressions.entry(file).or_default();
+        own.comments.extend(suppressed.comments.iter().cloned());
+        // A unit's objects were written in other files: their annotations belong there.
+        let (here, elsewhere): (Vec<&ObjectExtent>, Vec<&ObjectExtent>) = suppressed
+            .extents
+            .iter()
+            .partition(|extent| extent.span.file == file);
+        own.extents.extend(here.into_iter().cloned());
+        for extent in elsewhere {
+            if extent.annotation.is_some() {
+                self.suppressions
+                    .entry(extent.span.file)
+                    .or_default()
+                    .extents
+                    .push(extent.clone());
+            }
+        }
+    }
+
+    /// Runs the rules in each cluster over everything merged; `files[i]` is `FileId(i)`;
+    /// no fix is kept that edits one of `templates`.
+    fn finish(
+        mut self,
+        mut files: Vec<Origin>,
+        baseline: Option<&Baseline>,
+        templates: &HashSet<FileId>,
+    ) -> Analysis {
+        let settings = self.settings;
+        // Classes declared in the config behave as if defined in a context file, the
+        // config, of every cluster.
+        if let (Some(path), false) = (&settings.config_path, settings.cluster_classes.is_empty()) {
+            let config_file = FileId(files.len() as u32);
+            files.push(Origin::File(path.clone()));
+            let mut config_facts = FileFacts::empty(false, Outcome::NotKubernetes);
+            config_facts.objects = settings
+                .cluster_classes
+                .iter()
+                .map(|class| {
+                    Object::PriorityClass(Box::new(PriorityClass::declared(
+                        &class.name,
+                        class.value,
+                        class.preemption_policy.as_deref(),
+                        class.global_default,
+                        Span {
+                            file: config_file,
+                            ..class.span
+                        },
+                    )))
+                })
+                .collect();
+            self.builder.add_to_every_cluster(&config_facts);
+        }
+        let clusters = self.builder.finish(files);
+        let mut diagnostics = Vec::new();
+        for cluster in clusters.iter() {
+            let context = Context {
+                index: &cluster.index,
+                settings,
+            };
+            let start = diagnostics.len();
+            diagnostics.extend(rules::run(&context));
+            for diagnostic in &mut diagnostics[start..] {
+                diagnostic.clusters.push(Arc::clone(&cluster.name));
+            }
+        }
+        // A fix is written where the text is: never into a chart's template, whose text
+        // is not what was analysed (a fix in the values file stands).
+        for diagnostic in &mut diagnostics {
+            let in_template = diagnostic.fix.as_ref().is_some_and(|fix| {
+                fix.edits
+                    .iter()
+                    .any(|edit| templates.contains(&edit.file()))
+            });
+            if in_template {
+                diagnostic.fix = None;
+            }
+        }
+        // A finding counts when it involves a linted file: where it is, or any place it
+        // names (the class, the NodePool, the outranking workload), so that changing a
+        // class in one file reports the DaemonSets the change breaks in others.
+        diagnostics.retain(|d| {
+            clusters.is_reported(d.location.file)
+                || d.labels
+                    .iter()
+                    .any(|l| clusters.is_reported(l.location.file))
+        });
+        if clusters.are_several() {
+            diagnostics = merge_across_clusters(diagnostics);
+        }
+        let mut diagnostics = suppress::apply(
+            &suppress::Run {
+                settings,
+                clusters: &clusters,
+                suppressions: &self.suppressions,
+            },
+            diagnostics,
+        );
+        let mut baselined = 0;
+        if let Some(baseline) = baseline {
+            let found = diagnostics.len();
+            diagnostics = baseline.filter(diagnostics, &clusters);
+            baselined = found - diagnostics.len();
+        }
+        diagnostics.sort_by(|a, b| {
+            let key = |d: &Diagnostic| (d.location.start.byte, d.rule.code, d.location.end.byte);
+            clusters
+                .path(a.location.file)
+                .cmp(&clusters.path(b.location.file))
+                .then_with(|| key(a).cmp(&key(b)))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        Analysis {
+            diagnostics,
+            clusters,
+            baselined,
+        }
     }
 }
 
@@ -453,8 +554,13 @@ fn same_but_clusters(a: &Diagnostic, b: &Diagnostic) -> bool {
         && *fix == b.fix
 }
 
-/// Renders the charts and builds the kustomizations among `files`.
-fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly {
+/// Renders the charts and builds the kustomizations among `files` (`overlay`'s texts win
+/// over the disk's).
+pub fn assemble_units(
+    files: &[Origin],
+    settings: &Settings,
+    overlay: Option<&Overlay>,
+) -> Assembly {
     let paths: Vec<&Path> = files
         .iter()
         .filter_map(|origin| match origin {
@@ -463,27 +569,25 @@ fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly {
         })
         .collect();
     let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
-    assemble::assemble(&paths, &settings.boundaries, &options)
+    assemble::assemble(&paths, &settings.boundaries, &options, overlay)
 }
 
-/// The files of charts that are templates (under `templates/`, or not YAML: `_helpers.tpl`).
-fn chart_templates(files: &[Origin], units: &[Placed]) -> std::collections::HashSet<FileId> {
-    let mut templates = std::collections::HashSet::new();
-    for placed in units {
-        if let Placed::Unit { unit, global, .. } = placed
-            && matches!(unit.output, Output::Chart(_))
-        {
-            for id in global {
-                let Some(Origin::File(path)) = files.get(id.0 as usize) else {
-                    continue;
-                };
-                let yaml = path
-                    .extension()
-                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
-                if !yaml || path.components().any(|c| c.as_os_str() == "templates") {
-                    templates.insert(*id);
-                }
-            }
+/// The files of charts that are templates (under `templates/`, or not YAML:
+/// `_helpers.tpl`); each of `charts` is the run's ids of one chart's files.
+fn chart_templates<'a>(
+    files: &[Origin],
+    charts: impl Iterator<Item = &'a [FileId]>,
+) -> HashSet<FileId> {
+    let mut templates = HashSet::new();
+    for id in charts.flatten() {
+        let Some(Origin::File(path)) = files.get(id.0 as usize) else {
+            continue;
+        };
+        let yaml = path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
+        if !yaml || path.components().any(|c| c.as_os_str() == "templates") {
+            templates.insert(*id);
         }
     }
     templates
@@ -494,56 +598,133 @@ enum Placed {
     /// A file a unit read that is not an input: a chart's helpers, a base outside the
     /// inputs. Reported with its unit.
     File { reported: bool },
-    /// A unit's own entry (its directory), holding its objects; `global[i]` is the run's
-    /// id of the unit's file `i`.
-    Unit {
-        unit: Box<Unit>,
-        /// The unit's own entry in the file table.
-        entry: FileId,
-        global: Vec<FileId>,
-        reported: bool,
-    },
+    /// A unit's own entry (its directory), holding its objects.
+    Unit { unit: Box<Unit>, place: UnitPlace },
+}
+
+impl Placed {
+    /// A kustomization's entry and directory.
+    fn kustomization(&self) -> Option<(FileId, &Path)> {
+        match self {
+            Placed::Unit { place, .. } if place.kustomization => {
+                Some((place.entry, place.dir.as_path()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where a unit is in a run's file table.
+#[derive(Debug, Clone)]
+pub struct UnitPlace {
+    /// The chart's or kustomization root's directory.
+    pub dir: PathBuf,
+    pub kustomization: bool,
+    /// The unit's own entry, holding its objects.
+    pub entry: FileId,
+    /// `global[i]` is the run's id of the unit's file `i`.
+    pub global: Vec<FileId>,
+    /// Whether one of its files is an input.
+    pub reported: bool,
+}
+
+/// A run's file table as units are placed in it: each path once (as
+/// [`kustomize::lexical_path`] makes it).
+#[derive(Debug, Default)]
+pub struct Placement {
+    files: Vec<Origin>,
+    known: HashMap<PathBuf, FileId>,
+}
+
+impl Placement {
+    /// The table of the loose inputs, `files[i]` being `FileId(i)`.
+    pub fn new(files: Vec<Origin>) -> Self {
+        let known = files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, origin)| match origin {
+                Origin::File(path) => Some((kustomize::lexical_path(path), FileId(i as u32))),
+                Origin::Stdin { .. } => None,
+            })
+            .collect();
+        Placement { files, known }
+    }
+
+    pub fn files(&self) -> &[Origin] {
+        &self.files
+    }
+
+    pub fn into_files(self) -> Vec<Origin> {
+        self.files
+    }
+
+    /// The id of `path`, if it has one.
+    pub fn get(&self, path: &Path) -> Option<FileId> {
+        self.known.get(&kustomize::lexical_path(path)).copied()
+    }
+
+    /// The id of `path`, and whether it was numbered now (at the end of the table).
+    pub fn id(&mut self, path: &Path) -> (FileId, bool) {
+        let path = kustomize::lexical_path(path);
+        if let Some(&id) = self.known.get(&path) {
+            return (id, false);
+        }
+        self.files.push(Origin::File(path.clone()));
+        let id = FileId(self.files.len() as u32 - 1);
+        self.known.insert(path, id);
+        (id, true)
+    }
+
+    /// Gives `unit`'s files their places (those already there keep theirs; the new ones,
+    /// returned, at the end) and the unit its entry: `entry`, or a new one after them. The
+    /// unit is reported when one of its files `is_input`.
+    pub fn place(
+        &mut self,
+        unit: &Unit,
+        entry: Option<FileId>,
+        is_input: impl Fn(FileId) -> bool,
+    ) -> (UnitPlace, Vec<FileId>) {
+        let mut global = Vec::with_capacity(unit.files.len());
+        let mut new = Vec::new();
+        let mut reported = false;
+        for path in (0..unit.files.len()).filter_map(|i| unit.files.path(FileId(i as u32))) {
+            let (id, is_new) = self.id(path);
+            reported |= !is_new && is_input(id);
+            if is_new {
+                new.push(id);
+            }
+            global.push(id);
+        }
+        let entry = entry.unwrap_or_else(|| {
+            self.files.push(Origin::File(unit.dir.clone()));
+            FileId(self.files.len() as u32 - 1)
+        });
+        let place = UnitPlace {
+            dir: unit.dir.clone(),
+            kustomization: matches!(unit.output, Output::Kustomization(_)),
+            entry,
+            global,
+            reported,
+        };
+        (place, new)
+    }
 }
 
 /// Gives the units' files their places in `files` (those already there keep theirs) and
 /// each unit an entry of its own after them. A unit is reported when one of its files is
 /// an input (one of the first `reported_count`).
 fn place_units(files: &mut Vec<Origin>, units: Vec<Unit>, reported_count: usize) -> Vec<Placed> {
-    let mut known: HashMap<PathBuf, FileId> = files
-        .iter()
-        .enumerate()
-        .filter_map(|(i, origin)| match origin {
-            Origin::File(path) => Some((kustomize::lexical_path(path), FileId(i as u32))),
-            Origin::Stdin { .. } => None,
-        })
-        .collect();
+    let mut placement = Placement::new(std::mem::take(files));
     let mut placed = Vec::new();
     for unit in units {
-        let local: Vec<PathBuf> = (0..unit.files.len())
-            .filter_map(|i| unit.files.path(FileId(i as u32)))
-            .map(kustomize::lexical_path)
-            .collect();
-        let reported = local.iter().any(|path| {
-            known
-                .get(path)
-                .is_some_and(|id| (id.0 as usize) < reported_count)
-        });
-        let mut global = Vec::with_capacity(local.len());
-        for path in local {
-            let id = *known.entry(path.clone()).or_insert_with(|| {
-                files.push(Origin::File(path));
-                placed.push(Placed::File { reported });
-                FileId(files.len() as u32 - 1)
-            });
-            global.push(id);
-        }
-        files.push(Origin::File(unit.dir.clone()));
+        let (place, new) = placement.place(&unit, None, |id| (id.0 as usize) < reported_count);
+        let reported = place.reported;
+        placed.extend(new.iter().map(|_| Placed::File { reported }));
         placed.push(Placed::Unit {
-            entry: FileId(files.len() as u32 - 1),
             unit: Box::new(unit),
-            global,
-            reported,
+            place,
         });
     }
+    *files = placement.into_files();
     placed
 }

@@ -3,14 +3,13 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let stdin = std::io::stdin();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
+    // The streams are not locked for the whole run: `karplint server` reads and writes the
+    // protocol on threads of its own, which lock them.
     let code = karplint::cli::run(
         std::env::args_os().collect(),
-        &mut stdin.lock(),
-        &mut std::io::BufWriter::new(stdout.lock()),
-        &mut stderr.lock(),
+        &mut std::io::stdin(),
+        &mut std::io::BufWriter::new(std::io::stdout()),
+        &mut std::io::stderr(),
     );
     ExitCode::from(code)
 }

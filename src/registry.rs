@@ -104,6 +104,18 @@ impl Rule {
     pub fn doc_path(&self) -> String {
         format!("rules/{}-{}.md", self.code, self.name)
     }
+
+    /// The rendered documentation on the web, when the build knows the project's home
+    /// (Cargo.toml's `repository`): SARIF's `helpUri`, the language server's
+    /// `codeDescription`.
+    pub fn doc_url(&self) -> Option<String> {
+        home().map(|home| format!("{home}/blob/main/{}", self.doc_path()))
+    }
+}
+
+/// The project's home page (Cargo.toml's `repository`), if it has one.
+pub fn home() -> Option<&'static str> {
+    Some(env!("CARGO_PKG_REPOSITORY")).filter(|uri| !uri.is_empty())
 }
 
 impl fmt::Debug for Rule {

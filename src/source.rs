@@ -91,9 +91,29 @@ impl Span {
 pub struct UnitFiles {
     paths: Vec<PathBuf>,
     ids: std::collections::HashMap<PathBuf, FileId>,
+    overlay: Option<Overlay>,
 }
 
+/// Texts that win over the files on disk while a unit is assembled, by canonical path:
+/// the language server's unsaved buffers.
+pub type Overlay = std::sync::Arc<std::collections::HashMap<PathBuf, std::sync::Arc<str>>>;
+
 impl UnitFiles {
+    /// No file read yet; `overlay`'s texts are read instead of the disk's.
+    pub fn with_overlay(overlay: Option<Overlay>) -> Self {
+        UnitFiles {
+            overlay: overlay.filter(|texts| !texts.is_empty()),
+            ..UnitFiles::default()
+        }
+    }
+
+    /// The overlay's text of `path`, if it has one.
+    pub fn overlaid(&self, path: &Path) -> Option<std::sync::Arc<str>> {
+        let texts = self.overlay.as_ref()?;
+        let canonical = std::fs::canonicalize(path).ok()?;
+        texts.get(&canonical).cloned()
+    }
+
     /// The unit-local id of `path`, numbering it if it is new.
     pub fn id(&mut self, path: &Path) -> FileId {
         if let Some(&id) = self.ids.get(path) {

@@ -31,7 +31,8 @@ const RANKS: &[(&str, u32)] = &[
     ("fix", 8),
     ("output", 9),
     ("inspect", 9),
-    ("cli", 10),
+    ("server", 10),
+    ("cli", 11),
 ];
 
 fn rank(module: &str) -> Option<u32> {

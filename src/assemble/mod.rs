@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::source::UnitFiles;
+use crate::source::{Overlay, UnitFiles};
 
 /// A unit of assembly and what it gave.
 #[derive(Debug)]
@@ -44,10 +44,12 @@ pub struct Assembly {
 /// assembles them in parallel. `chart_options` gives each chart its options; a
 /// kustomization reads nothing outside the first of `boundaries` that holds it (nothing
 /// outside its own directory when none does); a chart nothing outside its directory.
+/// `overlay`'s texts are read instead of the files on disk.
 pub fn assemble(
     paths: &[&Path],
     boundaries: &[PathBuf],
     chart_options: &(dyn Fn(&Path) -> chart::ChartOptions + Sync),
+    overlay: Option<&Overlay>,
 ) -> Assembly {
     let mut finder = units::ChartFinder::default();
     let mut charts = BTreeSet::new();
@@ -96,7 +98,7 @@ pub fn assemble(
     let units: Vec<Unit> = jobs
         .into_par_iter()
         .map(|(dir, kustomization)| {
-            let mut files = UnitFiles::default();
+            let mut files = UnitFiles::with_overlay(overlay.cloned());
             let output = match kustomization {
                 None => Output::Chart(chart::render(&dir, &chart_options(&dir), &mut files)),
                 Some(boundary) => {
@@ -176,6 +178,14 @@ impl Unit {
             }
         }
         Ok(())
+    }
+}
+
+/// Reads a file of a unit: its overlaid text, else the disk's (at most `limit` bytes).
+fn read(files: &UnitFiles, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    match files.overlaid(path) {
+        Some(text) => Ok(text.as_bytes().to_vec()),
+        None => crate::files::read_regular(path, limit),
     }
 }
 

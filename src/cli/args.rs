@@ -45,6 +45,9 @@ pub enum Command {
     /// Print the objects as karplint analyses them: charts rendered, kustomizations built,
     /// other files as written; each document after `# Source: FILE:LINE`.
     Render(RenderArgs),
+    /// Run the language server (LSP over standard input and output) for editors:
+    /// diagnostics across files as you type, quick fixes, hover.
+    Server,
 }
 
 /// Options that shape the configuration (shared by `check` and `config`).

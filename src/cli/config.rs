@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::args::{ConfigArgs, HelmArgs};
 use crate::config::{self, Config, RuleLevel, Settings};
-use crate::discover::{self, DiscoverOptions, Discovery, PathFilter};
+use crate::discover::{self, DiscoverOptions, Discovery};
 use crate::registry;
 
 /// The configuration of a run: config file and flags merged.
@@ -68,14 +68,7 @@ pub(super) fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
             settings.set_level(rule, None);
         }
     }
-    let filter = if config.include.is_some() || !config.exclude.is_empty() {
-        Some(
-            PathFilter::new(&config.root, config.include.as_deref(), &config.exclude)
-                .map_err(|e| e.to_string())?,
-        )
-    } else {
-        None
-    };
+    let filter = config.filter()?;
     Ok(Resolved {
         discover: DiscoverOptions {
             no_ignore: args.no_ignore,

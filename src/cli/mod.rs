@@ -9,6 +9,7 @@ mod inspect;
 mod plumbing;
 mod render;
 mod rules;
+mod server;
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -22,7 +23,7 @@ use crate::registry;
 use plumbing::finish;
 
 const SUBCOMMANDS: &[&str] = &[
-    "check", "rule", "rules", "config", "inspect", "render", "help",
+    "check", "rule", "rules", "config", "inspect", "render", "server", "help",
 ];
 
 /// Inserts `check` when the first argument is not a subcommand, so that
@@ -78,6 +79,7 @@ pub fn run(
             }
         },
         Command::Rules { format } => finish(rules::list_rules(format, stdout), EXIT_CLEAN, stderr),
+        Command::Server => server::server(stderr),
         Command::Config(args) => match config::resolve(&args) {
             Ok(resolved) => finish(
                 stdout.write_all(config::describe(&args, &resolved).as_bytes()),

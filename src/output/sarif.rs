@@ -190,7 +190,7 @@ struct Region {
 }
 
 fn log(report: &Report, root: Option<String>) -> Log {
-    let information_uri = Some(env!("CARGO_PKG_REPOSITORY")).filter(|uri| !uri.is_empty());
+    let information_uri = registry::home();
     let mut original_uri_base_ids = BTreeMap::new();
     if let Some(root) = root {
         original_uri_base_ids.insert(
@@ -241,10 +241,7 @@ fn log(report: &Report, root: Option<String>) -> Log {
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     information_uri,
-                    rules: registry::ALL
-                        .iter()
-                        .map(|rule| descriptor(rule, information_uri))
-                        .collect(),
+                    rules: registry::ALL.iter().map(|rule| descriptor(rule)).collect(),
                 },
             },
             invocations: vec![Invocation {
@@ -265,7 +262,7 @@ fn log(report: &Report, root: Option<String>) -> Log {
     }
 }
 
-fn descriptor(rule: &'static Rule, home: Option<&str>) -> ReportingDescriptor {
+fn descriptor(rule: &'static Rule) -> ReportingDescriptor {
     ReportingDescriptor {
         id: rule.code,
         name: rule.name,
@@ -279,7 +276,7 @@ fn descriptor(rule: &'static Rule, home: Option<&str>) -> ReportingDescriptor {
             text: rule.doc,
             markdown: rule.doc,
         },
-        help_uri: home.map(|home| format!("{home}/blob/main/{}", rule.doc_path())),
+        help_uri: rule.doc_url(),
         default_configuration: Configuration {
             level: level(rule.severity),
         },

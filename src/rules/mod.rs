@@ -171,7 +171,7 @@ pub(crate) mod testing {
     ) -> Vec<Diagnostic> {
         let mut builder = crate::cluster::IndexBuilder::new(settings);
         for (i, text) in files.iter().enumerate() {
-            builder.add(load::load(
+            builder.add(&load::load(
                 text.as_bytes(),
                 crate::source::FileId(i as u32),
                 true,

@@ -214,7 +214,7 @@ impl Walk<'_> {
                 );
                 return;
             }
-            match crate::files::read_regular(&resolved, self.limits.max_file_size) {
+            match super::super::read(self.files, &resolved, self.limits.max_file_size) {
                 Ok(bytes) => {
                     self.total += bytes.len() as u64;
                     if self.total > MAX_TOTAL_BYTES {

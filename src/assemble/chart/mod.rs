@@ -184,7 +184,11 @@ fn user_values(
     let mut user = Map::new();
     for path in &options.values_files {
         let id = files.id(path);
-        let text = match crate::files::read_named(path, options.max_file_size) {
+        let read = match files.overlaid(path) {
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => crate::files::read_named(path, options.max_file_size),
+        };
+        let text = match read {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(_) => {

@@ -376,7 +376,7 @@ impl<'f> Builder<'f> {
             self.error(at, format!("{shown} lies outside the repository; not read"));
             return None;
         }
-        let bytes = match crate::files::read_regular(path, read::MAX_FILE_BYTES) {
+        let bytes = match super::read(self.files, path, read::MAX_FILE_BYTES) {
             Ok(bytes) => bytes,
             Err(error) => {
                 let why = crate::files::describe_io(&error);
