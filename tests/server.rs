@@ -100,7 +100,9 @@ impl Workspace {
     fn new(files: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         for (name, text) in files {
-            std::fs::write(dir.path().join(name), text).unwrap();
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         Workspace { dir }
     }
@@ -627,4 +629,163 @@ fn exit_without_shutdown_is_an_error() {
     let mut client = Client::start(&ws, json!(null));
     client.notify("exit", json!(null));
     assert_eq!(client.child.wait().unwrap().code(), Some(2));
+}
+
+const CHART: &str = "apiVersion: v2\nname: agent\nversion: 0.1.0\n";
+
+/// The DaemonSet as a chart template: its class comes from the values.
+fn chart_template() -> String {
+    DAEMONSET.replacen(
+        "    spec:\n      containers",
+        "    spec:\n      {{- with .Values.priorityClassName }}\n      priorityClassName: {{ . }}\n      {{- end }}\n      containers",
+        1,
+    )
+}
+
+/// A line of a published diagnostic (0-based), for messages.
+fn lines(diagnostics: &[Value]) -> Vec<u64> {
+    diagnostics
+        .iter()
+        .map(|d| d["range"]["start"]["line"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn editing_a_values_file_updates_the_finding_in_the_chart_template() {
+    let ws = Workspace::new(&[
+        ("nodepool.yaml", NODEPOOL),
+        ("web.yaml", WEB),
+        ("classes.yaml", CLASSES),
+        ("chart/Chart.yaml", CHART),
+        ("chart/values.yaml", "priorityClassName: \"\"\n"),
+        ("chart/templates/ds.yaml", &chart_template()),
+    ]);
+    let mut client = Client::start(&ws, json!(null));
+    let template = ws.uri("chart/templates/ds.yaml");
+    let values = ws.uri("chart/values.yaml");
+
+    // Rendered as `check` renders it: no class, found in the template at the pod spec.
+    let found = client.diagnostics_until(&template, |d| !d.is_empty());
+    assert_eq!(codes(&found), ["KDS001"], "{found:?}");
+    assert_eq!(lines(&found), [11], "{found:?}");
+
+    // An unsaved values buffer is rendered: an adequate class clears the template.
+    client.open(&values, "priorityClassName: \"\"\n");
+    client.change(&values, "priorityClassName: node-agents\n");
+    assert!(
+        client
+            .diagnostics_until(&template, |d| d.is_empty())
+            .is_empty()
+    );
+
+    // A class below the Deployment's: the finding lands where the value was written,
+    // the values file.
+    client.change(&values, "priorityClassName: web\n");
+    let found = client.diagnostics_until(&values, |d| !d.is_empty());
+    assert_eq!(codes(&found), ["KDS003"], "{found:?}");
+    assert_eq!(lines(&found), [0], "{found:?}");
+
+    // Closed unsaved: the chart is rendered from the disk again.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": values}}),
+    );
+    let found = client.diagnostics_until(&template, |d| !d.is_empty());
+    assert_eq!(codes(&found), ["KDS001"], "{found:?}");
+
+    // Saved on disk (the watcher tells): the template is clean again.
+    std::fs::write(
+        ws.path("chart/values.yaml"),
+        "priorityClassName: node-agents\n",
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": values, "type": 2}]}),
+    );
+    assert!(
+        client
+            .diagnostics_until(&template, |d| d.is_empty())
+            .is_empty()
+    );
+    assert_eq!(client.shutdown(), 0);
+}
+
+const PATCH: &str = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  namespace: kube-system
+spec:
+  template:
+    metadata:
+      labels: {patched: \"yes\"}
+";
+
+#[test]
+fn editing_an_overlay_patch_updates_the_finding() {
+    let ws = Workspace::new(&[
+        ("base/kustomization.yaml", "resources: [ds.yaml]\n"),
+        ("base/ds.yaml", DAEMONSET),
+        (
+            "overlay/kustomization.yaml",
+            "resources: [../base, nodepool.yaml, classes.yaml]\npatches:\n  - path: patch.yaml\n",
+        ),
+        ("overlay/nodepool.yaml", NODEPOOL),
+        ("overlay/classes.yaml", CLASSES),
+        ("overlay/patch.yaml", PATCH),
+    ]);
+    let mut client = Client::start(&ws, json!(null));
+    let base = ws.uri("base/ds.yaml");
+    let patch = ws.uri("overlay/patch.yaml");
+
+    // The overlay's build: the base's DaemonSet, patched, without a class.
+    let found = client.diagnostics_until(&base, |d| !d.is_empty());
+    assert_eq!(codes(&found), ["KDS001"], "{found:?}");
+
+    // The patch buffer gives it an adequate class: the overlay is built again from it.
+    client.open(&patch, PATCH);
+    client.change(
+        &patch,
+        &with_class(&format!("{PATCH}    spec:\n      containers: []\n")),
+    );
+    assert!(client.diagnostics_until(&base, |d| d.is_empty()).is_empty());
+
+    // A class nobody defines: the finding is where the patch wrote the name.
+    let unknown = with_class(&format!("{PATCH}    spec:\n      containers: []\n"))
+        .replace("node-agents", "nowhere");
+    client.change(&patch, &unknown);
+    let found = client.diagnostics_until(&patch, |d| !d.is_empty());
+    assert!(codes(&found).contains(&"KDS002".to_string()), "{found:?}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn a_class_in_one_cluster_does_not_satisfy_a_daemonset_in_another() {
+    let config = "clusters:\n  - {name: a, paths: [\"a/**\"]}\n  - {name: b, paths: [\"b/**\"]}\n";
+    let ws = Workspace::new(&[
+        (".karplint.yaml", config),
+        ("a/nodepool.yaml", NODEPOOL),
+        ("a/classes.yaml", CLASSES),
+        ("a/ds.yaml", &with_class(DAEMONSET)),
+        ("b/nodepool.yaml", NODEPOOL),
+        ("b/ds.yaml", &with_class(DAEMONSET)),
+    ]);
+    let mut client = Client::start(&ws, json!(null));
+    let b = ws.uri("b/ds.yaml");
+    let a = ws.uri("a/ds.yaml");
+    client.open(&a, &with_class(DAEMONSET));
+    assert!(client.diagnostics(&a).is_empty());
+    // In cluster b the class named is defined nowhere: cluster a's does not count.
+    let found = client.diagnostics_until(&b, |d| !d.is_empty());
+    assert!(codes(&found).contains(&"KDS002".to_string()), "{found:?}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains("cluster"), "{message}");
+
+    // The class defined in cluster b too (a new, unsaved file): the finding goes.
+    let classes = ws.uri("b/classes.yaml");
+    client.open(&classes, CLASSES);
+    assert!(client.diagnostics_until(&b, |d| d.is_empty()).is_empty());
+    assert_eq!(client.shutdown(), 0);
 }
