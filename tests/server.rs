@@ -267,6 +267,15 @@ impl Client {
         );
     }
 
+    /// Writes a file on disk and tells the server, as the client's file watcher does.
+    fn write_on_disk(&mut self, ws: &Workspace, name: &str, text: &str) {
+        std::fs::write(ws.path(name), text).unwrap();
+        self.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": ws.uri(name), "type": 2}]}),
+        );
+    }
+
     fn shutdown(mut self) -> i32 {
         let response = self.request("shutdown", json!(null));
         assert!(response.get("error").is_none(), "{response}");
@@ -393,14 +402,10 @@ fn diagnostics_follow_buffers_across_files() {
     assert!(client.diagnostics_until(&ds, |d| d.is_empty()).is_empty());
 
     // A change on disk reported by the client's watcher is read.
-    std::fs::write(
-        ws.path("classes.yaml"),
-        CLASSES.replace("value: 1000000", "value: 5"),
-    )
-    .unwrap();
-    client.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": classes, "type": 2}]}),
+    client.write_on_disk(
+        &ws,
+        "classes.yaml",
+        &CLASSES.replace("value: 1000000", "value: 5"),
     );
     let found = client.diagnostics_until(&ds, |d| !d.is_empty());
     assert_eq!(codes(&found), ["KDS003"], "{found:?}");
@@ -694,15 +699,7 @@ fn editing_a_values_file_updates_the_finding_in_the_chart_template() {
     assert_eq!(codes(&found), ["KDS001"], "{found:?}");
 
     // Saved on disk (the watcher tells): the template is clean again.
-    std::fs::write(
-        ws.path("chart/values.yaml"),
-        "priorityClassName: node-agents\n",
-    )
-    .unwrap();
-    client.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": values, "type": 2}]}),
-    );
+    client.write_on_disk(&ws, "chart/values.yaml", "priorityClassName: node-agents\n");
     assert!(
         client
             .diagnostics_until(&template, |d| d.is_empty())
