@@ -414,13 +414,17 @@ impl<'c> Server<'c> {
             self.add_folder(&folder);
         }
         if self.watch_files {
-            let watchers = ["**/*.{yaml,yml,json}", "**/.karplint.yaml"]
-                .into_iter()
-                .map(|glob| lsp_types::FileSystemWatcher {
-                    glob_pattern: lsp_types::GlobPattern::String(glob.to_string()),
-                    kind: None,
-                })
-                .collect();
+            let watchers = [
+                "**/*.{yaml,yml,json,tpl}",
+                "**/Kustomization",
+                "**/.karplint.yaml",
+            ]
+            .into_iter()
+            .map(|glob| lsp_types::FileSystemWatcher {
+                glob_pattern: lsp_types::GlobPattern::String(glob.to_string()),
+                kind: None,
+            })
+            .collect();
             let options = lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers };
             let registration = lsp_types::Registration {
                 id: "karplint-watched-files".to_string(),

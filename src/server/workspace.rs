@@ -98,6 +98,8 @@ pub(super) struct Project {
     /// `origins[i]` is `slots[i]`'s path as `check` run in the folder shows it.
     origins: Vec<Origin>,
     units: Vec<UnitState>,
+    /// Per input that is a part of units: of how many.
+    parts: HashMap<PathBuf, usize>,
     /// The analysis of the facts as they are, once `dirty` is false.
     pub report: Option<Report>,
     pub dirty: bool,
@@ -182,6 +184,7 @@ impl Project {
             facts: Vec::new(),
             origins: Vec::new(),
             units: Vec::new(),
+            parts: HashMap::new(),
             report: None,
             dirty: true,
         }
@@ -381,18 +384,33 @@ impl Project {
                     FileFacts::empty(reported, Outcome::Linted { objects: 0 });
             }
         }
+        for part in &state.parts {
+            *self.parts.entry(part.clone()).or_default() += 1;
+        }
         match old {
-            Some(at) => self.units[at] = state,
+            Some(at) => {
+                let old = std::mem::replace(&mut self.units[at], state);
+                self.forget_parts(&old);
+            }
             None => self.units.push(state),
         }
         self.dirty = true;
     }
 
+    fn forget_parts(&mut self, unit: &UnitState) {
+        for part in &unit.parts {
+            if let Some(count) = self.parts.get_mut(part) {
+                *count -= 1;
+                if *count == 0 {
+                    self.parts.remove(part);
+                }
+            }
+        }
+    }
+
     /// Whether an input is analysed as part of a unit.
     fn is_part(&self, path: &Path) -> bool {
-        self.units
-            .iter()
-            .any(|unit| unit.parts.iter().any(|p| p == path))
+        self.parts.contains_key(path)
     }
 
     pub(super) fn files(&self) -> usize {
@@ -546,7 +564,9 @@ impl Project {
                 .iter()
                 .position(|u| (&u.place.dir, u.place.kustomization) == (&gone.0, gone.1))
             {
-                let entry = self.units.remove(at).place.entry.0 as usize;
+                let gone = self.units.remove(at);
+                self.forget_parts(&gone);
+                let entry = gone.place.entry.0 as usize;
                 self.slots[entry].present = false;
                 self.facts[entry] = FileFacts::empty(false, Outcome::NotKubernetes);
             }
