@@ -11,9 +11,14 @@ Drives the server over stdio as an editor would and prints:
   on a busy machine;
 - didChange -> diagnostics of a dependent file: a PriorityClass buffer whose value flips
   between adequate and too low, the time until the DaemonSet buffer that uses it (another
-  file) gets its new diagnostics.
+  file) gets its new diagnostics;
+- didChange of a file a chart or kustomization read (--unit-file, relative to the
+  workspace; by default a kustomize base that several metallb roots build, and a chart's
+  values file): a comment line added at its top, then removed, in its open buffer; the
+  time until the server answers a request sent right after the change (it answers in
+  order, after assembling the units again, analysing and publishing).
 
-Both buffers are unsaved documents under the workspace folder: nothing is written to disk.
+Every buffer is an unsaved document under the workspace folder: nothing is written to disk.
 Usage: scripts/server_bench.py [--runs N] [--binary target/release/karplint] [WORKSPACE]
 """
 
@@ -127,7 +132,17 @@ def main():
     parser.add_argument("workspace", nargs="?", default="../shared/corpus/bench")
     parser.add_argument("--binary", default="target/release/karplint")
     parser.add_argument("--runs", type=int, default=101)
+    parser.add_argument("--unit-runs", type=int, default=21)
+    parser.add_argument(
+        "--unit-file",
+        action="append",
+        help="a file units read, relative to the workspace (repeatable)",
+    )
     args = parser.parse_args()
+    unit_files = args.unit_file or [
+        "metallb__metallb/config/controllers/speaker.yaml",
+        "GoogleCloudPlatform__microservices-demo/helm-chart/values.yaml",
+    ]
     root = os.path.realpath(args.workspace)
     uri_root = "file://" + root
 
@@ -195,6 +210,30 @@ def main():
         dependent.append(time.perf_counter() - sent)
 
     loop_cpu = server.cpu() - loop_cpu
+
+    # Files units read: each change assembles those units again.
+    units = []
+    for relative in unit_files:
+        uri = uri_root + "/" + relative
+        with open(os.path.join(root, relative), encoding="utf-8") as file:
+            text = file.read()
+        versions[uri] = 1
+        server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}},
+        )
+        samples = []
+        cpu = server.cpu()
+        for run in range(args.unit_runs):
+            sent = time.perf_counter()
+            change(uri, "# bench edit\n" + text if run % 2 == 0 else text)
+            server.request(
+                "textDocument/hover",
+                {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}},
+            )
+            samples.append(time.perf_counter() - sent)
+        units.append((relative, samples, (server.cpu() - cpu) / args.unit_runs))
+
     peak_end, rss_end = server.rss()
     server.request("shutdown", None)
     server.notify("exit", None)
@@ -216,6 +255,13 @@ def main():
         )
     changes = len(own) + len(dependent)
     print(f"server CPU per change (all {changes}, mean): {ms(loop_cpu / changes)} ms")
+    for relative, samples, cpu in units:
+        samples = sorted(samples)
+        print(
+            f"didChange of {relative} -> analysed: median {ms(statistics.median(samples))} ms, "
+            f"min {ms(samples[0])} ms, max {ms(samples[-1])} ms ({len(samples)} changes); "
+            f"server CPU per change {ms(cpu)} ms"
+        )
 
 
 if __name__ == "__main__":

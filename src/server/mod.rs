@@ -1,14 +1,16 @@
 //! `karplint server`: a Language Server Protocol server over standard input and output.
 //!
 //! It indexes each workspace folder once as `karplint check` run there would (config,
-//! discovery, context), keeps every file's facts, and on each change loads only the file
-//! that changed (its unsaved buffer wins over the disk) before running the index and the
-//! rules again, then publishes the diagnostics of every file whose findings changed: a
-//! PriorityClass edited in one buffer updates the DaemonSets that use it in others.
+//! discovery, context, charts rendered and kustomizations built, one index per cluster),
+//! keeps every file's and every unit's facts, and on each change loads only what the change
+//! touches (the file, or the units that read it; unsaved buffers win over the disk) before
+//! running the index and the rules again, then publishes the diagnostics of every file
+//! whose findings changed: a PriorityClass edited in one buffer updates the DaemonSets
+//! that use it in others (see [`workspace`]).
 //!
 //! One thread handles messages in order. Before analysing, it takes every message already
-//! waiting, so a burst of edits is analysed once, at its last version, and a request
-//! cancelled while it waited is answered as cancelled.
+//! waiting, so a burst of edits is loaded (a unit assembled) and analysed once, at its
+//! last version, and a request cancelled while it waited is answered as cancelled.
 
 mod features;
 mod text;
@@ -457,11 +459,11 @@ impl<'c> Server<'c> {
         let moved: Vec<PathBuf> = self
             .documents
             .keys()
-            .filter(|path| project.contains(path) && self.loose.file_of(path).is_some())
+            .filter(|path| project.contains(path) && self.loose.has(path))
             .cloned()
             .collect();
         for path in moved {
-            self.loose.remove(&path, &self.buffers);
+            self.loose.changed(&path, true);
         }
         self.projects.push(project);
     }
@@ -529,8 +531,8 @@ impl<'c> Server<'c> {
         };
         self.buffers.remove(&path);
         self.documents.remove(&path);
-        if self.loose.file_of(&path).is_some() {
-            self.loose.remove(&path, &self.buffers);
+        if self.loose.has(&path) {
+            self.loose.changed(&path, true);
         } else {
             // Unsaved changes are gone: the file is as on disk again.
             self.reload(&path);
@@ -538,11 +540,9 @@ impl<'c> Server<'c> {
     }
 
     fn reload(&mut self, path: &Path) {
-        let buffers = std::mem::take(&mut self.buffers);
         for project in self.projects_of(path) {
-            project.reload(path, &buffers, false);
+            project.changed(path, false);
         }
-        self.buffers = buffers;
     }
 
     fn file_changed_on_disk(&mut self, path: &Path) {
@@ -560,11 +560,9 @@ impl<'c> Server<'c> {
             return self.config_changed(path);
         }
         if !self.buffers.contains_key(path) {
-            let buffers = std::mem::take(&mut self.buffers);
             for project in self.projects_of(path) {
-                project.remove(path, &buffers);
+                project.changed(path, true);
             }
-            self.buffers = buffers;
         }
     }
 
@@ -592,7 +590,7 @@ impl<'c> Server<'c> {
             .chain(std::iter::once(&mut self.loose))
         {
             if project.dirty
-                && let Err(error) = project.analyse()
+                && let Err(error) = project.analyse(&self.buffers)
             {
                 errors.push(error);
             }

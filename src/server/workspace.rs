@@ -100,6 +100,9 @@ pub(super) struct Project {
     units: Vec<UnitState>,
     /// Per input that is a part of units: of how many.
     parts: HashMap<PathBuf, usize>,
+    /// Files changed (or, `true`, deleted) since the last analysis, in order: loaded at
+    /// the next one, so a burst of edits assembles a unit once, at the last version.
+    pending: Vec<(PathBuf, bool)>,
     /// The analysis of the facts as they are, once `dirty` is false.
     pub report: Option<Report>,
     pub dirty: bool,
@@ -185,6 +188,7 @@ impl Project {
             origins: Vec::new(),
             units: Vec::new(),
             parts: HashMap::new(),
+            pending: Vec::new(),
             report: None,
             dirty: true,
         }
@@ -457,21 +461,43 @@ impl Project {
             .collect()
     }
 
-    /// `path` changed (its buffer, or on disk) or is gone (`deleted`): the units that
-    /// read it are assembled and loaded again, a loose file is loaded again (added when
-    /// it is new and the project selects it). A kustomization file or `Chart.yaml` no
-    /// unit read, new or gone, may change which units there are: the folder is indexed
-    /// again. Returns whether anything changed.
-    pub(super) fn reload(&mut self, path: &Path, buffers: &Buffers, deleted: bool) -> bool {
+    /// `path` changed (its buffer, or on disk) or is gone (`deleted`); it is loaded at
+    /// the next analysis.
+    pub(super) fn changed(&mut self, path: &Path, deleted: bool) {
+        self.pending.push((path.to_path_buf(), deleted));
+        self.dirty = true;
+    }
+
+    /// Whether the project analyses `path`, or will at its next analysis.
+    pub(super) fn has(&self, path: &Path) -> bool {
+        self.file_of(path).is_some() || self.pending.iter().any(|(p, _)| p == path)
+    }
+
+    /// Loads what changed since the last analysis: each file once, as it is now.
+    fn settle(&mut self, buffers: &Buffers) {
+        let pending = std::mem::take(&mut self.pending);
+        for (i, (path, deleted)) in pending.iter().enumerate() {
+            if !pending[i + 1..].iter().any(|(later, _)| later == path) {
+                self.reload(path, buffers, *deleted);
+            }
+        }
+    }
+
+    /// `path` changed or is gone (`deleted`): the units that read it are assembled and
+    /// loaded again, a loose file is loaded again (added when it is new and the project
+    /// selects it). A kustomization file or `Chart.yaml` no unit read, new or gone, may
+    /// change which units there are: the folder is indexed again.
+    fn reload(&mut self, path: &Path, buffers: &Buffers, deleted: bool) {
         let units = self.units_reading(path);
         let known = self.placement.get(path);
         if let Some(root) = self.root.clone()
             && makes_units(path)
+            && self.selects(path)
             && units.is_empty()
             && (deleted || known.is_none_or(|id| !self.slots[id.0 as usize].present))
         {
             *self = Project::index(&root, &self.overrides.clone(), buffers);
-            return true;
+            return;
         }
         if !units.is_empty() {
             self.reassemble(&units, path, buffers);
@@ -481,7 +507,7 @@ impl Project {
             None if !deleted && self.selects(path) => {
                 self.add_slot(path, Kind::Input { reported: true })
             }
-            None => return !units.is_empty(),
+            None => return,
         };
         let slot = &mut self.slots[index];
         if let Kind::Input { reported } = slot.kind {
@@ -500,8 +526,6 @@ impl Project {
                 )
             };
         }
-        self.dirty = true;
-        true
     }
 
     /// Assembles the units `which` again (with `changed`, a file that may be new to
@@ -583,14 +607,6 @@ impl Project {
         self.dirty = true;
     }
 
-    /// Forgets a deleted file (or, for loose files, a closed one).
-    pub(super) fn remove(&mut self, path: &Path, buffers: &Buffers) -> bool {
-        if self.placement.get(path).is_none() && self.units_reading(path).is_empty() {
-            return false;
-        }
-        self.reload(path, buffers, true)
-    }
-
     /// Whether `path` is a config file that configures this project (in or above it).
     pub(super) fn is_configured_by(&self, config: &Path) -> bool {
         config.file_name().is_some_and(|name| name == CONFIG_FILE)
@@ -620,7 +636,8 @@ impl Project {
 
     /// Runs the index and the rules over the kept facts. A panic (a bug) keeps the last
     /// analysis instead of ending the server; the error is returned for the log.
-    pub(super) fn analyse(&mut self) -> Result<(), String> {
+    pub(super) fn analyse(&mut self, buffers: &Buffers) -> Result<(), String> {
+        self.settle(buffers);
         self.dirty = false;
         let origins = self.origins.clone();
         let units: Vec<UnitPlace> = self.units.iter().map(|u| u.place.clone()).collect();
