@@ -296,10 +296,9 @@ pub fn lint_loaded(
         files: facts.iter().filter(|f| f.reported).count(),
         ..Summary::default()
     };
-    let kustomizations = units.iter().filter_map(|unit| {
-        unit.kustomization
-            .then_some((unit.entry, unit.dir.as_path()))
-    });
+    let kustomizations = units
+        .iter()
+        .filter_map(|unit| unit.kustomization.then_some(unit.entry));
     let plan = cluster_plan(settings, &files, kustomizations);
     let charts = units
         .iter()
@@ -326,16 +325,19 @@ pub fn lint_loaded(
 }
 
 /// The clusters of the inputs `files`: those `clusters:` configures, else each
-/// kustomization root (its entry, its directory) a cluster of its own (DESIGN.md).
-fn cluster_plan<'a>(
+/// kustomization root a cluster of its own, named as its entry (its directory) is shown
+/// (DESIGN.md).
+fn cluster_plan(
     settings: &Settings,
     files: &[Origin],
-    kustomizations: impl Iterator<Item = (FileId, &'a Path)>,
+    kustomizations: impl Iterator<Item = FileId>,
 ) -> ClusterPlan {
     let mut plan = ClusterPlan::from_config(&settings.clusters, files);
     if settings.clusters.is_empty() {
-        for (entry, dir) in kustomizations {
-            plan.assign(entry, &crate::source::display_path(dir));
+        for entry in kustomizations {
+            if let Some(origin) = files.get(entry.0 as usize) {
+                plan.assign(entry, &origin.display());
+            }
         }
     }
     plan
@@ -603,12 +605,10 @@ enum Placed {
 }
 
 impl Placed {
-    /// A kustomization's entry and directory.
-    fn kustomization(&self) -> Option<(FileId, &Path)> {
+    /// A kustomization's entry.
+    fn kustomization(&self) -> Option<FileId> {
         match self {
-            Placed::Unit { place, .. } if place.kustomization => {
-                Some((place.entry, place.dir.as_path()))
-            }
+            Placed::Unit { place, .. } if place.kustomization => Some(place.entry),
             _ => None,
         }
     }

@@ -778,11 +778,62 @@ fn a_class_in_one_cluster_does_not_satisfy_a_daemonset_in_another() {
     let found = client.diagnostics_until(&b, |d| !d.is_empty());
     assert!(codes(&found).contains(&"KDS002".to_string()), "{found:?}");
     let message = found[0]["message"].as_str().unwrap();
-    assert!(message.contains("cluster"), "{message}");
+    assert!(message.contains("(cluster b)"), "{message}");
 
     // The class defined in cluster b too (a new, unsaved file): the finding goes.
     let classes = ws.uri("b/classes.yaml");
     client.open(&classes, CLASSES);
     assert!(client.diagnostics_until(&b, |d| d.is_empty()).is_empty());
+    assert_eq!(client.shutdown(), 0);
+}
+
+#[test]
+fn a_base_two_roots_build_is_reported_once_for_both_and_follows_its_buffer() {
+    let overlay = "resources: [../base, ../common]\n";
+    let ws = Workspace::new(&[
+        ("base/kustomization.yaml", "resources: [ds.yaml]\n"),
+        ("base/ds.yaml", DAEMONSET),
+        (
+            "common/kustomization.yaml",
+            "resources: [nodepool.yaml, classes.yaml]\n",
+        ),
+        ("common/nodepool.yaml", NODEPOOL),
+        ("common/classes.yaml", CLASSES),
+        ("prod/kustomization.yaml", overlay),
+        ("staging/kustomization.yaml", overlay),
+        (
+            "staging/extra.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n",
+        ),
+    ]);
+    let mut client = Client::start(&ws, json!(null));
+    let base = ws.uri("base/ds.yaml");
+
+    // Each root is a cluster of its own; the finding they share is shown once.
+    let found = client.diagnostics_until(&base, |d| !d.is_empty());
+    assert_eq!(codes(&found), ["KDS001"], "{found:?}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains("(clusters prod, staging)"), "{message}");
+
+    // The base's buffer: both roots are built again from it.
+    client.open(&base, DAEMONSET);
+    client.change(&base, &with_class(DAEMONSET));
+    assert!(client.diagnostics_until(&base, |d| d.is_empty()).is_empty());
+
+    // A class only staging defines, in a resource its kustomization buffer adds: prod
+    // alone reports it.
+    client.change(
+        &base,
+        &with_class(DAEMONSET).replace("node-agents", "staging-only"),
+    );
+    let extra = ws.uri("staging/extra.yaml");
+    client.open(&extra, &CLASSES.replace("node-agents", "staging-only"));
+    let staging = ws.uri("staging/kustomization.yaml");
+    client.open(&staging, overlay);
+    client.change(&staging, "resources: [../base, ../common, extra.yaml]\n");
+    let found = client.diagnostics_until(&base, |d| {
+        d.len() == 1 && d[0]["message"].as_str().unwrap().contains("(cluster prod)")
+    });
+    assert_eq!(codes(&found), ["KDS002"], "{found:?}");
     assert_eq!(client.shutdown(), 0);
 }

@@ -70,7 +70,11 @@ impl<'p> Texts<'p> {
     /// the other places it names, and its rule's documentation.
     pub(super) fn diagnostic(&mut self, finding: &Diagnostic) -> Option<lsp_types::Diagnostic> {
         let range = self.location(finding.location)?.range;
-        let mut message = finding.message.clone();
+        // As `check` prints it: with several clusters, the clusters it was found in.
+        let mut message = match &self.project.report {
+            Some(report) => crate::output::message(report, finding).into_owned(),
+            None => finding.message.clone(),
+        };
         if let Some(help) = &finding.help {
             message.push_str("\nhelp: ");
             message.push_str(help);
