@@ -11,7 +11,7 @@ use crate::assemble::{self, Assembly, Output, Unit, kustomize};
 use crate::cache::Cache;
 use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, FileId, Severity};
+use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::discover::{Discovery, InputError};
 use crate::files;
 use crate::files::describe_io;
@@ -227,6 +227,8 @@ pub fn lint_cached(
     // Only the files that have suppressions: most have none.
     let mut suppressions: BTreeMap<FileId, FileSuppressions> = BTreeMap::new();
     let mut unit_extents: BTreeMap<FileId, Vec<crate::load::ObjectExtent>> = BTreeMap::new();
+    // Chart values printed by template actions: value span -> the action's (the first).
+    let mut printed_by: HashMap<Span, Span> = HashMap::new();
     let mut merge = |mut file_facts: FileFacts| {
         let suppressed = std::mem::take(&mut file_facts.suppressions);
         let file = builder.add(file_facts);
@@ -273,6 +275,9 @@ pub fn lint_cached(
                 ..
             } => {
                 let mut facts = load::load_unit(&unit.output, &global, reported);
+                for (value, action) in std::mem::take(&mut facts.printed) {
+                    printed_by.entry(value).or_insert(action);
+                }
                 // Its files are counted among the linted ones; its objects are these.
                 if let (true, Outcome::Linted { objects }) = (reported, facts.outcome) {
                     summary.objects += objects;
@@ -335,8 +340,15 @@ pub fn lint_cached(
         }
     }
     // A fix is written where the text is: never into a chart's template, whose text is
-    // not what was analysed (a fix in the values file stands).
+    // not what was analysed (a fix in the values file stands). A finding at a value a
+    // template printed shows that template line too.
     for diagnostic in &mut diagnostics {
+        if let Some(&action) = printed_by.get(&diagnostic.location) {
+            diagnostic.labels.push(Label {
+                location: action,
+                message: "the chart's template prints this value here".to_string(),
+            });
+        }
         let in_template = diagnostic.fix.as_ref().is_some_and(|fix| {
             fix.edits
                 .iter()
