@@ -11,7 +11,7 @@ use crate::assemble::{self, Assembly, Output, Unit, kustomize};
 use crate::cache::Cache;
 use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, FileId, Severity};
+use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::discover::{Discovery, InputError};
 use crate::files;
 use crate::files::describe_io;
@@ -351,6 +351,8 @@ struct Merger<'s> {
     settings: &'s Settings,
     /// Only the files that have suppressions: most have none.
     suppressions: BTreeMap<FileId, FileSuppressions>,
+    /// Chart values printed by template actions: value span -> the action's (the first).
+    printed_by: HashMap<Span, Span>,
 }
 
 /// What [`Merger::finish`] found.
@@ -367,12 +369,16 @@ impl<'s> Merger<'s> {
             builder: IndexBuilder::with_plan(settings, plan),
             settings,
             suppressions: BTreeMap::new(),
+            printed_by: HashMap::new(),
         }
     }
 
     /// Merges the facts of the next file (a loose file, or a unit's entry).
     fn add(&mut self, file_facts: &FileFacts) {
         let file = self.builder.add(file_facts);
+        for (value, action) in &file_facts.printed {
+            self.printed_by.entry(*value).or_insert(*action);
+        }
         let suppressed = &file_facts.suppressions;
         if suppressed.is_empty() {
             return;
@@ -443,8 +449,15 @@ impl<'s> Merger<'s> {
             }
         }
         // A fix is written where the text is: never into a chart's template, whose text
-        // is not what was analysed (a fix in the values file stands).
+        // is not what was analysed (a fix in the values file stands). A finding at a value
+        // a template printed shows that template line too.
         for diagnostic in &mut diagnostics {
+            if let Some(&action) = self.printed_by.get(&diagnostic.location) {
+                diagnostic.labels.push(Label {
+                    location: action,
+                    message: "the chart's template prints this value here".to_string(),
+                });
+            }
             let in_template = diagnostic.fix.as_ref().is_some_and(|fix| {
                 fix.edits
                     .iter()

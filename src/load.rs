@@ -98,6 +98,9 @@ pub struct FileFacts {
     /// `# karplint:` comments and `karplint.io/ignore` annotations, with the extents of
     /// the objects they may apply to (empty when the file has none).
     pub suppressions: FileSuppressions,
+    /// In a chart: values printed by template actions, each (value, action) once, so that
+    /// a finding at a value can show the template line that printed it too.
+    pub printed: Vec<(Span, Span)>,
 }
 
 impl FileFacts {
@@ -108,6 +111,7 @@ impl FileFacts {
             problems: Vec::new(),
             outcome,
             suppressions: FileSuppressions::default(),
+            printed: Vec::new(),
         }
     }
 }
@@ -382,8 +386,8 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
     };
     let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
     let mut objects = Objects::default();
-    let mut read =
-        |document: &Document<'_>, facts: &mut FileFacts| match k8s::object_roots(document) {
+    let read = |objects: &mut Objects, document: &Document<'_>, facts: &mut FileFacts| {
+        match k8s::object_roots(document) {
             Ok(roots) => {
                 for root in roots {
                     objects.read(document, root);
@@ -405,11 +409,23 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                 ),
                 span: document.span(over.alias),
             }),
-        };
+        }
+    };
     match output {
         assemble::Output::Chart(chart) => {
             for template in &chart.documents {
                 let rendered = &template.rendered;
+                facts
+                    .printed
+                    .extend(rendered.map.segments().iter().filter_map(
+                        |segment| match segment.origin {
+                            crate::source::Provenance::Produced {
+                                action,
+                                value: Some(value),
+                            } => Some((rebase(value), rebase(action))),
+                            _ => None,
+                        },
+                    ));
                 // A node printed whole by one action from values points at the values
                 // file, where it is changed; anything else at the template text.
                 let remap = |span: Span| {
@@ -428,8 +444,19 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                 for document in DocumentStream::new(&rendered.text, FileId(u32::MAX)) {
                     match document {
                         Ok(mut document) => {
+                            let extent = document.root().map(|root| document.span(root));
                             document.map_spans(remap);
-                            read(&document, &mut facts);
+                            let first = objects.objects.len();
+                            read(&mut objects, &document, &mut facts);
+                            if let Some(extent) = extent {
+                                let range = extent.start.byte as usize..extent.end.byte as usize;
+                                mark_omitted_class(
+                                    &mut objects.objects[first..],
+                                    &rendered.omissions,
+                                    range,
+                                    rebase,
+                                );
+                            }
                         }
                         Err(error) => {
                             let at = Span::point(FileId(u32::MAX), error.pos);
@@ -461,7 +488,7 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                 let fallback = object.span.unwrap_or_default();
                 let mut document = object.to_document(fallback);
                 document.map_spans(rebase);
-                read(&document, &mut facts);
+                read(&mut objects, &document, &mut facts);
             }
             facts
                 .problems
@@ -473,6 +500,8 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                 }));
         }
     }
+    facts.printed.sort_unstable();
+    facts.printed.dedup();
     let count = objects.count;
     facts.objects = objects.objects;
     facts.suppressions.extents = objects.extents;
@@ -480,6 +509,32 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
         facts.outcome = Outcome::Linted { objects: count };
     }
     facts
+}
+
+/// Gives the workloads of one rendered document the values entry whose empty value made
+/// their template leave `priorityClassName` out (an `if`/`with` on it inside the
+/// document's `range` of the rendered text), when exactly one did.
+fn mark_omitted_class(
+    objects: &mut [Object],
+    omissions: &[assemble::template::Omission],
+    range: std::ops::Range<usize>,
+    rebase: impl Fn(Span) -> Span,
+) {
+    let mut found = omissions
+        .iter()
+        .filter(|o| range.contains(&o.at) && o.field == "priorityClassName");
+    let (Some(omission), None) = (found.next(), found.next()) else {
+        return;
+    };
+    for object in objects {
+        if let Object::Workload(workload) = object {
+            workload.template.class_omitted = Some(k8s::Omitted {
+                action: rebase(omission.action),
+                value: rebase(omission.value),
+                empty_string: omission.empty_string,
+            });
+        }
+    }
 }
 
 /// Reads the manifests in `bytes`, the text of `file`.

@@ -662,7 +662,9 @@ fn editing_a_values_file_updates_the_finding_in_the_chart_template() {
         ("web.yaml", WEB),
         ("classes.yaml", CLASSES),
         ("chart/Chart.yaml", CHART),
-        ("chart/values.yaml", "priorityClassName: \"\"\n"),
+        // No class in the values: the finding is the template's (with an empty class,
+        // it would be at that value).
+        ("chart/values.yaml", "replicas: 1\n"),
         ("chart/templates/ds.yaml", &chart_template()),
     ]);
     let mut client = Client::start(&ws, json!(null));
@@ -675,7 +677,7 @@ fn editing_a_values_file_updates_the_finding_in_the_chart_template() {
     assert_eq!(lines(&found), [11], "{found:?}");
 
     // An unsaved values buffer is rendered: an adequate class clears the template.
-    client.open(&values, "priorityClassName: \"\"\n");
+    client.open(&values, "replicas: 1\n");
     client.change(&values, "priorityClassName: node-agents\n");
     assert!(
         client

@@ -44,6 +44,7 @@
 //!   the action, never a hang or a stack overflow.
 
 mod exec;
+pub use exec::Omission;
 mod funcs;
 mod lex;
 mod parse;
@@ -109,6 +110,8 @@ impl Environment for NoFiles {
 pub struct Rendered {
     pub text: String,
     pub map: SourceMap,
+    /// Bodies left out because a value was empty, in output order.
+    pub omissions: Vec<Omission>,
 }
 
 impl Rendered {
