@@ -50,11 +50,22 @@ spec:
             requests: {cpu: 10m, memory: 20Mi}
 """
 
+# With a NodePool: the files outside every kustomization root are a cluster of their own
+# (the bench corpus's NodePools are all inside roots), where the Karpenter rules must run.
 CLASS = """apiVersion: scheduling.k8s.io/v1
 kind: PriorityClass
 metadata:
   name: bench-node-agents
 value: {value}
+---
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: bench
+spec:
+  template:
+    spec:
+      nodeClassRef: {{group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}}
 """
 
 
