@@ -302,14 +302,7 @@ fn walk(
         match entry {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                let wanted = match &options.filter {
-                    Some(filter) => {
-                        filter.is_included(entry.path()) && !filter.is_excluded(entry.path())
-                    }
-                    None => true,
-                };
-                let readable = has_manifest_extension(entry.path()) || is_terraform(entry.path());
-                if is_file && wanted && readable {
+                if is_file && walk_reads(entry.path(), options.filter.as_ref()) {
                     found.push(normalize(entry.path()));
                 }
             }
@@ -445,6 +438,12 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 #[cfg(not(unix))]
 fn identity(path: &Path) -> Option<PathBuf> {
     std::fs::canonicalize(path).ok()
+}
+
+/// Whether a directory walk with `filter` reads the file at `path` (by its path alone).
+pub fn walk_reads(path: &Path, filter: Option<&PathFilter>) -> bool {
+    let wanted = filter.is_none_or(|f| f.is_included(path) && !f.is_excluded(path));
+    wanted && (has_manifest_extension(path) || is_terraform(path))
 }
 
 fn has_manifest_extension(path: &Path) -> bool {

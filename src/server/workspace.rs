@@ -134,17 +134,6 @@ fn load_file(
     .unwrap_or_else(|_| FileFacts::empty(false, Outcome::Unparsable))
 }
 
-/// Whether a path is one `check` reads in a directory walk (by its extension).
-fn is_manifest(path: &Path) -> bool {
-    path.extension()
-        .and_then(|ext| ext.to_str())
-        .is_some_and(|ext| {
-            ["yaml", "yml", "json"]
-                .iter()
-                .any(|m| ext.eq_ignore_ascii_case(m))
-        })
-}
-
 /// Whether a file decides what the units of a folder are: a kustomization file or a
 /// chart's `Chart.yaml`.
 fn makes_units(path: &Path) -> bool {
@@ -440,12 +429,7 @@ impl Project {
 
     /// Whether a new file at `path` belongs to the project as `check` would select it.
     fn selects(&self, path: &Path) -> bool {
-        is_manifest(path)
-            && match (&self.root, &self.filter) {
-                (None, _) => true,
-                (Some(_), Some(filter)) => !filter.is_excluded(path),
-                (Some(_), None) => true,
-            }
+        discover::walk_reads(path, self.filter.as_ref())
     }
 
     /// The units whose assembly read `path`, or (a chart) holds it: a new file of a
@@ -476,10 +460,16 @@ impl Project {
     /// Loads what changed since the last analysis: each file once, as it is now.
     fn settle(&mut self, buffers: &Buffers) {
         let pending = std::mem::take(&mut self.pending);
-        for (i, (path, deleted)) in pending.iter().enumerate() {
-            if !pending[i + 1..].iter().any(|(later, _)| later == path) {
-                self.reload(path, buffers, *deleted);
-            }
+        // The last change of each file, in the order of those last changes.
+        let mut seen = HashSet::new();
+        let mut last: Vec<&(PathBuf, bool)> = pending
+            .iter()
+            .rev()
+            .filter(|(path, _)| seen.insert(path))
+            .collect();
+        last.reverse();
+        for (path, deleted) in last {
+            self.reload(path, buffers, *deleted);
         }
     }
 
