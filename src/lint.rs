@@ -177,7 +177,7 @@ pub fn lint_cached(
     let loose_count = files.len();
     let assembly = assemble_units(&files, settings);
     let units = place_units(&mut files, assembly.units, reported_count);
-    let templates = chart_templates(&files, &units);
+    let templates = chart_templates(&units);
     let load_one = |i: usize, origin: &Origin| -> Result<FileFacts, InputError> {
         let reported = i < reported_count;
         match origin {
@@ -478,24 +478,16 @@ fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly {
     assemble::assemble(&paths, &settings.boundaries, &options)
 }
 
-/// The files of charts that are templates (under `templates/`, or not YAML: `_helpers.tpl`).
-fn chart_templates(files: &[Origin], units: &[Placed]) -> std::collections::HashSet<FileId> {
+/// The template files of every chart rendered, alone or by a kustomization (run ids).
+fn chart_templates(units: &[Placed]) -> std::collections::HashSet<FileId> {
     let mut templates = std::collections::HashSet::new();
     for placed in units {
-        if let Placed::Unit { unit, global, .. } = placed
-            && matches!(unit.output, Output::Chart(_))
-        {
-            for id in global {
-                let Some(Origin::File(path)) = files.get(id.0 as usize) else {
-                    continue;
-                };
-                let yaml = path
-                    .extension()
-                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
-                if !yaml || path.components().any(|c| c.as_os_str() == "templates") {
-                    templates.insert(*id);
-                }
-            }
+        if let Placed::Unit { unit, global, .. } = placed {
+            let ids = match &unit.output {
+                Output::Chart(chart) => &chart.templates,
+                Output::Kustomization(build) => &build.templates,
+            };
+            templates.extend(ids.iter().filter_map(|id| global.get(id.0 as usize)));
         }
     }
     templates

@@ -28,6 +28,11 @@ pub const DEFAULT_RELEASE_NAME: &str = "release-name";
 /// The namespace `helm template` uses when none is given.
 pub const DEFAULT_NAMESPACE: &str = "default";
 
+/// The field whose omission for an empty value is tracked per rendered object (see
+/// [`crate::assemble::template::Rendered::omission_in`]): a finding about a missing class
+/// then points at the value to set.
+pub const CLASS_FIELD: &str = "priorityClassName";
+
 /// How to render a chart: what `helm template` takes on its command line.
 #[derive(Clone, Debug)]
 pub struct ChartOptions {
@@ -47,6 +52,18 @@ pub struct ChartOptions {
     pub api_versions: Vec<String>,
     /// The largest file read.
     pub max_file_size: u64,
+    /// Values given as data (kustomize's `valuesInline`), merged among the values files.
+    pub inline_values: Option<InlineValues>,
+    /// Whether the `crds/` files are part of the output (`--include-crds`).
+    pub include_crds: bool,
+}
+
+/// Values written inline, with the place they take among the values files.
+#[derive(Clone, Debug)]
+pub struct InlineValues {
+    pub values: Map,
+    /// How many of [`ChartOptions::values_files`] come before them (later wins).
+    pub after_files: usize,
 }
 
 impl Default for ChartOptions {
@@ -60,6 +77,8 @@ impl Default for ChartOptions {
             kube_version: None,
             api_versions: Vec::new(),
             max_file_size: crate::files::DEFAULT_MAX_FILE_SIZE,
+            inline_values: None,
+            include_crds: true,
         }
     }
 }
@@ -94,6 +113,9 @@ pub struct ChartOutput {
     pub documents: Vec<RenderedTemplate>,
     /// The `crds/` files of the chart and its enabled subcharts, as written.
     pub crds: Vec<(FileId, Arc<str>)>,
+    /// Every template file of the chart and its subcharts (helpers included): text that
+    /// is rendered, never analysed or edited as written.
+    pub templates: Vec<FileId>,
     /// Everything that went wrong, each where it happened.
     pub problems: Vec<ChartProblem>,
 }
@@ -165,6 +187,7 @@ pub fn render(chart_dir: &Path, options: &ChartOptions, files: &mut UnitFiles) -
     let Some(mut chart) = load::load(chart_dir, &limits, files, &mut output.problems) else {
         return output;
     };
+    collect_templates(&chart, &mut output.templates);
     let user = user_values(options, files, &mut output.problems);
     enable_dependencies(&mut chart, &user, &mut output.problems);
     let mut top = user;
@@ -175,14 +198,20 @@ pub fn render(chart_dir: &Path, options: &ChartOptions, files: &mut UnitFiles) -
     output
 }
 
-/// The user's values: values files merged in order, then `--set`, then `--set-string`.
+/// The user's values: values files (and inline values in their place) merged in order,
+/// then `--set`, then `--set-string`.
 fn user_values(
     options: &ChartOptions,
     files: &mut UnitFiles,
     problems: &mut Vec<ChartProblem>,
 ) -> Map {
     let mut user = Map::new();
-    for path in &options.values_files {
+    for (n, path) in options.values_files.iter().enumerate() {
+        if let Some(inline) = &options.inline_values
+            && inline.after_files == n
+        {
+            values::merge_files(&mut user, inline.values.clone());
+        }
         let id = files.id(path);
         let text = match crate::files::read_named(path, options.max_file_size) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -204,6 +233,11 @@ fn user_values(
                 problems.push(ChartProblem::at(span, ProblemKind::Values, message))
             }
         }
+    }
+    if let Some(inline) = &options.inline_values
+        && inline.after_files >= options.values_files.len()
+    {
+        values::merge_files(&mut user, inline.values.clone());
     }
     let sets = options.set.iter().map(|set| (set, true, "--set"));
     let strings = options
@@ -319,6 +353,13 @@ fn prune(chart: &mut Chart, all: &Map, prefix: &str, problems: &mut Vec<ChartPro
 }
 
 /// The CRDs of the chart and its (enabled) subcharts.
+fn collect_templates(chart: &Chart, templates: &mut Vec<FileId>) {
+    templates.extend(chart.templates.iter().map(|template| template.file));
+    for sub in &chart.subcharts {
+        collect_templates(sub, templates);
+    }
+}
+
 fn collect_crds(chart: &Chart, crds: &mut Vec<(FileId, Arc<str>)>) {
     crds.extend(chart.crds.iter().cloned());
     for sub in &chart.subcharts {
