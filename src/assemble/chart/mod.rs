@@ -306,10 +306,10 @@ fn enable_dependencies(chart: &mut Chart, user: &Map, problems: &mut Vec<ChartPr
 /// names (always rendered, as in Helm).
 fn resolve_aliases(chart: &mut Chart) {
     let loaded = std::mem::take(&mut chart.subcharts);
-    let listed = |sub: &Chart| chart.dependencies.iter().any(|dep| dep.name == sub.name);
+    let listed = |sub: &Chart| chart.dependencies.iter().any(|dep| is_instance(dep, sub));
     let mut instances: Vec<Chart> = loaded.iter().filter(|sub| !listed(sub)).cloned().collect();
     for dep in &chart.dependencies {
-        if let Some(sub) = loaded.iter().find(|sub| sub.name == dep.name) {
+        if let Some(sub) = loaded.iter().find(|sub| is_instance(dep, sub)) {
             let mut instance = sub.clone();
             if let Some(alias) = &dep.alias {
                 instance.name = alias.clone();
@@ -325,6 +325,23 @@ fn resolve_aliases(chart: &mut Chart) {
 
 /// Removes disabled subcharts; an enabled dependency missing from `charts/` is a problem
 /// (`helm template` refuses the chart; karplint renders the rest).
+/// Whether `sub` (a chart in `charts/`) is the chart `dep` asks for: the same name, its
+/// version within `dep`'s range. As in Helm, a chart that is not (another version) is no
+/// instance of the dependency, but a subchart of its own: rendered whatever the
+/// dependency's condition, under its own name, with the values under that name.
+fn is_instance(dep: &load::Dependency, sub: &Chart) -> bool {
+    let version = sub
+        .metadata
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    dep.name == sub.name
+        && crate::assemble::template::version_satisfies(
+            dep.version.as_deref().unwrap_or(""),
+            version,
+        )
+}
+
 fn prune(chart: &mut Chart, all: &Map, prefix: &str, problems: &mut Vec<ChartProblem>) {
     let mut disabled = Vec::new();
     for dep in &chart.dependencies {
@@ -332,13 +349,31 @@ fn prune(chart: &mut Chart, all: &Map, prefix: &str, problems: &mut Vec<ChartPro
         if !values::enabled(dep.condition.as_deref(), &dep.tags, all, prefix) {
             disabled.push(name.clone());
         } else if !chart.subcharts.iter().any(|sub| &sub.name == name) {
-            problems.push(ChartProblem {
-                kind: ProblemKind::Dependency,
-                message: format!(
+            let other = chart.subcharts.iter().find(|sub| sub.name == dep.name);
+            let message = match (other, &dep.version) {
+                (Some(other), Some(range)) => format!(
+                    "dependency `{}` wants version {range}, but charts/ holds {}: Helm renders \
+                     that chart as a subchart of its own (under its name, whatever `{name}`'s \
+                     condition, its values under `{}`), not as this dependency",
+                    dep.name,
+                    other
+                        .metadata
+                        .get("version")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?"),
+                    dep.name,
+                ),
+                _ => format!(
                     "dependency `{}` is enabled but missing from charts/ (run `helm dependency build`); its objects are not rendered",
                     dep.name
                 ),
-                span: dep.span.or(Some(Span::point(chart.chart_file, load::start()))),
+            };
+            problems.push(ChartProblem {
+                kind: ProblemKind::Dependency,
+                message,
+                span: dep
+                    .span
+                    .or(Some(Span::point(chart.chart_file, load::start()))),
             });
         }
     }

@@ -46,6 +46,7 @@
 mod exec;
 pub use exec::Omission;
 mod funcs;
+pub use funcs::version_satisfies;
 mod lex;
 mod parse;
 mod value;
