@@ -177,11 +177,10 @@ pub fn lint_cached(
     let loose_count = files.len();
     let assembly = assemble_units(&files, settings, None);
     let units = place_units(&mut files, assembly.units, reported_count);
-    let charts = units.iter().filter_map(|placed| match placed {
-        Placed::Unit { place, .. } if !place.kustomization => Some(place.global.as_slice()),
-        _ => None,
-    });
-    let templates = chart_templates(&files, charts);
+    let templates = chart_templates(units.iter().filter_map(|placed| match placed {
+        Placed::Unit { place, .. } => Some(place),
+        Placed::File { .. } => None,
+    }));
     let load_one = |i: usize, origin: &Origin| -> Result<FileFacts, InputError> {
         let reported = i < reported_count;
         match origin {
@@ -300,11 +299,7 @@ pub fn lint_loaded(
         .iter()
         .filter_map(|unit| unit.kustomization.then_some(unit.entry));
     let plan = cluster_plan(settings, &files, kustomizations);
-    let charts = units
-        .iter()
-        .filter(|unit| !unit.kustomization)
-        .map(|unit| unit.global.as_slice());
-    let templates = chart_templates(&files, charts);
+    let templates = chart_templates(units.iter());
     let mut merger = Merger::new(settings, plan);
     for file_facts in facts {
         if file_facts.reported {
@@ -587,25 +582,12 @@ pub fn assemble_units(
     assemble::assemble(&paths, &settings.boundaries, &options, overlay)
 }
 
-/// The files of charts that are templates (under `templates/`, or not YAML:
-/// `_helpers.tpl`); each of `charts` is the run's ids of one chart's files.
-fn chart_templates<'a>(
-    files: &[Origin],
-    charts: impl Iterator<Item = &'a [FileId]>,
-) -> HashSet<FileId> {
-    let mut templates = HashSet::new();
-    for id in charts.flatten() {
-        let Some(Origin::File(path)) = files.get(id.0 as usize) else {
-            continue;
-        };
-        let yaml = path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
-        if !yaml || path.components().any(|c| c.as_os_str() == "templates") {
-            templates.insert(*id);
-        }
-    }
-    templates
+/// The template files of every chart rendered, alone or by a kustomization (run ids):
+/// text that is rendered, never edited as written.
+fn chart_templates<'a>(units: impl Iterator<Item = &'a UnitPlace>) -> HashSet<FileId> {
+    units
+        .flat_map(|unit| unit.templates.iter().copied())
+        .collect()
 }
 
 /// What follows the loose files in the run's file table, in order.
@@ -639,6 +621,8 @@ pub struct UnitPlace {
     pub global: Vec<FileId>,
     /// Whether one of its files is an input.
     pub reported: bool,
+    /// The run's ids of the chart templates it rendered.
+    pub templates: Vec<FileId>,
 }
 
 /// A run's file table as units are placed in it: each path once (as
@@ -712,10 +696,18 @@ impl Placement {
             self.files.push(Origin::File(unit.dir.clone()));
             FileId(self.files.len() as u32 - 1)
         });
+        let templates = match &unit.output {
+            Output::Chart(chart) => &chart.templates,
+            Output::Kustomization(build) => &build.templates,
+        };
         let place = UnitPlace {
             dir: unit.dir.clone(),
             kustomization: matches!(unit.output, Output::Kustomization(_)),
             entry,
+            templates: templates
+                .iter()
+                .filter_map(|id| global.get(id.0 as usize).copied())
+                .collect(),
             global,
             reported,
         };

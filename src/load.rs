@@ -426,21 +426,7 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                             _ => None,
                         },
                     ));
-                // A node printed whole by one action from values points at the values
-                // file, where it is changed; anything else at the template text.
-                let remap = |span: Span| {
-                    let range = span.start.byte as usize..span.end.byte as usize;
-                    let printed = |at: usize| rendered.map.segment_at(at).map(|s| s as *const _);
-                    let whole = !range.is_empty() && printed(range.start) == printed(range.end - 1);
-                    let value = rendered
-                        .map
-                        .segment_at(range.start)
-                        .and_then(|s| match s.origin {
-                            crate::source::Provenance::Produced { value, .. } if whole => value,
-                            _ => None,
-                        });
-                    rebase(value.unwrap_or_else(|| rendered.source_of(span)))
-                };
+                let remap = |span: Span| rebase(rendered.origin_of(span));
                 for document in DocumentStream::new(&rendered.text, FileId(u32::MAX)) {
                     match document {
                         Ok(mut document) => {
@@ -448,14 +434,11 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                             document.map_spans(remap);
                             let first = objects.objects.len();
                             read(&mut objects, &document, &mut facts);
-                            if let Some(extent) = extent {
-                                let range = extent.start.byte as usize..extent.end.byte as usize;
-                                mark_omitted_class(
-                                    &mut objects.objects[first..],
-                                    &rendered.omissions,
-                                    range,
-                                    rebase,
-                                );
+                            let range = extent.map(|e| e.start.byte as usize..e.end.byte as usize);
+                            if let Some(omission) = range.and_then(|range| {
+                                rendered.omission_in(range, assemble::chart::CLASS_FIELD)
+                            }) {
+                                mark_omitted_class(&mut objects.objects[first..], omission, rebase);
                             }
                         }
                         Err(error) => {
@@ -488,7 +471,15 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                 let fallback = object.span.unwrap_or_default();
                 let mut document = object.to_document(fallback);
                 document.map_spans(rebase);
+                let first = objects.objects.len();
                 read(&mut objects, &document, &mut facts);
+                if let Some((_, omission)) = build
+                    .omitted_class
+                    .iter()
+                    .find(|(root, _)| object.span == Some(*root))
+                {
+                    mark_omitted_class(&mut objects.objects[first..], omission, rebase);
+                }
             }
             facts
                 .problems
@@ -511,21 +502,13 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
     facts
 }
 
-/// Gives the workloads of one rendered document the values entry whose empty value made
-/// their template leave `priorityClassName` out (an `if`/`with` on it inside the
-/// document's `range` of the rendered text), when exactly one did.
+/// Gives the workloads among `objects` the values entry whose empty value made their
+/// chart template leave `priorityClassName` out.
 fn mark_omitted_class(
     objects: &mut [Object],
-    omissions: &[assemble::template::Omission],
-    range: std::ops::Range<usize>,
+    omission: &assemble::template::Omission,
     rebase: impl Fn(Span) -> Span,
 ) {
-    let mut found = omissions
-        .iter()
-        .filter(|o| range.contains(&o.at) && o.field == "priorityClassName");
-    let (Some(omission), None) = (found.next(), found.next()) else {
-        return;
-    };
     for object in objects {
         if let Object::Workload(workload) = object {
             workload.template.class_omitted = Some(k8s::Omitted {

@@ -95,7 +95,7 @@ pub fn assemble(
         .map(|dir| (dir, None))
         .chain(roots)
         .collect();
-    let units: Vec<Unit> = jobs
+    let mut units: Vec<Unit> = jobs
         .into_par_iter()
         .map(|(dir, kustomization)| {
             let mut files = UnitFiles::with_overlay(overlay.cloned());
@@ -108,6 +108,21 @@ pub fn assemble(
             Unit { dir, files, output }
         })
         .collect();
+    // A chart a kustomization inflates is analysed as built there, with its values, not
+    // rendered on its own with its defaults as well.
+    let inflated: HashSet<PathBuf> = units
+        .iter()
+        .filter_map(|unit| match &unit.output {
+            Output::Kustomization(build) => Some(build.charts.iter()),
+            Output::Chart(_) => None,
+        })
+        .flatten()
+        .map(|dir| kustomize::lexical_path(dir))
+        .collect();
+    units.retain(|unit| {
+        !matches!(unit.output, Output::Chart(_))
+            || !inflated.contains(&kustomize::lexical_path(&unit.dir))
+    });
     for unit in &units {
         if let Output::Kustomization(build) = &unit.output {
             let taken = [

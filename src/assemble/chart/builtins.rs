@@ -427,11 +427,18 @@ pub fn render_all(mut scopes: Scopes<'_>, output: &mut ChartOutput) {
             dots[entry.scope] = map;
         }
         match result {
-            Ok(rendered) => output.documents.push(super::RenderedTemplate {
-                template: entry.template.file,
-                name: entry.name.clone(),
-                rendered,
-            }),
+            Ok(mut rendered) => {
+                // Helm prints each manifest trimmed and then a line break: a block scalar
+                // that ends the template ends with its line break, as in Helm's output.
+                if !rendered.text.is_empty() && !rendered.text.ends_with('\n') {
+                    rendered.text.push('\n');
+                }
+                output.documents.push(super::RenderedTemplate {
+                    template: entry.template.file,
+                    name: entry.name.clone(),
+                    rendered,
+                });
+            }
             Err(error) => output.problems.push(template_problem(error)),
         }
     }

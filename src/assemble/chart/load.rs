@@ -48,6 +48,8 @@ pub struct TemplateFile {
 #[derive(Debug, Clone, Default)]
 pub struct Dependency {
     pub name: String,
+    /// The version range the chart in `charts/` must satisfy to be this dependency.
+    pub version: Option<String>,
     pub alias: Option<String>,
     pub condition: Option<String>,
     pub tags: Vec<String>,
@@ -549,6 +551,7 @@ fn dependencies(list: Option<&Value>) -> Vec<Dependency> {
             let text = |key: &str| map.get(key).map(scalar_text).filter(|t| !t.is_empty());
             Some(Dependency {
                 name: text("name")?,
+                version: text("version"),
                 alias: text("alias"),
                 condition: text("condition"),
                 tags: map
