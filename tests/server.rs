@@ -839,3 +839,30 @@ fn a_base_two_roots_build_is_reported_once_for_both_and_follows_its_buffer() {
     assert_eq!(codes(&found), ["KDS002"], "{found:?}");
     assert_eq!(client.shutdown(), 0);
 }
+
+#[test]
+fn a_new_kustomization_file_makes_a_root_of_its_folder() {
+    let ws = Workspace::new(&[
+        ("nodepool.yaml", NODEPOOL),
+        ("classes.yaml", CLASSES),
+        ("app/ds.yaml", DAEMONSET),
+    ]);
+    let mut client = Client::start(&ws, json!({"karpenter": "always"}));
+    let ds = ws.uri("app/ds.yaml");
+    let found = client.diagnostics_until(&ds, |d| !d.is_empty());
+    assert_eq!(codes(&found), ["KDS001"], "{found:?}");
+
+    // The folder is indexed again: the DaemonSet is now built by the root `app`, a
+    // cluster of its own beside the default one.
+    std::fs::write(ws.path("app/kustomization.yaml"), "resources: [ds.yaml]\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": ws.uri("app/kustomization.yaml"), "type": 1}]}),
+    );
+    let found = client.diagnostics_until(&ds, |d| {
+        d.iter()
+            .any(|d| d["message"].as_str().unwrap().contains("(cluster app)"))
+    });
+    assert_eq!(codes(&found), ["KDS001"], "{found:?}");
+    assert_eq!(client.shutdown(), 0);
+}
