@@ -15,20 +15,6 @@ use karplint::assemble::chart::{self, ChartOptions, ChartOutput};
 use karplint::source::UnitFiles;
 use karplint::yaml::{Data, DocumentStream, Key, Map, Value};
 
-/// Copies a directory tree (the DataDog chart needs its subcharts under `charts/`).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// The objects of a YAML stream (empty documents left out).
 fn objects(text: &str) -> Result<Vec<Value>, String> {
     let mut found = Vec::new();
@@ -269,9 +255,9 @@ const DATADOG_OTHER_VERSION: [&str; 2] = ["datadog-operator", "datadog-datadog-o
 /// `helm dependency build` puts them): its path.
 fn datadog_chart(repo: &Path, dir: &Path) -> PathBuf {
     let chart_dir = dir.join("datadog");
-    copy_dir(&repo.join("charts/datadog"), &chart_dir);
+    common::copy_dir(&repo.join("charts/datadog"), &chart_dir);
     for sub in ["datadog-crds", "datadog-csi-driver", "datadog-operator"] {
-        copy_dir(
+        common::copy_dir(
             &repo.join("charts").join(sub),
             &chart_dir.join("charts").join(sub),
         );

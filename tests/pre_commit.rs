@@ -42,19 +42,6 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// A git repository holding what `cargo install --path .` and `pip install .` need from
 /// this working tree (uncommitted changes included), committed: `try-repo` installs the
 /// committed HEAD.
@@ -73,7 +60,7 @@ fn hook_repository(dir: &Path) {
         }
     }
     for sub in ["src", "rules"] {
-        copy_dir(&crate_root.join(sub), &dir.join(sub));
+        common::copy_dir(&crate_root.join(sub), &dir.join(sub));
     }
     git(dir, &["init", "--quiet"]);
     git(dir, &["add", "."]);

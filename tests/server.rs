@@ -1,6 +1,8 @@
 //! `karplint server`: the real binary driven over stdio by a minimal LSP client, in a
 //! workspace written to a temporary directory.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -864,5 +866,75 @@ fn a_new_kustomization_file_makes_a_root_of_its_folder() {
             .any(|d| d["message"].as_str().unwrap().contains("(cluster app)"))
     });
     assert_eq!(codes(&found), ["KDS001"], "{found:?}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+/// The server and `check` run in the same folder report the same findings, at the same
+/// places, with the same messages (clusters named): the same stages behind both.
+#[test]
+fn the_server_reports_what_check_reports() {
+    let ws = Workspace::new(&[]);
+    let root = ws.path("");
+    for (from, to) in [
+        ("testdata/kustomize", "kustomize"),
+        ("testdata/charts/nested", "chart"),
+        ("testdata/server", "loose"),
+    ] {
+        common::copy_dir(&common::root().join(from), &root.join(to));
+    }
+    let check = Command::new(env!("CARGO_BIN_EXE_karplint"))
+        .args(["check", "--format", "concise", "."])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let mut expected: Vec<String> = String::from_utf8(check.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            // `path:line:col: severity[CODE] message`
+            let (place, rest) = line.split_once(": ")?;
+            let (_, rest) = rest.split_once('[')?;
+            let (code, message) = rest.split_once("] ")?;
+            // `[*]`: fixable (the server offers the fix as a code action).
+            let message = message.strip_prefix("[*] ").unwrap_or(message);
+            Some(format!("{place} {code} {message}"))
+        })
+        .collect();
+    expected.sort();
+    assert!(expected.len() > 10, "{expected:?}");
+
+    let mut client = Client::start(&ws, json!(null));
+    // Answered after the first analysis is published.
+    client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": ws.uri("none.yaml")}, "position": {"line": 0, "character": 0}}),
+    );
+    let prefix = format!("{}/", ws.uri("").trim_end_matches('/'));
+    let mut published: Vec<String> = Vec::new();
+    for message in std::mem::take(&mut client.backlog) {
+        if message["method"] != "textDocument/publishDiagnostics" {
+            continue;
+        }
+        let uri = message["params"]["uri"].as_str().unwrap();
+        let path = uri.strip_prefix(&prefix).unwrap().to_string();
+        for d in message["params"]["diagnostics"].as_array().unwrap() {
+            let start = &d["range"]["start"];
+            let message = d["message"].as_str().unwrap();
+            // The server assembles by absolute paths: an assembly problem names them so.
+            let message = message
+                .split("\nhelp: ")
+                .next()
+                .unwrap()
+                .replace(&format!("{}/", root.display()).replace("//", "/"), "");
+            published.push(format!(
+                "{path}:{}:{} {} {message}",
+                start["line"].as_u64().unwrap() + 1,
+                start["character"].as_u64().unwrap() + 1,
+                d["code"].as_str().unwrap(),
+            ));
+        }
+    }
+    published.sort();
+    assert_eq!(published, expected);
     assert_eq!(client.shutdown(), 0);
 }
