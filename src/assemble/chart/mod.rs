@@ -702,6 +702,27 @@ mod tests {
     }
 
     #[test]
+    fn capabilities_print_as_helm_prints_them() {
+        // Helm 3.17.2 prints `v1.30.0` for the bare KubeVersion (its `String` method), not
+        // its fields; a dict a template makes still prints as a Go map.
+        let (_dir, chart) = minimal_chart(&["templates"]);
+        std::fs::write(
+            chart.join("templates/cm.yaml"),
+            "kube: {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Minor }}\n\
+             helm: {{ .Capabilities.HelmVersion.Version }}\n\
+             dict: {{ dict \"Version\" \"v1\" }}\n",
+        )
+        .unwrap();
+        let mut files = UnitFiles::default();
+        let output = render(&chart, &ChartOptions::default(), &mut files);
+        assert_eq!(output.problems, []);
+        assert_eq!(
+            output.documents[0].rendered.text,
+            "kube: v1.30.0 30\nhelm: v3.17.2\ndict: map[Version:v1]\n"
+        );
+    }
+
+    #[test]
     fn a_directory_without_chart_yaml_is_a_problem() {
         let dir = tempfile::tempdir().unwrap();
         let mut files = UnitFiles::default();
