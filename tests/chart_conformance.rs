@@ -761,3 +761,35 @@ fn charts_render_as_real_helm_renders_them_with_their_ci_values() {
     eprintln!("all: {}/{}", all.matching, all.total);
     assert_eq!((all.matching, all.total), HELM_CI_MATCHING, "{all:?}");
 }
+
+/// The charts written for karplint's own tests (`testdata/`), each with its defaults,
+/// against the real Helm: the same objects (subcharts, import-values, aliases, helpers).
+#[test]
+fn the_test_charts_render_as_real_helm_renders_them() {
+    let Some(helm) = real_helm() else { return };
+    let mut charts = Vec::new();
+    corpus_charts(&common::root().join("testdata"), &mut charts);
+    let mut compared = Vec::new();
+    for chart_dir in &charts {
+        let name = chart_dir
+            .strip_prefix(common::root())
+            .unwrap()
+            .display()
+            .to_string();
+        // Charts made to fail (KDS904 cases) are refused by Helm too.
+        let Ok(theirs) = helm_template(&helm, chart_dir, "release-name", "default", &[]) else {
+            continue;
+        };
+        let (output, files) = render(chart_dir, &ChartOptions::default());
+        let (mine, _) = rendered_objects(&output, &files, true);
+        let tally = compare(&theirs, &mine, &[]);
+        assert!(
+            tally.matching == tally.total && tally.extra.is_empty(),
+            "{name}: {tally:?}"
+        );
+        compared.push(name);
+    }
+    eprintln!("{} charts equal: {compared:?}", compared.len());
+    assert!(compared.iter().any(|name| name.ends_with("charts/imports")));
+    assert!(compared.len() >= 10, "{compared:?}");
+}
