@@ -265,6 +265,20 @@ fn datadog_chart(repo: &Path, dir: &Path) -> PathBuf {
     chart_dir
 }
 
+/// Takes kube-state-metrics out of the DataDog chart's dependencies: the corpus does not
+/// carry that subchart, and Helm refuses a chart with a dependency missing from `charts/`
+/// (enabled or not), so both renderings are of the chart without it.
+fn without_kube_state_metrics(chart_dir: &Path) {
+    let requirements = chart_dir.join("requirements.yaml");
+    let text = std::fs::read_to_string(&requirements).unwrap();
+    let without = text.replace(
+        "  - name: kube-state-metrics\n    version: 2.13.2\n    repository: https://prometheus-community.github.io/helm-charts\n    condition: datadog.kubeStateMetricsEnabled\n",
+        "",
+    );
+    assert_ne!(text, without, "the kube-state-metrics dependency moved");
+    std::fs::write(&requirements, without).unwrap();
+}
+
 /// The values files of the DataDog baselines, sorted.
 fn datadog_values_files(repo: &Path) -> Vec<PathBuf> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(repo.join("test/datadog/baseline/values"))
@@ -649,17 +663,7 @@ fn datadog_renders_as_real_helm_renders_it_with_every_values_file() {
     let repo = common::corpus("helm-conformance/DataDog__helm-charts");
     let temp = tempfile::tempdir().unwrap();
     let chart_dir = datadog_chart(&repo, temp.path());
-    // kube-state-metrics is a dependency the corpus does not carry (none of the values
-    // files enables it): Helm refuses a chart with a dependency missing from charts/, so
-    // both renderings are of the chart without it.
-    let requirements = chart_dir.join("requirements.yaml");
-    let text = std::fs::read_to_string(&requirements).unwrap();
-    let without = text.replace(
-        "  - name: kube-state-metrics\n    version: 2.13.2\n    repository: https://prometheus-community.github.io/helm-charts\n    condition: datadog.kubeStateMetricsEnabled\n",
-        "",
-    );
-    assert_ne!(text, without, "the kube-state-metrics dependency moved");
-    std::fs::write(&requirements, without).unwrap();
+    without_kube_state_metrics(&chart_dir);
     let names = datadog_values_files(&repo);
     let mut all = Tally::default();
     for values in &names {
@@ -688,4 +692,90 @@ fn datadog_renders_as_real_helm_renders_it_with_every_values_file() {
     }
     eprintln!("all: {}/{}", all.matching, all.total);
     assert_eq!((all.matching, all.total), HELM_DATADOG_MATCHING, "{all:?}");
+}
+
+/// Objects the corpus charts' own CI values files (`ci/*.yaml`) make that karplint renders
+/// as Helm 3.17 does, of all Helm renders with them (charts Helm refuses left out).
+const HELM_CI_MATCHING: (usize, usize) = (2015, 2015);
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn charts_render_as_real_helm_renders_them_with_their_ci_values() {
+    let Some(helm) = real_helm() else { return };
+    let mut charts = named_corpus_charts();
+    let repo = common::corpus("helm-conformance/DataDog__helm-charts");
+    let temp = tempfile::tempdir().unwrap();
+    let datadog = datadog_chart(&repo, temp.path());
+    without_kube_state_metrics(&datadog);
+    charts.push(("datadog".to_string(), datadog));
+    let mut all = Tally::default();
+    for (name, chart_dir) in &charts {
+        let Ok(entries) = std::fs::read_dir(chart_dir.join("ci")) else {
+            continue;
+        };
+        let mut inputs: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+        inputs.sort();
+        for values in inputs {
+            let label = format!("{name} {}", values.file_name().unwrap().to_string_lossy());
+            let theirs = match helm_template(
+                &helm,
+                chart_dir,
+                "ci",
+                "default",
+                std::slice::from_ref(&values),
+            ) {
+                Ok(objects) => objects,
+                Err(why) => {
+                    eprintln!("{label}: Helm refuses: {why}");
+                    continue;
+                }
+            };
+            let options = ChartOptions {
+                release_name: "ci".to_string(),
+                values_files: vec![values.clone()],
+                ..ChartOptions::default()
+            };
+            let (output, files) = render(chart_dir, &options);
+            let (mine, _) = rendered_objects(&output, &files, true);
+            let tally = compare(&theirs, &mine, common::DATADOG_FILTERED);
+            if tally.matching != tally.total || !tally.extra.is_empty() {
+                eprintln!("{label}: {}/{} {tally:?}", tally.matching, tally.total);
+            }
+            all.add(tally);
+        }
+    }
+    eprintln!("all: {}/{}", all.matching, all.total);
+    assert_eq!((all.matching, all.total), HELM_CI_MATCHING, "{all:?}");
+}
+
+/// The charts written for karplint's own tests (`testdata/`), each with its defaults,
+/// against the real Helm: the same objects (subcharts, import-values, aliases, helpers).
+#[test]
+fn the_test_charts_render_as_real_helm_renders_them() {
+    let Some(helm) = real_helm() else { return };
+    let mut charts = Vec::new();
+    corpus_charts(&common::root().join("testdata"), &mut charts);
+    let mut compared = Vec::new();
+    for chart_dir in &charts {
+        let name = chart_dir
+            .strip_prefix(common::root())
+            .unwrap()
+            .display()
+            .to_string();
+        // Charts made to fail (KDS904 cases) are refused by Helm too.
+        let Ok(theirs) = helm_template(&helm, chart_dir, "release-name", "default", &[]) else {
+            continue;
+        };
+        let (output, files) = render(chart_dir, &ChartOptions::default());
+        let (mine, _) = rendered_objects(&output, &files, true);
+        let tally = compare(&theirs, &mine, &[]);
+        assert!(
+            tally.matching == tally.total && tally.extra.is_empty(),
+            "{name}: {tally:?}"
+        );
+        compared.push(name);
+    }
+    eprintln!("{} charts equal: {compared:?}", compared.len());
+    assert!(compared.iter().any(|name| name.ends_with("charts/imports")));
+    assert!(compared.len() >= 10, "{compared:?}");
 }

@@ -76,8 +76,9 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "apiextensions.k8s.io/v1beta1",
 ];
 
-/// The Helm version `.Capabilities.HelmVersion` reports (the one built with client-go 0.30).
-const HELM_VERSION: &str = "v3.15.4";
+/// The Helm version `.Capabilities.HelmVersion` reports: the one karplint's rendering is
+/// checked against (tests/chart_conformance.rs, `scripts/install-helm.sh`).
+const HELM_VERSION: &str = "v3.17.2";
 
 fn string(text: &str) -> Value {
     Value::computed(Data::String(text.to_string()))

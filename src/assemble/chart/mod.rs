@@ -303,6 +303,50 @@ fn enable_dependencies(chart: &mut Chart, user: &Map, problems: &mut Vec<ChartPr
     let mut all = user.clone();
     coalesce_tree(chart, &mut all, &mut Vec::new());
     prune(chart, &all, "", problems);
+    import_values(chart);
+}
+
+/// Helm's `import-values`, from the leaves up: each chart's defaults become its values and
+/// its subcharts' merged, under the tables its dependencies' `import-values` take from
+/// them (the chart's own values win over what it imports).
+fn import_values(chart: &mut Chart) {
+    for sub in &mut chart.subcharts {
+        import_values(sub);
+    }
+    if chart
+        .dependencies
+        .iter()
+        .all(|dep| dep.import_values.is_empty())
+    {
+        return;
+    }
+    let mut all = Map::new();
+    coalesce_tree(chart, &mut all, &mut Vec::new());
+    let mut imported = Map::new();
+    for dep in &chart.dependencies {
+        let name = dep.alias.as_ref().unwrap_or(&dep.name);
+        for entry in &dep.import_values {
+            let (child, parent) = match entry {
+                load::ImportValue::Exports(key) => (format!("exports.{key}"), "."),
+                load::ImportValue::Path { child, parent } => (child.clone(), parent.as_str()),
+            };
+            // Helm skips (with a warning) a child path that is not a table.
+            let Some(table) =
+                values::path_value(&all, &format!("{name}.{child}")).and_then(Value::as_map)
+            else {
+                continue;
+            };
+            let mut nested = table.clone();
+            for part in parent.split('.').filter(|part| !part.is_empty()).rev() {
+                let mut outer = Map::new();
+                outer.insert(Key::computed(part), Value::computed(Data::Map(nested)));
+                nested = outer;
+            }
+            values::merge_tables(&mut imported, &nested);
+        }
+    }
+    values::merge_tables(&mut all, &imported);
+    chart.values = all;
 }
 
 /// Replaces each chart's subcharts by one instance per dependency (an alias renames it;
@@ -703,6 +747,62 @@ mod tests {
                 .ends_with("templates/priorityclass.yaml")
         );
         assert_eq!(output.documents.len(), 3);
+    }
+
+    #[test]
+    fn import_values_take_the_subchart_s_tables_under_the_parent_s_own() {
+        // `import-values: [priority, {child: defaults.resources, parent: agentResources}]`;
+        // the parent's own `priorityClass.value` wins over the imported one, and an
+        // imported value still points at the subchart's values file.
+        let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts/imports");
+        let mut files = UnitFiles::default();
+        let output = render(&chart, &ChartOptions::default(), &mut files);
+        assert_eq!(output.problems, []);
+        let class = output
+            .documents
+            .iter()
+            .find(|d| d.name.ends_with("priorityclass.yaml"))
+            .unwrap();
+        let text = &class.rendered.text;
+        assert!(text.contains("name: node-agents\nvalue: 2000\n"), "{text}");
+        assert!(
+            text.contains(r#"description: "{\"requests\":{\"cpu\":\"100m\"}}""#),
+            "{text}"
+        );
+        let at = text.find("node-agents").unwrap();
+        let value = class
+            .rendered
+            .map
+            .value_at(at)
+            .expect("printed from values");
+        assert!(
+            files
+                .path(value.file)
+                .unwrap()
+                .ends_with("charts/agent/values.yaml")
+        );
+        assert_eq!(value.start.line, 4);
+    }
+
+    #[test]
+    fn capabilities_print_as_helm_prints_them() {
+        // Helm 3.17.2 prints `v1.30.0` for the bare KubeVersion (its `String` method), not
+        // its fields; a dict a template makes still prints as a Go map.
+        let (_dir, chart) = minimal_chart(&["templates"]);
+        std::fs::write(
+            chart.join("templates/cm.yaml"),
+            "kube: {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Minor }}\n\
+             helm: {{ .Capabilities.HelmVersion.Version }}\n\
+             dict: {{ dict \"Version\" \"v1\" }}\n",
+        )
+        .unwrap();
+        let mut files = UnitFiles::default();
+        let output = render(&chart, &ChartOptions::default(), &mut files);
+        assert_eq!(output.problems, []);
+        assert_eq!(
+            output.documents[0].rendered.text,
+            "kube: v1.30.0 30\nhelm: v3.17.2\ndict: map[Version:v1]\n"
+        );
     }
 
     #[test]
