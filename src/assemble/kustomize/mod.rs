@@ -102,8 +102,7 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
     let mut builder = Builder::new(boundary, files);
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
-    let mut effective = config::Config::builtin().clone();
-    effective.merge(&builder.configs.pop().unwrap_or_default());
+    let effective = config::Config::builtin_with(&builder.configs.pop().unwrap_or_default());
     for res in &mut resources {
         if res.hashed {
             let suffix = generate::hash_suffix(&res.value);
@@ -255,6 +254,28 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
     }
     roots.sort_unstable();
     roots.into_iter().map(|i| dirs[i].clone()).collect()
+}
+
+/// The ids of a list of resources, as kustomize's `ResId.Equals` compares them (the
+/// namespace as it takes effect): a set, not a scan of the list for each object added.
+struct Ids(std::collections::HashSet<Id>);
+
+impl Ids {
+    fn of(list: &[Res]) -> Ids {
+        Ids(list.iter().map(|res| Ids::key(&res.id())).collect())
+    }
+
+    /// False if an object with `id` is there already.
+    fn insert(&mut self, id: &Id) -> bool {
+        self.0.insert(Ids::key(id))
+    }
+
+    fn key(id: &Id) -> Id {
+        Id {
+            namespace: id.effective_namespace().to_string(),
+            ..id.clone()
+        }
+    }
 }
 
 /// A kustomization file, read.
@@ -607,17 +628,18 @@ impl<'f> Builder<'f> {
             parent.merge(&own);
         }
         let mut out = rest;
+        let mut ids = Ids::of(&out);
         for res in resources {
-            self.absorb(&mut out, res, here);
+            self.absorb(&mut ids, &mut out, res, here);
         }
         out
     }
 
-    /// Adds `res` to `list` unless an object with its id is there (kustomize refuses such
-    /// a build: said at `at`).
-    fn absorb(&mut self, list: &mut Vec<Res>, res: Res, at: Span) {
+    /// Adds `res` to `list`, whose ids are `ids`, unless an object with its id is there
+    /// (kustomize refuses such a build: said at `at`).
+    fn absorb(&mut self, ids: &mut Ids, list: &mut Vec<Res>, res: Res, at: Span) {
         let id = res.id();
-        if list.iter().any(|other| other.id().same(&id)) {
+        if !ids.insert(&id) {
             self.error(
                 at,
                 format!(
@@ -676,8 +698,9 @@ impl<'f> Builder<'f> {
         let path = read::normalize(&kust.dir.join(entry));
         if path.is_dir() {
             let built = self.accumulate(&path, Some(span), Vec::new(), false, depth + 1);
+            let mut ids = Ids::of(resources);
             for res in built {
-                self.absorb(resources, res, span);
+                self.absorb(&mut ids, resources, res, span);
             }
             return;
         }
@@ -693,6 +716,7 @@ impl<'f> Builder<'f> {
             return;
         };
         self.out.consumed.push(file);
+        let mut ids = Ids::of(resources);
         for value in values {
             for object in expand_list(value) {
                 if object.as_map().is_none() {
@@ -710,7 +734,7 @@ impl<'f> Builder<'f> {
                     );
                     return;
                 }
-                self.absorb(resources, Res::new(object), span);
+                self.absorb(&mut ids, resources, Res::new(object), span);
             }
         }
     }
@@ -1053,9 +1077,9 @@ impl<'f> Builder<'f> {
 
     /// The transformers of a kustomization, in kustomize's order.
     fn transform(&mut self, kust: &Kust, resources: &mut Vec<Res>) {
-        let mut config = config::Config::builtin().clone();
-        config.merge(self.configs.last().unwrap_or(&config::Config::default()));
-        let config = &config;
+        let config = &config::Config::builtin_with(
+            self.configs.last().unwrap_or(&config::Config::default()),
+        );
         for item in kust.items("patchesStrategicMerge") {
             let span = kust.span_of(Some(item));
             let Some(patches) = self.patch_values(kust, item, None) else {
