@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::assemble::{self, Assembly, Output, Unit, kustomize};
+use crate::assemble::{self, Assembly, Output, kustomize};
 use crate::cache::Cache;
 use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
@@ -16,7 +16,7 @@ use crate::discover::{Discovery, InputError};
 use crate::files;
 use crate::files::describe_io;
 use crate::k8s::{Object, PriorityClass};
-use crate::load::{self, FileFacts, FileSuppressions, Outcome};
+use crate::load::{self, FileFacts, FileSuppressions, Outcome, UnitFacts};
 use crate::rules::{self, Context};
 use crate::source::{IndexedSource, Origin, Span};
 use crate::suppress::{self, Baseline};
@@ -217,7 +217,7 @@ pub fn lint_cached(
         // Each kustomization root is a cluster of its own (DESIGN.md).
         for placed in &units {
             if let Placed::Unit { unit, entry, .. } = placed
-                && matches!(unit.output, Output::Kustomization(_))
+                && !unit.chart
             {
                 plan.assign(*entry, &crate::source::display_path(&unit.dir));
             }
@@ -272,7 +272,7 @@ pub fn lint_cached(
                 reported,
                 ..
             } => {
-                let mut facts = load::load_unit(&unit.output, &global, reported);
+                let mut facts = unit.facts.facts(&global, reported);
                 // Its files are counted among the linted ones; its objects are these.
                 if let (true, Outcome::Linted { objects }) = (reported, facts.outcome) {
                     summary.objects += objects;
@@ -453,8 +453,19 @@ fn same_but_clusters(a: &Diagnostic, b: &Diagnostic) -> bool {
         && *fix == b.fix
 }
 
-/// Renders the charts and builds the kustomizations among `files`.
-fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly {
+/// What is kept of a unit of assembly once its objects are read.
+struct Assembled {
+    /// The chart's directory or the kustomization root's.
+    dir: PathBuf,
+    /// The files it read, by their numbers within the unit.
+    files: Vec<PathBuf>,
+    chart: bool,
+    facts: UnitFacts,
+}
+
+/// Renders the charts and builds the kustomizations among `files`, reading each unit's
+/// objects as soon as it is assembled.
+fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly<Assembled> {
     let paths: Vec<&Path> = files
         .iter()
         .filter_map(|origin| match origin {
@@ -463,7 +474,13 @@ fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly {
         })
         .collect();
     let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
-    assemble::assemble(&paths, &settings.boundaries, &options)
+    let keep = |unit: assemble::Unit| Assembled {
+        facts: UnitFacts::load(&unit.output),
+        chart: matches!(unit.output, Output::Chart(_)),
+        dir: unit.dir,
+        files: unit.files.into_paths(),
+    };
+    assemble::assemble(&paths, &settings.boundaries, &options, &keep)
 }
 
 /// The files of charts that are templates (under `templates/`, or not YAML: `_helpers.tpl`).
@@ -471,7 +488,7 @@ fn chart_templates(files: &[Origin], units: &[Placed]) -> std::collections::Hash
     let mut templates = std::collections::HashSet::new();
     for placed in units {
         if let Placed::Unit { unit, global, .. } = placed
-            && matches!(unit.output, Output::Chart(_))
+            && unit.chart
         {
             for id in global {
                 let Some(Origin::File(path)) = files.get(id.0 as usize) else {
@@ -497,7 +514,7 @@ enum Placed {
     /// A unit's own entry (its directory), holding its objects; `global[i]` is the run's
     /// id of the unit's file `i`.
     Unit {
-        unit: Box<Unit>,
+        unit: Box<Assembled>,
         /// The unit's own entry in the file table.
         entry: FileId,
         global: Vec<FileId>,
@@ -508,7 +525,11 @@ enum Placed {
 /// Gives the units' files their places in `files` (those already there keep theirs) and
 /// each unit an entry of its own after them. A unit is reported when one of its files is
 /// an input (one of the first `reported_count`).
-fn place_units(files: &mut Vec<Origin>, units: Vec<Unit>, reported_count: usize) -> Vec<Placed> {
+fn place_units(
+    files: &mut Vec<Origin>,
+    units: Vec<Assembled>,
+    reported_count: usize,
+) -> Vec<Placed> {
     let mut known: HashMap<PathBuf, FileId> = files
         .iter()
         .enumerate()
@@ -519,9 +540,10 @@ fn place_units(files: &mut Vec<Origin>, units: Vec<Unit>, reported_count: usize)
         .collect();
     let mut placed = Vec::new();
     for unit in units {
-        let local: Vec<PathBuf> = (0..unit.files.len())
-            .filter_map(|i| unit.files.path(FileId(i as u32)))
-            .map(kustomize::lexical_path)
+        let local: Vec<PathBuf> = unit
+            .files
+            .iter()
+            .map(|path| kustomize::lexical_path(path))
             .collect();
         let reported = local.iter().any(|path| {
             known

@@ -369,18 +369,47 @@ pub fn load_file(bytes: &[u8], path: &Path, file: FileId, reported: bool) -> Fil
     }
 }
 
-/// Reads the objects a chart or kustomization gave. `global[i]` is the run's id of the
-/// unit's file `i`; every span is moved there (and, for rendered text, first back through
-/// the source map to the template or values file it was written in).
-pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -> FileFacts {
-    let rebase = |span: Span| Span {
-        file: global
-            .get(span.file.0 as usize)
-            .copied()
-            .unwrap_or(span.file),
-        ..span
-    };
-    let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
+/// The facts of a chart or kustomization, serialised with spans naming the unit's files by
+/// their numbers within the unit ([`crate::source::with_files`]): units are assembled in
+/// parallel, each numbering its own files, and read back once the run has given those
+/// files their places in its table. Kept instead of the unit's output, which is many times
+/// their size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitFacts(Vec<u8>);
+
+impl UnitFacts {
+    pub fn load(output: &assemble::Output) -> UnitFacts {
+        let facts = load_unit(output);
+        let bytes = crate::source::with_files(Vec::new(), || postcard::to_allocvec(&facts));
+        // Serialising these types cannot fail: nothing of theirs refuses to be written.
+        UnitFacts(bytes.unwrap_or_default())
+    }
+
+    /// The facts, `global[i]` being the run's id of the unit's file `i`.
+    pub fn facts(&self, global: &[FileId], reported: bool) -> FileFacts {
+        let read = crate::source::with_files(global.to_vec(), || {
+            postcard::from_bytes::<FileFacts>(&self.0)
+        });
+        let mut facts = read.unwrap_or_else(|_| FileFacts::empty(reported, Outcome::NotKubernetes));
+        facts.reported = reported;
+        facts
+    }
+
+    /// The serialised facts (for the facts cache).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn from_bytes(bytes: Vec<u8>) -> UnitFacts {
+        UnitFacts(bytes)
+    }
+}
+
+/// Reads the objects a chart or kustomization gave; spans name the unit's files (for
+/// rendered text, back through the source map to the template or values file it was
+/// written in).
+fn load_unit(output: &assemble::Output) -> FileFacts {
+    let mut facts = FileFacts::empty(false, Outcome::NotKubernetes);
     let mut objects = Objects::default();
     let mut read =
         |document: &Document<'_>, facts: &mut FileFacts| match k8s::object_roots(document) {
@@ -423,7 +452,7 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                             crate::source::Provenance::Produced { value, .. } if whole => value,
                             _ => None,
                         });
-                    rebase(value.unwrap_or_else(|| rendered.source_of(span)))
+                    value.unwrap_or_else(|| rendered.source_of(span))
                 };
                 for document in DocumentStream::new(&rendered.text, FileId(u32::MAX)) {
                     match document {
@@ -453,15 +482,13 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                     kustomization: false,
                     info: false,
                     message: problem.message.clone(),
-                    span: problem.span.map_or(Span::default(), rebase),
+                    span: problem.span.unwrap_or_default(),
                 }));
         }
         assemble::Output::Kustomization(build) => {
             for object in &build.objects {
                 let fallback = object.span.unwrap_or_default();
-                let mut document = object.to_document(fallback);
-                document.map_spans(rebase);
-                read(&document, &mut facts);
+                read(&object.to_document(fallback), &mut facts);
             }
             facts
                 .problems
@@ -469,7 +496,7 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                     kustomization: true,
                     info: problem.severity == assemble::kustomize::Severity::Info,
                     message: problem.message.clone(),
-                    span: rebase(problem.span),
+                    span: problem.span,
                 }));
         }
     }

@@ -31,24 +31,27 @@ pub enum Output {
     Kustomization(kustomize::Build),
 }
 
-/// The units of the inputs, and the input files that are their parts (a chart's
-/// templates, a kustomization's resources and patches): those are analysed as assembled,
-/// not read on their own.
-#[derive(Debug, Default)]
-pub struct Assembly {
-    pub units: Vec<Unit>,
+/// The units of the inputs (each as `assemble`'s caller kept it), and the input files
+/// that are their parts (a chart's templates, a kustomization's resources and patches):
+/// those are analysed as assembled, not read on their own.
+#[derive(Debug)]
+pub struct Assembly<T> {
+    pub units: Vec<T>,
     pub parts: HashSet<PathBuf>,
 }
 
 /// Finds the charts and kustomization roots among `paths` (inputs and context) and
-/// assembles them in parallel. `chart_options` gives each chart its options; a
-/// kustomization reads nothing outside the first of `boundaries` that holds it (nothing
-/// outside its own directory when none does); a chart nothing outside its directory.
-pub fn assemble(
+/// assembles them in parallel, handing each unit to `keep` as soon as it is assembled (a
+/// unit's output is many times the size of what is kept of it: not all held at once).
+/// `chart_options` gives each chart its options; a kustomization reads nothing outside
+/// the first of `boundaries` that holds it (nothing outside its own directory when none
+/// does); a chart nothing outside its directory.
+pub fn assemble<T: Send>(
     paths: &[&Path],
     boundaries: &[PathBuf],
     chart_options: &(dyn Fn(&Path) -> chart::ChartOptions + Sync),
-) -> Assembly {
+    keep: &(dyn Fn(Unit) -> T + Sync),
+) -> Assembly<T> {
     let mut finder = units::ChartFinder::default();
     let mut charts = BTreeSet::new();
     let mut parts = HashSet::new();
@@ -93,7 +96,7 @@ pub fn assemble(
         .map(|dir| (dir, None))
         .chain(roots)
         .collect();
-    let units: Vec<Unit> = jobs
+    let assembled: Vec<(T, Vec<PathBuf>)> = jobs
         .into_par_iter()
         .map(|(dir, kustomization)| {
             let mut files = UnitFiles::default();
@@ -103,28 +106,41 @@ pub fn assemble(
                     Output::Kustomization(kustomize::build(&dir, &boundary, &mut files))
                 }
             };
-            Unit { dir, files, output }
+            let unit = Unit { dir, files, output };
+            let parts = unit.parts();
+            (keep(unit), parts)
         })
         .collect();
-    for unit in &units {
-        if let Output::Kustomization(build) = &unit.output {
-            let taken = [
-                &build.consumed,
-                &build.patches,
-                &build.kustomizations,
-                &build.inputs,
-            ];
-            for id in taken.into_iter().flatten() {
-                if let Some(path) = unit.files.path(*id) {
-                    parts.insert(path.to_path_buf());
-                }
-            }
-        }
+    let mut units = Vec::with_capacity(assembled.len());
+    for (unit, unit_parts) in assembled {
+        units.push(unit);
+        parts.extend(unit_parts);
     }
     Assembly { units, parts }
 }
 
 impl Unit {
+    /// The files a kustomization took in (resources, patches, its kustomization files,
+    /// generator sources): not read on their own. A chart's are its templates, known
+    /// before it is rendered.
+    fn parts(&self) -> Vec<PathBuf> {
+        let Output::Kustomization(build) = &self.output else {
+            return Vec::new();
+        };
+        let taken = [
+            &build.consumed,
+            &build.patches,
+            &build.kustomizations,
+            &build.inputs,
+        ];
+        taken
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.files.path(*id))
+            .map(Path::to_path_buf)
+            .collect()
+    }
+
     /// What the unit made, as karplint analyses it: a YAML stream in which each document
     /// is preceded by `# Source: FILE:LINE`, where it was written (for a chart, the template
     /// line its text starts at; for a kustomization, the object's base file).

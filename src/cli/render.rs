@@ -42,7 +42,7 @@ pub(super) fn render(
         })
         .collect();
     let options = |chart: &std::path::Path| settings.helm.options(chart, settings.max_file_size);
-    let assembly = assemble::assemble(&paths, &settings.boundaries, &options);
+    let assembly = assemble::assemble(&paths, &settings.boundaries, &options, &|unit| unit);
     let mut written = Ok(());
     for unit in &assembly.units {
         written = written.and_then(|()| unit.write_stream(stdout));
