@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::assemble::{self, Assembly, Output, kustomize};
+use crate::assemble::{self, Assembly, kustomize};
 use crate::cache::Cache;
 use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
@@ -175,7 +175,7 @@ pub fn lint_cached(
     let mut files: Vec<Origin> = inputs;
     files.extend(context);
     let loose_count = files.len();
-    let assembly = assemble_units(&files, settings);
+    let assembly = assemble_units(&files, settings, cache);
     let units = place_units(&mut files, assembly.units, reported_count);
     let templates = chart_templates(&files, &units);
     let load_one = |i: usize, origin: &Origin| -> Result<FileFacts, InputError> {
@@ -272,7 +272,7 @@ pub fn lint_cached(
                 reported,
                 ..
             } => {
-                let mut facts = unit.facts.facts(&global, reported);
+                let mut facts = unit.facts(&global, reported);
                 // Its files are counted among the linted ones; its objects are these.
                 if let (true, Outcome::Linted { objects }) = (reported, facts.outcome) {
                     summary.objects += objects;
@@ -453,19 +453,14 @@ fn same_but_clusters(a: &Diagnostic, b: &Diagnostic) -> bool {
         && *fix == b.fix
 }
 
-/// What is kept of a unit of assembly once its objects are read.
-struct Assembled {
-    /// The chart's directory or the kustomization root's.
-    dir: PathBuf,
-    /// The files it read, by their numbers within the unit.
-    files: Vec<PathBuf>,
-    chart: bool,
-    facts: UnitFacts,
-}
-
 /// Renders the charts and builds the kustomizations among `files`, reading each unit's
-/// objects as soon as it is assembled.
-fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly<Assembled> {
+/// objects as soon as it is assembled; with `cache`, a unit nothing of which changed since
+/// it was cached is not assembled again.
+fn assemble_units(
+    files: &[Origin],
+    settings: &Settings,
+    cache: Option<&Cache>,
+) -> Assembly<UnitFacts> {
     let paths: Vec<&Path> = files
         .iter()
         .filter_map(|origin| match origin {
@@ -474,13 +469,22 @@ fn assemble_units(files: &[Origin], settings: &Settings) -> Assembly<Assembled> 
         })
         .collect();
     let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
-    let keep = |unit: assemble::Unit| Assembled {
-        facts: UnitFacts::load(&unit.output),
-        chart: matches!(unit.output, Output::Chart(_)),
-        dir: unit.dir,
-        files: unit.files.into_paths(),
+    let each = |job: assemble::Job| {
+        let unit = match cache {
+            Some(cache) => {
+                // What the unit's result depends on besides the files it looks at.
+                let key = match &job.boundary {
+                    Some(boundary) => format!("kustomization\0{:?}\0{boundary:?}", job.dir),
+                    None => format!("chart\0{:?}\0{:?}", job.dir, options(&job.dir)),
+                };
+                cache.unit(key.as_bytes(), || UnitFacts::of(job.assemble(&options)))
+            }
+            None => UnitFacts::of(job.assemble(&options)),
+        };
+        let parts = unit.parts.clone();
+        (unit, parts)
     };
-    assemble::assemble(&paths, &settings.boundaries, &options, &keep)
+    assemble::assemble(&paths, &settings.boundaries, &each)
 }
 
 /// The files of charts that are templates (under `templates/`, or not YAML: `_helpers.tpl`).
@@ -514,7 +518,7 @@ enum Placed {
     /// A unit's own entry (its directory), holding its objects; `global[i]` is the run's
     /// id of the unit's file `i`.
     Unit {
-        unit: Box<Assembled>,
+        unit: Box<UnitFacts>,
         /// The unit's own entry in the file table.
         entry: FileId,
         global: Vec<FileId>,
@@ -527,7 +531,7 @@ enum Placed {
 /// an input (one of the first `reported_count`).
 fn place_units(
     files: &mut Vec<Origin>,
-    units: Vec<Assembled>,
+    units: Vec<UnitFacts>,
     reported_count: usize,
 ) -> Vec<Placed> {
     let mut known: HashMap<PathBuf, FileId> = files

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::assemble;
 use crate::k8s::{self, Object};
@@ -369,39 +369,48 @@ pub fn load_file(bytes: &[u8], path: &Path, file: FileId, reported: bool) -> Fil
     }
 }
 
-/// The facts of a chart or kustomization, serialised with spans naming the unit's files by
-/// their numbers within the unit ([`crate::source::with_files`]): units are assembled in
-/// parallel, each numbering its own files, and read back once the run has given those
-/// files their places in its table. Kept instead of the unit's output, which is many times
-/// their size.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitFacts(Vec<u8>);
+/// What is kept of a chart or kustomization once assembled: where it is, the files it
+/// read, and its facts, serialised with spans naming those files by their numbers within
+/// the unit ([`crate::source::with_files`]). Units are assembled in parallel, each
+/// numbering its own files, and their facts read back once the run has given those files
+/// their places in its table. Many times smaller than the unit's output; cached between
+/// runs with what the unit looked at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnitFacts {
+    /// The chart's directory or the kustomization root's.
+    pub dir: PathBuf,
+    /// The files it read, by their numbers within the unit.
+    pub files: Vec<PathBuf>,
+    pub chart: bool,
+    /// See [`assemble::Unit::parts`].
+    pub parts: Vec<PathBuf>,
+    pub looked: assemble::looked::Looked,
+    facts: Vec<u8>,
+}
 
 impl UnitFacts {
-    pub fn load(output: &assemble::Output) -> UnitFacts {
-        let facts = load_unit(output);
+    pub fn of(unit: assemble::Unit) -> UnitFacts {
+        let facts = load_unit(&unit.output);
         let bytes = crate::source::with_files(Vec::new(), || postcard::to_allocvec(&facts));
-        // Serialising these types cannot fail: nothing of theirs refuses to be written.
-        UnitFacts(bytes.unwrap_or_default())
+        UnitFacts {
+            parts: unit.parts(),
+            chart: matches!(unit.output, assemble::Output::Chart(_)),
+            dir: unit.dir,
+            files: unit.files.into_paths(),
+            looked: unit.looked,
+            // Serialising these types cannot fail: nothing of theirs refuses to be written.
+            facts: bytes.unwrap_or_default(),
+        }
     }
 
     /// The facts, `global[i]` being the run's id of the unit's file `i`.
     pub fn facts(&self, global: &[FileId], reported: bool) -> FileFacts {
         let read = crate::source::with_files(global.to_vec(), || {
-            postcard::from_bytes::<FileFacts>(&self.0)
+            postcard::from_bytes::<FileFacts>(&self.facts)
         });
         let mut facts = read.unwrap_or_else(|_| FileFacts::empty(reported, Outcome::NotKubernetes));
         facts.reported = reported;
         facts
-    }
-
-    /// The serialised facts (for the facts cache).
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-
-    pub fn from_bytes(bytes: Vec<u8>) -> UnitFacts {
-        UnitFacts(bytes)
     }
 }
 

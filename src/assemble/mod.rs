@@ -5,6 +5,7 @@
 pub mod chart;
 mod digest;
 pub mod kustomize;
+pub mod looked;
 pub mod template;
 pub mod units;
 
@@ -23,6 +24,40 @@ pub struct Unit {
     /// The files it read; the spans of `output` name them by unit-local id.
     pub files: UnitFiles,
     pub output: Output,
+    /// Everything it looked at in the file system: what its output depends on.
+    pub looked: looked::Looked,
+}
+
+/// A unit to assemble.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Job {
+    /// The chart's directory or the kustomization root's.
+    pub dir: PathBuf,
+    /// For a kustomization, the directory it reads nothing outside of; `None`: a chart.
+    pub boundary: Option<PathBuf>,
+}
+
+impl Job {
+    /// Renders the chart (with its options) or builds the kustomization.
+    pub fn assemble(self, chart_options: &(dyn Fn(&Path) -> chart::ChartOptions + Sync)) -> Unit {
+        let mut files = UnitFiles::default();
+        let (output, looked) = looked::record(|| match &self.boundary {
+            None => Output::Chart(chart::render(
+                &self.dir,
+                &chart_options(&self.dir),
+                &mut files,
+            )),
+            Some(boundary) => {
+                Output::Kustomization(kustomize::build(&self.dir, boundary, &mut files))
+            }
+        });
+        Unit {
+            dir: self.dir,
+            files,
+            output,
+            looked,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -40,17 +75,17 @@ pub struct Assembly<T> {
     pub parts: HashSet<PathBuf>,
 }
 
-/// Finds the charts and kustomization roots among `paths` (inputs and context) and
-/// assembles them in parallel, handing each unit to `keep` as soon as it is assembled (a
-/// unit's output is many times the size of what is kept of it: not all held at once).
-/// `chart_options` gives each chart its options; a kustomization reads nothing outside
-/// the first of `boundaries` that holds it (nothing outside its own directory when none
-/// does); a chart nothing outside its directory.
+/// Finds the charts and kustomization roots among `paths` (inputs and context) and hands
+/// each to `each` in parallel, which assembles it ([`Job::assemble`]) or knows its result,
+/// and returns what it keeps of the unit with the unit's parts ([`Unit::parts`]): a
+/// unit's output is many times the size of what is kept of it, and not all are held at
+/// once. A kustomization reads nothing outside the first of `boundaries` that holds it
+/// (nothing outside its own directory when none does); a chart nothing outside its
+/// directory.
 pub fn assemble<T: Send>(
     paths: &[&Path],
     boundaries: &[PathBuf],
-    chart_options: &(dyn Fn(&Path) -> chart::ChartOptions + Sync),
-    keep: &(dyn Fn(Unit) -> T + Sync),
+    each: &(dyn Fn(Job) -> (T, Vec<PathBuf>) + Sync),
 ) -> Assembly<T> {
     let mut finder = units::ChartFinder::default();
     let mut charts = BTreeSet::new();
@@ -89,28 +124,20 @@ pub fn assemble<T: Send>(
     let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
         kustomize::roots(&dirs, &boundary)
             .into_iter()
-            .map(move |root| (root, Some(boundary.clone())))
+            .map(move |dir| Job {
+                dir,
+                boundary: Some(boundary.clone()),
+            })
     });
-    let jobs: Vec<(PathBuf, Option<PathBuf>)> = charts
+    let jobs: Vec<Job> = charts
         .into_iter()
-        .map(|dir| (dir, None))
+        .map(|dir| Job {
+            dir,
+            boundary: None,
+        })
         .chain(roots)
         .collect();
-    let assembled: Vec<(T, Vec<PathBuf>)> = jobs
-        .into_par_iter()
-        .map(|(dir, kustomization)| {
-            let mut files = UnitFiles::default();
-            let output = match kustomization {
-                None => Output::Chart(chart::render(&dir, &chart_options(&dir), &mut files)),
-                Some(boundary) => {
-                    Output::Kustomization(kustomize::build(&dir, &boundary, &mut files))
-                }
-            };
-            let unit = Unit { dir, files, output };
-            let parts = unit.parts();
-            (keep(unit), parts)
-        })
-        .collect();
+    let assembled: Vec<(T, Vec<PathBuf>)> = jobs.into_par_iter().map(each).collect();
     let mut units = Vec::with_capacity(assembled.len());
     for (unit, unit_parts) in assembled {
         units.push(unit);
@@ -123,7 +150,7 @@ impl Unit {
     /// The files a kustomization took in (resources, patches, its kustomization files,
     /// generator sources): not read on their own. A chart's are its templates, known
     /// before it is rendered.
-    fn parts(&self) -> Vec<PathBuf> {
+    pub fn parts(&self) -> Vec<PathBuf> {
         let Output::Kustomization(build) = &self.output else {
             return Vec::new();
         };

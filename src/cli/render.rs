@@ -42,7 +42,11 @@ pub(super) fn render(
         })
         .collect();
     let options = |chart: &std::path::Path| settings.helm.options(chart, settings.max_file_size);
-    let assembly = assemble::assemble(&paths, &settings.boundaries, &options, &|unit| unit);
+    let assembly = assemble::assemble(&paths, &settings.boundaries, &|job| {
+        let unit = job.assemble(&options);
+        let parts = unit.parts();
+        (unit, parts)
+    });
     let mut written = Ok(());
     for unit in &assembly.units {
         written = written.and_then(|()| unit.write_stream(stdout));

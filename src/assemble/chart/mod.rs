@@ -184,7 +184,7 @@ fn user_values(
     let mut user = Map::new();
     for path in &options.values_files {
         let id = files.id(path);
-        let text = match crate::files::read_named(path, options.max_file_size) {
+        let text = match crate::assemble::looked::read_named(path, options.max_file_size) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(_) => {

@@ -36,6 +36,7 @@ mod tests;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::assemble::looked;
 use crate::source::{FileId, Pos, Span, UnitFiles};
 use crate::yaml::{Data, Map, Value};
 
@@ -98,7 +99,7 @@ pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "K
 /// Builds the kustomization in `root_dir`. Files are numbered in `files`; nothing outside
 /// `boundary` (the repository or walk root) is read.
 pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
-    let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    let boundary = looked::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     let mut builder = Builder::new(boundary, files);
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
@@ -385,7 +386,7 @@ impl<'f> Builder<'f> {
     /// at `at`.
     fn read_bytes(&mut self, path: &Path, at: Span) -> Option<(FileId, Vec<u8>)> {
         let shown = crate::source::display_path(path);
-        let canonical = match std::fs::canonicalize(path) {
+        let canonical = match looked::canonicalize(path) {
             Ok(canonical) => canonical,
             Err(error) => {
                 let why = crate::files::describe_io(&error);
@@ -397,7 +398,7 @@ impl<'f> Builder<'f> {
             self.error(at, format!("{shown} lies outside the repository; not read"));
             return None;
         }
-        let bytes = match crate::files::read_regular(path, read::MAX_FILE_BYTES) {
+        let bytes = match looked::read_regular(path, read::MAX_FILE_BYTES) {
             Ok(bytes) => bytes,
             Err(error) => {
                 let why = crate::files::describe_io(&error);
@@ -448,7 +449,7 @@ impl<'f> Builder<'f> {
         let present: Vec<PathBuf> = FILE_NAMES
             .iter()
             .map(|name| dir.join(name))
-            .filter(|path| path.is_file())
+            .filter(|path| looked::is_file(path))
             .collect();
         let Some(path) = present.first() else {
             let shown = crate::source::display_path(dir);
@@ -527,7 +528,7 @@ impl<'f> Builder<'f> {
     ) -> Vec<Res> {
         let shown = crate::source::display_path(dir);
         self.read_kustomizations += 1;
-        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let canonical = looked::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         // Only an included kustomization (`at` its entry) can nest too deep, be one too
         // many or close a cycle.
         if let Some(entry) = at {
@@ -610,7 +611,7 @@ impl<'f> Builder<'f> {
                 continue;
             }
             let path = read::normalize(&kust.dir.join(&entry));
-            if !path.is_dir() {
+            if !looked::is_dir(&path) {
                 self.error(span, format!("component {entry} is not a directory"));
                 continue;
             }
@@ -696,7 +697,7 @@ impl<'f> Builder<'f> {
             return;
         }
         let path = read::normalize(&kust.dir.join(entry));
-        if path.is_dir() {
+        if looked::is_dir(&path) {
             let built = self.accumulate(&path, Some(span), Vec::new(), false, depth + 1);
             let mut ids = Ids::of(resources);
             for res in built {
@@ -704,7 +705,7 @@ impl<'f> Builder<'f> {
             }
             return;
         }
-        if !path.exists() {
+        if !looked::exists(&path) {
             self.error(span, format!("resource {entry} does not exist"));
             return;
         }
@@ -932,7 +933,7 @@ impl<'f> Builder<'f> {
     fn plugins(&mut self, kust: &Kust, resources: &mut Vec<Res>) {
         for (entry, span) in kust.strings("transformers") {
             let path = read::normalize(&kust.dir.join(&entry));
-            if !path.is_file() {
+            if !looked::is_file(&path) {
                 let what =
                     format!("transformer {entry} is not a plugin configuration file; not run");
                 self.problem(span, Severity::Info, what);
@@ -1297,7 +1298,9 @@ impl<'f> Builder<'f> {
         let entry = scalar_text(item)?;
         // `patchesStrategicMerge` takes a path or the patch itself.
         let path = read::normalize(&kust.dir.join(&entry));
-        if inline.is_none() && (entry.contains('\n') || !path.exists()) && !entry.trim().is_empty()
+        if inline.is_none()
+            && (entry.contains('\n') || !looked::exists(&path))
+            && !entry.trim().is_empty()
         {
             if !entry.contains(':') {
                 self.error(span, format!("patch {entry} does not exist"));
@@ -1309,7 +1312,7 @@ impl<'f> Builder<'f> {
             self.error(span, format!("patch file {entry} lies outside the kustomization's directory; kustomize refuses it"));
             return None;
         }
-        if !path.exists() {
+        if !looked::exists(&path) {
             self.error(span, format!("patch {entry} does not exist"));
             return None;
         }
