@@ -21,9 +21,10 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::assemble::looked::Checks;
 use crate::config::Settings;
 use crate::files::{self, Fnv, hash, mtime, nanos};
-use crate::load::{self, FileFacts, UnitFacts};
+use crate::load::{self, Bytes, FileFacts, UnitFacts};
 use crate::source::{FileId, with_file};
 
 /// The cache directory, under the repository's root.
@@ -44,35 +45,6 @@ struct Entry {
     hash: u64,
     /// The facts, serialised (read only when used).
     facts: Bytes,
-}
-
-/// Bytes serialised as one run (serde's `Vec<u8>` goes byte by byte: most of the time it
-/// took to open the cache).
-#[derive(Clone)]
-struct Bytes(Vec<u8>);
-
-impl Serialize for Bytes {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Bytes {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Bytes;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-
-            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Bytes, E> {
-                Ok(Bytes(bytes.to_vec()))
-            }
-        }
-        deserializer.deserialize_bytes(Visitor)
-    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -99,6 +71,7 @@ pub struct Cache {
     old_units: HashMap<Vec<u8>, Bytes>,
     /// The units of this run; `changed` when one is not as in `old_units`.
     fresh_units: Mutex<Vec<(Bytes, Bytes)>>,
+    checks: Checks,
 }
 
 impl Cache {
@@ -146,6 +119,7 @@ impl Cache {
             changed: Mutex::new(false),
             old_units,
             fresh_units: Mutex::new(Vec::new()),
+            checks: Checks::default(),
         })
     }
 
@@ -158,7 +132,7 @@ impl Cache {
         let cached = self.old_units.get(key).and_then(|bytes| {
             let unit: UnitFacts = postcard::from_bytes(&bytes.0).ok()?;
             unit.looked
-                .unchanged(trusted_before)
+                .unchanged(trusted_before, &self.checks)
                 .then_some((unit, bytes.clone()))
         });
         let (unit, bytes, changed) = match cached {

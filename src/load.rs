@@ -369,6 +369,35 @@ pub fn load_file(bytes: &[u8], path: &Path, file: FileId, reported: bool) -> Fil
     }
 }
 
+/// Bytes serialised as one run (serde's `Vec<u8>` goes byte by byte: most of the time it
+/// took to open the cache).
+#[derive(Clone, Debug)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Bytes;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+
+            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(bytes.to_vec()))
+            }
+        }
+        deserializer.deserialize_bytes(Visitor)
+    }
+}
+
 /// What is kept of a chart or kustomization once assembled: where it is, the files it
 /// read, and its facts, serialised with spans naming those files by their numbers within
 /// the unit ([`crate::source::with_files`]). Units are assembled in parallel, each
@@ -385,7 +414,7 @@ pub struct UnitFacts {
     /// See [`assemble::Unit::parts`].
     pub parts: Vec<PathBuf>,
     pub looked: assemble::looked::Looked,
-    facts: Vec<u8>,
+    facts: Bytes,
 }
 
 impl UnitFacts {
@@ -399,14 +428,14 @@ impl UnitFacts {
             files: unit.files.into_paths(),
             looked: unit.looked,
             // Serialising these types cannot fail: nothing of theirs refuses to be written.
-            facts: bytes.unwrap_or_default(),
+            facts: Bytes(bytes.unwrap_or_default()),
         }
     }
 
     /// The facts, `global[i]` being the run's id of the unit's file `i`.
     pub fn facts(&self, global: &[FileId], reported: bool) -> FileFacts {
         let read = crate::source::with_files(global.to_vec(), || {
-            postcard::from_bytes::<FileFacts>(&self.facts)
+            postcard::from_bytes::<FileFacts>(&self.facts.0)
         });
         let mut facts = read.unwrap_or_else(|_| FileFacts::empty(reported, Outcome::NotKubernetes));
         facts.reported = reported;

@@ -9,10 +9,11 @@
 //! functions here are the file-system calls of the charts and kustomize code.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -208,55 +209,72 @@ pub fn read_named(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     read_recorded(path, limit, true)
 }
 
+/// The checks of one run ([`Looked::unchanged`]), shared by the units it checks: a base
+/// is looked at by every overlay that includes it.
+#[derive(Default)]
+pub struct Checks(Mutex<HashMap<(OsString, Seen), bool>>);
+
 impl Looked {
     /// Whether everything looked at is as it was. A file whose size and modification time
     /// are unchanged is not read again if that time is before `trusted_before` (times
     /// closer to the run that recorded it may hide a rewrite within the file system's time
     /// resolution); any other file is read and its hash compared.
-    pub fn unchanged(&self, trusted_before: u128) -> bool {
-        self.0.iter().all(|(path, seen)| {
-            let path = Path::new(path);
-            match seen {
-                Seen::Kind(kind) => kind_of(path) == *kind,
-                Seen::Present(present) => present_now(path) == *present,
-                Seen::Canonical(found) => {
-                    let now = std::fs::canonicalize(path);
-                    match (&now, found) {
-                        (Ok(now), Ok(then)) => now.as_os_str() == then,
-                        (Err(error), Err(then)) => files::describe_io(error) == *then,
-                        _ => false,
-                    }
+    pub fn unchanged(&self, trusted_before: u128, checks: &Checks) -> bool {
+        self.0.iter().all(|entry| {
+            let known = checks.0.lock().ok().and_then(|map| map.get(entry).copied());
+            known.unwrap_or_else(|| {
+                let holds = holds(entry, trusted_before);
+                if let Ok(mut map) = checks.0.lock() {
+                    map.insert(entry.clone(), holds);
                 }
-                Seen::Names(found) => {
-                    let now = names_now(path);
-                    match (&now, found) {
-                        (Ok(now), Ok(then)) => now == then,
-                        (Err(error), Err(then)) => files::describe_io(error) == *then,
-                        _ => false,
-                    }
-                }
-                Seen::Read {
-                    named,
-                    limit,
-                    found,
-                } => {
-                    if let Ok(stamp) = found
-                        && stamp.mtime < trusted_before
-                        && let Ok(metadata) = std::fs::metadata(path)
-                        && metadata.is_file()
-                        && metadata.len() == stamp.size
-                        && files::mtime(&metadata) == Some(stamp.mtime)
-                    {
-                        return true;
-                    }
-                    let (_, now) = read_now(path, *limit, *named);
-                    match (&now, found) {
-                        (Ok(now), Ok(then)) => now.size == then.size && now.hash == then.hash,
-                        (now, then) => now == then,
-                    }
-                }
-            }
+                holds
+            })
         })
+    }
+}
+
+/// Whether what was seen at a path is still there.
+fn holds((path, seen): &(OsString, Seen), trusted_before: u128) -> bool {
+    let path = Path::new(path);
+    match seen {
+        Seen::Kind(kind) => kind_of(path) == *kind,
+        Seen::Present(present) => present_now(path) == *present,
+        Seen::Canonical(found) => {
+            let now = std::fs::canonicalize(path);
+            match (&now, found) {
+                (Ok(now), Ok(then)) => now.as_os_str() == then,
+                (Err(error), Err(then)) => files::describe_io(error) == *then,
+                _ => false,
+            }
+        }
+        Seen::Names(found) => {
+            let now = names_now(path);
+            match (&now, found) {
+                (Ok(now), Ok(then)) => now == then,
+                (Err(error), Err(then)) => files::describe_io(error) == *then,
+                _ => false,
+            }
+        }
+        Seen::Read {
+            named,
+            limit,
+            found,
+        } => {
+            if let Ok(stamp) = found
+                && stamp.mtime < trusted_before
+                && let Ok(metadata) = std::fs::metadata(path)
+                && metadata.is_file()
+                && metadata.len() == stamp.size
+                && files::mtime(&metadata) == Some(stamp.mtime)
+            {
+                return true;
+            }
+            let (_, now) = read_now(path, *limit, *named);
+            match (&now, found) {
+                (Ok(now), Ok(then)) => now.size == then.size && now.hash == then.hash,
+                (now, then) => now == then,
+            }
+        }
     }
 }
 
@@ -286,18 +304,18 @@ mod tests {
         assert!(!exists(&missing));
         // Times of the last two seconds are not trusted: the file is hashed.
         let now = files::nanos(std::time::SystemTime::now());
-        assert!(looked.unchanged(0));
-        assert!(looked.unchanged(now));
+        assert!(looked.unchanged(0, &Checks::default()));
+        assert!(looked.unchanged(now, &Checks::default()));
         // The same size, another content.
         std::fs::write(&file, "a: 2\n").unwrap();
-        assert!(!looked.unchanged(0));
+        assert!(!looked.unchanged(0, &Checks::default()));
         let (_, looked) = look();
-        assert!(looked.unchanged(0));
+        assert!(looked.unchanged(0, &Checks::default()));
         // A file where one was looked for (the listing changes too).
         std::fs::write(&missing, "b: 1\n").unwrap();
-        assert!(!looked.unchanged(0));
+        assert!(!looked.unchanged(0, &Checks::default()));
         let (_, looked) = look();
         std::fs::remove_file(&file).unwrap();
-        assert!(!looked.unchanged(0));
+        assert!(!looked.unchanged(0, &Checks::default()));
     }
 }

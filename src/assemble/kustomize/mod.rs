@@ -214,6 +214,11 @@ fn sort_key(id: &Id) -> (i32, String, String, String) {
 pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
     let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     let dirs: Vec<PathBuf> = dirs.iter().map(|d| read::normalize(d)).collect();
+    let index: std::collections::HashMap<&Path, usize> = dirs
+        .iter()
+        .enumerate()
+        .map(|(i, dir)| (dir.as_path(), i))
+        .collect();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); dirs.len()];
     let mut included = vec![false; dirs.len()];
     for (i, dir) in dirs.iter().enumerate() {
@@ -225,7 +230,7 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
         for key in ["resources", "bases", "components"] {
             for (entry, _) in kust.strings(key) {
                 let target = read::normalize(&dir.join(&entry));
-                if let Some(j) = dirs.iter().position(|d| *d == target) {
+                if let Some(&j) = index.get(target.as_path()) {
                     edges[i].push(j);
                     included[j] = true;
                 }
