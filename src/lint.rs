@@ -11,7 +11,7 @@ use crate::assemble::{self, Assembly, kustomize};
 use crate::cache::Cache;
 use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, FileId, Severity};
+use crate::diagnostic::{Diagnostic, FileId, Label, Severity};
 use crate::discover::{Discovery, InputError};
 use crate::files;
 use crate::files::describe_io;
@@ -177,7 +177,7 @@ pub fn lint_cached(
     let loose_count = files.len();
     let assembly = assemble_units(&files, settings, cache);
     let units = place_units(&mut files, assembly.units, reported_count);
-    let templates = chart_templates(&files, &units);
+    let templates = chart_templates(&units);
     let load_one = |i: usize, origin: &Origin| -> Result<FileFacts, InputError> {
         let reported = i < reported_count;
         match origin {
@@ -227,6 +227,8 @@ pub fn lint_cached(
     // Only the files that have suppressions: most have none.
     let mut suppressions: BTreeMap<FileId, FileSuppressions> = BTreeMap::new();
     let mut unit_extents: BTreeMap<FileId, Vec<crate::load::ObjectExtent>> = BTreeMap::new();
+    // Chart values printed by template actions: value span -> the action's (the first).
+    let mut printed_by: HashMap<Span, Span> = HashMap::new();
     let mut merge = |mut file_facts: FileFacts| {
         let suppressed = std::mem::take(&mut file_facts.suppressions);
         let file = builder.add(file_facts);
@@ -273,6 +275,9 @@ pub fn lint_cached(
                 ..
             } => {
                 let mut facts = unit.facts(&global, reported);
+                for (value, action) in std::mem::take(&mut facts.printed) {
+                    printed_by.entry(value).or_insert(action);
+                }
                 // Its files are counted among the linted ones; its objects are these.
                 if let (true, Outcome::Linted { objects }) = (reported, facts.outcome) {
                     summary.objects += objects;
@@ -335,8 +340,15 @@ pub fn lint_cached(
         }
     }
     // A fix is written where the text is: never into a chart's template, whose text is
-    // not what was analysed (a fix in the values file stands).
+    // not what was analysed (a fix in the values file stands). A finding at a value a
+    // template printed shows that template line too.
     for diagnostic in &mut diagnostics {
+        if let Some(&action) = printed_by.get(&diagnostic.location) {
+            diagnostic.labels.push(Label {
+                location: action,
+                message: "the chart's template prints this value here".to_string(),
+            });
+        }
         let in_template = diagnostic.fix.as_ref().is_some_and(|fix| {
             fix.edits
                 .iter()
@@ -481,30 +493,25 @@ fn assemble_units(
             }
             None => UnitFacts::of(job.assemble(&options)),
         };
-        let parts = unit.parts.clone();
-        (unit, parts)
+        assemble::Kept {
+            parts: unit.parts.clone(),
+            charts: unit.charts.clone(),
+            value: unit,
+        }
     };
     assemble::assemble(&paths, &settings.boundaries, &each)
 }
 
-/// The files of charts that are templates (under `templates/`, or not YAML: `_helpers.tpl`).
-fn chart_templates(files: &[Origin], units: &[Placed]) -> std::collections::HashSet<FileId> {
+/// The template files of every chart rendered, alone or by a kustomization (run ids).
+fn chart_templates(units: &[Placed]) -> std::collections::HashSet<FileId> {
     let mut templates = std::collections::HashSet::new();
     for placed in units {
-        if let Placed::Unit { unit, global, .. } = placed
-            && unit.chart
-        {
-            for id in global {
-                let Some(Origin::File(path)) = files.get(id.0 as usize) else {
-                    continue;
-                };
-                let yaml = path
-                    .extension()
-                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
-                if !yaml || path.components().any(|c| c.as_os_str() == "templates") {
-                    templates.insert(*id);
-                }
-            }
+        if let Placed::Unit { unit, global, .. } = placed {
+            templates.extend(
+                unit.templates
+                    .iter()
+                    .filter_map(|id| global.get(*id as usize)),
+            );
         }
     }
     templates

@@ -98,6 +98,9 @@ pub struct FileFacts {
     /// `# karplint:` comments and `karplint.io/ignore` annotations, with the extents of
     /// the objects they may apply to (empty when the file has none).
     pub suppressions: FileSuppressions,
+    /// In a chart: values printed by template actions, each (value, action) once, so that
+    /// a finding at a value can show the template line that printed it too.
+    pub printed: Vec<(Span, Span)>,
 }
 
 impl FileFacts {
@@ -108,6 +111,7 @@ impl FileFacts {
             problems: Vec::new(),
             outcome,
             suppressions: FileSuppressions::default(),
+            printed: Vec::new(),
         }
     }
 }
@@ -413,6 +417,10 @@ pub struct UnitFacts {
     pub chart: bool,
     /// See [`assemble::Unit::parts`].
     pub parts: Vec<PathBuf>,
+    /// See [`assemble::Unit::charts`].
+    pub charts: Vec<PathBuf>,
+    /// See [`assemble::Unit::templates`].
+    pub templates: Vec<u32>,
     pub looked: assemble::looked::Looked,
     facts: Bytes,
 }
@@ -423,6 +431,8 @@ impl UnitFacts {
         let bytes = crate::source::with_files(Vec::new(), || postcard::to_allocvec(&facts));
         UnitFacts {
             parts: unit.parts(),
+            charts: unit.charts(),
+            templates: unit.templates(),
             chart: matches!(unit.output, assemble::Output::Chart(_)),
             dir: unit.dir,
             files: unit.files.into_paths(),
@@ -449,8 +459,8 @@ impl UnitFacts {
 fn load_unit(output: &assemble::Output) -> FileFacts {
     let mut facts = FileFacts::empty(false, Outcome::NotKubernetes);
     let mut objects = Objects::default();
-    let mut read =
-        |document: &Document<'_>, facts: &mut FileFacts| match k8s::object_roots(document) {
+    let read = |objects: &mut Objects, document: &Document<'_>, facts: &mut FileFacts| {
+        match k8s::object_roots(document) {
             Ok(roots) => {
                 for root in roots {
                     objects.read(document, root);
@@ -472,31 +482,37 @@ fn load_unit(output: &assemble::Output) -> FileFacts {
                 ),
                 span: document.span(over.alias),
             }),
-        };
+        }
+    };
     match output {
         assemble::Output::Chart(chart) => {
             for template in &chart.documents {
                 let rendered = &template.rendered;
-                // A node printed whole by one action from values points at the values
-                // file, where it is changed; anything else at the template text.
-                let remap = |span: Span| {
-                    let range = span.start.byte as usize..span.end.byte as usize;
-                    let printed = |at: usize| rendered.map.segment_at(at).map(|s| s as *const _);
-                    let whole = !range.is_empty() && printed(range.start) == printed(range.end - 1);
-                    let value = rendered
-                        .map
-                        .segment_at(range.start)
-                        .and_then(|s| match s.origin {
-                            crate::source::Provenance::Produced { value, .. } if whole => value,
+                facts
+                    .printed
+                    .extend(rendered.map.segments().iter().filter_map(
+                        |segment| match segment.origin {
+                            crate::source::Provenance::Produced {
+                                action,
+                                value: Some(value),
+                            } => Some((value, action)),
                             _ => None,
-                        });
-                    value.unwrap_or_else(|| rendered.source_of(span))
-                };
+                        },
+                    ));
+                let remap = |span: Span| rendered.origin_of(span);
                 for document in DocumentStream::new(&rendered.text, FileId(u32::MAX)) {
                     match document {
                         Ok(mut document) => {
+                            let extent = document.root().map(|root| document.span(root));
                             document.map_spans(remap);
-                            read(&document, &mut facts);
+                            let first = objects.objects.len();
+                            read(&mut objects, &document, &mut facts);
+                            let range = extent.map(|e| e.start.byte as usize..e.end.byte as usize);
+                            if let Some(omission) = range.and_then(|range| {
+                                rendered.omission_in(range, assemble::chart::CLASS_FIELD)
+                            }) {
+                                mark_omitted_class(&mut objects.objects[first..], omission);
+                            }
                         }
                         Err(error) => {
                             let at = Span::point(FileId(u32::MAX), error.pos);
@@ -526,7 +542,16 @@ fn load_unit(output: &assemble::Output) -> FileFacts {
         assemble::Output::Kustomization(build) => {
             for object in &build.objects {
                 let fallback = object.span.unwrap_or_default();
-                read(&object.to_document(fallback), &mut facts);
+                let document = object.to_document(fallback);
+                let first = objects.objects.len();
+                read(&mut objects, &document, &mut facts);
+                if let Some((_, omission)) = build
+                    .omitted_class
+                    .iter()
+                    .find(|(root, _)| object.span == Some(*root))
+                {
+                    mark_omitted_class(&mut objects.objects[first..], omission);
+                }
             }
             facts
                 .problems
@@ -538,6 +563,8 @@ fn load_unit(output: &assemble::Output) -> FileFacts {
                 }));
         }
     }
+    facts.printed.sort_unstable();
+    facts.printed.dedup();
     let count = objects.count;
     facts.objects = objects.objects;
     facts.suppressions.extents = objects.extents;
@@ -545,6 +572,20 @@ fn load_unit(output: &assemble::Output) -> FileFacts {
         facts.outcome = Outcome::Linted { objects: count };
     }
     facts
+}
+
+/// Gives the workloads among `objects` the values entry whose empty value made their
+/// chart template leave `priorityClassName` out.
+fn mark_omitted_class(objects: &mut [Object], omission: &assemble::template::Omission) {
+    for object in objects {
+        if let Object::Workload(workload) = object {
+            workload.template.class_omitted = Some(k8s::Omitted {
+                action: omission.action,
+                value: omission.value,
+                empty_string: omission.empty_string,
+            });
+        }
+    }
 }
 
 /// Reads the manifests in `bytes`, the text of `file`.

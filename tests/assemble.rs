@@ -244,3 +244,35 @@ fn no_fix_is_written_into_a_chart_template() {
     assert!(fixable("plain.yaml"));
     assert!(!fixable("templates/ds.yaml"));
 }
+
+/// A chart a kustomization inflates (`helmCharts`) is analysed with the kustomization's
+/// values, once: its class, left empty in `valuesInline`, is KDS001 at that line, fixed
+/// there; the chart is not rendered on its own as well (its values.yaml sets no class
+/// either, which would be a second finding).
+#[test]
+fn a_chart_inflated_by_a_kustomization_is_analysed_with_its_values_once() {
+    let found = findings(&["--select", "KDS001", "testdata/assemble/kustomize-helm"]);
+    assert_eq!(codes(&found), ["KDS001"], "{found:#?}");
+    assert_eq!(
+        found[0]["path"].as_str(),
+        Some("testdata/assemble/kustomize-helm/kustomization.yaml")
+    );
+    assert_eq!(found[0]["line"].as_u64(), Some(8));
+    // `--diff` exits 1 when there is something to fix.
+    let out = Command::cargo_bin("karplint")
+        .unwrap()
+        .current_dir(common::root())
+        .env(common::NO_CONTEXT.0, common::NO_CONTEXT.1)
+        .args(["--diff", "--karpenter", "always", "--select", "KDS001"])
+        .arg("testdata/assemble/kustomize-helm")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let diff = out.stdout;
+    let diff = String::from_utf8(diff).unwrap();
+    assert!(
+        diff.contains("+      priorityClassName: \"node-agents\""),
+        "{diff}"
+    );
+    assert!(!diff.contains("templates/daemonset.yaml"), "{diff}");
+}

@@ -112,8 +112,14 @@ enum Outcome {
 }
 
 fn compare(root: &Path, corpus: &Path) -> Outcome {
+    compare_with(root, corpus, &[])
+}
+
+/// [`compare`], with more arguments for `kubectl kustomize`.
+fn compare_with(root: &Path, corpus: &Path, args: &[&std::ffi::OsStr]) -> Outcome {
     let output = Command::new("kubectl")
         .arg("kustomize")
+        .args(args)
         .arg(root)
         .output()
         .expect("kubectl runs");
@@ -234,6 +240,36 @@ fn the_fixtures_build_as_kubectl_kustomize_builds_them() {
         "vars",
     ] {
         match compare(&fixtures.join(dir), &fixtures) {
+            Outcome::Equal => {}
+            Outcome::Differs(how) => panic!("{dir} differs from kustomize {version}: {how}"),
+            Outcome::KubectlFailed(why) => panic!("kubectl cannot build {dir}: {why}"),
+        }
+    }
+}
+
+/// `helmCharts`, inflated by kubectl's kustomize with the real Helm
+/// (`scripts/install-helm.sh`) and by karplint's chart renderer: the same objects.
+#[test]
+fn helm_charts_build_as_kubectl_kustomize_with_helm_builds_them() {
+    let Some(version) = kubectl_kustomize_version() else {
+        eprintln!("SKIPPED: no kubectl with kustomize v5 on PATH; helmCharts not compared");
+        return;
+    };
+    let Some(helm) = common::helm() else {
+        eprintln!("SKIPPED: no Helm (KARPLINT_HELM, or helm on PATH); helmCharts not compared");
+        return;
+    };
+    let args = [
+        std::ffi::OsStr::new("--enable-helm"),
+        std::ffi::OsStr::new("--helm-command"),
+        helm.as_os_str(),
+    ];
+    for dir in [
+        "testdata/kustomize/build/helm",
+        "testdata/assemble/kustomize-helm",
+    ] {
+        let root = common::root().join(dir);
+        match compare_with(&root, &root, &args) {
             Outcome::Equal => {}
             Outcome::Differs(how) => panic!("{dir} differs from kustomize {version}: {how}"),
             Outcome::KubectlFailed(why) => panic!("kubectl cannot build {dir}: {why}"),

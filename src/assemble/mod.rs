@@ -75,17 +75,25 @@ pub struct Assembly<T> {
     pub parts: HashSet<PathBuf>,
 }
 
+/// What `assemble`'s caller keeps of a unit, with what the run needs of every unit.
+pub struct Kept<T> {
+    pub value: T,
+    /// See [`Unit::parts`].
+    pub parts: Vec<PathBuf>,
+    /// See [`Unit::charts`].
+    pub charts: Vec<PathBuf>,
+}
+
 /// Finds the charts and kustomization roots among `paths` (inputs and context) and hands
 /// each to `each` in parallel, which assembles it ([`Job::assemble`]) or knows its result,
-/// and returns what it keeps of the unit with the unit's parts ([`Unit::parts`]): a
-/// unit's output is many times the size of what is kept of it, and not all are held at
-/// once. A kustomization reads nothing outside the first of `boundaries` that holds it
-/// (nothing outside its own directory when none does); a chart nothing outside its
-/// directory.
+/// and returns what it keeps of the unit: a unit's output is many times the size of what
+/// is kept of it, and not all are held at once. A kustomization reads nothing outside the
+/// first of `boundaries` that holds it (nothing outside its own directory when none
+/// does); a chart nothing outside its directory.
 pub fn assemble<T: Send>(
     paths: &[&Path],
     boundaries: &[PathBuf],
-    each: &(dyn Fn(Job) -> (T, Vec<PathBuf>) + Sync),
+    each: &(dyn Fn(Job) -> Kept<T> + Sync),
 ) -> Assembly<T> {
     let mut finder = units::ChartFinder::default();
     let mut charts = BTreeSet::new();
@@ -137,11 +145,24 @@ pub fn assemble<T: Send>(
         })
         .chain(roots)
         .collect();
-    let assembled: Vec<(T, Vec<PathBuf>)> = jobs.into_par_iter().map(each).collect();
+    let assembled: Vec<(bool, PathBuf, Kept<T>)> = jobs
+        .into_par_iter()
+        .map(|job| (job.boundary.is_none(), job.dir.clone(), each(job)))
+        .collect();
+    // A chart a kustomization inflates is analysed as built there, with its values, not
+    // rendered on its own with its defaults as well.
+    let inflated: HashSet<PathBuf> = assembled
+        .iter()
+        .flat_map(|(_, _, kept)| kept.charts.iter())
+        .map(|dir| kustomize::lexical_path(dir))
+        .collect();
     let mut units = Vec::with_capacity(assembled.len());
-    for (unit, unit_parts) in assembled {
-        units.push(unit);
-        parts.extend(unit_parts);
+    for (chart, dir, kept) in assembled {
+        if chart && inflated.contains(&kustomize::lexical_path(&dir)) {
+            continue;
+        }
+        units.push(kept.value);
+        parts.extend(kept.parts);
     }
     Assembly { units, parts }
 }
@@ -166,6 +187,25 @@ impl Unit {
             .filter_map(|id| self.files.path(*id))
             .map(Path::to_path_buf)
             .collect()
+    }
+
+    /// The chart directories a kustomization inflated (`helmCharts`): analysed as built
+    /// there, not rendered on their own too.
+    pub fn charts(&self) -> Vec<PathBuf> {
+        match &self.output {
+            Output::Kustomization(build) => build.charts.clone(),
+            Output::Chart(_) => Vec::new(),
+        }
+    }
+
+    /// The unit's template files (by their numbers within the unit): text that is
+    /// rendered, never edited as written.
+    pub fn templates(&self) -> Vec<u32> {
+        let ids = match &self.output {
+            Output::Chart(chart) => &chart.templates,
+            Output::Kustomization(build) => &build.templates,
+        };
+        ids.iter().map(|id| id.0).collect()
     }
 
     /// What the unit made, as karplint analyses it: a YAML stream in which each document

@@ -44,8 +44,11 @@ pub(super) fn render(
     let options = |chart: &std::path::Path| settings.helm.options(chart, settings.max_file_size);
     let assembly = assemble::assemble(&paths, &settings.boundaries, &|job| {
         let unit = job.assemble(&options);
-        let parts = unit.parts();
-        (unit, parts)
+        assemble::Kept {
+            parts: unit.parts(),
+            charts: unit.charts(),
+            value: unit,
+        }
     });
     let mut written = Ok(());
     for unit in &assembly.units {

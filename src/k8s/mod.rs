@@ -16,7 +16,7 @@ mod unknown;
 pub use agents::{Accelerator, AgentGlobs, AgentKind, NODE_AGENTS, NODE_CRITICAL_AGENTS};
 pub use details::{AnnotationSpan, DO_NOT_DISRUPT_ANNOTATIONS, PodDetails};
 pub use karpenter::{KarpenterObject, NodeClassRef, NodePool, NodePoolApi, instance_requirements};
-pub use pod::{Container, PodTemplate, Workload, WorkloadKind};
+pub use pod::{Container, Omitted, PodTemplate, Workload, WorkloadKind};
 pub use policy::{DefaultRequest, IntOrPercent, LabelSelector, LimitRange, PodDisruptionBudget};
 pub use priority::{
     MAX_USER_PRIORITY, PREEMPTION_POLICIES, PriorityClass, SYSTEM_CLUSTER_CRITICAL,

@@ -77,6 +77,20 @@ pub struct PodTemplate {
     /// The template's values that template actions decide, by their path from the pod
     /// template (`spec.priorityClassName`).
     pub unknowns: Unknowns,
+    /// In a chart: the values entry whose empty value made the template leave
+    /// `priorityClassName` out (an `if`/`with` on it), where that class is set.
+    pub class_omitted: Option<Omitted>,
+}
+
+/// A field a chart template left out because a value it tested was empty.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Omitted {
+    /// The `{{ if … }}` / `{{ with … }}` action.
+    pub action: Span,
+    /// The empty value, in the values file that set it.
+    pub value: Span,
+    /// Whether it is written as an empty string (`""`), which a fix can fill in.
+    pub empty_string: bool,
 }
 
 impl PodTemplate {
@@ -222,6 +236,7 @@ pub(crate) fn read_workload(
         details: (kind == WorkloadKind::DaemonSet && doc.is_mapping(pod_spec))
             .then(|| Box::new(PodDetails::read(doc, template, pod_spec))),
         unknowns,
+        class_omitted: None,
     };
     Some(Workload {
         meta,

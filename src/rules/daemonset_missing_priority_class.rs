@@ -1,7 +1,7 @@
 //! KDS001: a Karpenter-relevant DaemonSet without a `priorityClassName`.
 
 use super::Context;
-use super::fix::with_class_fix;
+use super::fix::{with_class_fix, with_values_class_fix};
 use crate::diagnostic::Diagnostic;
 use crate::registry::KDS001 as RULE;
 
@@ -17,10 +17,15 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        // `priorityClassName: ""` is a wrong value (point at it); absence belongs at `spec:`.
-        let (span, label) = match &template.priority_class_name {
-            Some(empty) => (empty.span, "empty priorityClassName"),
-            None => (template.spec_key, "this pod spec sets no priorityClassName"),
+        // `priorityClassName: ""` is a wrong value (point at it); absence belongs at `spec:`,
+        // unless a chart left it out because a value was empty: the fix is in the values.
+        let (span, label) = match (&template.priority_class_name, template.class_omitted) {
+            (Some(empty), _) => (empty.span, "empty priorityClassName"),
+            (None, Some(omitted)) => (
+                omitted.value,
+                "empty, so the chart renders no priorityClassName",
+            ),
+            (None, None) => (template.spec_key, "this pod spec sets no priorityClassName"),
         };
         let fallback = match index.global_default() {
             Some(class) => format!(
@@ -41,6 +46,19 @@ pub(super) fn check(context: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let diagnostic = Diagnostic::new(&RULE, span, message)
             .with_label(label)
             .with_object(&workload.meta);
-        out.push(with_class_fix(diagnostic, workload, context, &[]));
+        out.push(match template.class_omitted {
+            Some(omitted) if template.priority_class_name.is_none() => with_values_class_fix(
+                diagnostic
+                    .with_secondary(
+                        omitted.action,
+                        "leaves priorityClassName out when it is empty",
+                    )
+                    .with_secondary(template.spec_key, "the pod spec it renders"),
+                workload,
+                omitted,
+                context,
+            ),
+            _ => with_class_fix(diagnostic, workload, context, &[]),
+        });
     }
 }

@@ -6,7 +6,7 @@ use super::Context;
 use crate::cluster::{ClusterIndex, Located};
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
-use crate::k8s::{MAX_USER_PRIORITY, PriorityClass, Workload, is_dns_subdomain};
+use crate::k8s::{MAX_USER_PRIORITY, Omitted, PriorityClass, Workload, is_dns_subdomain};
 
 /// Priority is best effort: said in every fix that suggests a class.
 pub(crate) const HONESTY: &str = "Priority does not reserve room: the DaemonSet pod preempts a \
@@ -29,15 +29,11 @@ pub(crate) fn with_class_help(
 ) -> Diagnostic {
     let index = context.index;
     match adequate_existing_class(index, context.settings) {
-        Some(class) => diagnostic
-            .with_secondary(
-                class.item.meta.name_span(),
-                format!(
-                    "PriorityClass `{}` outranks every workload",
-                    class.item.meta.name()
-                ),
-            )
-            .with_help(use_existing_class_help(workload, &class.item, notes)),
+        Some(class) => with_adequate_label(diagnostic, class).with_help(use_existing_class_help(
+            workload,
+            &class.item,
+            notes,
+        )),
         None => diagnostic.with_help(new_class_help(workload, index, context.settings, notes)),
     }
 }
@@ -54,6 +50,55 @@ pub(crate) fn with_class_fix(
     let fix = adequate_existing_class(context.index, context.settings)
         .and_then(|class| use_class_fix(workload, class.item.meta.name()));
     with_class_help(diagnostic, workload, context, notes).with_fix(fix)
+}
+
+/// For a chart that renders no class because the value `omitted` names is empty: the
+/// help says to set that value, and the fix sets it when it is written `""` and an
+/// adequate class exists (the one [`with_class_fix`] would name).
+pub(crate) fn with_values_class_fix(
+    diagnostic: Diagnostic,
+    workload: &Workload,
+    omitted: Omitted,
+    context: &Context<'_>,
+) -> Diagnostic {
+    let Some(class) = adequate_existing_class(context.index, context.settings) else {
+        let note = "In a chart: set the chart value this finding points at to the new class.";
+        return with_class_help(diagnostic, workload, context, &[note]);
+    };
+    let name = class.item.meta.name();
+    let help = format!(
+        "set this chart value to the existing class `{name}` (value {value}, preemptionPolicy \
+         PreemptLowerPriority), in the values file or with `--set`/`--values`: the chart then \
+         renders `priorityClassName: {name}` into the pod template of {ds}.\n\n{tail}",
+        value = class.item.value_int.unwrap_or_default(),
+        ds = workload.meta.display(),
+        tail = tail(&[]),
+    );
+    // Only `""` is filled in (`ReplaceScalar` keeps the quotes): `null` or nothing has no
+    // text to edit in place.
+    let fix =
+        (omitted.empty_string && workload.template.preemption_policy.is_none()).then(|| Fix {
+            title: format!("use PriorityClass `{name}`"),
+            edits: vec![Edit::ReplaceScalar {
+                span: omitted.value,
+                old: String::new(),
+                value: name.to_string(),
+            }],
+        });
+    with_adequate_label(diagnostic, class)
+        .with_help(help)
+        .with_fix(fix)
+}
+
+/// Labels the adequate class a help text names, where it is defined.
+fn with_adequate_label(diagnostic: Diagnostic, class: &Located<PriorityClass>) -> Diagnostic {
+    diagnostic.with_secondary(
+        class.item.meta.name_span(),
+        format!(
+            "PriorityClass `{}` outranks every workload",
+            class.item.meta.name()
+        ),
+    )
 }
 
 /// The edit that makes `workload`'s pod template name `class`: its `priorityClassName`

@@ -213,3 +213,25 @@ pub const DATADOG_FILTERED: &[&str] = &[
     "token",
     "install_info",
 ];
+
+/// The real Helm for conformance tests: `$KARPLINT_HELM`, else `helm` on PATH (see
+/// `scripts/install-helm.sh`); None when neither runs, which fails instead when
+/// `KARPLINT_REQUIRE_HELM` is set (CI installs Helm: a missing one must not pass quietly).
+pub fn helm() -> Option<PathBuf> {
+    let candidate = std::env::var_os("KARPLINT_HELM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("helm"));
+    let runs = std::process::Command::new(&candidate)
+        .args(["version", "--short"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if runs {
+        return Some(candidate);
+    }
+    assert!(
+        std::env::var_os("KARPLINT_REQUIRE_HELM").is_none(),
+        "KARPLINT_REQUIRE_HELM is set but {} does not run",
+        candidate.display()
+    );
+    None
+}

@@ -76,8 +76,9 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "apiextensions.k8s.io/v1beta1",
 ];
 
-/// The Helm version `.Capabilities.HelmVersion` reports (the one built with client-go 0.30).
-const HELM_VERSION: &str = "v3.15.4";
+/// The Helm version `.Capabilities.HelmVersion` reports: the one karplint's rendering is
+/// checked against (tests/chart_conformance.rs, `scripts/install-helm.sh`).
+const HELM_VERSION: &str = "v3.17.2";
 
 fn string(text: &str) -> Value {
     Value::computed(Data::String(text.to_string()))
@@ -427,11 +428,18 @@ pub fn render_all(mut scopes: Scopes<'_>, output: &mut ChartOutput) {
             dots[entry.scope] = map;
         }
         match result {
-            Ok(rendered) => output.documents.push(super::RenderedTemplate {
-                template: entry.template.file,
-                name: entry.name.clone(),
-                rendered,
-            }),
+            Ok(mut rendered) => {
+                // Helm prints each manifest trimmed and then a line break: a block scalar
+                // that ends the template ends with its line break, as in Helm's output.
+                if !rendered.text.is_empty() && !rendered.text.ends_with('\n') {
+                    rendered.text.push('\n');
+                }
+                output.documents.push(super::RenderedTemplate {
+                    template: entry.template.file,
+                    name: entry.name.clone(),
+                    rendered,
+                });
+            }
             Err(error) => output.problems.push(template_problem(error)),
         }
     }

@@ -49,11 +49,25 @@ pub struct TemplateFile {
 #[derive(Debug, Clone, Default)]
 pub struct Dependency {
     pub name: String,
+    /// The version range the chart in `charts/` must satisfy to be this dependency.
+    pub version: Option<String>,
     pub alias: Option<String>,
     pub condition: Option<String>,
     pub tags: Vec<String>,
+    /// `import-values`: what the parent takes from the subchart's values.
+    pub import_values: Vec<ImportValue>,
     /// Where it is written.
     pub span: Option<Span>,
+}
+
+/// One entry of a dependency's `import-values`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportValue {
+    /// `- data`: the subchart's `exports.data` table, into the parent's top level.
+    Exports(String),
+    /// `- {child: a.b, parent: c}`: the subchart's table at `child`, into the parent at
+    /// `parent` (`.` is the top level).
+    Path { child: String, parent: String },
 }
 
 /// A chart as read, with its subcharts.
@@ -546,6 +560,7 @@ fn dependencies(list: Option<&Value>) -> Vec<Dependency> {
             let text = |key: &str| map.get(key).map(scalar_text).filter(|t| !t.is_empty());
             Some(Dependency {
                 name: text("name")?,
+                version: text("version"),
                 alias: text("alias"),
                 condition: text("condition"),
                 tags: map
@@ -553,6 +568,23 @@ fn dependencies(list: Option<&Value>) -> Vec<Dependency> {
                     .and_then(Value::as_seq)
                     .map(|tags| tags.iter().map(scalar_text).collect())
                     .unwrap_or_default(),
+                import_values: map
+                    .get("import-values")
+                    .and_then(Value::as_seq)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|entry| match entry.as_map() {
+                        Some(paths) => {
+                            let path =
+                                |key: &str| paths.get(key).map(scalar_text).unwrap_or_default();
+                            ImportValue::Path {
+                                child: path("child"),
+                                parent: path("parent"),
+                            }
+                        }
+                        None => ImportValue::Exports(scalar_text(entry)),
+                    })
+                    .collect(),
                 span: item.span,
             })
         })

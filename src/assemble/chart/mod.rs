@@ -28,6 +28,11 @@ pub const DEFAULT_RELEASE_NAME: &str = "release-name";
 /// The namespace `helm template` uses when none is given.
 pub const DEFAULT_NAMESPACE: &str = "default";
 
+/// The field whose omission for an empty value is tracked per rendered object (see
+/// [`crate::assemble::template::Rendered::omission_in`]): a finding about a missing class
+/// then points at the value to set.
+pub const CLASS_FIELD: &str = "priorityClassName";
+
 /// How to render a chart: what `helm template` takes on its command line.
 #[derive(Clone, Debug)]
 pub struct ChartOptions {
@@ -47,6 +52,18 @@ pub struct ChartOptions {
     pub api_versions: Vec<String>,
     /// The largest file read.
     pub max_file_size: u64,
+    /// Values given as data (kustomize's `valuesInline`), merged among the values files.
+    pub inline_values: Option<InlineValues>,
+    /// Whether the `crds/` files are part of the output (`--include-crds`).
+    pub include_crds: bool,
+}
+
+/// Values written inline, with the place they take among the values files.
+#[derive(Clone, Debug)]
+pub struct InlineValues {
+    pub values: Map,
+    /// How many of [`ChartOptions::values_files`] come before them (later wins).
+    pub after_files: usize,
 }
 
 impl Default for ChartOptions {
@@ -60,6 +77,8 @@ impl Default for ChartOptions {
             kube_version: None,
             api_versions: Vec::new(),
             max_file_size: crate::files::DEFAULT_MAX_FILE_SIZE,
+            inline_values: None,
+            include_crds: true,
         }
     }
 }
@@ -94,6 +113,9 @@ pub struct ChartOutput {
     pub documents: Vec<RenderedTemplate>,
     /// The `crds/` files of the chart and its enabled subcharts, as written.
     pub crds: Vec<(FileId, Arc<str>)>,
+    /// Every template file of the chart and its subcharts (helpers included): text that
+    /// is rendered, never analysed or edited as written.
+    pub templates: Vec<FileId>,
     /// Everything that went wrong, each where it happened.
     pub problems: Vec<ChartProblem>,
 }
@@ -165,6 +187,7 @@ pub fn render(chart_dir: &Path, options: &ChartOptions, files: &mut UnitFiles) -
     let Some(mut chart) = load::load(chart_dir, &limits, files, &mut output.problems) else {
         return output;
     };
+    collect_templates(&chart, &mut output.templates);
     let user = user_values(options, files, &mut output.problems);
     enable_dependencies(&mut chart, &user, &mut output.problems);
     let mut top = user;
@@ -175,14 +198,20 @@ pub fn render(chart_dir: &Path, options: &ChartOptions, files: &mut UnitFiles) -
     output
 }
 
-/// The user's values: values files merged in order, then `--set`, then `--set-string`.
+/// The user's values: values files (and inline values in their place) merged in order,
+/// then `--set`, then `--set-string`.
 fn user_values(
     options: &ChartOptions,
     files: &mut UnitFiles,
     problems: &mut Vec<ChartProblem>,
 ) -> Map {
     let mut user = Map::new();
-    for path in &options.values_files {
+    for (n, path) in options.values_files.iter().enumerate() {
+        if let Some(inline) = &options.inline_values
+            && inline.after_files == n
+        {
+            values::merge_files(&mut user, inline.values.clone());
+        }
         let id = files.id(path);
         let text = match crate::assemble::looked::read_named(path, options.max_file_size) {
             Ok(bytes) => match String::from_utf8(bytes) {
@@ -204,6 +233,11 @@ fn user_values(
                 problems.push(ChartProblem::at(span, ProblemKind::Values, message))
             }
         }
+    }
+    if let Some(inline) = &options.inline_values
+        && inline.after_files >= options.values_files.len()
+    {
+        values::merge_files(&mut user, inline.values.clone());
     }
     let sets = options.set.iter().map(|set| (set, true, "--set"));
     let strings = options
@@ -265,6 +299,50 @@ fn enable_dependencies(chart: &mut Chart, user: &Map, problems: &mut Vec<ChartPr
     let mut all = user.clone();
     coalesce_tree(chart, &mut all, &mut Vec::new());
     prune(chart, &all, "", problems);
+    import_values(chart);
+}
+
+/// Helm's `import-values`, from the leaves up: each chart's defaults become its values and
+/// its subcharts' merged, under the tables its dependencies' `import-values` take from
+/// them (the chart's own values win over what it imports).
+fn import_values(chart: &mut Chart) {
+    for sub in &mut chart.subcharts {
+        import_values(sub);
+    }
+    if chart
+        .dependencies
+        .iter()
+        .all(|dep| dep.import_values.is_empty())
+    {
+        return;
+    }
+    let mut all = Map::new();
+    coalesce_tree(chart, &mut all, &mut Vec::new());
+    let mut imported = Map::new();
+    for dep in &chart.dependencies {
+        let name = dep.alias.as_ref().unwrap_or(&dep.name);
+        for entry in &dep.import_values {
+            let (child, parent) = match entry {
+                load::ImportValue::Exports(key) => (format!("exports.{key}"), "."),
+                load::ImportValue::Path { child, parent } => (child.clone(), parent.as_str()),
+            };
+            // Helm skips (with a warning) a child path that is not a table.
+            let Some(table) =
+                values::path_value(&all, &format!("{name}.{child}")).and_then(Value::as_map)
+            else {
+                continue;
+            };
+            let mut nested = table.clone();
+            for part in parent.split('.').filter(|part| !part.is_empty()).rev() {
+                let mut outer = Map::new();
+                outer.insert(Key::computed(part), Value::computed(Data::Map(nested)));
+                nested = outer;
+            }
+            values::merge_tables(&mut imported, &nested);
+        }
+    }
+    values::merge_tables(&mut all, &imported);
+    chart.values = all;
 }
 
 /// Replaces each chart's subcharts by one instance per dependency (an alias renames it;
@@ -272,10 +350,10 @@ fn enable_dependencies(chart: &mut Chart, user: &Map, problems: &mut Vec<ChartPr
 /// names (always rendered, as in Helm).
 fn resolve_aliases(chart: &mut Chart) {
     let loaded = std::mem::take(&mut chart.subcharts);
-    let listed = |sub: &Chart| chart.dependencies.iter().any(|dep| dep.name == sub.name);
+    let listed = |sub: &Chart| chart.dependencies.iter().any(|dep| is_instance(dep, sub));
     let mut instances: Vec<Chart> = loaded.iter().filter(|sub| !listed(sub)).cloned().collect();
     for dep in &chart.dependencies {
-        if let Some(sub) = loaded.iter().find(|sub| sub.name == dep.name) {
+        if let Some(sub) = loaded.iter().find(|sub| is_instance(dep, sub)) {
             let mut instance = sub.clone();
             if let Some(alias) = &dep.alias {
                 instance.name = alias.clone();
@@ -291,6 +369,23 @@ fn resolve_aliases(chart: &mut Chart) {
 
 /// Removes disabled subcharts; an enabled dependency missing from `charts/` is a problem
 /// (`helm template` refuses the chart; karplint renders the rest).
+/// Whether `sub` (a chart in `charts/`) is the chart `dep` asks for: the same name, its
+/// version within `dep`'s range. As in Helm, a chart that is not (another version) is no
+/// instance of the dependency, but a subchart of its own: rendered whatever the
+/// dependency's condition, under its own name, with the values under that name.
+fn is_instance(dep: &load::Dependency, sub: &Chart) -> bool {
+    let version = sub
+        .metadata
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    dep.name == sub.name
+        && crate::assemble::template::version_satisfies(
+            dep.version.as_deref().unwrap_or(""),
+            version,
+        )
+}
+
 fn prune(chart: &mut Chart, all: &Map, prefix: &str, problems: &mut Vec<ChartProblem>) {
     let mut disabled = Vec::new();
     for dep in &chart.dependencies {
@@ -298,13 +393,31 @@ fn prune(chart: &mut Chart, all: &Map, prefix: &str, problems: &mut Vec<ChartPro
         if !values::enabled(dep.condition.as_deref(), &dep.tags, all, prefix) {
             disabled.push(name.clone());
         } else if !chart.subcharts.iter().any(|sub| &sub.name == name) {
-            problems.push(ChartProblem {
-                kind: ProblemKind::Dependency,
-                message: format!(
+            let other = chart.subcharts.iter().find(|sub| sub.name == dep.name);
+            let message = match (other, &dep.version) {
+                (Some(other), Some(range)) => format!(
+                    "dependency `{}` wants version {range}, but charts/ holds {}: Helm renders \
+                     that chart as a subchart of its own (under its name, whatever `{name}`'s \
+                     condition, its values under `{}`), not as this dependency",
+                    dep.name,
+                    other
+                        .metadata
+                        .get("version")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?"),
+                    dep.name,
+                ),
+                _ => format!(
                     "dependency `{}` is enabled but missing from charts/ (run `helm dependency build`); its objects are not rendered",
                     dep.name
                 ),
-                span: dep.span.or(Some(Span::point(chart.chart_file, load::start()))),
+            };
+            problems.push(ChartProblem {
+                kind: ProblemKind::Dependency,
+                message,
+                span: dep
+                    .span
+                    .or(Some(Span::point(chart.chart_file, load::start()))),
             });
         }
     }
@@ -319,6 +432,13 @@ fn prune(chart: &mut Chart, all: &Map, prefix: &str, problems: &mut Vec<ChartPro
 }
 
 /// The CRDs of the chart and its (enabled) subcharts.
+fn collect_templates(chart: &Chart, templates: &mut Vec<FileId>) {
+    templates.extend(chart.templates.iter().map(|template| template.file));
+    for sub in &chart.subcharts {
+        collect_templates(sub, templates);
+    }
+}
+
 fn collect_crds(chart: &Chart, crds: &mut Vec<(FileId, Arc<str>)>) {
     crds.extend(chart.crds.iter().cloned());
     for sub in &chart.subcharts {
@@ -623,6 +743,62 @@ mod tests {
                 .ends_with("templates/priorityclass.yaml")
         );
         assert_eq!(output.documents.len(), 3);
+    }
+
+    #[test]
+    fn import_values_take_the_subchart_s_tables_under_the_parent_s_own() {
+        // `import-values: [priority, {child: defaults.resources, parent: agentResources}]`;
+        // the parent's own `priorityClass.value` wins over the imported one, and an
+        // imported value still points at the subchart's values file.
+        let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts/imports");
+        let mut files = UnitFiles::default();
+        let output = render(&chart, &ChartOptions::default(), &mut files);
+        assert_eq!(output.problems, []);
+        let class = output
+            .documents
+            .iter()
+            .find(|d| d.name.ends_with("priorityclass.yaml"))
+            .unwrap();
+        let text = &class.rendered.text;
+        assert!(text.contains("name: node-agents\nvalue: 2000\n"), "{text}");
+        assert!(
+            text.contains(r#"description: "{\"requests\":{\"cpu\":\"100m\"}}""#),
+            "{text}"
+        );
+        let at = text.find("node-agents").unwrap();
+        let value = class
+            .rendered
+            .map
+            .value_at(at)
+            .expect("printed from values");
+        assert!(
+            files
+                .path(value.file)
+                .unwrap()
+                .ends_with("charts/agent/values.yaml")
+        );
+        assert_eq!(value.start.line, 4);
+    }
+
+    #[test]
+    fn capabilities_print_as_helm_prints_them() {
+        // Helm 3.17.2 prints `v1.30.0` for the bare KubeVersion (its `String` method), not
+        // its fields; a dict a template makes still prints as a Go map.
+        let (_dir, chart) = minimal_chart(&["templates"]);
+        std::fs::write(
+            chart.join("templates/cm.yaml"),
+            "kube: {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Minor }}\n\
+             helm: {{ .Capabilities.HelmVersion.Version }}\n\
+             dict: {{ dict \"Version\" \"v1\" }}\n",
+        )
+        .unwrap();
+        let mut files = UnitFiles::default();
+        let output = render(&chart, &ChartOptions::default(), &mut files);
+        assert_eq!(output.problems, []);
+        assert_eq!(
+            output.documents[0].rendered.text,
+            "kube: v1.30.0 30\nhelm: v3.17.2\ndict: map[Version:v1]\n"
+        );
     }
 
     #[test]

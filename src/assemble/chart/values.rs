@@ -93,6 +93,11 @@ pub fn coalesce_values(dest: &mut Map, defaults: &Map) {
     }
 }
 
+/// Helm's `MergeTables`: `src` under `dst` (which wins), nulls kept.
+pub fn merge_tables(dst: &mut Map, src: &Map) {
+    coalesce_tables(dst, src, true);
+}
+
 /// Helm's `coalesceTablesFullKey`: `dst` wins over `src`; unless `merge`, a null in `dst`
 /// deletes the key.
 fn coalesce_tables(dst: &mut Map, src: &Map, merge: bool) {

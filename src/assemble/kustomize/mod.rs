@@ -2,7 +2,8 @@
 //! inside kubectl 1.32) does, without calling it, and keeps where every field was written.
 //!
 //! [`build`] reads a root kustomization and everything it includes (resources, bases,
-//! components, patches, generator sources), applies kustomize's transformers in its
+//! components, patches, generator sources, `helmCharts` rendered by [`crate::assemble::chart`]),
+//! applies kustomize's transformers in its
 //! order (generators, components, then strategic-merge patches, `patches`, namespace,
 //! prefix, suffix, labels, annotations, JSON 6902 patches, replicas, images,
 //! replacements, built-in transformer plugins; `configurations` extend the field specs;
@@ -14,13 +15,15 @@
 //! Bad input is a [`Problem`] at the kustomization's line for the entry, and the rest is
 //! still built: a missing path, a cycle, a patch that names nothing, an invalid JSON patch
 //! operation (a targeted patch matching nothing is a warning). Not built (an info
-//! [`Problem`] each): remote bases, `helmCharts`, plugins other than the built-in
+//! [`Problem`] each): remote bases, the deprecated `helmChartInflationGenerator`, plugins
+//! other than the built-in
 //! `PatchTransformer` and `PrefixSuffixTransformer`, `crds`, `openapi`. Files are read
 //! only under the boundary (the repository), through [`crate::files`]; nesting, objects
 //! and bytes read are bounded.
 
 mod config;
 mod generate;
+mod helm;
 mod jsonpatch;
 mod merge;
 mod read;
@@ -54,8 +57,16 @@ pub struct Build {
     /// The kustomization files read (the root's and those it includes).
     pub kustomizations: Vec<FileId>,
     /// Other files read that are no manifests: generator sources, `configurations`,
-    /// transformer configurations.
+    /// transformer configurations, the files of the charts `helmCharts` inflates.
     pub inputs: Vec<FileId>,
+    /// The chart directories `helmCharts` inflated: rendered here with the build's
+    /// values, not on their own.
+    pub charts: Vec<PathBuf>,
+    /// Their template files (see [`crate::assemble::chart::ChartOutput::templates`]).
+    pub templates: Vec<FileId>,
+    /// Objects of those charts (by the span of their root) whose template left
+    /// `priorityClassName` out for an empty value, and where.
+    pub omitted_class: Vec<(Span, crate::assemble::template::Omission)>,
     pub problems: Vec<Problem>,
 }
 
@@ -606,6 +617,7 @@ impl<'f> Builder<'f> {
             }
         }
         self.generate(&kust, &mut resources);
+        self.inflate_charts(&kust, &mut resources);
         for (entry, span) in kust.strings("components") {
             if read::is_remote(&entry) {
                 self.problem(
@@ -659,11 +671,10 @@ impl<'f> Builder<'f> {
     }
 
     fn unsupported(&mut self, kust: &Kust) {
-        const NOT_BUILT: [(&str, &str); 6] = [
-            ("helmCharts", "Helm charts are not built yet"),
+        const NOT_BUILT: [(&str, &str); 5] = [
             (
                 "helmChartInflationGenerator",
-                "Helm charts are not built yet",
+                "the deprecated helmChartInflationGenerator is not run (use helmCharts)",
             ),
             ("generators", "generator plugins are not run"),
             ("validators", "validator plugins are not run"),
@@ -722,6 +733,12 @@ impl<'f> Builder<'f> {
             return;
         };
         self.out.consumed.push(file);
+        self.add_objects(values, span, resources);
+    }
+
+    /// Adds the objects of `values` (List items one by one) to `resources`, problems at
+    /// `span`; false once the build has made too many objects (the rest are left out).
+    fn add_objects(&mut self, values: Vec<Value>, span: Span, resources: &mut Vec<Res>) -> bool {
         let mut ids = Ids::of(resources);
         for value in values {
             for object in expand_list(value) {
@@ -738,11 +755,12 @@ impl<'f> Builder<'f> {
                             "the build makes more than {MAX_OBJECTS} objects; the rest are left out"
                         ),
                     );
-                    return;
+                    return false;
                 }
                 self.absorb(&mut ids, resources, Res::new(object), span);
             }
         }
+        true
     }
 
     /// `configMapGenerator` and `secretGenerator`.

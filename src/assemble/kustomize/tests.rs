@@ -280,7 +280,7 @@ fn bad_input_is_one_problem_each_at_its_entry_and_the_rest_is_built() {
         (9, Severity::Error, "a patch naming nothing"),
         (13, Severity::Error, "an invalid JSON patch operation"),
         (15, Severity::Warning, "a target matching nothing"),
-        (21, Severity::Info, "helmCharts"),
+        (22, Severity::Error, "a chart missing from chartHome"),
     ] {
         assert!(
             problems.contains(&at(line, severity)),
@@ -296,7 +296,7 @@ fn bad_input_is_one_problem_each_at_its_entry_and_the_rest_is_built() {
         place(&files, Some(cycle.span)),
         ("cycle-b/kustomization.yaml".to_string(), 2)
     );
-    assert_eq!(errors(&built).len(), 4, "{:?}", built.problems);
+    assert_eq!(errors(&built).len(), 5, "{:?}", built.problems);
     // The base and the cycle's (empty) kustomizations are still built.
     assert_eq!(built.objects.len(), 1);
     assert!(
@@ -527,4 +527,204 @@ fn paths_are_normalised_lexically_keeping_leading_parents() {
     assert_eq!(normalize(Path::new("../../x")), Path::new("../../x"));
     assert_eq!(normalize(Path::new("./a/b/../c")), Path::new("a/c"));
     assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
+}
+
+#[test]
+fn helm_charts_are_inflated_with_inline_values_that_keep_their_lines() {
+    let (built, files) = run("helm");
+    assert!(built.problems.is_empty(), "{:?}", built.problems);
+    // kustomize's order (its legacy kind order); CRDs only with `includeCRDs`.
+    let kinds: Vec<&str> = built
+        .objects
+        .iter()
+        .filter_map(|o| o.path(&["kind"]).and_then(Value::as_str))
+        .collect();
+    assert_eq!(kinds, ["CustomResourceDefinition", "DaemonSet"]);
+    let agent = object(&built, "DaemonSet", "node-agent");
+    let pod = ["spec", "template", "spec"];
+    let class = [&pod[..], &["priorityClassName"]].concat();
+    assert_eq!(
+        agent.path(&class).and_then(Value::as_str),
+        Some("node-agents")
+    );
+    // The inline value is where the class was written; the image comes from the chart's
+    // values; the patch and the namespace apply to the chart's objects.
+    assert_eq!(
+        place_of(&files, agent, &class),
+        ("helm/kustomization.yaml".to_string(), 8)
+    );
+    let image = [&pod[..], &["containers"]].concat();
+    let container = &agent.path(&image).and_then(Value::as_seq).unwrap()[0];
+    assert_eq!(
+        place_of(&files, container, &["image"]),
+        ("helm/charts/agent/values.yaml".to_string(), 2)
+    );
+    assert_eq!(
+        agent
+            .path(&["metadata", "labels", "team"])
+            .and_then(Value::as_str),
+        Some("platform")
+    );
+    assert_eq!(
+        agent
+            .path(&["metadata", "namespace"])
+            .and_then(Value::as_str),
+        Some("agents")
+    );
+    // The chart is part of the build: its files are inputs, its templates known as such.
+    assert_eq!(built.charts, [fixtures().join("helm/charts/agent")]);
+    let shown = |ids: &[FileId]| -> Vec<String> {
+        ids.iter()
+            .map(|&id| place(&files, Some(Span::point(id, Pos::default()))).0)
+            .collect()
+    };
+    assert_eq!(
+        shown(&built.templates),
+        ["helm/charts/agent/templates/daemonset.yaml"]
+    );
+    assert!(shown(&built.inputs).contains(&"helm/charts/agent/values.yaml".to_string()));
+}
+
+/// Builds a kustomization with one `helmCharts` entry (`entry`, indented as list item
+/// fields) over a chart whose values set the class to `from-file`.
+fn build_helm_entry(entry: &str, chart_home: &str) -> (Build, UnitFiles) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let chart = root.join("app").join(chart_home).join("agent");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: agent\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("values.yaml"), "class: from-file\nother: file\n").unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata:\n  class: {{ .Values.class | quote }}\n  other: {{ .Values.other | quote }}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("app/override.yaml"), "other: override\n").unwrap();
+    std::fs::write(
+        root.join("app/kustomization.yaml"),
+        format!("helmCharts:\n  - name: agent\n{entry}"),
+    )
+    .unwrap();
+    let mut files = UnitFiles::default();
+    let built = build(&root.join("app"), &root, &mut files);
+    (built, files)
+}
+
+fn config_data(built: &Build) -> (String, String) {
+    let cm = object(built, "ConfigMap", "cm");
+    let get = |key: &str| {
+        cm.path(&["data", key])
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    (get("class"), get("other"))
+}
+
+#[test]
+fn helm_values_merge_as_kustomize_merges_them() {
+    let inline = "    valuesInline: {class: inline}\n";
+    let cases = [
+        // override (the default): inline values win over the values file.
+        (inline.to_string(), ("inline", "file")),
+        (
+            format!("{inline}    valuesMerge: override\n"),
+            ("inline", "file"),
+        ),
+        // merge: the values file wins.
+        (
+            format!("{inline}    valuesMerge: merge\n"),
+            ("from-file", "file"),
+        ),
+        // replace: only the inline values (the chart's defaults stay underneath).
+        (
+            format!("{inline}    valuesMerge: replace\n    valuesFile: override.yaml\n"),
+            ("inline", "file"),
+        ),
+        // Additional files come after.
+        (
+            format!("{inline}    additionalValuesFiles: [override.yaml]\n"),
+            ("inline", "override"),
+        ),
+        (
+            "    valuesFile: override.yaml\n".to_string(),
+            ("from-file", "override"),
+        ),
+    ];
+    for (entry, (class, other)) in cases {
+        let (built, _) = build_helm_entry(&entry, "charts");
+        assert!(built.problems.is_empty(), "{entry}: {:?}", built.problems);
+        assert_eq!(
+            config_data(&built),
+            (class.to_string(), other.to_string()),
+            "{entry}"
+        );
+    }
+}
+
+#[test]
+fn helm_charts_that_cannot_be_inflated_say_why() {
+    let cases = [
+        (
+            "    repo: https://charts.example.com\n    version: 2.0.0\n",
+            "charts",
+            "kustomize would pull it from https://charts.example.com",
+        ),
+        ("", "elsewhere", "chart agent is not at"),
+        (
+            "    valuesMerge: blend\n",
+            "charts",
+            "valuesMerge `blend` is not one of merge, override, replace",
+        ),
+        (
+            "    valuesFile: ../../outside.yaml\n",
+            "charts",
+            "cannot read",
+        ),
+    ];
+    for (entry, home, expected) in cases {
+        let (built, files) = build_helm_entry(entry, home);
+        let found = errors(&built);
+        assert!(
+            found.iter().any(|m| m.contains(expected)),
+            "{entry}: {found:?}"
+        );
+        // At the entry, in the kustomization.
+        let problem = &built.problems[0];
+        assert_eq!(
+            place(&files, Some(problem.span)).0.rsplit('/').next(),
+            Some("kustomization.yaml")
+        );
+        assert!(built.objects.is_empty());
+    }
+    // chartHome outside the repository is refused, not read.
+    let (built, _) = build_helm_entry("", "charts");
+    assert!(built.problems.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    std::fs::create_dir_all(dir.path().join("charts/agent")).unwrap();
+    std::fs::write(
+        dir.path().join("charts/agent/Chart.yaml"),
+        "apiVersion: v2\nname: agent\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("app/kustomization.yaml"),
+        "helmGlobals: {chartHome: ../../charts}\nhelmCharts: [{name: agent}]\n",
+    )
+    .unwrap();
+    let mut files = UnitFiles::default();
+    let built = build(&root.join("app"), &root, &mut files);
+    assert!(
+        errors(&built)
+            .iter()
+            .any(|m| m.contains("lies outside the repository")),
+        "{:?}",
+        built.problems
+    );
 }

@@ -39,6 +39,38 @@ pub type Res<T> = Result<T, Fault>;
 pub struct Out {
     pub text: String,
     pub map: SourceMap,
+    pub omissions: Vec<Omission>,
+}
+
+/// Omissions recorded per render at most: enough for any chart, bounded for hostile ones.
+const MAX_OMISSIONS: usize = 4096;
+
+/// An `if`/`with` that left its body out because a field read from data (values) was
+/// empty: where a finding about something absent from the output can point instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Omission {
+    /// Offset in the rendered text where the body would have been.
+    pub at: usize,
+    /// The `{{ if … }}` / `{{ with … }}` action.
+    pub action: Span,
+    /// The last field name of the condition (`priorityClassName` for
+    /// `.Values.agent.priorityClassName`).
+    pub field: String,
+    /// Where the empty value was written.
+    pub value: Span,
+    /// Whether it is an empty string (`""`), not null or false.
+    pub empty_string: bool,
+}
+
+/// The field a condition reads, when it is a lone field chain (`.Values.x.y`, `$v.y`).
+fn condition_field(pipe: &Pipe) -> Option<&str> {
+    match pipe.cmds.as_slice() {
+        [cmd] => match cmd.args.as_slice() {
+            [Arg::Field(names) | Arg::Var(_, names)] => names.last().map(String::as_str),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// How a list of nodes ended.
@@ -103,6 +135,7 @@ pub fn render(
         Ok(()) => Ok(Rendered {
             text: out.text,
             map: out.map,
+            omissions: out.omissions,
         }),
         Err(fault) => Err(TemplateError {
             kind: fault.kind,
@@ -332,6 +365,19 @@ impl Exec<'_> {
                 self.action = source.span(at);
                 let scope = vars.len();
                 let value = self.pipe(pipe, dot, vars)?;
+                if !value.truth()
+                    && let Some(value_span) = value.span
+                    && let Some(field) = condition_field(pipe)
+                    && out.omissions.len() < MAX_OMISSIONS
+                {
+                    out.omissions.push(Omission {
+                        at: out.text.len(),
+                        action: self.action,
+                        field: field.to_string(),
+                        value: value_span,
+                        empty_string: matches!(value.kind, Kind::Str(..)),
+                    });
+                }
                 let with = matches!(node, Node::With { .. });
                 let branch = if value.truth() { then } else { otherwise };
                 let inner = if with && value.truth() { &value } else { dot };

@@ -44,7 +44,9 @@
 //!   the action, never a hang or a stack overflow.
 
 mod exec;
+pub use exec::Omission;
 mod funcs;
+pub use funcs::version_satisfies;
 mod lex;
 mod parse;
 mod value;
@@ -109,9 +111,41 @@ impl Environment for NoFiles {
 pub struct Rendered {
     pub text: String,
     pub map: SourceMap,
+    /// Bodies left out because a value was empty, in output order.
+    pub omissions: Vec<Omission>,
 }
 
 impl Rendered {
+    /// The one `if`/`with` in `range` of the text that left `field` out for an empty
+    /// value (None when none did, or several: which one applies is not known).
+    pub fn omission_in(&self, range: std::ops::Range<usize>, field: &str) -> Option<&Omission> {
+        let mut found = self
+            .omissions
+            .iter()
+            .filter(|o| range.contains(&o.at) && o.field == field);
+        match (found.next(), found.next()) {
+            (Some(omission), None) => Some(omission),
+            _ => None,
+        }
+    }
+
+    /// Where the node at `span` of the rendered text was written: a node one action
+    /// printed whole from data (values) points at that value, where it is changed;
+    /// anything else at the template text that wrote it.
+    pub fn origin_of(&self, span: Span) -> Span {
+        let range = span.start.byte as usize..span.end.byte as usize;
+        let segment = |at: usize| self.map.segment_at(at).map(|s| s as *const _);
+        let whole = !range.is_empty() && segment(range.start) == segment(range.end - 1);
+        let value = self
+            .map
+            .segment_at(range.start)
+            .and_then(|s| match s.origin {
+                crate::source::Provenance::Produced { value, .. } if whole => value,
+                _ => None,
+            });
+        value.unwrap_or_else(|| self.source_of(span))
+    }
+
     /// Where the bytes `span` covers (a span in [`Rendered::text`], of whatever file id
     /// the text was parsed under) were written: see [`SourceMap::locate`].
     pub fn source_of(&self, span: Span) -> Span {

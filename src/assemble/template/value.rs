@@ -37,9 +37,10 @@ pub enum Kind {
 #[derive(Debug, Default)]
 pub struct ListObj(pub Vec<Val>);
 
-/// A map's entries, in Go's (sorted) order.
+/// A map's entries, in Go's (sorted) order, and what it prints as when it stands for a Go
+/// value with a `String` method (Helm's `.Capabilities.KubeVersion` prints its version).
 #[derive(Debug, Default)]
-pub struct MapObj(pub RefCell<BTreeMap<String, Val>>);
+pub struct MapObj(pub RefCell<BTreeMap<String, Val>>, pub Option<Rc<str>>);
 
 /// Dropping nests iteratively: a template can nest maps in a loop (`$x = dict "a" $x`)
 /// far deeper than the stack would allow a recursive drop.
@@ -101,7 +102,7 @@ impl Val {
         Val::new(Kind::List(Rc::new(ListObj(items))))
     }
     pub fn map(entries: BTreeMap<String, Val>) -> Self {
-        Val::new(Kind::Map(Rc::new(MapObj(RefCell::new(entries)))))
+        Val::new(Kind::Map(Rc::new(MapObj(RefCell::new(entries), None))))
     }
 
     pub fn is_nil(&self) -> bool {
@@ -221,6 +222,19 @@ impl Val {
                 {
                     versions.kind = Kind::ApiVersions(list.clone());
                 }
+                // Printed, a `KubeVersion` is its version (Go's `String` method).
+                if let Some(kube) = caps.get_mut("KubeVersion")
+                    && let Kind::Map(fields) = &kube.kind
+                {
+                    let text = fields
+                        .0
+                        .borrow()
+                        .get("Version")
+                        .and_then(Val::as_str)
+                        .map(Rc::from);
+                    let fields = std::mem::take(&mut *fields.0.borrow_mut());
+                    kube.kind = Kind::Map(Rc::new(MapObj(RefCell::new(fields), text)));
+                }
             }
         }
         val.span = value.span;
@@ -242,11 +256,14 @@ impl Val {
             Data::Seq(items) => Kind::List(Rc::new(ListObj(
                 items.iter().map(|v| Val::from_data(v, spans)).collect(),
             ))),
-            Data::Map(map) => Kind::Map(Rc::new(MapObj(RefCell::new(
-                map.iter()
-                    .map(|(k, v)| (k.name.clone(), Val::from_data(v, spans)))
-                    .collect(),
-            )))),
+            Data::Map(map) => Kind::Map(Rc::new(MapObj(
+                RefCell::new(
+                    map.iter()
+                        .map(|(k, v)| (k.name.clone(), Val::from_data(v, spans)))
+                        .collect(),
+                ),
+                None,
+            ))),
         };
         Val {
             kind,

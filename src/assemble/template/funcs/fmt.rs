@@ -114,6 +114,7 @@ fn write_value(out: &mut String, val: &Val, depth: usize) {
             }
             out.push(']');
         }
+        Kind::Map(map) if map.1.is_some() => out.push_str(map.1.as_deref().unwrap_or_default()),
         Kind::Map(map) => {
             out.push_str("map[");
             for (i, (k, v)) in map.0.borrow().iter().enumerate() {

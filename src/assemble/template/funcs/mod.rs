@@ -10,6 +10,13 @@ pub mod helm;
 mod semver;
 mod sprig;
 
+/// Whether `version` satisfies `constraint` as Helm checks a dependency's `version`
+/// range (`IsCompatibleRange`): an empty range takes any version; a range or a version
+/// that does not parse takes none.
+pub fn version_satisfies(constraint: &str, version: &str) -> bool {
+    constraint.trim().is_empty() || semver::compare(constraint, version).unwrap_or(false)
+}
+
 use super::ErrorKind;
 use super::exec::{Exec, Fault, Res};
 use super::value::{Kind, Val};
