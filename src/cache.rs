@@ -17,20 +17,21 @@ use std::hash::Hasher;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::assemble::looked::Checks;
 use crate::config::Settings;
-use crate::files;
-use crate::load::{self, FileFacts};
+use crate::files::{self, Fnv, hash, mtime, nanos};
+use crate::load::{self, Bytes, FileFacts, UnitFacts};
 use crate::source::{FileId, with_file};
 
 /// The cache directory, under the repository's root.
 pub const DIR: &str = ".karplint_cache";
 const FILE: &str = "facts.bin";
 /// Starts the cache file; the number changes with the layout below.
-const MAGIC: &[u8; 16] = b"karplint-cache1\n";
+const MAGIC: &[u8; 16] = b"karplint-cache2\n";
 /// Times this close to the run's start may hide a change that kept the size and time (a
 /// file written twice within the file system's time resolution): such files are hashed.
 const RACY: Duration = Duration::from_secs(2);
@@ -46,40 +47,14 @@ struct Entry {
     facts: Bytes,
 }
 
-/// Bytes serialised as one run (serde's `Vec<u8>` goes byte by byte: most of the time it
-/// took to open the cache).
-#[derive(Clone)]
-struct Bytes(Vec<u8>);
-
-impl Serialize for Bytes {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Bytes {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Bytes;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-
-            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Bytes, E> {
-                Ok(Bytes(bytes.to_vec()))
-            }
-        }
-        deserializer.deserialize_bytes(Visitor)
-    }
-}
-
 #[derive(Serialize, Deserialize)]
 struct Stored {
     /// When the run that wrote it started, in nanoseconds since the epoch.
     started: u128,
     entries: Vec<(OsString, Entry)>,
+    /// Charts and kustomizations by their key ([`Cache::unit`]): serialised
+    /// [`UnitFacts`].
+    units: Vec<(Bytes, Bytes)>,
 }
 
 /// The cache of one run: what was read at the start, and what the run found.
@@ -93,6 +68,10 @@ pub struct Cache {
     /// The files of this run; `None`: as in `old`.
     fresh: Mutex<Vec<(OsString, Option<Entry>)>>,
     changed: Mutex<bool>,
+    old_units: HashMap<Vec<u8>, Bytes>,
+    /// The units of this run; `changed` when one is not as in `old_units`.
+    fresh_units: Mutex<Vec<(Bytes, Bytes)>>,
+    checks: Checks,
 }
 
 impl Cache {
@@ -118,9 +97,17 @@ impl Cache {
         let key = key(settings);
         let started = nanos(SystemTime::now());
         let stored = read_stored(&path, key);
-        let (old, old_started) = match stored {
-            Some(stored) => (stored.entries.into_iter().collect(), stored.started),
-            None => (HashMap::new(), 0),
+        let (old, old_units, old_started) = match stored {
+            Some(stored) => (
+                stored.entries.into_iter().collect(),
+                stored
+                    .units
+                    .into_iter()
+                    .map(|(key, unit)| (key.0, unit))
+                    .collect(),
+                stored.started,
+            ),
+            None => (HashMap::new(), HashMap::new(), 0),
         };
         Some(Cache {
             path,
@@ -130,7 +117,40 @@ impl Cache {
             old_started,
             fresh: Mutex::new(Vec::new()),
             changed: Mutex::new(false),
+            old_units,
+            fresh_units: Mutex::new(Vec::new()),
+            checks: Checks::default(),
         })
+    }
+
+    /// A chart's or kustomization's facts, from the cache when nothing the unit looked at
+    /// has changed since (every file it read, every path it looked for; `key` names the
+    /// unit and everything else its result depends on: its directory, boundary, options),
+    /// else `assemble`d (and kept for the next run).
+    pub fn unit(&self, key: &[u8], assemble: impl FnOnce() -> UnitFacts) -> UnitFacts {
+        let trusted_before = self.old_started.saturating_sub(RACY.as_nanos());
+        let cached = self.old_units.get(key).and_then(|bytes| {
+            let unit: UnitFacts = postcard::from_bytes(&bytes.0).ok()?;
+            unit.looked
+                .unchanged(trusted_before, &self.checks)
+                .then_some((unit, bytes.clone()))
+        });
+        let (unit, bytes, changed) = match cached {
+            Some((unit, bytes)) => (unit, Some(bytes), false),
+            None => {
+                let unit = assemble();
+                // A unit that does not serialise (a path not UTF-8) is not kept.
+                let bytes = postcard::to_allocvec(&unit).ok().map(Bytes);
+                (unit, bytes, true)
+            }
+        };
+        if changed && let Ok(mut flag) = self.changed.lock() {
+            *flag = true;
+        }
+        if let (Some(bytes), Ok(mut fresh)) = (bytes, self.fresh_units.lock()) {
+            fresh.push((Bytes(key.to_vec()), bytes));
+        }
+        unit
     }
 
     /// The facts of the file at `path`, from the cache when it holds them for this content,
@@ -210,9 +230,12 @@ impl Cache {
     pub fn save(mut self) -> io::Result<()> {
         let fresh = self.fresh.into_inner().unwrap_or_default();
         let changed = self.changed.into_inner().unwrap_or(true);
-        if !changed && fresh.len() == self.old.len() {
+        let mut units = self.fresh_units.into_inner().unwrap_or_default();
+        if !changed && fresh.len() == self.old.len() && units.len() == self.old_units.len() {
             return Ok(());
         }
+        units.sort_by(|a, b| a.0.0.cmp(&b.0.0));
+        units.dedup_by(|a, b| a.0.0 == b.0.0);
         let mut entries: Vec<(OsString, Entry)> = fresh
             .into_iter()
             .filter_map(|(path, entry)| {
@@ -225,6 +248,7 @@ impl Cache {
         let stored = Stored {
             started: self.started,
             entries,
+            units,
         };
         let body = postcard::to_allocvec(&stored).map_err(io::Error::other)?;
         let mut bytes = Vec::with_capacity(body.len() + 32);
@@ -287,43 +311,6 @@ fn key(settings: &Settings) -> u64 {
         hasher.write(&std::fs::read(config).unwrap_or_default());
     }
     hasher.finish()
-}
-
-fn mtime(metadata: &std::fs::Metadata) -> Option<u128> {
-    metadata.modified().ok().map(nanos)
-}
-
-fn nanos(time: SystemTime) -> u128 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos())
-}
-
-fn hash(bytes: &[u8]) -> u64 {
-    let mut hasher = Fnv::default();
-    hasher.write(bytes);
-    hasher.finish()
-}
-
-/// FNV-1a, 64 bits: stable across builds and platforms (std's hasher is not promised to
-/// be), and enough to tell a changed file or a damaged cache from an intact one.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 #[cfg(test)]

@@ -266,6 +266,44 @@ pub fn describe_io(error: &std::io::Error) -> String {
     }
 }
 
+/// A file's modification time in nanoseconds since the epoch.
+pub fn mtime(metadata: &std::fs::Metadata) -> Option<u128> {
+    metadata.modified().ok().map(nanos)
+}
+
+pub fn nanos(time: std::time::SystemTime) -> u128 {
+    time.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos())
+}
+
+pub fn hash(bytes: &[u8]) -> u64 {
+    let mut hasher = Fnv::default();
+    std::hash::Hasher::write(&mut hasher, bytes);
+    std::hash::Hasher::finish(&hasher)
+}
+
+/// FNV-1a, 64 bits: stable across builds and platforms (std's hasher is not promised to
+/// be), and enough to tell a changed file or a damaged cache from an intact one.
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::assemble::{self, Assembly, Output, Unit, kustomize};
+use crate::assemble::{self, Assembly, kustomize};
 use crate::cache::Cache;
 use crate::cluster::{ClusterPlan, Clusters, IndexBuilder, KarpenterReason, KarpenterVerdict};
 use crate::config::Settings;
@@ -16,7 +16,7 @@ use crate::discover::{Discovery, InputError};
 use crate::files;
 use crate::files::describe_io;
 use crate::k8s::{Object, PriorityClass};
-use crate::load::{self, FileFacts, FileSuppressions, ObjectExtent, Outcome};
+use crate::load::{self, FileFacts, FileSuppressions, ObjectExtent, Outcome, UnitFacts};
 use crate::rules::{self, Context};
 use crate::source::{IndexedSource, Origin, Overlay, Span};
 use crate::suppress::{self, Baseline};
@@ -175,7 +175,7 @@ pub fn lint_cached(
     let mut files: Vec<Origin> = inputs;
     files.extend(context);
     let loose_count = files.len();
-    let assembly = assemble_units(&files, settings, None);
+    let assembly = assemble_units(&files, settings, cache, None);
     let units = place_units(&mut files, assembly.units, reported_count);
     let templates = chart_templates(units.iter().filter_map(|placed| match placed {
         Placed::Unit { place, .. } => Some(place),
@@ -257,7 +257,7 @@ pub fn lint_cached(
             }
             Placed::Unit { unit, place } => {
                 let reported = place.reported;
-                let facts = load::load_unit(&unit.output, &place.global, reported);
+                let facts = unit.facts(&place.global, reported);
                 // Its files are counted among the linted ones; its objects are these.
                 if let (true, Outcome::Linted { objects }) = (reported, facts.outcome) {
                     summary.objects += objects;
@@ -564,13 +564,15 @@ fn same_but_clusters(a: &Diagnostic, b: &Diagnostic) -> bool {
         && *fix == b.fix
 }
 
-/// Renders the charts and builds the kustomizations among `files` (`overlay`'s texts win
-/// over the disk's).
+/// Renders the charts and builds the kustomizations among `files`, reading each unit's
+/// objects as soon as it is assembled (`overlay`'s texts win over the disk's); with
+/// `cache`, a unit nothing of which changed since it was cached is not assembled again.
 pub fn assemble_units(
     files: &[Origin],
     settings: &Settings,
+    cache: Option<&Cache>,
     overlay: Option<&Overlay>,
-) -> Assembly {
+) -> Assembly<UnitFacts> {
     let paths: Vec<&Path> = files
         .iter()
         .filter_map(|origin| match origin {
@@ -579,7 +581,29 @@ pub fn assemble_units(
         })
         .collect();
     let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
-    assemble::assemble(&paths, &settings.boundaries, &options, overlay)
+    // Cached units were assembled from the disk's texts, not an editor's.
+    let cache = cache.filter(|_| overlay.is_none());
+    let each = |job: assemble::Job| {
+        let unit = match cache {
+            Some(cache) => {
+                // What the unit's result depends on besides the files it looks at.
+                let key = match &job.boundary {
+                    Some(boundary) => format!("kustomization\0{:?}\0{boundary:?}", job.dir),
+                    None => format!("chart\0{:?}\0{:?}", job.dir, options(&job.dir)),
+                };
+                cache.unit(key.as_bytes(), || {
+                    UnitFacts::of(job.assemble(&options, None))
+                })
+            }
+            None => UnitFacts::of(job.assemble(&options, overlay)),
+        };
+        assemble::Kept {
+            parts: unit.parts.clone(),
+            charts: unit.charts.clone(),
+            value: unit,
+        }
+    };
+    assemble::assemble(&paths, &settings.boundaries, &each)
 }
 
 /// The template files of every chart rendered, alone or by a kustomization (run ids):
@@ -596,7 +620,10 @@ enum Placed {
     /// inputs. Reported with its unit.
     File { reported: bool },
     /// A unit's own entry (its directory), holding its objects.
-    Unit { unit: Box<Unit>, place: UnitPlace },
+    Unit {
+        unit: Box<UnitFacts>,
+        place: UnitPlace,
+    },
 }
 
 impl Placed {
@@ -677,14 +704,14 @@ impl Placement {
     /// unit is reported when one of its files `is_input`.
     pub fn place(
         &mut self,
-        unit: &Unit,
+        unit: &UnitFacts,
         entry: Option<FileId>,
         is_input: impl Fn(FileId) -> bool,
     ) -> (UnitPlace, Vec<FileId>) {
         let mut global = Vec::with_capacity(unit.files.len());
         let mut new = Vec::new();
         let mut reported = false;
-        for path in (0..unit.files.len()).filter_map(|i| unit.files.path(FileId(i as u32))) {
+        for path in &unit.files {
             let (id, is_new) = self.id(path);
             reported |= !is_new && is_input(id);
             if is_new {
@@ -696,17 +723,14 @@ impl Placement {
             self.files.push(Origin::File(unit.dir.clone()));
             FileId(self.files.len() as u32 - 1)
         });
-        let templates = match &unit.output {
-            Output::Chart(chart) => &chart.templates,
-            Output::Kustomization(build) => &build.templates,
-        };
         let place = UnitPlace {
             dir: unit.dir.clone(),
-            kustomization: matches!(unit.output, Output::Kustomization(_)),
+            kustomization: !unit.chart,
             entry,
-            templates: templates
+            templates: unit
+                .templates
                 .iter()
-                .filter_map(|id| global.get(id.0 as usize).copied())
+                .filter_map(|id| global.get(*id as usize).copied())
                 .collect(),
             global,
             reported,
@@ -718,7 +742,11 @@ impl Placement {
 /// Gives the units' files their places in `files` (those already there keep theirs) and
 /// each unit an entry of its own after them. A unit is reported when one of its files is
 /// an input (one of the first `reported_count`).
-fn place_units(files: &mut Vec<Origin>, units: Vec<Unit>, reported_count: usize) -> Vec<Placed> {
+fn place_units(
+    files: &mut Vec<Origin>,
+    units: Vec<UnitFacts>,
+    reported_count: usize,
+) -> Vec<Placed> {
     let mut placement = Placement::new(std::mem::take(files));
     let mut placed = Vec::new();
     for unit in units {

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::assemble;
 use crate::k8s::{self, Object};
@@ -373,18 +373,91 @@ pub fn load_file(bytes: &[u8], path: &Path, file: FileId, reported: bool) -> Fil
     }
 }
 
-/// Reads the objects a chart or kustomization gave. `global[i]` is the run's id of the
-/// unit's file `i`; every span is moved there (and, for rendered text, first back through
-/// the source map to the template or values file it was written in).
-pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -> FileFacts {
-    let rebase = |span: Span| Span {
-        file: global
-            .get(span.file.0 as usize)
-            .copied()
-            .unwrap_or(span.file),
-        ..span
-    };
-    let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
+/// Bytes serialised as one run (serde's `Vec<u8>` goes byte by byte: most of the time it
+/// took to open the cache).
+#[derive(Clone, Debug)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Bytes;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+
+            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(bytes.to_vec()))
+            }
+        }
+        deserializer.deserialize_bytes(Visitor)
+    }
+}
+
+/// What is kept of a chart or kustomization once assembled: where it is, the files it
+/// read, and its facts, serialised with spans naming those files by their numbers within
+/// the unit ([`crate::source::with_files`]). Units are assembled in parallel, each
+/// numbering its own files, and their facts read back once the run has given those files
+/// their places in its table. Many times smaller than the unit's output; cached between
+/// runs with what the unit looked at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnitFacts {
+    /// The chart's directory or the kustomization root's.
+    pub dir: PathBuf,
+    /// The files it read, by their numbers within the unit.
+    pub files: Vec<PathBuf>,
+    pub chart: bool,
+    /// See [`assemble::Unit::parts`].
+    pub parts: Vec<PathBuf>,
+    /// See [`assemble::Unit::charts`].
+    pub charts: Vec<PathBuf>,
+    /// See [`assemble::Unit::templates`].
+    pub templates: Vec<u32>,
+    pub looked: assemble::looked::Looked,
+    facts: Bytes,
+}
+
+impl UnitFacts {
+    pub fn of(unit: assemble::Unit) -> UnitFacts {
+        let facts = load_unit(&unit.output);
+        let bytes = crate::source::with_files(Vec::new(), || postcard::to_allocvec(&facts));
+        UnitFacts {
+            parts: unit.parts(),
+            charts: unit.charts(),
+            templates: unit.templates(),
+            chart: matches!(unit.output, assemble::Output::Chart(_)),
+            dir: unit.dir,
+            files: unit.files.into_paths(),
+            looked: unit.looked,
+            // Serialising these types cannot fail: nothing of theirs refuses to be written.
+            facts: Bytes(bytes.unwrap_or_default()),
+        }
+    }
+
+    /// The facts, `global[i]` being the run's id of the unit's file `i`.
+    pub fn facts(&self, global: &[FileId], reported: bool) -> FileFacts {
+        let read = crate::source::with_files(global.to_vec(), || {
+            postcard::from_bytes::<FileFacts>(&self.facts.0)
+        });
+        let mut facts = read.unwrap_or_else(|_| FileFacts::empty(reported, Outcome::NotKubernetes));
+        facts.reported = reported;
+        facts
+    }
+}
+
+/// Reads the objects a chart or kustomization gave; spans name the unit's files (for
+/// rendered text, back through the source map to the template or values file it was
+/// written in).
+fn load_unit(output: &assemble::Output) -> FileFacts {
+    let mut facts = FileFacts::empty(false, Outcome::NotKubernetes);
     let mut objects = Objects::default();
     let read = |objects: &mut Objects, document: &Document<'_>, facts: &mut FileFacts| {
         match k8s::object_roots(document) {
@@ -422,11 +495,11 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                             crate::source::Provenance::Produced {
                                 action,
                                 value: Some(value),
-                            } => Some((rebase(value), rebase(action))),
+                            } => Some((value, action)),
                             _ => None,
                         },
                     ));
-                let remap = |span: Span| rebase(rendered.origin_of(span));
+                let remap = |span: Span| rendered.origin_of(span);
                 for document in DocumentStream::new(&rendered.text, FileId(u32::MAX)) {
                     match document {
                         Ok(mut document) => {
@@ -438,7 +511,7 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                             if let Some(omission) = range.and_then(|range| {
                                 rendered.omission_in(range, assemble::chart::CLASS_FIELD)
                             }) {
-                                mark_omitted_class(&mut objects.objects[first..], omission, rebase);
+                                mark_omitted_class(&mut objects.objects[first..], omission);
                             }
                         }
                         Err(error) => {
@@ -463,14 +536,13 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                     kustomization: false,
                     info: false,
                     message: problem.message.clone(),
-                    span: problem.span.map_or(Span::default(), rebase),
+                    span: problem.span.unwrap_or_default(),
                 }));
         }
         assemble::Output::Kustomization(build) => {
             for object in &build.objects {
                 let fallback = object.span.unwrap_or_default();
-                let mut document = object.to_document(fallback);
-                document.map_spans(rebase);
+                let document = object.to_document(fallback);
                 let first = objects.objects.len();
                 read(&mut objects, &document, &mut facts);
                 if let Some((_, omission)) = build
@@ -478,7 +550,7 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                     .iter()
                     .find(|(root, _)| object.span == Some(*root))
                 {
-                    mark_omitted_class(&mut objects.objects[first..], omission, rebase);
+                    mark_omitted_class(&mut objects.objects[first..], omission);
                 }
             }
             facts
@@ -487,7 +559,7 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
                     kustomization: true,
                     info: problem.severity == assemble::kustomize::Severity::Info,
                     message: problem.message.clone(),
-                    span: rebase(problem.span),
+                    span: problem.span,
                 }));
         }
     }
@@ -504,16 +576,12 @@ pub fn load_unit(output: &assemble::Output, global: &[FileId], reported: bool) -
 
 /// Gives the workloads among `objects` the values entry whose empty value made their
 /// chart template leave `priorityClassName` out.
-fn mark_omitted_class(
-    objects: &mut [Object],
-    omission: &assemble::template::Omission,
-    rebase: impl Fn(Span) -> Span,
-) {
+fn mark_omitted_class(objects: &mut [Object], omission: &assemble::template::Omission) {
     for object in objects {
         if let Object::Workload(workload) = object {
             workload.template.class_omitted = Some(k8s::Omitted {
-                action: rebase(omission.action),
-                value: rebase(omission.value),
+                action: omission.action,
+                value: omission.value,
                 empty_string: omission.empty_string,
             });
         }

@@ -5,7 +5,7 @@
 //! the text again.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -34,12 +34,10 @@ pub struct FileId(pub u32);
 /// and fixes land where the user edits.
 ///
 /// Serialised (the facts cache) without its file, which is the number of the file in one
-/// run's table: deserialised spans name the file given to [`with_file`].
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+/// run's table: deserialised spans name the file given to [`with_file`]. Under
+/// [`with_files`], with its number, read back through a table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
-    #[serde(skip, default = "file_being_read")]
     pub file: FileId,
     pub start: Pos,
     pub end: Pos,
@@ -47,10 +45,8 @@ pub struct Span {
 
 thread_local! {
     static FILE_BEING_READ: Cell<FileId> = const { Cell::new(FileId(0)) };
-}
-
-fn file_being_read() -> FileId {
-    FILE_BEING_READ.with(Cell::get)
+    /// Set by [`with_files`].
+    static FILE_TABLE: RefCell<Option<Vec<FileId>>> = const { RefCell::new(None) };
 }
 
 /// Runs `read` with every span it deserialises naming `file`.
@@ -59,6 +55,43 @@ pub fn with_file<T>(file: FileId, read: impl FnOnce() -> T) -> T {
     let result = read();
     FILE_BEING_READ.with(|cell| cell.set(outer));
     result
+}
+
+/// Runs `run` with spans serialised with their file's number, and deserialised naming
+/// `table[number]` (a number past the table is kept as it is): the facts of a unit of
+/// assembly, whose spans name several files, numbered within the unit.
+pub fn with_files<T>(table: Vec<FileId>, run: impl FnOnce() -> T) -> T {
+    let outer = FILE_TABLE.with(|cell| cell.replace(Some(table)));
+    let result = run();
+    FILE_TABLE.with(|cell| *cell.borrow_mut() = outer);
+    result
+}
+
+impl Serialize for Span {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if FILE_TABLE.with(|cell| cell.borrow().is_some()) {
+            (self.file.0, self.start, self.end).serialize(serializer)
+        } else {
+            (self.start, self.end).serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let numbered = FILE_TABLE.with(|cell| cell.borrow().is_some());
+        if !numbered {
+            let (start, end) = <(Pos, Pos)>::deserialize(deserializer)?;
+            return Ok(Span::new(FILE_BEING_READ.with(Cell::get), start, end));
+        }
+        let (number, start, end) = <(u32, Pos, Pos)>::deserialize(deserializer)?;
+        let file = FILE_TABLE.with(|cell| {
+            cell.borrow()
+                .as_ref()
+                .and_then(|table| table.get(number as usize).copied())
+        });
+        Ok(Span::new(file.unwrap_or(FileId(number)), start, end))
+    }
 }
 
 impl Span {

@@ -89,7 +89,7 @@ fn a_damaged_cache_is_ignored_and_replaced() {
         Vec::new(),
         intact[..intact.len() / 2].to_vec(),
         intact.iter().map(|b| b ^ 0x55).collect(),
-        b"karplint-cache1\n\xff\xff\xff\xff".to_vec(),
+        b"karplint-cache2\n\xff\xff\xff\xff".to_vec(),
     ];
     for (i, bytes) in damaged.into_iter().enumerate() {
         let classes = if i % 2 == 0 { CLASSES_LOWERED } else { CLASSES };
@@ -132,4 +132,152 @@ fn a_cache_file_hard_linked_to_another_file_is_replaced_not_written_into() {
     fs::hard_link(&other, cache_file(dir.path())).unwrap();
     assert!(kds003(dir.path(), &[]).is_empty());
     assert_eq!(fs::read_to_string(&other).unwrap(), "keep me");
+}
+
+/// A kustomization (an overlay patching its base, which lists a file not written yet) and
+/// a chart, in a repository.
+fn units_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    let daemonset = |name: &str, class: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: {name}\nspec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n{class}      containers: [{{name: a, image: example.com/a:1, resources: {{requests: {{cpu: 10m, memory: 32Mi}}}}}}]\n"
+        )
+    };
+    let files = [
+        (
+            "deploy/base/kustomization.yaml",
+            "resources: [agent.yaml, logger.yaml, extra.yaml]\n".to_string(),
+        ),
+        (
+            "deploy/base/agent.yaml",
+            daemonset("agent", "      priorityClassName: node-agents\n"),
+        ),
+        ("deploy/base/logger.yaml", daemonset("logger", "")),
+        (
+            "deploy/overlay/kustomization.yaml",
+            "resources: [../base]\npatches: [{path: patch.yaml}]\n".to_string(),
+        ),
+        (
+            "deploy/overlay/patch.yaml",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: logger}\nspec:\n  template:\n    spec:\n      priorityClassName: node-agents\n".to_string(),
+        ),
+        (
+            "chart/Chart.yaml",
+            "apiVersion: v2\nname: chart\nversion: 0.1.0\n".to_string(),
+        ),
+        ("chart/values.yaml", "class: node-agents\n".to_string()),
+        (
+            "chart/templates/ds.yaml",
+            daemonset("charted", "      priorityClassName: {{ .Values.class }}\n"),
+        ),
+        (
+            "platform/classes.yaml",
+            "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: node-agents\nvalue: 2000000\n".to_string(),
+        ),
+    ];
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// The findings of a run naming the base's files and the chart's template (the rest of the
+/// repository its context), with the cache; the same as without it.
+fn unit_findings(dir: &Path) -> Vec<String> {
+    let run = |extra: &[&str]| {
+        let out = Command::cargo_bin("karplint")
+            .unwrap()
+            .current_dir(dir)
+            .env_remove("KARPLINT_NO_CACHE")
+            .env_remove("KARPLINT_NO_CONTEXT")
+            .args(["check", "--format", "concise", "--karpenter", "always"])
+            .args(extra)
+            .args([
+                "deploy/base/kustomization.yaml",
+                "deploy/base/agent.yaml",
+                "deploy/base/logger.yaml",
+                "chart/templates/ds.yaml",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|code| code <= 1));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|line| line.contains("[KDS"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let cached = run(&[]);
+    assert_eq!(
+        cached,
+        run(&["--no-cache"]),
+        "cached and uncached runs differ"
+    );
+    cached
+}
+
+fn edit(dir: &Path, name: &str, from: &str, to: &str) {
+    let path = dir.join(name);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{name}");
+    fs::write(path, text.replace(from, to)).unwrap();
+}
+
+/// Misspells (or mends) the `priorityClassName` key in `name`, keeping its size.
+fn misspell(dir: &Path, name: &str, wrong: bool) {
+    let (right, misspelt) = ("priorityClassName", "priorityClassNamX");
+    if wrong {
+        edit(dir, name, right, misspelt);
+    } else {
+        edit(dir, name, misspelt, right);
+    }
+}
+
+fn count(findings: &[String], code: &str, name: &str) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.contains(code) && f.contains(name))
+        .count()
+}
+
+#[test]
+fn a_unit_is_assembled_again_when_anything_it_looked_at_changes() {
+    let dir = units_repo();
+    let dir = dir.path();
+    let found = unit_findings(dir);
+    assert!(cache_file(dir).is_file());
+    assert_eq!(count(&found, "KDS001", ""), 0, "{found:?}");
+    assert_eq!(count(&found, "KDS905", "extra.yaml"), 1, "{found:?}");
+    // Warm, nothing changed.
+    assert_eq!(unit_findings(dir), found);
+    // A base (the same size).
+    misspell(dir, "deploy/base/agent.yaml", true);
+    let found = unit_findings(dir);
+    assert_eq!(count(&found, "KDS001", "agent"), 1, "{found:?}");
+    misspell(dir, "deploy/base/agent.yaml", false);
+    assert_eq!(count(&unit_findings(dir), "KDS001", ""), 0);
+    // A patch.
+    misspell(dir, "deploy/overlay/patch.yaml", true);
+    let found = unit_findings(dir);
+    assert_eq!(count(&found, "KDS001", "logger"), 1, "{found:?}");
+    // A file the base lists, written now.
+    fs::write(
+        dir.join("deploy/base/extra.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\n",
+    )
+    .unwrap();
+    let found = unit_findings(dir);
+    assert_eq!(count(&found, "KDS905", "extra.yaml"), 0, "{found:?}");
+    // A chart's values file, then a template.
+    edit(dir, "chart/values.yaml", "node-agents", "");
+    let found = unit_findings(dir);
+    assert_eq!(count(&found, "KDS001", "charted"), 1, "{found:?}");
+    edit(dir, "chart/values.yaml", "class: ", "class: node-agents");
+    assert_eq!(count(&unit_findings(dir), "KDS001", "charted"), 0);
+    misspell(dir, "chart/templates/ds.yaml", true);
+    let found = unit_findings(dir);
+    assert_eq!(count(&found, "KDS001", "charted"), 1, "{found:?}");
 }

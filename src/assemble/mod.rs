@@ -5,6 +5,7 @@
 pub mod chart;
 mod digest;
 pub mod kustomize;
+pub mod looked;
 pub mod template;
 pub mod units;
 
@@ -23,6 +24,45 @@ pub struct Unit {
     /// The files it read; the spans of `output` name them by unit-local id.
     pub files: UnitFiles,
     pub output: Output,
+    /// Everything it looked at in the file system: what its output depends on.
+    pub looked: looked::Looked,
+}
+
+/// A unit to assemble.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Job {
+    /// The chart's directory or the kustomization root's.
+    pub dir: PathBuf,
+    /// For a kustomization, the directory it reads nothing outside of; `None`: a chart.
+    pub boundary: Option<PathBuf>,
+}
+
+impl Job {
+    /// Renders the chart (with its options) or builds the kustomization, reading
+    /// `overlay`'s texts (the editor's unsaved buffers) instead of those files on disk.
+    pub fn assemble(
+        self,
+        chart_options: &(dyn Fn(&Path) -> chart::ChartOptions + Sync),
+        overlay: Option<&Overlay>,
+    ) -> Unit {
+        let mut files = UnitFiles::with_overlay(overlay.cloned());
+        let (output, looked) = looked::record(|| match &self.boundary {
+            None => Output::Chart(chart::render(
+                &self.dir,
+                &chart_options(&self.dir),
+                &mut files,
+            )),
+            Some(boundary) => {
+                Output::Kustomization(kustomize::build(&self.dir, boundary, &mut files))
+            }
+        });
+        Unit {
+            dir: self.dir,
+            files,
+            output,
+            looked,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -31,26 +71,44 @@ pub enum Output {
     Kustomization(kustomize::Build),
 }
 
-/// The units of the inputs, and the input files that are their parts (a chart's
-/// templates, a kustomization's resources and patches): those are analysed as assembled,
-/// not read on their own.
-#[derive(Debug, Default)]
-pub struct Assembly {
-    pub units: Vec<Unit>,
+/// The units of the inputs (each as `assemble`'s caller kept it), and the input files
+/// that are their parts (a chart's templates, a kustomization's resources and patches):
+/// those are analysed as assembled, not read on their own.
+#[derive(Debug)]
+pub struct Assembly<T> {
+    pub units: Vec<T>,
     pub parts: HashSet<PathBuf>,
 }
 
-/// Finds the charts and kustomization roots among `paths` (inputs and context) and
-/// assembles them in parallel. `chart_options` gives each chart its options; a
-/// kustomization reads nothing outside the first of `boundaries` that holds it (nothing
-/// outside its own directory when none does); a chart nothing outside its directory.
-/// `overlay`'s texts are read instead of the files on disk.
-pub fn assemble(
+impl<T> Default for Assembly<T> {
+    fn default() -> Self {
+        Assembly {
+            units: Vec::new(),
+            parts: HashSet::new(),
+        }
+    }
+}
+
+/// What `assemble`'s caller keeps of a unit, with what the run needs of every unit.
+pub struct Kept<T> {
+    pub value: T,
+    /// See [`Unit::parts`].
+    pub parts: Vec<PathBuf>,
+    /// See [`Unit::charts`].
+    pub charts: Vec<PathBuf>,
+}
+
+/// Finds the charts and kustomization roots among `paths` (inputs and context) and hands
+/// each to `each` in parallel, which assembles it ([`Job::assemble`]) or knows its result,
+/// and returns what it keeps of the unit: a unit's output is many times the size of what
+/// is kept of it, and not all are held at once. A kustomization reads nothing outside the
+/// first of `boundaries` that holds it (nothing outside its own directory when none
+/// does); a chart nothing outside its directory.
+pub fn assemble<T: Send>(
     paths: &[&Path],
     boundaries: &[PathBuf],
-    chart_options: &(dyn Fn(&Path) -> chart::ChartOptions + Sync),
-    overlay: Option<&Overlay>,
-) -> Assembly {
+    each: &(dyn Fn(Job) -> Kept<T> + Sync),
+) -> Assembly<T> {
     let mut finder = units::ChartFinder::default();
     let mut charts = BTreeSet::new();
     let mut parts = HashSet::new();
@@ -88,60 +146,82 @@ pub fn assemble(
     let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
         kustomize::roots(&dirs, &boundary)
             .into_iter()
-            .map(move |root| (root, Some(boundary.clone())))
+            .map(move |dir| Job {
+                dir,
+                boundary: Some(boundary.clone()),
+            })
     });
-    let jobs: Vec<(PathBuf, Option<PathBuf>)> = charts
+    let jobs: Vec<Job> = charts
         .into_iter()
-        .map(|dir| (dir, None))
+        .map(|dir| Job {
+            dir,
+            boundary: None,
+        })
         .chain(roots)
         .collect();
-    let mut units: Vec<Unit> = jobs
+    let assembled: Vec<(bool, PathBuf, Kept<T>)> = jobs
         .into_par_iter()
-        .map(|(dir, kustomization)| {
-            let mut files = UnitFiles::with_overlay(overlay.cloned());
-            let output = match kustomization {
-                None => Output::Chart(chart::render(&dir, &chart_options(&dir), &mut files)),
-                Some(boundary) => {
-                    Output::Kustomization(kustomize::build(&dir, &boundary, &mut files))
-                }
-            };
-            Unit { dir, files, output }
-        })
+        .map(|job| (job.boundary.is_none(), job.dir.clone(), each(job)))
         .collect();
     // A chart a kustomization inflates is analysed as built there, with its values, not
     // rendered on its own with its defaults as well.
-    let inflated: HashSet<PathBuf> = units
+    let inflated: HashSet<PathBuf> = assembled
         .iter()
-        .filter_map(|unit| match &unit.output {
-            Output::Kustomization(build) => Some(build.charts.iter()),
-            Output::Chart(_) => None,
-        })
-        .flatten()
+        .flat_map(|(_, _, kept)| kept.charts.iter())
         .map(|dir| kustomize::lexical_path(dir))
         .collect();
-    units.retain(|unit| {
-        !matches!(unit.output, Output::Chart(_))
-            || !inflated.contains(&kustomize::lexical_path(&unit.dir))
-    });
-    for unit in &units {
-        if let Output::Kustomization(build) = &unit.output {
-            let taken = [
-                &build.consumed,
-                &build.patches,
-                &build.kustomizations,
-                &build.inputs,
-            ];
-            for id in taken.into_iter().flatten() {
-                if let Some(path) = unit.files.path(*id) {
-                    parts.insert(path.to_path_buf());
-                }
-            }
+    let mut units = Vec::with_capacity(assembled.len());
+    for (chart, dir, kept) in assembled {
+        if chart && inflated.contains(&kustomize::lexical_path(&dir)) {
+            continue;
         }
+        units.push(kept.value);
+        parts.extend(kept.parts);
     }
     Assembly { units, parts }
 }
 
 impl Unit {
+    /// The files a kustomization took in (resources, patches, its kustomization files,
+    /// generator sources): not read on their own. A chart's are its templates, known
+    /// before it is rendered.
+    pub fn parts(&self) -> Vec<PathBuf> {
+        let Output::Kustomization(build) = &self.output else {
+            return Vec::new();
+        };
+        let taken = [
+            &build.consumed,
+            &build.patches,
+            &build.kustomizations,
+            &build.inputs,
+        ];
+        taken
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.files.path(*id))
+            .map(Path::to_path_buf)
+            .collect()
+    }
+
+    /// The chart directories a kustomization inflated (`helmCharts`): analysed as built
+    /// there, not rendered on their own too.
+    pub fn charts(&self) -> Vec<PathBuf> {
+        match &self.output {
+            Output::Kustomization(build) => build.charts.clone(),
+            Output::Chart(_) => Vec::new(),
+        }
+    }
+
+    /// The unit's template files (by their numbers within the unit): text that is
+    /// rendered, never edited as written.
+    pub fn templates(&self) -> Vec<u32> {
+        let ids = match &self.output {
+            Output::Chart(chart) => &chart.templates,
+            Output::Kustomization(build) => &build.templates,
+        };
+        ids.iter().map(|id| id.0).collect()
+    }
+
     /// What the unit made, as karplint analyses it: a YAML stream in which each document
     /// is preceded by `# Source: FILE:LINE`, where it was written (for a chart, the template
     /// line its text starts at; for a kustomization, the object's base file).
@@ -196,11 +276,25 @@ impl Unit {
     }
 }
 
-/// Reads a file of a unit: its overlaid text, else the disk's (at most `limit` bytes).
+/// The bytes of `path` (a regular file, at most `limit`): the overlay's text when it has
+/// one, else the file's, recorded (see [`looked`]).
 fn read(files: &UnitFiles, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    overlaid_or(files, path, || looked::read_regular(path, limit))
+}
+
+/// [`read`] of a file the user named (a values file): a named special file is read too.
+fn read_named(files: &UnitFiles, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    overlaid_or(files, path, || looked::read_named(path, limit))
+}
+
+fn overlaid_or(
+    files: &UnitFiles,
+    path: &Path,
+    disk: impl FnOnce() -> std::io::Result<Vec<u8>>,
+) -> std::io::Result<Vec<u8>> {
     match files.overlaid(path) {
         Some(text) => Ok(text.as_bytes().to_vec()),
-        None => crate::files::read_regular(path, limit),
+        None => disk(),
     }
 }
 

@@ -42,7 +42,14 @@ pub(super) fn render(
         })
         .collect();
     let options = |chart: &std::path::Path| settings.helm.options(chart, settings.max_file_size);
-    let assembly = assemble::assemble(&paths, &settings.boundaries, &options, None);
+    let assembly = assemble::assemble(&paths, &settings.boundaries, &|job| {
+        let unit = job.assemble(&options, None);
+        assemble::Kept {
+            parts: unit.parts(),
+            charts: unit.charts(),
+            value: unit,
+        }
+    });
     let mut written = Ok(());
     for unit in &assembly.units {
         written = written.and_then(|()| unit.write_stream(stdout));

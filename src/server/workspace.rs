@@ -16,12 +16,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::assemble::{Unit, kustomize};
+use crate::assemble::kustomize;
 use crate::config::{self, CONFIG_FILE, Config, KarpenterMode, Settings};
 use crate::discover::{self, DiscoverOptions, PathFilter};
 use crate::files;
 use crate::lint::{self, Placement, Report, UnitPlace};
-use crate::load::{self, FileFacts, Outcome};
+use crate::load::{self, FileFacts, Outcome, UnitFacts};
 use crate::registry::{Rule, Severity};
 use crate::source::{FileId, Origin, Overlay, relative_path};
 
@@ -267,6 +267,7 @@ impl Project {
             lint::assemble_units(
                 project.placement.files(),
                 &project.settings,
+                None,
                 overlay(buffers).as_ref(),
             )
         }))
@@ -323,8 +324,8 @@ impl Project {
     /// Puts a unit just assembled in the file table (in place of the unit of the same
     /// directory and kind, if there was one) and loads its objects. `parts` are the
     /// parts of the assembly it came from.
-    fn place(&mut self, unit: Unit, parts: &HashSet<PathBuf>) {
-        let kustomization = matches!(unit.output, crate::assemble::Output::Kustomization(_));
+    fn place(&mut self, unit: UnitFacts, parts: &HashSet<PathBuf>) {
+        let kustomization = !unit.chart;
         let same = |state: &UnitState| {
             state.place.dir == unit.dir && state.place.kustomization == kustomization
         };
@@ -348,9 +349,10 @@ impl Project {
         if entry.is_none() {
             self.push_slot(&unit.dir, Kind::Entry);
         }
-        let read: HashSet<PathBuf> = (0..unit.files.len())
-            .filter_map(|i| unit.files.path(FileId(i as u32)))
-            .map(kustomize::lexical_path)
+        let read: HashSet<PathBuf> = unit
+            .files
+            .iter()
+            .map(|path| kustomize::lexical_path(path))
             .collect();
         let state = UnitState {
             parts: parts
@@ -363,7 +365,7 @@ impl Project {
         };
         let at = state.place.entry.0 as usize;
         self.facts[at] = catch_unwind(AssertUnwindSafe(|| {
-            load::load_unit(&unit.output, &state.place.global, state.place.reported)
+            unit.facts(&state.place.global, state.place.reported)
         }))
         .unwrap_or_else(|_| FileFacts::empty(false, Outcome::Unparsable));
         self.slots[at].present = true;
@@ -555,18 +557,14 @@ impl Project {
             })
             .collect();
         let Ok(assembly) = catch_unwind(AssertUnwindSafe(|| {
-            lint::assemble_units(&paths, &self.settings, overlay(buffers).as_ref())
+            lint::assemble_units(&paths, &self.settings, None, overlay(buffers).as_ref())
         })) else {
             return;
         };
         let remade: Vec<(PathBuf, bool)> = assembly
             .units
             .iter()
-            .map(|unit| {
-                let kustomization =
-                    matches!(unit.output, crate::assemble::Output::Kustomization(_));
-                (unit.dir.clone(), kustomization)
-            })
+            .map(|unit| (unit.dir.clone(), !unit.chart))
             .collect();
         let parts = &assembly.parts;
         for unit in assembly.units {

@@ -8,6 +8,7 @@
 //! only when they resolve inside the chart; the number of files and their total size are
 //! bounded, so a hostile chart cannot exhaust the run.
 
+use crate::assemble::looked;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -104,7 +105,7 @@ pub fn load(
     files: &mut UnitFiles,
     problems: &mut Vec<ChartProblem>,
 ) -> Option<Chart> {
-    let root = match std::fs::canonicalize(dir) {
+    let root = match looked::canonicalize(dir) {
         Ok(root) => root,
         Err(error) => {
             problems.push(ChartProblem::read(
@@ -140,10 +141,10 @@ pub fn load(
 
 fn read_ignore(dir: &Path, limits: &Limits) -> Result<Rules, String> {
     let path = dir.join(".helmignore");
-    if std::fs::symlink_metadata(&path).is_err() {
+    if !looked::is_present(&path) {
         return Ok(Rules::defaults());
     }
-    let bytes = crate::files::read_regular(&path, limits.max_file_size)
+    let bytes = looked::read_regular(&path, limits.max_file_size)
         .map_err(|error| crate::files::describe_io(&error))?;
     Rules::parse(&String::from_utf8_lossy(&bytes))
         .map_err(|(line, message)| format!("line {line}: {message}"))
@@ -174,17 +175,13 @@ impl Walk<'_> {
             self.problem(&shown_dir, "nested too deep; not read");
             return;
         }
-        let mut entries: Vec<_> = match std::fs::read_dir(real) {
-            Ok(entries) => entries
-                .filter_map(Result::ok)
-                .map(|e| e.file_name())
-                .collect(),
+        let entries = match looked::read_dir_names(real) {
+            Ok(entries) => entries,
             Err(error) => {
                 self.problem(&shown_dir, &crate::files::describe_io(&error));
                 return;
             }
         };
-        entries.sort();
         for entry in entries {
             let Some(entry) = entry.to_str().map(str::to_string) else {
                 self.problem(&shown_dir.join(&entry), "not a UTF-8 name; not read");
@@ -198,7 +195,7 @@ impl Walk<'_> {
             let shown = self.shown.join(&child);
             let path = real.join(&entry);
             // Links are followed only within the chart (Helm follows them anywhere).
-            let resolved = match std::fs::canonicalize(&path) {
+            let resolved = match looked::canonicalize(&path) {
                 Ok(resolved) if resolved.starts_with(self.root) => resolved,
                 Ok(_) => {
                     self.problem(&shown, "a link out of the chart directory; not read");
@@ -209,7 +206,7 @@ impl Walk<'_> {
                     continue;
                 }
             };
-            let is_dir = resolved.is_dir();
+            let is_dir = looked::is_dir(&resolved);
             if self.rules.ignores(&child, is_dir) {
                 continue;
             }

@@ -213,11 +213,7 @@ fn user_values(
             values::merge_files(&mut user, inline.values.clone());
         }
         let id = files.id(path);
-        let read = match files.overlaid(path) {
-            Some(text) => Ok(text.as_bytes().to_vec()),
-            None => crate::files::read_named(path, options.max_file_size),
-        };
-        let text = match read {
+        let text = match crate::assemble::read_named(files, path, options.max_file_size) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(_) => {

@@ -209,6 +209,36 @@ impl Config {
     }
 
     /// Adds `other`'s specs that are not here yet (kustomize's `MergeConfig`).
+    /// The built-in tables extended by `own` (borrowed when `own` adds nothing: most
+    /// kustomizations have no `configurations`, and cloning the tables for each was a
+    /// twentieth of a run's instructions).
+    pub fn builtin_with(own: &Config) -> std::borrow::Cow<'static, Config> {
+        let Config {
+            common_labels,
+            template_labels,
+            common_annotations,
+            namespace,
+            replicas,
+            images,
+            name_reference,
+            var_reference,
+        } = own;
+        let adds_nothing = common_labels.is_empty()
+            && template_labels.is_empty()
+            && common_annotations.is_empty()
+            && namespace.is_empty()
+            && replicas.is_empty()
+            && images.is_empty()
+            && name_reference.is_empty()
+            && var_reference.is_empty();
+        if adds_nothing {
+            return std::borrow::Cow::Borrowed(Config::builtin());
+        }
+        let mut config = Config::builtin().clone();
+        config.merge(own);
+        std::borrow::Cow::Owned(config)
+    }
+
     pub fn merge(&mut self, other: &Config) {
         fn add(into: &mut Vec<FieldSpec>, from: &[FieldSpec]) {
             for spec in from {

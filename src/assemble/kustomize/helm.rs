@@ -57,7 +57,7 @@ impl Builder<'_> {
             _ => home.to_path_buf(),
         };
         let chart_dir = home.join(&name);
-        if !chart_dir.is_dir() {
+        if !crate::assemble::looked::is_dir(&chart_dir) {
             let shown = crate::source::display_path(&chart_dir);
             let why = match text("repo") {
                 Some(repo) => format!(
@@ -141,7 +141,7 @@ impl Builder<'_> {
     /// cannot be resolved).
     fn within_boundary(&mut self, path: &Path, span: Span) -> bool {
         let shown = crate::source::display_path(path);
-        match std::fs::canonicalize(path) {
+        match crate::assemble::looked::canonicalize(path) {
             Ok(canonical) if canonical.starts_with(&self.boundary) => true,
             Ok(_) => {
                 self.error(

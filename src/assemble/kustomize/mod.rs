@@ -39,6 +39,7 @@ mod tests;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::assemble::looked;
 use crate::source::{FileId, Pos, Span, UnitFiles};
 use crate::yaml::{Data, Map, Value};
 
@@ -109,12 +110,11 @@ pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "K
 /// Builds the kustomization in `root_dir`. Files are numbered in `files`; nothing outside
 /// `boundary` (the repository or walk root) is read.
 pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
-    let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    let boundary = looked::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     let mut builder = Builder::new(boundary, files);
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
-    let mut effective = config::Config::builtin().clone();
-    effective.merge(&builder.configs.pop().unwrap_or_default());
+    let effective = config::Config::builtin_with(&builder.configs.pop().unwrap_or_default());
     for res in &mut resources {
         if res.hashed {
             let suffix = generate::hash_suffix(&res.value);
@@ -225,6 +225,11 @@ fn sort_key(id: &Id) -> (i32, String, String, String) {
 pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
     let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     let dirs: Vec<PathBuf> = dirs.iter().map(|d| read::normalize(d)).collect();
+    let index: std::collections::HashMap<&Path, usize> = dirs
+        .iter()
+        .enumerate()
+        .map(|(i, dir)| (dir.as_path(), i))
+        .collect();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); dirs.len()];
     let mut included = vec![false; dirs.len()];
     for (i, dir) in dirs.iter().enumerate() {
@@ -236,7 +241,7 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
         for key in ["resources", "bases", "components"] {
             for (entry, _) in kust.strings(key) {
                 let target = read::normalize(&dir.join(&entry));
-                if let Some(j) = dirs.iter().position(|d| *d == target) {
+                if let Some(&j) = index.get(target.as_path()) {
                     edges[i].push(j);
                     included[j] = true;
                 }
@@ -266,6 +271,28 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
     }
     roots.sort_unstable();
     roots.into_iter().map(|i| dirs[i].clone()).collect()
+}
+
+/// The ids of a list of resources, as kustomize's `ResId.Equals` compares them (the
+/// namespace as it takes effect): a set, not a scan of the list for each object added.
+struct Ids(std::collections::HashSet<Id>);
+
+impl Ids {
+    fn of(list: &[Res]) -> Ids {
+        Ids(list.iter().map(|res| Ids::key(&res.id())).collect())
+    }
+
+    /// False if an object with `id` is there already.
+    fn insert(&mut self, id: &Id) -> bool {
+        self.0.insert(Ids::key(id))
+    }
+
+    fn key(id: &Id) -> Id {
+        Id {
+            namespace: id.effective_namespace().to_string(),
+            ..id.clone()
+        }
+    }
 }
 
 /// A kustomization file, read.
@@ -375,7 +402,7 @@ impl<'f> Builder<'f> {
     /// at `at`.
     fn read_bytes(&mut self, path: &Path, at: Span) -> Option<(FileId, Vec<u8>)> {
         let shown = crate::source::display_path(path);
-        let canonical = match std::fs::canonicalize(path) {
+        let canonical = match looked::canonicalize(path) {
             Ok(canonical) => canonical,
             Err(error) => {
                 let why = crate::files::describe_io(&error);
@@ -438,7 +465,7 @@ impl<'f> Builder<'f> {
         let present: Vec<PathBuf> = FILE_NAMES
             .iter()
             .map(|name| dir.join(name))
-            .filter(|path| path.is_file())
+            .filter(|path| looked::is_file(path))
             .collect();
         let Some(path) = present.first() else {
             let shown = crate::source::display_path(dir);
@@ -517,7 +544,7 @@ impl<'f> Builder<'f> {
     ) -> Vec<Res> {
         let shown = crate::source::display_path(dir);
         self.read_kustomizations += 1;
-        let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let canonical = looked::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         // Only an included kustomization (`at` its entry) can nest too deep, be one too
         // many or close a cycle.
         if let Some(entry) = at {
@@ -601,7 +628,7 @@ impl<'f> Builder<'f> {
                 continue;
             }
             let path = read::normalize(&kust.dir.join(&entry));
-            if !path.is_dir() {
+            if !looked::is_dir(&path) {
                 self.error(span, format!("component {entry} is not a directory"));
                 continue;
             }
@@ -619,17 +646,18 @@ impl<'f> Builder<'f> {
             parent.merge(&own);
         }
         let mut out = rest;
+        let mut ids = Ids::of(&out);
         for res in resources {
-            self.absorb(&mut out, res, here);
+            self.absorb(&mut ids, &mut out, res, here);
         }
         out
     }
 
-    /// Adds `res` to `list` unless an object with its id is there (kustomize refuses such
-    /// a build: said at `at`).
-    fn absorb(&mut self, list: &mut Vec<Res>, res: Res, at: Span) {
+    /// Adds `res` to `list`, whose ids are `ids`, unless an object with its id is there
+    /// (kustomize refuses such a build: said at `at`).
+    fn absorb(&mut self, ids: &mut Ids, list: &mut Vec<Res>, res: Res, at: Span) {
         let id = res.id();
-        if list.iter().any(|other| other.id().same(&id)) {
+        if !ids.insert(&id) {
             self.error(
                 at,
                 format!(
@@ -685,14 +713,15 @@ impl<'f> Builder<'f> {
             return;
         }
         let path = read::normalize(&kust.dir.join(entry));
-        if path.is_dir() {
+        if looked::is_dir(&path) {
             let built = self.accumulate(&path, Some(span), Vec::new(), false, depth + 1);
+            let mut ids = Ids::of(resources);
             for res in built {
-                self.absorb(resources, res, span);
+                self.absorb(&mut ids, resources, res, span);
             }
             return;
         }
-        if !path.exists() {
+        if !looked::exists(&path) {
             self.error(span, format!("resource {entry} does not exist"));
             return;
         }
@@ -710,6 +739,7 @@ impl<'f> Builder<'f> {
     /// Adds the objects of `values` (List items one by one) to `resources`, problems at
     /// `span`; false once the build has made too many objects (the rest are left out).
     fn add_objects(&mut self, values: Vec<Value>, span: Span, resources: &mut Vec<Res>) -> bool {
+        let mut ids = Ids::of(resources);
         for value in values {
             for object in expand_list(value) {
                 if object.as_map().is_none() {
@@ -727,7 +757,7 @@ impl<'f> Builder<'f> {
                     );
                     return false;
                 }
-                self.absorb(resources, Res::new(object), span);
+                self.absorb(&mut ids, resources, Res::new(object), span);
             }
         }
         true
@@ -926,7 +956,7 @@ impl<'f> Builder<'f> {
     fn plugins(&mut self, kust: &Kust, resources: &mut Vec<Res>) {
         for (entry, span) in kust.strings("transformers") {
             let path = read::normalize(&kust.dir.join(&entry));
-            if !path.is_file() {
+            if !looked::is_file(&path) {
                 let what =
                     format!("transformer {entry} is not a plugin configuration file; not run");
                 self.problem(span, Severity::Info, what);
@@ -1071,9 +1101,9 @@ impl<'f> Builder<'f> {
 
     /// The transformers of a kustomization, in kustomize's order.
     fn transform(&mut self, kust: &Kust, resources: &mut Vec<Res>) {
-        let mut config = config::Config::builtin().clone();
-        config.merge(self.configs.last().unwrap_or(&config::Config::default()));
-        let config = &config;
+        let config = &config::Config::builtin_with(
+            self.configs.last().unwrap_or(&config::Config::default()),
+        );
         for item in kust.items("patchesStrategicMerge") {
             let span = kust.span_of(Some(item));
             let Some(patches) = self.patch_values(kust, item, None) else {
@@ -1291,7 +1321,9 @@ impl<'f> Builder<'f> {
         let entry = scalar_text(item)?;
         // `patchesStrategicMerge` takes a path or the patch itself.
         let path = read::normalize(&kust.dir.join(&entry));
-        if inline.is_none() && (entry.contains('\n') || !path.exists()) && !entry.trim().is_empty()
+        if inline.is_none()
+            && (entry.contains('\n') || !looked::exists(&path))
+            && !entry.trim().is_empty()
         {
             if !entry.contains(':') {
                 self.error(span, format!("patch {entry} does not exist"));
@@ -1303,7 +1335,7 @@ impl<'f> Builder<'f> {
             self.error(span, format!("patch file {entry} lies outside the kustomization's directory; kustomize refuses it"));
             return None;
         }
-        if !path.exists() {
+        if !looked::exists(&path) {
             self.error(span, format!("patch {entry} does not exist"));
             return None;
         }

@@ -15,7 +15,7 @@ pub struct Res {
 }
 
 /// What identifies a resource: group, version, kind, namespace, name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Id {
     pub group: String,
     pub version: String,
