@@ -535,7 +535,13 @@ fn load_unit(output: &assemble::Output) -> FileFacts {
                 .extend(chart.problems.iter().map(|problem| InputProblem::Assembly {
                     kustomization: false,
                     info: false,
-                    message: problem.message.clone(),
+                    // A template that fails leaves the rest of the chart rendered.
+                    message: match problem.kind {
+                        assemble::chart::ProblemKind::Template(_) => {
+                            format!("template not rendered: {}", problem.message)
+                        }
+                        _ => format!("chart not rendered in full: {}", problem.message),
+                    },
                     span: problem.span.unwrap_or_default(),
                 }));
         }

@@ -186,21 +186,22 @@ fn assembly_problems(
         if *kustomization != of_kustomizations {
             continue;
         }
-        let (what, help) = if of_kustomizations {
+        // A chart's problems say themselves what was not rendered (a template, or the
+        // chart in part).
+        let (message, help) = if of_kustomizations {
             (
-                "kustomization not built",
+                format!("kustomization not built: {message}"),
                 "make it build with `kubectl kustomize DIR`; what it makes was not analysed \
                  as built",
             )
         } else {
             (
-                "chart not rendered",
+                message.clone(),
                 "give the chart the values it needs (`--values`, `--set`, or `helm:` in \
                  .karplint.yaml); what this template makes was not analysed",
             )
         };
-        let mut diagnostic =
-            Diagnostic::new(rule, *span, format!("{what}: {message}")).with_help(help);
+        let mut diagnostic = Diagnostic::new(rule, *span, message).with_help(help);
         if *info {
             diagnostic.severity = Severity::Info;
         }
