@@ -31,6 +31,17 @@ impl Builder<'_> {
                 self.error(span, "a helmCharts entry must be a mapping".to_string());
                 continue;
             }
+            self.charts_rendered += 1;
+            if self.charts_rendered > super::MAX_CHART_RENDERS {
+                self.error(
+                    span,
+                    format!(
+                        "the build renders more than {} charts; this one and the rest are not rendered",
+                        super::MAX_CHART_RENDERS
+                    ),
+                );
+                return;
+            }
             if let Some((chart_dir, options)) = self.chart_options(kust, entry, &home, span) {
                 self.inflate(&chart_dir, &options, span, resources);
             }

@@ -99,6 +99,10 @@ const MAX_BYTES: u64 = 512 * 1024 * 1024;
 /// The most kustomizations one build reads (a base included through many paths is read
 /// once per path, as kustomize does: this bounds a diamond of includes).
 const MAX_KUSTOMIZATIONS: usize = 10_000;
+/// The most charts one build renders (`helmCharts`): an entry of a few bytes renders a
+/// whole chart, and a kustomization included through many paths renders its charts once
+/// per path.
+const MAX_CHART_RENDERS: usize = 64;
 /// The most values one build writes by patches, copies, replacements and vars (each
 /// write of a value counts its nodes): a JSON patch that copies a tree into itself
 /// doubles it each time.
@@ -350,6 +354,8 @@ struct Builder<'f> {
     /// [`MAX_WRITES`]).
     read_kustomizations: usize,
     writes: usize,
+    /// Charts rendered so far (see [`MAX_CHART_RENDERS`]).
+    charts_rendered: usize,
     /// The root is a Component built on its own: its patches are meant for resources of
     /// the kustomizations that include it, so matching nothing here is expected.
     lone_component: bool,
@@ -368,6 +374,7 @@ impl<'f> Builder<'f> {
             vars: Vec::new(),
             read_kustomizations: 0,
             writes: 0,
+            charts_rendered: 0,
             lone_component: false,
         }
     }

@@ -728,3 +728,18 @@ fn helm_charts_that_cannot_be_inflated_say_why() {
         built.problems
     );
 }
+
+#[test]
+fn a_build_renders_a_bounded_number_of_charts() {
+    // Each entry of a few bytes renders the whole chart: the build stops at the bound and
+    // says so once, at the first entry past it.
+    let entries: String = (0..70)
+        .map(|i| format!("  - name: agent\n    releaseName: r{i}\n"))
+        .collect();
+    let (built, _) = build_helm_entry(&entries[entries.find('\n').unwrap() + 1..], "charts");
+    let past: Vec<&str> = errors(&built)
+        .into_iter()
+        .filter(|m| m.contains("renders more than 64 charts"))
+        .collect();
+    assert_eq!(past.len(), 1, "{:?}", built.problems);
+}
