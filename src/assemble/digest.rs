@@ -39,16 +39,9 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
         0x5be0cd19,
     ];
-    for block in padded(data).chunks(64) {
+    for block in blocks(data) {
         let mut w = [0u32; 64];
-        for i in 0..16 {
-            w[i] = u32::from_be_bytes([
-                block[4 * i],
-                block[4 * i + 1],
-                block[4 * i + 2],
-                block[4 * i + 3],
-            ]);
-        }
+        w[..16].copy_from_slice(&block);
         for i in 16..64 {
             let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
             let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
@@ -84,7 +77,60 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
             h[i] = h[i].wrapping_add(v[i]);
         }
     }
-    let mut out = [0u8; 32];
+    big_endian(h)
+}
+
+/// SHA-1 (FIPS 180-4), for `sha1sum`.
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
+    for block in blocks(data) {
+        let mut w = [0u32; 80];
+        w[..16].copy_from_slice(&block);
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, word) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A827999),
+                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
+                _ => (b ^ c ^ d, 0xCA62C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*word);
+            (e, d, c, b, a) = (d, c, b.rotate_left(30), a, t);
+        }
+        for (slot, v) in h.iter_mut().zip([a, b, c, d, e]) {
+            *slot = slot.wrapping_add(v);
+        }
+    }
+    big_endian(h)
+}
+
+/// The message blocks of SHA-1 and SHA-256: the padded message as big-endian words.
+fn blocks(data: &[u8]) -> impl Iterator<Item = [u32; 16]> {
+    let message = padded(data);
+    (0..message.len() / 64).map(move |b| {
+        std::array::from_fn(|i| {
+            let at = 64 * b + 4 * i;
+            u32::from_be_bytes([
+                message[at],
+                message[at + 1],
+                message[at + 2],
+                message[at + 3],
+            ])
+        })
+    })
+}
+
+/// The digest of state `h`: its words big-endian, `4 * W` bytes.
+fn big_endian<const W: usize, const N: usize>(h: [u32; W]) -> [u8; N] {
+    let mut out = [0u8; N];
     for (i, word) in h.iter().enumerate() {
         out[4 * i..4 * i + 4].copy_from_slice(&word.to_be_bytes());
     }
@@ -95,7 +141,7 @@ pub(crate) const BASE64: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The message padded as SHA-1 and SHA-256 pad it: a 1 bit, zeros, the bit length.
-pub(crate) fn padded(data: &[u8]) -> Vec<u8> {
+fn padded(data: &[u8]) -> Vec<u8> {
     let mut message = data.to_vec();
     message.push(0x80);
     while message.len() % 64 != 56 {

@@ -6,7 +6,7 @@
 //! `genSignedCert`, `genPrivateKey`, `htpasswd`, `bcrypt`, `derivePassword`) give fixed
 //! PEM-shaped or hashed-looking text saying it stands in.
 
-use crate::assemble::digest::{self, BASE64, padded};
+use crate::assemble::digest::{self, BASE64};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -283,7 +283,7 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
             })
         }),
         "sha256sum" => one(args).map(|()| Val::str(hex(&digest::sha256(s(0).as_bytes())))),
-        "sha1sum" => one(args).map(|()| Val::str(hex(&sha1(s(0).as_bytes())))),
+        "sha1sum" => one(args).map(|()| Val::str(hex(&digest::sha1(s(0).as_bytes())))),
         "adler32sum" => one(args).map(|()| Val::str(adler32(s(0).as_bytes()).to_string())),
         // Numbers.
         "int" | "int64" | "atoi" => one(args).map(|()| {
@@ -1149,49 +1149,6 @@ fn adler32(data: &[u8]) -> u32 {
         b = (b + a) % 65_521;
     }
     (b << 16) | a
-}
-
-/// SHA-1 (FIPS 180-4), for `sha1sum`.
-fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
-    for block in padded(data).chunks(64) {
-        let mut w = [0u32; 80];
-        for i in 0..16 {
-            w[i] = u32::from_be_bytes([
-                block[4 * i],
-                block[4 * i + 1],
-                block[4 * i + 2],
-                block[4 * i + 3],
-            ]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, word) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A827999),
-                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
-                _ => (b ^ c ^ d, 0xCA62C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(*word);
-            (e, d, c, b, a) = (d, c, b.rotate_left(30), a, t);
-        }
-        for (slot, v) in h.iter_mut().zip([a, b, c, d, e]) {
-            *slot = slot.wrapping_add(v);
-        }
-    }
-    let mut out = [0u8; 20];
-    for (i, word) in h.iter().enumerate() {
-        out[4 * i..4 * i + 4].copy_from_slice(&word.to_be_bytes());
-    }
-    out
 }
 
 fn hex(bytes: &[u8]) -> String {
