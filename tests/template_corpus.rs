@@ -221,9 +221,8 @@ fn dot(values: Value, release: (&str, &str), metadata: &Value, name: &str) -> Va
     ])
 }
 
-#[test]
-#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
-fn every_corpus_template_parses_and_renders_or_says_why() {
+/// Every chart directory of the corpus's chart categories (subcharts included).
+fn corpus_chart_dirs() -> Vec<PathBuf> {
     let mut charts = Vec::new();
     for sub in ["helm-templates", "helm-conformance"] {
         let mut files = Vec::new();
@@ -235,6 +234,13 @@ fn every_corpus_template_parses_and_renders_or_says_why() {
                 .map(|p| p.parent().unwrap().to_path_buf()),
         );
     }
+    charts
+}
+
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn every_corpus_template_parses_and_renders_or_says_why() {
+    let charts = corpus_chart_dirs();
     let (mut rendered, mut failed) = (0, Vec::new());
     for path in &charts {
         let chart = load(path);
@@ -529,17 +535,7 @@ fn datadog_objects_match_the_helm_baselines() {
 fn charts_render_with_each_of_their_ci_values_files() {
     // charts/*/ci/*.yaml: what the charts' CI renders (no expected output; each must
     // render, or fail as the chart means to: `fail` or `required`).
-    let mut charts = Vec::new();
-    for sub in ["helm-templates", "helm-conformance"] {
-        let mut files = Vec::new();
-        walk(&corpus(sub), &mut files);
-        charts.extend(
-            files
-                .iter()
-                .filter(|p| p.ends_with("Chart.yaml"))
-                .map(|p| p.parent().unwrap().to_path_buf()),
-        );
-    }
+    let charts = corpus_chart_dirs();
     let (mut inputs_total, mut rendered, mut refused, mut errors) = (0, 0, 0, Vec::new());
     for chart in charts.iter().filter(|c| c.join("ci").is_dir()) {
         let loaded = load(chart);
