@@ -393,7 +393,6 @@ impl<'s> IndexBuilder<'s> {
         let counts = !(file_facts.objects.is_empty() && file_facts.problems.is_empty());
         merge(
             &mut self.indexes,
-            file,
             self.plan.clusters_of(file),
             file_facts,
             counts,
@@ -411,7 +410,7 @@ impl<'s> IndexBuilder<'s> {
             self.grow();
         }
         let clusters: Vec<u32> = (0..self.indexes.len() as u32).collect();
-        merge(&mut self.indexes, file, &clusters, file_facts, false);
+        merge(&mut self.indexes, &clusters, file_facts, false);
         file
     }
 
@@ -468,25 +467,25 @@ impl<'s> IndexBuilder<'s> {
 /// counts as one of theirs.
 fn merge(
     indexes: &mut [(ClusterIndex, usize)],
-    file: FileId,
     clusters: &[u32],
     file_facts: &FileFacts,
     counts: bool,
 ) {
     for cluster in clusters {
         let (index, own) = &mut indexes[*cluster as usize];
-        index.add_facts(file, file_facts);
+        index.add_facts(file_facts);
         *own += usize::from(counts);
     }
 }
 
 impl ClusterIndex {
     /// Merges one file's facts. Each object and problem is located in the file it was
-    /// written in, which for a chart or kustomization (added as one entry) is not `file`.
-    fn add_facts(&mut self, file: FileId, file_facts: &FileFacts) {
+    /// written in, which for a chart or kustomization (added as one entry) is not the
+    /// entry's.
+    fn add_facts(&mut self, file_facts: &FileFacts) {
         for problem in &file_facts.problems {
             self.problems.push(Located {
-                file: problem.span().map_or(file, |span| span.file),
+                file: problem.span().file,
                 item: problem.clone(),
             });
         }

@@ -59,15 +59,15 @@ pub enum InputProblem {
 
 impl InputProblem {
     /// Where the problem is.
-    pub fn span(&self) -> Option<Span> {
+    pub fn span(&self) -> Span {
         match self {
             InputProblem::Assembly { span, .. }
             | InputProblem::Syntax { span, .. }
             | InputProblem::NotUtf8 { span }
             | InputProblem::FlowEndAtKeyIndent { span, .. }
-            | InputProblem::Overexpanded { span, .. } => Some(*span),
-            InputProblem::DuplicateKey(duplicate) => Some(duplicate.second),
-            InputProblem::Template { span, .. } => Some(*span),
+            | InputProblem::Overexpanded { span, .. }
+            | InputProblem::Template { span, .. } => *span,
+            InputProblem::DuplicateKey(duplicate) => duplicate.second,
         }
     }
 }
