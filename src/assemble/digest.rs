@@ -1,5 +1,5 @@
-//! The digests and encodings both charts (sprig's `b64enc`, `sha256sum`) and kustomize
-//! (generated names' hashes, Secret data) need.
+//! The digests and encodings both charts (sprig's `b64enc`, `sha256sum`, `toJson`) and
+//! kustomize (generated names' hashes, Secret data) need.
 
 pub fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -149,4 +149,26 @@ fn padded(data: &[u8]) -> Vec<u8> {
     }
     message.extend_from_slice(&((data.len() as u64).wrapping_mul(8)).to_be_bytes());
     message
+}
+
+/// A string as Go's `encoding/json` writes it (Go 1.22 and later: `\b` and `\f` short),
+/// `<`, `>` and `&` escaped when `escape_html` (as `json.Marshal` does).
+pub(crate) fn json_string(out: &mut String, s: &str, escape_html: bool) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' if escape_html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }

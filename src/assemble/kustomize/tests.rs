@@ -449,6 +449,20 @@ fn generated_names_get_kustomize_s_hash() {
         }],
     );
     assert_eq!(generate::hash_suffix(&generated.res.value), "4h2mbtbbt6");
+    // Data with a backspace, a form feed and `<`, as Go 1.22+'s encoding/json writes them
+    // (`\b`, `\f`, `\u003c`): kubectl names `data.txt` holding "a\bb\fc<d\n" `cfg-bdc6g2f87g`.
+    let generated = generate::object(
+        "ConfigMap",
+        yaml("{name: cfg}")[0].as_map().unwrap(),
+        None,
+        &[],
+        vec![generate::Pair {
+            key: "data.txt".into(),
+            value: b"a\x08b\x0cc<d\n".to_vec(),
+            span: None,
+        }],
+    );
+    assert_eq!(generate::hash_suffix(&generated.res.value), "bdc6g2f87g");
 }
 
 #[test]

@@ -1173,7 +1173,7 @@ fn write_json(out: &mut String, value: &Value, escape_html: bool, indent: Option
         Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Data::Int(i) => out.push_str(&i.to_string()),
         Data::Float(f) => out.push_str(&fmt::float_json(*f)),
-        Data::String(s) => json_string(out, s, escape_html),
+        Data::String(s) => digest::json_string(out, s, escape_html),
         Data::Seq(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -1201,7 +1201,7 @@ fn write_json(out: &mut String, value: &Value, escape_html: bool, indent: Option
                 if let Some(level) = indent {
                     newline(out, level + 1);
                 }
-                json_string(out, &key.name, escape_html);
+                digest::json_string(out, &key.name, escape_html);
                 out.push(':');
                 if indent.is_some() {
                     out.push(' ');
@@ -1214,24 +1214,4 @@ fn write_json(out: &mut String, value: &Value, escape_html: bool, indent: Option
             out.push('}');
         }
     }
-}
-
-fn json_string(out: &mut String, s: &str, escape_html: bool) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' if escape_html => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
