@@ -289,6 +289,7 @@ fn read_as_kubectl_does(
     reported: bool,
 ) -> Option<FileFacts> {
     let mut forgiven = Vec::new();
+    let original = text;
     let mut text = Cow::Borrowed(text);
     let mut next = Some(error.clone());
     while let Some(error) = next {
@@ -298,9 +299,11 @@ fn read_as_kubectl_does(
         let at = error.pos.byte as usize;
         let closer = text.get(at..).and_then(|rest| rest.chars().next());
         text = Cow::Owned(yaml::forgive_flow_end(&text, &error)?);
+        // Bytes keep their offsets as brackets move up, but a byte after a moved line
+        // break on its line changes column: positions come from the text as written.
         forgiven.push(InputProblem::FlowEndAtKeyIndent {
             closer: closer.unwrap_or(']'),
-            span: Span::point(file, error.pos),
+            span: Span::point(file, pos_at(original, at)),
         });
         next = DocumentStream::new(&text, file).find_map(Result::err);
     }
@@ -928,6 +931,27 @@ mod tests {
         );
         assert_eq!(facts.outcome, Outcome::Unparsable);
         assert!(matches!(facts.problems[..], [InputProblem::Syntax { .. }]));
+    }
+
+    #[test]
+    fn a_second_flow_end_on_the_same_line_keeps_its_written_column() {
+        // `]}` at column 1: moving the `]` up moves the line break behind it, so in the
+        // rewritten text the `}` stands at column 1, where it is written at column 2 (the
+        // property test load_spans_are_true_on_mutated_manifests found this).
+        let text = "a:\n  b:\n    - {c: [d, {e: f}\n]}\n";
+        let facts = load(text.as_bytes(), FileId::default(), true);
+        let places: Vec<(char, u32, u32)> = facts
+            .problems
+            .iter()
+            .filter_map(|problem| match problem {
+                InputProblem::FlowEndAtKeyIndent { closer, span } => {
+                    assert_eq!(span.start, pos_at(text, span.start.byte as usize));
+                    Some((*closer, span.start.line, span.start.col))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(places, [(']', 4, 1), ('}', 4, 2)]);
     }
 
     fn names(facts: &FileFacts) -> Vec<&str> {
