@@ -525,7 +525,14 @@ pub struct Segment {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceMap {
     segments: Vec<Segment>,
+    /// Points of the text tagged by what rendered it, `(offset, tag)` in text order, kept
+    /// wherever the text is copied, cut or indented (the template engine's omissions: an
+    /// `if` in an `include`d helper that left its body out).
+    marks: Vec<(usize, u32)>,
 }
+
+/// Marks one map keeps at most (an included text printed in a loop copies its marks).
+const MAX_MARKS: usize = 4096;
 
 impl SourceMap {
     pub fn new() -> Self {
@@ -580,15 +587,30 @@ impl SourceMap {
         }
     }
 
+    /// Tags byte offset `at` (at or after every mark so far) with `tag`.
+    pub fn mark(&mut self, at: usize, tag: u32) {
+        if self.marks.len() < MAX_MARKS {
+            self.marks.push((at, tag));
+        }
+    }
+
+    /// The marks, `(offset, tag)` in text order.
+    pub fn marks(&self) -> &[(usize, u32)] {
+        &self.marks
+    }
+
     /// Appends `other` (the map of a text inserted at byte `at`), shifted there.
     pub fn append_at(&mut self, at: usize, other: &SourceMap) {
         for segment in &other.segments {
             self.push(at + segment.start, segment.origin);
         }
+        for &(offset, tag) in &other.marks {
+            self.mark(at + offset, tag);
+        }
     }
 
-    /// The segments covering bytes `range` of `text` (the text this map describes),
-    /// rebased to start at 0: the map of a substring.
+    /// The segments and marks covering bytes `range` of `text` (the text this map
+    /// describes), rebased to start at 0: the map of a substring.
     pub fn slice(&self, text: &str, range: Range<usize>) -> SourceMap {
         let mut out = SourceMap::new();
         let first = self.index_of(range.start);
@@ -613,6 +635,11 @@ impl SourceMap {
                 produced => produced,
             };
             out.push(start - range.start, origin);
+        }
+        for &(offset, tag) in &self.marks {
+            if range.contains(&offset) {
+                out.mark(offset - range.start, tag);
+            }
         }
         out
     }

@@ -39,10 +39,12 @@ pub type Res<T> = Result<T, Fault>;
 pub struct Out {
     pub text: String,
     pub map: SourceMap,
-    pub omissions: Vec<Omission>,
 }
 
 /// Omissions recorded per render at most: enough for any chart, bounded for hostile ones.
+/// Each is a mark in the map of the text it was recorded in (tagged with its index in
+/// [`Exec::omitted`]), so that one in an `include`d helper is found where the helper's
+/// text ends up, however it was indented or cut.
 const MAX_OMISSIONS: usize = 4096;
 
 /// An `if`/`with` that left its body out because a field read from data (values) was
@@ -99,6 +101,8 @@ pub struct Exec<'a> {
     /// Where the value that action printed was written, when `tpl` is running text that
     /// came from data.
     tree: Option<Arc<Tree>>,
+    /// Omissions recorded, by the tag of their mark (`at` is set when the render ends).
+    omitted: Vec<Omission>,
 }
 
 pub fn render(
@@ -118,6 +122,7 @@ pub fn render(
         local: Vec::new(),
         action: Span::default(),
         tree: None,
+        omitted: Vec::new(),
     };
     let Some(tree) = set.templates.get(name).cloned() else {
         return Err(TemplateError {
@@ -132,11 +137,25 @@ pub fn render(
     // Release what the run built before returning (maps may hold themselves).
     drop(dot);
     match result {
-        Ok(()) => Ok(Rendered {
-            text: out.text,
-            map: out.map,
-            omissions: out.omissions,
-        }),
+        Ok(()) => {
+            let omissions = out
+                .map
+                .marks()
+                .iter()
+                .filter_map(|&(at, tag)| {
+                    let omitted = exec.omitted.get(tag as usize)?;
+                    Some(Omission {
+                        at,
+                        ..omitted.clone()
+                    })
+                })
+                .collect();
+            Ok(Rendered {
+                text: out.text,
+                map: out.map,
+                omissions,
+            })
+        }
         Err(fault) => Err(TemplateError {
             kind: fault.kind,
             message: fault.message,
@@ -368,10 +387,11 @@ impl Exec<'_> {
                 if !value.truth()
                     && let Some(value_span) = value.span
                     && let Some(field) = condition_field(pipe)
-                    && out.omissions.len() < MAX_OMISSIONS
+                    && self.omitted.len() < MAX_OMISSIONS
                 {
-                    out.omissions.push(Omission {
-                        at: out.text.len(),
+                    out.map.mark(out.text.len(), self.omitted.len() as u32);
+                    self.omitted.push(Omission {
+                        at: 0,
                         action: self.action,
                         field: field.to_string(),
                         value: value_span,

@@ -117,12 +117,19 @@ pub struct Rendered {
 
 impl Rendered {
     /// The one `if`/`with` in `range` of the text that left `field` out for an empty
-    /// value (None when none did, or several: which one applies is not known).
+    /// value (None when none did, or several: which one applies is not known). The
+    /// condition's field is `field` or a name ending in it, in any case
+    /// (`podPriorityClassName` for `priorityClassName`).
     pub fn omission_in(&self, range: std::ops::Range<usize>, field: &str) -> Option<&Omission> {
+        let names = |condition: &str| {
+            condition.len() >= field.len()
+                && condition.as_bytes()[condition.len() - field.len()..]
+                    .eq_ignore_ascii_case(field.as_bytes())
+        };
         let mut found = self
             .omissions
             .iter()
-            .filter(|o| range.contains(&o.at) && o.field == field);
+            .filter(|o| range.contains(&o.at) && names(&o.field));
         match (found.next(), found.next()) {
             (Some(omission), None) => Some(omission),
             _ => None,

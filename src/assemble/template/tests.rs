@@ -1019,3 +1019,55 @@ fn a_template_set_can_be_shared_by_threads() {
     fn shared<T: Send + Sync>() {}
     shared::<TemplateSet>();
 }
+
+#[test]
+fn omissions_are_found_where_the_text_that_left_them_out_ends_up() {
+    let set = set_of(&[
+        (
+            "_pod.tpl",
+            "{{- define \"pod\" -}}\nname: a\n{{- if .Values.class }}\nclass: {{ .Values.class }}\n{{- end }}\nimage: b\n{{- end }}",
+        ),
+        (
+            "ds.yaml",
+            "spec:\n  {{- include \"pod\" . | nindent 2 }}\nend: {{ if .Values.other }}x{{ end }}\n",
+        ),
+    ]);
+    let dot = data("Values:\n  class: \"\"\n  other: null\n");
+    let rendered = set.render("ds.yaml", &dot, &NoFiles).unwrap();
+    assert_eq!(rendered.text, "spec:\n  name: a\n  image: b\nend: \n");
+    let found: Vec<(usize, &str, FileId, u32, bool)> = rendered
+        .omissions
+        .iter()
+        .map(|o| {
+            let action = (o.action.file, o.action.start.line);
+            (o.at, o.field.as_str(), action.0, action.1, o.empty_string)
+        })
+        .collect();
+    // The helper's `if` (file 10, line 3) left its body out after `name: a`, in the
+    // indented text; the top-level one at the end of its line.
+    let helper_at = rendered.text.find("\n  image").unwrap();
+    let top_at = rendered.text.len() - 1;
+    assert_eq!(
+        found,
+        vec![
+            (helper_at, "class", FileId(10), 3, true),
+            (top_at, "other", FileId(11), 3, false),
+        ]
+    );
+    assert_eq!(rendered.omissions[0].value.file, VALUES);
+    let whole = 0..rendered.text.len();
+    assert_eq!(
+        rendered.omission_in(whole.clone(), "Class").map(|o| o.at),
+        Some(helper_at)
+    );
+    assert_eq!(
+        rendered.omission_in(whole.clone(), "lass").map(|o| o.at),
+        Some(helper_at)
+    );
+    assert_eq!(
+        rendered.omission_in(whole.clone(), "other").map(|o| o.at),
+        Some(top_at)
+    );
+    assert_eq!(rendered.omission_in(whole, "priorityClass"), None);
+    assert_eq!(rendered.omission_in(0..helper_at, "class"), None);
+}
