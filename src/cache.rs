@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::assemble::looked::Checks;
+use crate::assemble::looked::{Checks, Looked};
 use crate::config::Settings;
 use crate::files::{self, Fnv, hash, mtime, nanos};
 use crate::load::{self, Bytes, FileFacts, UnitFacts};
@@ -53,7 +53,7 @@ struct Stored {
     started: u128,
     entries: Vec<(OsString, Entry)>,
     /// Charts and kustomizations by their key ([`Cache::unit`]): serialised
-    /// [`UnitFacts`].
+    /// [`UnitFacts`] and what the unit looked at.
     units: Vec<(Bytes, Bytes)>,
 }
 
@@ -127,21 +127,21 @@ impl Cache {
     /// has changed since (every file it read, every path it looked for; `key` names the
     /// unit and everything else its result depends on: its directory, boundary, options),
     /// else `assemble`d (and kept for the next run).
-    pub fn unit(&self, key: &[u8], assemble: impl FnOnce() -> UnitFacts) -> UnitFacts {
+    pub fn unit(&self, key: &[u8], assemble: impl FnOnce() -> (UnitFacts, Looked)) -> UnitFacts {
         let trusted_before = self.old_started.saturating_sub(RACY.as_nanos());
         let cached = self.old_units.get(key).and_then(|bytes| {
-            let unit: UnitFacts = postcard::from_bytes(&bytes.0).ok()?;
-            unit.looked
+            let (unit, looked): (UnitFacts, Looked) = postcard::from_bytes(&bytes.0).ok()?;
+            looked
                 .unchanged(trusted_before, &self.checks)
                 .then_some((unit, bytes.clone()))
         });
         let (unit, bytes, changed) = match cached {
             Some((unit, bytes)) => (unit, Some(bytes), false),
             None => {
-                let unit = assemble();
+                let record = assemble();
                 // A unit that does not serialise (a path not UTF-8) is not kept.
-                let bytes = postcard::to_allocvec(&unit).ok().map(Bytes);
-                (unit, bytes, true)
+                let bytes = postcard::to_allocvec(&record).ok().map(Bytes);
+                (record.0, bytes, true)
             }
         };
         if changed && let Ok(mut flag) = self.changed.lock() {

@@ -595,7 +595,7 @@ pub fn assemble_units(
                     UnitFacts::of(job.assemble(&options, None))
                 })
             }
-            None => UnitFacts::of(job.assemble(&options, overlay)),
+            None => UnitFacts::of(job.assemble(&options, overlay)).0,
         };
         assemble::Kept {
             parts: unit.parts.clone(),

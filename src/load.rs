@@ -424,25 +424,26 @@ pub struct UnitFacts {
     pub charts: Vec<PathBuf>,
     /// See [`assemble::Unit::templates`].
     pub templates: Vec<u32>,
-    pub looked: assemble::looked::Looked,
     facts: Bytes,
 }
 
 impl UnitFacts {
-    pub fn of(unit: assemble::Unit) -> UnitFacts {
+    /// The unit's facts, and what it looked at (only the cache keeps that: it is most of
+    /// a unit's size, and every unit is held until the loose files are merged).
+    pub fn of(unit: assemble::Unit) -> (UnitFacts, assemble::looked::Looked) {
         let facts = load_unit(&unit.output);
         let bytes = crate::source::with_files(Vec::new(), || postcard::to_allocvec(&facts));
-        UnitFacts {
+        let facts = UnitFacts {
             parts: unit.parts(),
             charts: unit.charts(),
             templates: unit.templates(),
             chart: matches!(unit.output, assemble::Output::Chart(_)),
             dir: unit.dir,
             files: unit.files.into_paths(),
-            looked: unit.looked,
             // Serialising these types cannot fail: nothing of theirs refuses to be written.
             facts: Bytes(bytes.unwrap_or_default()),
-        }
+        };
+        (facts, unit.looked)
     }
 
     /// The facts, `global[i]` being the run's id of the unit's file `i`.
