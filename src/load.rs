@@ -626,7 +626,7 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
         return load_template(text, template, file, reported);
     }
     let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
-    let mut stream = DocumentStream::new(text, file);
+    let mut stream = DocumentStream::new(text, file).unread_bodies(k8s::UNREAD_BODIES);
     let (object_count, syntax_error) = read_documents(&mut stream, text, &mut facts);
     let template = stream.template_braces().or_else(|| {
         // A template that is not even YAML: point at its first action.

@@ -148,7 +148,12 @@ pub struct DocumentStream<'a> {
     /// The structural actions not yet given to the innermost collection holding them, by
     /// start: each collection that ends takes those in it at a logarithmic cost.
     unclaimed: std::collections::BTreeMap<usize, usize>,
+    /// Kinds whose bodies are parsed but not built (see [`DocumentStream::unread_bodies`]).
+    unread_bodies: &'static [&'static str],
 }
+
+/// The root keys of an object that are always built, whatever its kind.
+const OBJECT_HEAD: &[&str] = &["apiVersion", "kind", "metadata"];
 
 impl<'a> DocumentStream<'a> {
     /// `text` is the whole of `file`; a leading UTF-8 BOM is skipped (offsets still count
@@ -173,6 +178,87 @@ impl<'a> DocumentStream<'a> {
             template: None,
             original_positions: None,
             unclaimed: Default::default(),
+            unread_bodies: &[],
+        }
+    }
+
+    /// Documents whose root `kind` (written before the rest) is one of `kinds` keep only
+    /// their `apiVersion`, `kind` and `metadata`: any other root key whose value is a
+    /// collection gets an empty one in its place, with its span. Their events are still
+    /// parsed (a syntax error is one) but build nothing, so nothing in them is checked
+    /// either (duplicate keys). For kinds nothing reads the body of, which can be most of
+    /// a repository's bytes (CustomResourceDefinitions' schemas).
+    pub fn unread_bodies(mut self, kinds: &'static [&'static str]) -> Self {
+        self.unread_bodies = kinds;
+        self
+    }
+
+    /// Whether the collection starting now is the value of a root key whose body is not
+    /// read (see [`DocumentStream::unread_bodies`]).
+    fn body_unread(&self, doc: &Document<'_>, scratch: &[NodeId], stack: &[Frame]) -> bool {
+        let [root] = stack else {
+            return false;
+        };
+        if self.unread_bodies.is_empty() || self.template.is_some() || !root.mapping {
+            return false;
+        }
+        let entries = &scratch[root.first_child..];
+        if entries.len().is_multiple_of(2) {
+            return false;
+        }
+        let plain = |id: NodeId| match &doc.node(id).kind {
+            NodeKind::Scalar { value, plain: true } => Some(value.as_ref()),
+            _ => None,
+        };
+        let key = entries.last().and_then(|&key| plain(key));
+        if key.is_none_or(|key| OBJECT_HEAD.contains(&key)) {
+            return false;
+        }
+        entries.chunks_exact(2).any(|pair| {
+            plain(pair[0]) == Some("kind")
+                && doc
+                    .str(pair[1])
+                    .is_some_and(|kind| self.unread_bodies.contains(&kind))
+        })
+    }
+
+    /// Reads the events of the collection that just started, to its end, building
+    /// nothing: the end's position, or the syntax error met.
+    fn skip_collection(&mut self) -> Option<Result<Pos, ParseError>> {
+        let mut depth = 1usize;
+        loop {
+            let (event, span) = match self.parser.next()? {
+                Ok(pair) => pair,
+                Err(error) => return Some(Err(self.syntax_error(&error))),
+            };
+            match event {
+                Event::MappingStart(..) => {
+                    if self.template_braces.is_none() {
+                        let start = self.positions.pos(&span.start);
+                        if self.positions.starts_with_at(start.byte, "{{") {
+                            self.template_braces = Some(braces_at(self.file, start));
+                        }
+                    }
+                    depth += 1;
+                }
+                Event::SequenceStart(..) => depth += 1,
+                Event::MappingEnd | Event::SequenceEnd => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(Ok(self.positions.pos(&span.end)));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Ends the stream at a syntax error.
+    fn syntax_error(&mut self, error: &saphyr_parser::ScanError) -> ParseError {
+        self.done = true;
+        ParseError {
+            message: error.info().to_string(),
+            pos: self.positions.pos(error.marker()),
         }
     }
 
@@ -274,14 +360,7 @@ impl<'a> DocumentStream<'a> {
         loop {
             let (event, span) = match self.parser.next()? {
                 Ok(pair) => pair,
-                Err(error) => {
-                    self.done = true;
-                    let pos = self.positions.pos(error.marker());
-                    return Some(Err(ParseError {
-                        message: error.info().to_string(),
-                        pos,
-                    }));
-                }
+                Err(error) => return Some(Err(self.syntax_error(&error))),
             };
             let start = self.positions.pos(&span.start);
             let end = self.positions.pos(&span.end);
@@ -343,31 +422,21 @@ impl<'a> DocumentStream<'a> {
                         && self.template_braces.is_none()
                         && self.positions.starts_with_at(start.byte, "{{")
                     {
-                        self.template_braces = Some(Span::new(
-                            self.file,
-                            start,
-                            Pos {
-                                byte: start.byte + 2,
-                                line: start.line,
-                                col: start.col + 2,
-                            },
-                        ));
+                        self.template_braces = Some(braces_at(self.file, start));
+                    }
+                    if self.body_unread(doc, &scratch, &stack) {
+                        let end = match self.skip_collection()? {
+                            Ok(end) => end,
+                            Err(error) => return Some(Err(error)),
+                        };
+                        let kind = collection(mapping, 0, 0, 0);
+                        let id = push_node(doc, kind, Span::new(self.file, span.start, end));
+                        shared += register(&mut anchors, anchor, id);
+                        attach(doc, &mut scratch, &stack, id);
+                        continue;
                     }
                     // Open: an alias to it from inside it expands without end.
-                    let (start, len, expansion) = (0, 0, UNBOUNDED);
-                    let kind = if mapping {
-                        NodeKind::Mapping {
-                            start,
-                            len,
-                            expansion,
-                        }
-                    } else {
-                        NodeKind::Sequence {
-                            start,
-                            len,
-                            expansion,
-                        }
-                    };
+                    let kind = collection(mapping, 0, 0, UNBOUNDED);
                     let items = !mapping && is_root_items_value(doc, &scratch, &stack);
                     let (children_at_start, shared_at_start) = (doc.children.len(), shared);
                     let id = push_node(doc, kind, span);
@@ -405,19 +474,8 @@ impl<'a> DocumentStream<'a> {
                         record_unknown(doc, unknown);
                     }
                     let node = &mut doc.nodes[frame.node.0 as usize];
-                    node.kind = if frame.mapping {
-                        NodeKind::Mapping {
-                            start,
-                            len: count / 2,
-                            expansion,
-                        }
-                    } else {
-                        NodeKind::Sequence {
-                            start,
-                            len: count,
-                            expansion,
-                        }
-                    };
+                    let len = if frame.mapping { count / 2 } else { count };
+                    node.kind = collection(frame.mapping, start, len, expansion);
                     let item = stack.last().is_some_and(|parent| parent.items)
                         && shared == frame.shared_at_start;
                     if item && take(doc, frame.node) {
@@ -435,6 +493,34 @@ impl<'a> Iterator for DocumentStream<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         self.next_taking_items(|_, _| false)
     }
+}
+
+/// A mapping (of `len` entries) or a sequence (of `len` items) whose children start at
+/// `start`.
+fn collection<'a>(mapping: bool, start: u32, len: u32, expansion: u64) -> NodeKind<'a> {
+    if mapping {
+        NodeKind::Mapping {
+            start,
+            len,
+            expansion,
+        }
+    } else {
+        NodeKind::Sequence {
+            start,
+            len,
+            expansion,
+        }
+    }
+}
+
+/// The span of the `{{` at `start`.
+fn braces_at(file: FileId, start: Pos) -> Span {
+    let end = Pos {
+        byte: start.byte + 2,
+        line: start.line,
+        col: start.col + 2,
+    };
+    Span::new(file, start, end)
 }
 
 fn push_node<'a>(doc: &mut Document<'a>, kind: NodeKind<'a>, span: Span) -> NodeId {

@@ -410,3 +410,57 @@ fn a_block_scalar_ending_the_text_without_a_line_break_has_no_final_newline() {
         assert_eq!(doc.str(value), Some(want), "{text:?}");
     }
 }
+
+#[test]
+fn unread_bodies_keep_the_head_and_the_span_of_the_rest() {
+    const KINDS: &[&str] = &["CustomResourceDefinition"];
+    let read = |text: &'static str| -> Vec<Result<Document<'static>, super::ParseError>> {
+        DocumentStream::new(text, FileId::default())
+            .unread_bodies(KINDS)
+            .collect()
+    };
+    let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                metadata: {name: a.b.io, labels: {x: y}}\nspec:\n  a: 1\n  a: 2\n  b: [1, {c: d}]\n\
+                extra: 3\n---\nspec: {a: 1}\nkind: CustomResourceDefinition\n---\n\
+                kind: Deployment\nspec: {a: 1}\n";
+    let docs: Vec<Document<'_>> = read(text).into_iter().map(Result::unwrap).collect();
+    let crd = &docs[0];
+    let head = crd.path(root(crd), &["metadata", "labels", "x"]).unwrap();
+    assert_eq!(crd.str(head), Some("y"));
+    let spec = crd.get(root(crd), "spec").unwrap().value;
+    assert!(crd.is_mapping(spec) && crd.entries(spec).is_empty());
+    let span = crd.span(spec);
+    assert_eq!((span.start.line, span.start.col), (5, 3));
+    assert!(text[span.end.byte as usize..].starts_with("extra: 3"));
+    // Not built, so not checked: the duplicate `a` is not reported.
+    assert!(crd.duplicates().is_empty());
+    assert_eq!(
+        crd.path(root(crd), &["extra"]).and_then(|n| crd.str(n)),
+        Some("3")
+    );
+    // The kind must come first; other kinds are built whole.
+    for doc in &docs[1..] {
+        assert_eq!(
+            doc.path(root(doc), &["spec", "a"]).and_then(|n| doc.str(n)),
+            Some("1")
+        );
+    }
+
+    // A syntax error in a body is still one, where it is.
+    let broken = read("kind: CustomResourceDefinition\nspec:\n  a: [1, 2\n  b: 3\n");
+    let error = broken
+        .into_iter()
+        .find_map(Result::err)
+        .expect("a syntax error");
+    assert!(error.pos.line >= 3, "{error:?}");
+
+    // So is an unrendered template's `{{` in one.
+    let mut stream = DocumentStream::new(
+        "kind: CustomResourceDefinition\nspec:\n  a: {{ .Values.x }}\n",
+        FileId::default(),
+    )
+    .unread_bodies(KINDS);
+    let _ = stream.by_ref().count();
+    let braces = stream.template_braces().expect("the braces are seen");
+    assert_eq!((braces.start.line, braces.start.col), (3, 6));
+}
