@@ -33,12 +33,30 @@ impl<'a> Positions<'a> {
         if self.ascii {
             return char_index.min(self.text.len());
         }
-        while self.cursor_char < char_index && self.cursor_byte < self.text.len() {
-            let width = self.text[self.cursor_byte..]
-                .chars()
-                .next()
-                .map_or(1, char::len_utf8);
-            self.cursor_byte += width;
+        let bytes = self.text.as_bytes();
+        while self.cursor_char < char_index && self.cursor_byte < bytes.len() {
+            // Most of the way is ASCII, one byte per character: a stretch of it is
+            // crossed at once.
+            let stretch = (char_index - self.cursor_char).min(bytes.len() - self.cursor_byte);
+            let ahead = &bytes[self.cursor_byte..self.cursor_byte + stretch];
+            let ascii = if ahead.is_ascii() {
+                stretch
+            } else {
+                ahead.iter().take_while(|b| b.is_ascii()).count()
+            };
+            if ascii > 0 {
+                self.cursor_byte += ascii;
+                self.cursor_char += ascii;
+                continue;
+            }
+            // A character: its first byte, then its continuation bytes.
+            self.cursor_byte += 1;
+            while bytes
+                .get(self.cursor_byte)
+                .is_some_and(|b| b & 0xC0 == 0x80)
+            {
+                self.cursor_byte += 1;
+            }
             self.cursor_char += 1;
         }
         while self.cursor_char > char_index {
