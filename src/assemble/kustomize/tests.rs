@@ -781,7 +781,12 @@ fn a_base_two_roots_include_is_parsed_once_and_each_build_numbers_it_itself() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     };
-    write("base/kustomization.yaml", "resources:\n  - ds.yaml\n");
+    write(
+        "base/kustomization.yaml",
+        "resources:\n  - ds.yaml\n  - bad.yaml\n",
+    );
+    // A syntax error is kept too, and said by each build in its own numbering.
+    write("base/bad.yaml", "kind: ConfigMap\ndata: [\n");
     write(
         "base/ds.yaml",
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  template:\n    spec:\n      priorityClassName: low\n",
@@ -810,9 +815,9 @@ fn a_base_two_roots_include_is_parsed_once_and_each_build_numbers_it_itself() {
         (built, files, looked)
     };
     let shared = [build_in("a", &parsed), build_in("b", &parsed)];
-    // Only the files no kustomization is: ds.yaml once for both roots, b's cm.yaml; and
-    // nothing is held once every predicted read is done.
-    assert_eq!(parsed.counts(), (5, 0));
+    // Only the files no kustomization is: ds.yaml and bad.yaml once for both roots, b's
+    // cm.yaml; and nothing is held once every predicted read is done.
+    assert_eq!(parsed.counts(), (6, 0));
     let ds = |files: &UnitFiles| {
         (0..files.len() as u32)
             .find(|&id| files.path(FileId(id)) == Some(&root.join("base/ds.yaml")))
@@ -834,5 +839,14 @@ fn a_base_two_roots_include_is_parsed_once_and_each_build_numbers_it_itself() {
         let ds = object(&built, "DaemonSet", name);
         let (file, line) = place_of(&files, ds, class);
         assert!(file.ends_with("base/ds.yaml") && line == 8, "{file}:{line}");
+        let invalid = built
+            .problems
+            .iter()
+            .find(|p| p.message.contains("invalid YAML"));
+        let (file, line) = place(&files, invalid.map(|p| p.span));
+        assert!(
+            file.ends_with("base/bad.yaml") && line == 3,
+            "{file}:{line}"
+        );
     }
 }
