@@ -37,7 +37,7 @@ pub struct Job {
     /// For a kustomization, the directory it reads nothing outside of; `None`: a chart.
     pub boundary: Option<PathBuf>,
     /// The files the run's kustomize builds parse for one another.
-    pub parsed: Arc<kustomize::Parsed>,
+    parsed: Arc<kustomize::Parsed>,
 }
 
 impl Job {

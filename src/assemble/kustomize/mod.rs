@@ -559,7 +559,7 @@ impl<'f> Builder<'f> {
         let size = bytes.len() as u64;
         let id = self.spend_bytes(path, size, at)?;
         let content = self.utf8(path, bytes, at)?;
-        self.parsed.parsed();
+        self.parsed.count_parse();
         let parse = read::parse_values(&content, id);
         let content = text.then(|| Arc::<str>::from(content));
         if let Some(found) = found {

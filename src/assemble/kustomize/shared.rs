@@ -131,7 +131,7 @@ impl Parsed {
     }
 
     /// Counts a parse made by a reader.
-    pub fn parsed(&self) {
+    pub fn count_parse(&self) {
         self.parses.fetch_add(1, Ordering::Relaxed);
     }
 
