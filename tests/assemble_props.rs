@@ -140,7 +140,7 @@ proptest! {
         write(&overlay, "sub/patch.yaml", &patch);
         write(&dir.path().join("outside"), "kustomization.yaml", "resources: [secret.yaml]");
         let mut files = UnitFiles::default();
-        let built = kustomize::build(&overlay, &root, &mut files);
+        let built = kustomize::build(&overlay, &root, &mut files, &kustomize::Parsed::default());
         for problem in &built.problems {
             check_span(&files, problem.span, &root);
         }
@@ -151,7 +151,7 @@ proptest! {
         }
         // The roots of whatever was written: the overlay's, not a crash on a cycle.
         let dirs = [overlay.clone(), overlay.join("sub")];
-        prop_assert!(!kustomize::roots(&dirs, &root).is_empty());
+        prop_assert!(!kustomize::roots(&dirs, &root, &kustomize::Parsed::default()).is_empty());
     }
 }
 

@@ -111,12 +111,17 @@ enum Outcome {
     Differs(String),
 }
 
-fn compare(root: &Path, corpus: &Path) -> Outcome {
-    compare_with(root, corpus, &[])
+fn compare(root: &Path, corpus: &Path, parsed: &kustomize::Parsed) -> Outcome {
+    compare_with(root, corpus, &[], parsed)
 }
 
 /// [`compare`], with more arguments for `kubectl kustomize`.
-fn compare_with(root: &Path, corpus: &Path, args: &[&std::ffi::OsStr]) -> Outcome {
+fn compare_with(
+    root: &Path,
+    corpus: &Path,
+    args: &[&std::ffi::OsStr],
+    parsed: &kustomize::Parsed,
+) -> Outcome {
     let output = Command::new("kubectl")
         .arg("kustomize")
         .args(args)
@@ -128,7 +133,7 @@ fn compare_with(root: &Path, corpus: &Path, args: &[&std::ffi::OsStr]) -> Outcom
     }
     let want = parse(&String::from_utf8_lossy(&output.stdout));
     let mut files = UnitFiles::default();
-    let built = kustomize::build(root, corpus, &mut files);
+    let built = kustomize::build(root, corpus, &mut files, parsed);
     let mut differences = Vec::new();
     for object in &want {
         match built
@@ -166,7 +171,9 @@ fn built_objects_equal_kubectl_kustomize_on_the_corpus() {
     };
     let mut dirs = Vec::new();
     kustomization_dirs(&corpus, &mut dirs);
-    let roots = kustomize::roots(&dirs, &corpus);
+    // The roots share their parses, as in a run.
+    let parsed = kustomize::Parsed::default();
+    let roots = kustomize::roots(&dirs, &corpus, &parsed);
     // Two workers: kubectl is the slow part, and the machine is shared.
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(BTreeMap::new());
@@ -176,7 +183,7 @@ fn built_objects_equal_kubectl_kustomize_on_the_corpus() {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(root) = roots.get(i) else { break };
-                    let outcome = compare(root, &corpus);
+                    let outcome = compare(root, &corpus, &parsed);
                     results.lock().unwrap().insert(i, outcome);
                 }
             });
@@ -239,7 +246,11 @@ fn the_fixtures_build_as_kubectl_kustomize_builds_them() {
         "prefix",
         "vars",
     ] {
-        match compare(&fixtures.join(dir), &fixtures) {
+        match compare(
+            &fixtures.join(dir),
+            &fixtures,
+            &kustomize::Parsed::default(),
+        ) {
             Outcome::Equal => {}
             Outcome::Differs(how) => panic!("{dir} differs from kustomize {version}: {how}"),
             Outcome::KubectlFailed(why) => panic!("kubectl cannot build {dir}: {why}"),
@@ -269,7 +280,7 @@ fn helm_charts_build_as_kubectl_kustomize_with_helm_builds_them() {
         "testdata/assemble/kustomize-helm",
     ] {
         let root = common::root().join(dir);
-        match compare_with(&root, &root, &args) {
+        match compare_with(&root, &root, &args, &kustomize::Parsed::default()) {
             Outcome::Equal => {}
             Outcome::Differs(how) => panic!("{dir} differs from kustomize {version}: {how}"),
             Outcome::KubectlFailed(why) => panic!("kubectl cannot build {dir}: {why}"),

@@ -186,27 +186,43 @@ fn read_now(path: &Path, limit: u64, named: bool) -> (io::Result<Vec<u8>>, Resul
     (result, found)
 }
 
-fn read_recorded(path: &Path, limit: u64, named: bool) -> io::Result<Vec<u8>> {
+fn read_recorded(path: &Path, limit: u64, named: bool) -> (io::Result<Vec<u8>>, Found) {
     let (result, found) = read_now(path, limit, named);
-    note(
-        path,
-        Seen::Read {
-            named,
-            limit,
-            found,
-        },
-    );
-    result
+    let found = Found(Seen::Read {
+        named,
+        limit,
+        found,
+    });
+    found.note(path);
+    (result, found)
+}
+
+/// What a read found, as recorded: noted again by a unit that takes the file's content
+/// from another unit's read (kustomize builds share their parses of a base), so that
+/// it depends on the file as if it had read it.
+#[derive(Debug, Clone)]
+pub struct Found(Seen);
+
+impl Found {
+    /// Records, for the unit assembled on this thread, that it read `path` and found this.
+    pub fn note(&self, path: &Path) {
+        note(path, self.0.clone());
+    }
 }
 
 /// [`files::read_regular`], recorded.
 pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    read_recorded(path, limit, false).0
+}
+
+/// [`read_regular`], and what it found (see [`Found`]).
+pub fn read_regular_found(path: &Path, limit: u64) -> (io::Result<Vec<u8>>, Found) {
     read_recorded(path, limit, false)
 }
 
 /// [`files::read_named`], recorded.
 pub fn read_named(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    read_recorded(path, limit, true)
+    read_recorded(path, limit, true).0
 }
 
 /// The checks of one run ([`Looked::unchanged`]), shared by the units it checks: a base

@@ -11,6 +11,7 @@ pub mod units;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -29,12 +30,14 @@ pub struct Unit {
 }
 
 /// A unit to assemble.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct Job {
     /// The chart's directory or the kustomization root's.
     pub dir: PathBuf,
     /// For a kustomization, the directory it reads nothing outside of; `None`: a chart.
     pub boundary: Option<PathBuf>,
+    /// The files the run's kustomize builds parse for one another.
+    parsed: Arc<kustomize::Parsed>,
 }
 
 impl Job {
@@ -53,7 +56,14 @@ impl Job {
                 &mut files,
             )),
             Some(boundary) => {
-                Output::Kustomization(kustomize::build(&self.dir, boundary, &mut files))
+                // The run's parses are of the disk's texts.
+                let unshared = kustomize::Parsed::default();
+                let parsed = if overlay.is_some() {
+                    &unshared
+                } else {
+                    &*self.parsed
+                };
+                Output::Kustomization(kustomize::build(&self.dir, boundary, &mut files, parsed))
             }
         });
         Unit {
@@ -143,12 +153,15 @@ pub fn assemble<T: Send>(
     for dir in kustomizations {
         by_boundary.entry(boundary_of(&dir)).or_default().push(dir);
     }
+    let parsed = Arc::new(kustomize::Parsed::default());
     let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
-        kustomize::roots(&dirs, &boundary)
+        let parsed = Arc::clone(&parsed);
+        kustomize::roots(&dirs, &boundary, &parsed)
             .into_iter()
             .map(move |dir| Job {
                 dir,
                 boundary: Some(boundary.clone()),
+                parsed: Arc::clone(&parsed),
             })
     });
     let jobs: Vec<Job> = charts
@@ -156,6 +169,7 @@ pub fn assemble<T: Send>(
         .map(|dir| Job {
             dir,
             boundary: None,
+            parsed: Arc::clone(&parsed),
         })
         .chain(roots)
         .collect();
@@ -279,7 +293,22 @@ impl Unit {
 /// The bytes of `path` (a regular file, at most `limit`): the overlay's text when it has
 /// one, else the file's, recorded (see [`looked`]).
 fn read(files: &UnitFiles, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    overlaid_or(files, path, || looked::read_regular(path, limit))
+    read_found(files, path, limit).0
+}
+
+/// [`read`], and what it found on disk (`None`: the overlay's text was read).
+fn read_found(
+    files: &UnitFiles,
+    path: &Path,
+    limit: u64,
+) -> (std::io::Result<Vec<u8>>, Option<looked::Found>) {
+    match files.overlaid(path) {
+        Some(text) => (Ok(text.as_bytes().to_vec()), None),
+        None => {
+            let (bytes, found) = looked::read_regular_found(path, limit);
+            (bytes, Some(found))
+        }
+    }
 }
 
 /// [`read`] of a file the user named (a values file): a named special file is read too.

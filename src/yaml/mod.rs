@@ -20,7 +20,7 @@ pub use expansion::{EXPANSION_FLOOR, EXPANSION_RATIO, Overexpanded};
 pub use lenient::{forgive_flow_end, without_json_comments};
 pub use template::{Action, Flavour, Role, Template};
 pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind, UnknownNode};
-pub use value::{Data, Key, MAX_DEPTH, Map, Value, ValueError};
+pub use value::{Data, Key, MAX_DEPTH, Map, Value, ValueError, pack, unpack};
 
 #[cfg(test)]
 mod tests;

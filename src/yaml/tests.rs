@@ -464,3 +464,32 @@ fn unread_bodies_keep_the_head_and_the_span_of_the_rest() {
     let braces = stream.template_braces().expect("the braces are seen");
     assert_eq!((braces.start.line, braces.start.col), (3, 6));
 }
+
+#[test]
+fn packed_values_unpack_equal_with_their_spans_in_another_file() {
+    let text =
+        "a: ~\nb: [true, false, -7, 123456789012, 1.5, -0.0, ''\n  , \"é\\n\"]\nc:\n  d: {e: x}\n";
+    let doc = one(text);
+    let mut value = super::Value::from_document(&doc, root(&doc), 1 << 20).unwrap();
+    // A key and a value karplint computed (no span), as builds make.
+    let computed = super::Value::computed(super::Data::Int(i64::MIN));
+    value
+        .as_map_mut()
+        .unwrap()
+        .insert(super::Key::computed("f"), computed);
+    let values = vec![value.clone(), super::Value::null()];
+    let packed = super::pack(&values);
+    let mut expected = values;
+    for value in &mut expected {
+        value.map_spans(&mut |span| Span {
+            file: FileId(7),
+            ..span
+        });
+    }
+    assert_eq!(super::unpack(&packed, FileId(7)), expected);
+    assert_ne!(expected[0], value);
+    // Bytes cut short read as some values, without a panic.
+    for end in 0..packed.len() {
+        super::unpack(&packed[..end], FileId(0));
+    }
+}

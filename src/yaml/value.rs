@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::tree::{Document, Node, NodeId, NodeKind};
-use crate::source::Span;
+use crate::source::{FileId, Pos, Span};
 
 /// A value and where it was written (`None`: computed, not written anywhere).
 #[derive(Clone, Debug, PartialEq)]
@@ -455,6 +455,204 @@ fn add(document: &mut Document<'static>, kind: NodeKind<'static>, span: Span) ->
     let id = NodeId(document.nodes.len() as u32);
     document.nodes.push(Node { kind, span });
     id
+}
+
+/// Values packed into bytes without their file (a parse kept for other units: a few
+/// times smaller than the values, in one allocation); [`unpack`] reads them back.
+pub fn pack(values: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    varint(&mut out, values.len() as u64);
+    for value in values {
+        pack_value(&mut out, value);
+    }
+    out
+}
+
+/// The values [`pack`] packed, every span naming `file`: one pass, where a copy of the
+/// values would be one and moving their spans to another file a second. Bytes not
+/// packed by [`pack`] read as some values (no deeper than [`MAX_DEPTH`]).
+pub fn unpack(bytes: &[u8], file: FileId) -> Vec<Value> {
+    let mut reader = Unpacker { bytes, at: 0, file };
+    let count = reader.count();
+    (0..count).map(|_| reader.value(0)).collect()
+}
+
+const NULL: u8 = 0;
+const FALSE: u8 = 1;
+const TRUE: u8 = 2;
+const INT: u8 = 3;
+const FLOAT: u8 = 4;
+const STRING: u8 = 5;
+const SEQ: u8 = 6;
+const MAP: u8 = 7;
+/// Added to a value's tag (or a key's, otherwise 0) when it has a span.
+const SPANNED: u8 = 8;
+
+fn varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn pack_span(out: &mut Vec<u8>, span: Option<Span>) {
+    if let Some(span) = span {
+        for n in [
+            span.start.byte,
+            span.start.line,
+            span.start.col,
+            span.end.byte,
+            span.end.line,
+            span.end.col,
+        ] {
+            varint(out, u64::from(n));
+        }
+    }
+}
+
+fn pack_str(out: &mut Vec<u8>, text: &str) {
+    varint(out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+}
+
+fn pack_value(out: &mut Vec<u8>, value: &Value) {
+    let tag = match &value.data {
+        Data::Null => NULL,
+        Data::Bool(false) => FALSE,
+        Data::Bool(true) => TRUE,
+        Data::Int(_) => INT,
+        Data::Float(_) => FLOAT,
+        Data::String(_) => STRING,
+        Data::Seq(_) => SEQ,
+        Data::Map(_) => MAP,
+    };
+    out.push(if value.span.is_some() {
+        tag | SPANNED
+    } else {
+        tag
+    });
+    pack_span(out, value.span);
+    match &value.data {
+        Data::Null | Data::Bool(_) => {}
+        // Zigzag: small negative numbers stay short.
+        Data::Int(n) => varint(out, ((n << 1) ^ (n >> 63)) as u64),
+        Data::Float(x) => out.extend_from_slice(&x.to_bits().to_le_bytes()),
+        Data::String(text) => pack_str(out, text),
+        Data::Seq(items) => {
+            varint(out, items.len() as u64);
+            for item in items {
+                pack_value(out, item);
+            }
+        }
+        Data::Map(map) => {
+            varint(out, map.entries.len() as u64);
+            for (key, item) in &map.entries {
+                out.push(if key.span.is_some() { SPANNED } else { 0 });
+                pack_span(out, key.span);
+                pack_str(out, &key.name);
+                pack_value(out, item);
+            }
+        }
+    }
+}
+
+/// The state of [`unpack`]: past the end, every byte reads as 0.
+struct Unpacker<'b> {
+    bytes: &'b [u8],
+    at: usize,
+    file: FileId,
+}
+
+impl Unpacker<'_> {
+    fn byte(&mut self) -> u8 {
+        let byte = self.bytes.get(self.at).copied().unwrap_or(0);
+        self.at += 1;
+        byte
+    }
+
+    fn varint(&mut self) -> u64 {
+        let mut n = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte();
+            n |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                break;
+            }
+        }
+        n
+    }
+
+    fn u32(&mut self) -> u32 {
+        self.varint() as u32
+    }
+
+    /// A count of items, each at least a byte: no more than the bytes left.
+    fn count(&mut self) -> usize {
+        let left = self.bytes.len().saturating_sub(self.at);
+        usize::try_from(self.varint()).map_or(left, |n| n.min(left))
+    }
+
+    fn span(&mut self, tag: u8) -> Option<Span> {
+        if tag & SPANNED == 0 {
+            return None;
+        }
+        let mut pos = || Pos {
+            byte: self.u32(),
+            line: self.u32(),
+            col: self.u32(),
+        };
+        let start = pos();
+        let end = pos();
+        Some(Span::new(self.file, start, end))
+    }
+
+    fn string(&mut self) -> String {
+        let len = self.count();
+        let text = self.bytes.get(self.at..self.at + len).unwrap_or_default();
+        self.at += len;
+        String::from_utf8_lossy(text).into_owned()
+    }
+
+    fn value(&mut self, depth: usize) -> Value {
+        if depth > MAX_DEPTH {
+            return Value::null();
+        }
+        let tag = self.byte();
+        let span = self.span(tag);
+        let data = match tag & !SPANNED {
+            FALSE => Data::Bool(false),
+            TRUE => Data::Bool(true),
+            INT => {
+                let n = self.varint();
+                Data::Int(((n >> 1) as i64) ^ -((n & 1) as i64))
+            }
+            FLOAT => {
+                let mut bits = [0; 8];
+                bits.iter_mut().for_each(|b| *b = self.byte());
+                Data::Float(f64::from_bits(u64::from_le_bytes(bits)))
+            }
+            STRING => Data::String(self.string()),
+            SEQ => {
+                let count = self.count();
+                Data::Seq((0..count).map(|_| self.value(depth + 1)).collect())
+            }
+            MAP => {
+                let count = self.count();
+                let entries = (0..count)
+                    .map(|_| {
+                        let tag = self.byte();
+                        let span = self.span(tag);
+                        let name = self.string();
+                        (Key { name, span }, self.value(depth + 1))
+                    })
+                    .collect();
+                Data::Map(Map { entries })
+            }
+            _ => Data::Null,
+        };
+        Value { data, span }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@
 //! at the top, generated names' hashes, name references and `vars`), and returns
 //! the objects as [`Value`]s: each field keeps the [`Span`] of the file it came from,
 //! base or patch, so a finding points at the line to change. [`roots`] says which
-//! kustomizations are roots (included by no other).
+//! kustomizations are roots (included by no other); the builds of one run parse each
+//! file they share once ([`Parsed`]).
 //!
 //! Bad input is a [`Problem`] at the kustomization's line for the entry, and the rest is
 //! still built: a missing path, a cycle, a patch that names nothing, an invalid JSON patch
@@ -30,6 +31,8 @@ mod read;
 pub use read::normalize as lexical_path;
 mod replace;
 mod resource;
+mod shared;
+pub use shared::Parsed;
 mod transform;
 mod vars;
 
@@ -38,6 +41,7 @@ mod tests;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::assemble::looked;
 use crate::source::{FileId, Pos, Span, UnitFiles};
@@ -112,10 +116,11 @@ const MAX_WRITES: usize = 2_000_000;
 pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Builds the kustomization in `root_dir`. Files are numbered in `files`; nothing outside
-/// `boundary` (the repository or walk root) is read.
-pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles) -> Build {
+/// `boundary` (the repository or walk root) is read. Files another build of the run
+/// parsed are taken from `parsed` (see [`roots`]).
+pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles, parsed: &Parsed) -> Build {
     let boundary = looked::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
-    let mut builder = Builder::new(boundary, files);
+    let mut builder = Builder::new(boundary, files, parsed);
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
     let effective = config::Config::builtin_with(&builder.configs.pop().unwrap_or_default());
@@ -226,7 +231,10 @@ fn sort_key(id: &Id) -> (i32, String, String, String) {
 /// kustomizations that only include one another yields one root of it (its build reports
 /// the cycle). A Component no other one includes is a root too (built on its own, so its
 /// patch files are read as patches, never as objects).
-pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
+///
+/// `parsed` learns how many builds of the roots read each kustomization (and so each
+/// file it reads), and keeps the kustomization files parsed here for them.
+pub fn roots(dirs: &[PathBuf], boundary: &Path, parsed: &Parsed) -> Vec<PathBuf> {
     let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     let dirs: Vec<PathBuf> = dirs.iter().map(|d| read::normalize(d)).collect();
     let index: std::collections::HashMap<&Path, usize> = dirs
@@ -238,8 +246,8 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
     let mut included = vec![false; dirs.len()];
     for (i, dir) in dirs.iter().enumerate() {
         let mut files = UnitFiles::default();
-        let mut builder = Builder::new(boundary.clone(), &mut files);
-        let Some(kust) = builder.load_kustomization(dir, None) else {
+        let mut builder = Builder::new(boundary.clone(), &mut files, parsed);
+        let Some(kust) = builder.load_kustomization(dir, None, shared::PENDING) else {
             continue;
         };
         for key in ["resources", "bases", "components"] {
@@ -274,7 +282,54 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
         }
     }
     roots.sort_unstable();
+    let mut builds = vec![0; dirs.len()];
+    let mut open = vec![false; dirs.len()];
+    for &root in &roots {
+        count_builds(root, &edges, &mut builds, &mut open);
+    }
+    parsed.expect(
+        dirs.iter()
+            .zip(builds)
+            .filter(|(_, count)| *count > 0)
+            .map(|(dir, count)| {
+                (
+                    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()),
+                    count,
+                )
+            })
+            .collect(),
+    );
     roots.into_iter().map(|i| dirs[i].clone()).collect()
+}
+
+/// Adds to `builds` how many times building `root` builds each kustomization: once per
+/// path of includes to it (a base two overlays of the root include is built twice), a
+/// kustomization not again inside itself, within the build's bounds. `open` (all false
+/// before and after) marks the kustomizations being walked.
+fn count_builds(root: usize, edges: &[Vec<usize>], builds: &mut [usize], open: &mut [bool]) {
+    let mut walk = vec![(root, 0)];
+    open[root] = true;
+    builds[root] += 1;
+    let mut visits = 1;
+    while let Some((node, next)) = walk.last_mut() {
+        let node = *node;
+        match edges[node].get(*next) {
+            Some(&child) => {
+                *next += 1;
+                if open[child] || visits >= MAX_KUSTOMIZATIONS || walk.len() > MAX_NESTING {
+                    continue;
+                }
+                visits += 1;
+                builds[child] += 1;
+                open[child] = true;
+                walk.push((child, 0));
+            }
+            None => {
+                open[node] = false;
+                walk.pop();
+            }
+        }
+    }
 }
 
 /// The ids of a list of resources, as kustomize's `ResId.Equals` compares them (the
@@ -303,7 +358,7 @@ impl Ids {
 struct Kust {
     dir: PathBuf,
     file: FileId,
-    text: String,
+    text: Arc<str>,
     root: Value,
 }
 
@@ -340,6 +395,7 @@ impl Kust {
 struct Builder<'f> {
     boundary: PathBuf,
     files: &'f mut UnitFiles,
+    parsed: &'f Parsed,
     out: Build,
     /// Canonical directories of the kustomizations being built (for cycles).
     stack: Vec<PathBuf>,
@@ -362,10 +418,11 @@ struct Builder<'f> {
 }
 
 impl<'f> Builder<'f> {
-    fn new(boundary: PathBuf, files: &'f mut UnitFiles) -> Self {
+    fn new(boundary: PathBuf, files: &'f mut UnitFiles, parsed: &'f Parsed) -> Self {
         Builder {
             boundary,
             files,
+            parsed,
             out: Build::default(),
             stack: Vec::new(),
             bytes: 0,
@@ -405,32 +462,35 @@ impl<'f> Builder<'f> {
         true
     }
 
-    /// Reads the bytes of `path`, checked against the boundary and the budgets; problems
-    /// at `at`.
-    fn read_bytes(&mut self, path: &Path, at: Span) -> Option<(FileId, Vec<u8>)> {
-        let shown = crate::source::display_path(path);
+    /// The canonical path of `path`, if it lies inside the boundary (else a problem at `at`).
+    fn admit(&mut self, path: &Path, at: Span) -> Option<PathBuf> {
         let canonical = match looked::canonicalize(path) {
             Ok(canonical) => canonical,
             Err(error) => {
-                let why = crate::files::describe_io(&error);
-                self.error(at, format!("cannot read {shown}: {why}"));
+                self.cannot_read(path, &error, at);
                 return None;
             }
         };
         if !canonical.starts_with(&self.boundary) {
+            let shown = crate::source::display_path(path);
             self.error(at, format!("{shown} lies outside the repository; not read"));
             return None;
         }
-        let bytes = match super::read(self.files, path, read::MAX_FILE_BYTES) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                let why = crate::files::describe_io(&error);
-                self.error(at, format!("cannot read {shown}: {why}"));
-                return None;
-            }
-        };
-        self.bytes = self.bytes.saturating_add(bytes.len() as u64);
+        Some(canonical)
+    }
+
+    fn cannot_read(&mut self, path: &Path, error: &std::io::Error, at: Span) {
+        let shown = crate::source::display_path(path);
+        let why = crate::files::describe_io(error);
+        self.error(at, format!("cannot read {shown}: {why}"));
+    }
+
+    /// Counts `bytes` read from `path` against the build's budget and numbers the file;
+    /// `None` (and a problem at `at`) past the budget.
+    fn spend_bytes(&mut self, path: &Path, bytes: u64, at: Span) -> Option<FileId> {
+        self.bytes = self.bytes.saturating_add(bytes);
         if self.bytes > MAX_BYTES {
+            let shown = crate::source::display_path(path);
             self.error(
                 at,
                 format!(
@@ -439,26 +499,86 @@ impl<'f> Builder<'f> {
             );
             return None;
         }
-        Some((self.files.id(path), bytes))
+        Some(self.files.id(path))
+    }
+
+    /// Reads the bytes of `path`, checked against the boundary and the budgets; problems
+    /// at `at`.
+    fn read_bytes(&mut self, path: &Path, at: Span) -> Option<(FileId, Vec<u8>)> {
+        self.admit(path, at)?;
+        let bytes = match super::read(self.files, path, read::MAX_FILE_BYTES) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.cannot_read(path, &error, at);
+                return None;
+            }
+        };
+        let id = self.spend_bytes(path, bytes.len() as u64, at)?;
+        Some((id, bytes))
     }
 
     /// [`Builder::read_bytes`] of a text file.
     fn read_text(&mut self, path: &Path, at: Span) -> Option<(FileId, String)> {
         let (id, bytes) = self.read_bytes(path, at)?;
-        match String::from_utf8(bytes) {
-            Ok(text) => Some((id, text)),
-            Err(_) => {
-                let shown = crate::source::display_path(path);
-                self.error(at, format!("{shown} is not UTF-8 text"));
-                None
-            }
-        }
+        self.utf8(path, bytes, at).map(|text| (id, text))
     }
 
-    /// Reads and parses a YAML file into its documents.
+    fn utf8(&mut self, path: &Path, bytes: Vec<u8>, at: Span) -> Option<String> {
+        String::from_utf8(bytes).ok().or_else(|| {
+            let shown = crate::source::display_path(path);
+            self.error(at, format!("{shown} is not UTF-8 text"));
+            None
+        })
+    }
+
+    /// [`Builder::read_text`] of a YAML file, parsed (and its text, when `text`): taken
+    /// from another build's parse when the run holds one, else parsed and kept for the
+    /// others when the includes predict more reads (`reads`, this one counted; see
+    /// [`Parsed`]).
+    fn read_parsed(
+        &mut self,
+        path: &Path,
+        at: Span,
+        text: bool,
+        reads: usize,
+    ) -> Option<(FileId, Option<Arc<str>>, shared::Parse)> {
+        let canonical = self.admit(path, at)?;
+        if let Some(read) = self.parsed.take(&canonical, text) {
+            read.found.note(path);
+            let id = self.spend_bytes(path, read.bytes, at)?;
+            return Some((id, read.text.clone(), read.parse(id)));
+        }
+        let (bytes, found) = super::read_found(self.files, path, read::MAX_FILE_BYTES);
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.cannot_read(path, &error, at);
+                return None;
+            }
+        };
+        let size = bytes.len() as u64;
+        let id = self.spend_bytes(path, size, at)?;
+        let content = self.utf8(path, bytes, at)?;
+        self.parsed.count_parse();
+        let parse = read::parse_values(&content, id);
+        let content = text.then(|| Arc::<str>::from(content));
+        if let Some(found) = found {
+            self.parsed.keep(&canonical, size, reads, || {
+                shared::Read::new(found, size, content.clone(), &parse)
+            });
+        }
+        Some((id, content, parse))
+    }
+
+    /// How many times the run's builds read a file of the kustomization being built.
+    fn reads_here(&self) -> usize {
+        self.stack.last().map_or(0, |dir| self.parsed.builds(dir))
+    }
+
+    /// Reads and parses a YAML file of the kustomization being built into its documents.
     fn read_values(&mut self, path: &Path, at: Span) -> Option<(FileId, Vec<Value>)> {
-        let (id, text) = self.read_text(path, at)?;
-        match read::parse_values(&text, id) {
+        let (id, _, parse) = self.read_parsed(path, at, false, self.reads_here())?;
+        match parse {
             Ok(values) => Some((id, values)),
             Err((message, pos)) => {
                 self.error(Span::point(id, pos), format!("invalid YAML: {message}"));
@@ -467,8 +587,9 @@ impl<'f> Builder<'f> {
         }
     }
 
-    /// Reads the kustomization file of `dir`.
-    fn load_kustomization(&mut self, dir: &Path, at: Option<Span>) -> Option<Kust> {
+    /// Reads the kustomization file of `dir` (read `reads` times by the run's builds, see
+    /// [`Builder::read_parsed`]).
+    fn load_kustomization(&mut self, dir: &Path, at: Option<Span>, reads: usize) -> Option<Kust> {
         let present: Vec<PathBuf> = FILE_NAMES
             .iter()
             .map(|name| dir.join(name))
@@ -494,9 +615,10 @@ impl<'f> Builder<'f> {
             );
             return None;
         }
-        let (file, text) = self.read_text(path, at)?;
+        let (file, text, parse) = self.read_parsed(path, at, true, reads)?;
+        let text = text.unwrap_or_default();
         self.out.kustomizations.push(file);
-        let values = match read::parse_values(&text, file) {
+        let values = match parse {
             Ok(values) => values,
             Err((message, pos)) => {
                 self.error(
@@ -575,7 +697,8 @@ impl<'f> Builder<'f> {
                 return input;
             }
         }
-        let Some(kust) = self.load_kustomization(dir, at) else {
+        let reads = self.parsed.builds(&canonical);
+        let Some(kust) = self.load_kustomization(dir, at, reads) else {
             return input;
         };
         // Problems about the kustomization itself: at the entry that includes it, or (for
@@ -969,11 +1092,13 @@ impl<'f> Builder<'f> {
                 self.problem(span, Severity::Info, what);
                 continue;
             }
-            let Some((file, text)) = self.read_text(&path, span) else {
+            let reads = self.reads_here();
+            let Some((file, text, parse)) = self.read_parsed(&path, span, true, reads) else {
                 continue;
             };
+            let text = text.unwrap_or_default();
             self.out.inputs.push(file);
-            let values = match read::parse_values(&text, file) {
+            let values = match parse {
                 Ok(values) => values,
                 Err((message, pos)) => {
                     self.error(Span::point(file, pos), format!("invalid YAML: {message}"));

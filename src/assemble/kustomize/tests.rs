@@ -13,7 +13,12 @@ fn fixtures() -> PathBuf {
 
 fn run(dir: &str) -> (Build, UnitFiles) {
     let mut files = UnitFiles::default();
-    let built = build(&fixtures().join(dir), &fixtures(), &mut files);
+    let built = build(
+        &fixtures().join(dir),
+        &fixtures(),
+        &mut files,
+        &Parsed::default(),
+    );
     (built, files)
 }
 
@@ -339,7 +344,7 @@ fn roots_are_the_kustomizations_nobody_includes_and_a_cycle_yields_one() {
     .iter()
     .map(|d| fixtures().join(d))
     .collect();
-    let roots = roots(&dirs, &fixtures());
+    let roots = roots(&dirs, &fixtures(), &Parsed::default());
     let shown: Vec<String> = roots
         .iter()
         .map(|r| r.strip_prefix(fixtures()).unwrap().display().to_string())
@@ -360,7 +365,11 @@ fn a_component_nobody_includes_is_a_root_built_on_its_own() {
     // As `kubectl kustomize component` does: nothing to patch, so no object; its patch
     // file is a patch (never read as a DaemonSet of its own) and nothing is an error.
     let component = fixtures().join("component");
-    let shown = roots(std::slice::from_ref(&component), &fixtures());
+    let shown = roots(
+        std::slice::from_ref(&component),
+        &fixtures(),
+        &Parsed::default(),
+    );
     assert_eq!(shown, [component]);
     let (built, files) = run("component");
     assert!(built.problems.is_empty(), "{:?}", built.problems);
@@ -377,7 +386,12 @@ fn a_component_nobody_includes_is_a_root_built_on_its_own() {
 fn nothing_outside_the_boundary_is_read() {
     let mut files = UnitFiles::default();
     let boundary = fixtures().join("overlays");
-    let built = build(&fixtures().join("overlays/good"), &boundary, &mut files);
+    let built = build(
+        &fixtures().join("overlays/good"),
+        &boundary,
+        &mut files,
+        &Parsed::default(),
+    );
     assert!(built.objects.is_empty());
     assert!(
         errors(&built)
@@ -524,7 +538,7 @@ fn a_json_patch_that_doubles_the_object_is_stopped() {
     )
     .unwrap();
     let mut files = UnitFiles::default();
-    let built = build(&dir, &dir, &mut files);
+    let built = build(&dir, &dir, &mut files, &Parsed::default());
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(
         errors(&built).iter().any(|m| m.contains("writes too many")),
@@ -624,7 +638,7 @@ fn build_helm_entry(entry: &str, chart_home: &str) -> (Build, UnitFiles) {
     )
     .unwrap();
     let mut files = UnitFiles::default();
-    let built = build(&root.join("app"), &root, &mut files);
+    let built = build(&root.join("app"), &root, &mut files, &Parsed::default());
     (built, files)
 }
 
@@ -733,7 +747,7 @@ fn helm_charts_that_cannot_be_inflated_say_why() {
     )
     .unwrap();
     let mut files = UnitFiles::default();
-    let built = build(&root.join("app"), &root, &mut files);
+    let built = build(&root.join("app"), &root, &mut files, &Parsed::default());
     assert!(
         errors(&built)
             .iter()
@@ -756,4 +770,83 @@ fn a_build_renders_a_bounded_number_of_charts() {
         .filter(|m| m.contains("renders more than 64 charts"))
         .collect();
     assert_eq!(past.len(), 1, "{:?}", built.problems);
+}
+
+#[test]
+fn a_base_two_roots_include_is_parsed_once_and_each_build_numbers_it_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "base/kustomization.yaml",
+        "resources:\n  - ds.yaml\n  - bad.yaml\n",
+    );
+    // A syntax error is kept too, and said by each build in its own numbering.
+    write("base/bad.yaml", "kind: ConfigMap\ndata: [\n");
+    write(
+        "base/ds.yaml",
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n  template:\n    spec:\n      priorityClassName: low\n",
+    );
+    write(
+        "a/kustomization.yaml",
+        "namePrefix: a-\nresources:\n  - ../base\n",
+    );
+    // b reads a file of its own first: it numbers the base's files otherwise.
+    write(
+        "b/kustomization.yaml",
+        "resources:\n  - cm.yaml\n  - ../base\n",
+    );
+    write(
+        "b/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+    );
+    let dirs: Vec<PathBuf> = ["a", "b", "base"].iter().map(|d| root.join(d)).collect();
+    let parsed = Parsed::default();
+    assert_eq!(roots(&dirs, root, &parsed), dirs[..2]);
+    // Finding the roots parsed the three kustomizations, kept for the builds.
+    assert_eq!(parsed.counts(), (3, 3));
+    let build_in = |dir: &str, parsed: &Parsed| {
+        let mut files = UnitFiles::default();
+        let (built, looked) = looked::record(|| build(&root.join(dir), root, &mut files, parsed));
+        (built, files, looked)
+    };
+    let shared = [build_in("a", &parsed), build_in("b", &parsed)];
+    // Only the files no kustomization is: ds.yaml and bad.yaml once for both roots, b's
+    // cm.yaml; and nothing is held once every predicted read is done.
+    assert_eq!(parsed.counts(), (6, 0));
+    let ds = |files: &UnitFiles| {
+        (0..files.len() as u32)
+            .find(|&id| files.path(FileId(id)) == Some(&root.join("base/ds.yaml")))
+            .unwrap()
+    };
+    assert_ne!(ds(&shared[0].1), ds(&shared[1].1));
+    for ((built, files, looked), dir) in shared.into_iter().zip(["a", "b"]) {
+        // Everything as the build gives on its own: objects and their spans, the files
+        // and their numbers, the problems, and what it looked at in the file system.
+        let (alone, alone_files, alone_looked) = build_in(dir, &Parsed::default());
+        assert_eq!(built.objects, alone.objects);
+        assert_eq!(built.problems, alone.problems);
+        assert_eq!(built.consumed, alone.consumed);
+        assert_eq!(built.kustomizations, alone.kustomizations);
+        assert_eq!(looked, alone_looked);
+        assert_eq!(files.clone().into_paths(), alone_files.into_paths());
+        let name = if dir == "a" { "a-agent" } else { "agent" };
+        let class = &["spec", "template", "spec", "priorityClassName"];
+        let ds = object(&built, "DaemonSet", name);
+        let (file, line) = place_of(&files, ds, class);
+        assert!(file.ends_with("base/ds.yaml") && line == 8, "{file}:{line}");
+        let invalid = built
+            .problems
+            .iter()
+            .find(|p| p.message.contains("invalid YAML"));
+        let (file, line) = place(&files, invalid.map(|p| p.span));
+        assert!(
+            file.ends_with("base/bad.yaml") && line == 3,
+            "{file}:{line}"
+        );
+    }
 }
