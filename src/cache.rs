@@ -19,9 +19,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::assemble::looked::Checks;
+use crate::assemble::kustomize;
+use crate::assemble::looked::{self, Checks, Looked};
 use crate::config::Settings;
 use crate::files::{self, Fnv, hash, mtime, nanos};
 use crate::load::{self, Bytes, FileFacts, UnitFacts};
@@ -35,6 +37,30 @@ const MAGIC: &[u8; 16] = b"karplint-cache2\n";
 /// Times this close to the run's start may hide a change that kept the size and time (a
 /// file written twice within the file system's time resolution): such files are hashed.
 const RACY: Duration = Duration::from_secs(2);
+
+/// What the cache keeps that depends on what its computation looked at.
+trait Looks {
+    fn looked(&self) -> &Looked;
+}
+
+impl Looks for UnitFacts {
+    fn looked(&self) -> &Looked {
+        &self.looked
+    }
+}
+
+/// The kustomization roots of a boundary ([`Cache::roots`]).
+#[derive(Serialize, Deserialize)]
+struct Roots {
+    roots: Vec<PathBuf>,
+    looked: Looked,
+}
+
+impl Looks for Roots {
+    fn looked(&self) -> &Looked {
+        &self.looked
+    }
+}
 
 /// One file's facts as cached.
 #[derive(Serialize, Deserialize)]
@@ -53,7 +79,7 @@ struct Stored {
     started: u128,
     entries: Vec<(OsString, Entry)>,
     /// Charts and kustomizations by their key ([`Cache::unit`]): serialised
-    /// [`UnitFacts`].
+    /// [`UnitFacts`]; the roots of kustomizations ([`Cache::roots`]).
     units: Vec<(Bytes, Bytes)>,
 }
 
@@ -128,20 +154,47 @@ impl Cache {
     /// unit and everything else its result depends on: its directory, boundary, options),
     /// else `assemble`d (and kept for the next run).
     pub fn unit(&self, key: &[u8], assemble: impl FnOnce() -> UnitFacts) -> UnitFacts {
+        self.known(key, assemble)
+    }
+
+    /// The kustomization roots among `dirs` ([`kustomize::roots`]), from the cache when
+    /// nothing their search looked at has changed (it parses every kustomization file).
+    pub fn roots(&self, dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
+        let mut key = b"roots\0".to_vec();
+        for path in std::iter::once(boundary).chain(dirs.iter().map(PathBuf::as_path)) {
+            let bytes = path.as_os_str().as_encoded_bytes();
+            key.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            key.extend_from_slice(bytes);
+        }
+        let found = self.known(&key, || {
+            let (roots, looked) = looked::record(|| kustomize::roots(dirs, boundary));
+            Roots { roots, looked }
+        });
+        found.roots
+    }
+
+    /// What `key` names, from the cache when nothing it looked at has changed, else
+    /// `compute`d (and kept for the next run).
+    fn known<T: Serialize + DeserializeOwned + Looks>(
+        &self,
+        key: &[u8],
+        compute: impl FnOnce() -> T,
+    ) -> T {
         let trusted_before = self.old_started.saturating_sub(RACY.as_nanos());
         let cached = self.old_units.get(key).and_then(|bytes| {
-            let unit: UnitFacts = postcard::from_bytes(&bytes.0).ok()?;
-            unit.looked
+            let value: T = postcard::from_bytes(&bytes.0).ok()?;
+            value
+                .looked()
                 .unchanged(trusted_before, &self.checks)
-                .then_some((unit, bytes.clone()))
+                .then_some((value, bytes.clone()))
         });
-        let (unit, bytes, changed) = match cached {
-            Some((unit, bytes)) => (unit, Some(bytes), false),
+        let (value, bytes, changed) = match cached {
+            Some((value, bytes)) => (value, Some(bytes), false),
             None => {
-                let unit = assemble();
-                // A unit that does not serialise (a path not UTF-8) is not kept.
-                let bytes = postcard::to_allocvec(&unit).ok().map(Bytes);
-                (unit, bytes, true)
+                let value = compute();
+                // A value that does not serialise (a path not UTF-8) is not kept.
+                let bytes = postcard::to_allocvec(&value).ok().map(Bytes);
+                (value, bytes, true)
             }
         };
         if changed && let Ok(mut flag) = self.changed.lock() {
@@ -150,7 +203,7 @@ impl Cache {
         if let (Some(bytes), Ok(mut fresh)) = (bytes, self.fresh_units.lock()) {
             fresh.push((Bytes(key.to_vec()), bytes));
         }
-        unit
+        value
     }
 
     /// The facts of the file at `path`, from the cache when it holds them for this content,

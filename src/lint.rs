@@ -603,7 +603,11 @@ pub fn assemble_units(
             value: unit,
         }
     };
-    assemble::assemble(&paths, &settings.boundaries, &each)
+    let roots = |dirs: &[PathBuf], boundary: &Path| match cache {
+        Some(cache) => cache.roots(dirs, boundary),
+        None => kustomize::roots(dirs, boundary),
+    };
+    assemble::assemble(&paths, &settings.boundaries, &roots, &each)
 }
 
 /// The template files of every chart rendered, alone or by a kustomization (run ids):

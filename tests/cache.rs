@@ -281,3 +281,92 @@ fn a_unit_is_assembled_again_when_anything_it_looked_at_changes() {
     let found = unit_findings(dir);
     assert_eq!(count(&found, "KDS001", "charted"), 1, "{found:?}");
 }
+
+/// Everything a run naming `names` in `dir` prints (stdout, then stderr), with the cache;
+/// the same as without it.
+fn output(dir: &Path, names: &[&str]) -> String {
+    let run = |extra: &[&str]| {
+        let out = Command::cargo_bin("karplint")
+            .unwrap()
+            .current_dir(dir)
+            .env_remove("KARPLINT_NO_CACHE")
+            .env_remove("KARPLINT_NO_CONTEXT")
+            .args(["check", "--format", "concise"])
+            .args(extra)
+            .args(names)
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|code| code <= 1));
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let cached = run(&[]);
+    assert_eq!(
+        cached,
+        run(&["--no-cache"]),
+        "cached and uncached runs differ"
+    );
+    cached
+}
+
+#[test]
+fn which_kustomizations_are_roots_follows_their_files() {
+    let dir = units_repo();
+    let dir = dir.path();
+    let names = ["deploy/base/agent.yaml"];
+    // The overlay includes the base: one cluster, the overlay's.
+    let before = output(dir, &names);
+    assert!(before.contains("deploy/overlay"), "{before}");
+    assert!(!before.contains("Cluster deploy/base:"), "{before}");
+    assert_eq!(output(dir, &names), before, "warm");
+    // The overlay no longer includes the base: the base is a root of its own.
+    edit(
+        dir,
+        "deploy/overlay/kustomization.yaml",
+        "../base",
+        "../bas_",
+    );
+    let found = output(dir, &names);
+    assert!(found.contains("Cluster deploy/base:"), "{found}");
+    // A new kustomization including the base.
+    let solo = dir.join("deploy/solo");
+    fs::create_dir(&solo).unwrap();
+    fs::write(solo.join("kustomization.yaml"), "resources: [../base]\n").unwrap();
+    let found = output(dir, &names);
+    assert!(found.contains("Cluster deploy/solo:"), "{found}");
+    assert!(!found.contains("Cluster deploy/base:"), "{found}");
+    // Renamed, then gone.
+    fs::rename(&solo, dir.join("deploy/alone")).unwrap();
+    let found = output(dir, &names);
+    assert!(found.contains("Cluster deploy/alone:"), "{found}");
+    fs::remove_dir_all(dir.join("deploy/alone")).unwrap();
+    let found = output(dir, &names);
+    assert!(found.contains("Cluster deploy/base:"), "{found}");
+}
+
+/// A base reached through a link to a directory, retargeted to a copy of the same bytes
+/// outside the repository: only where the path leads has changed.
+#[cfg(unix)]
+#[test]
+fn a_directory_link_retargeted_out_of_the_repository_is_seen() {
+    let dir = units_repo();
+    let dir = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    let copy = outside.path().join("base");
+    fs::create_dir(&copy).unwrap();
+    for name in ["kustomization.yaml", "agent.yaml", "logger.yaml"] {
+        fs::copy(dir.join("deploy/base").join(name), copy.join(name)).unwrap();
+    }
+    fs::rename(dir.join("deploy/base"), dir.join("deploy/real-base")).unwrap();
+    std::os::unix::fs::symlink("real-base", dir.join("deploy/base")).unwrap();
+    let names = ["deploy/overlay/patch.yaml"];
+    let before = output(dir, &names);
+    assert!(!before.contains("outside"), "{before}");
+    fs::remove_file(dir.join("deploy/base")).unwrap();
+    std::os::unix::fs::symlink(&copy, dir.join("deploy/base")).unwrap();
+    let after = output(dir, &names);
+    assert!(after.contains("outside"), "{after}");
+}

@@ -103,10 +103,12 @@ pub struct Kept<T> {
 /// and returns what it keeps of the unit: a unit's output is many times the size of what
 /// is kept of it, and not all are held at once. A kustomization reads nothing outside the
 /// first of `boundaries` that holds it (nothing outside its own directory when none
-/// does); a chart nothing outside its directory.
+/// does); a chart nothing outside its directory. `roots` tells which kustomizations within
+/// a boundary are roots ([`kustomize::roots`], or what a cache knows of it).
 pub fn assemble<T: Send>(
     paths: &[&Path],
     boundaries: &[PathBuf],
+    roots: &dyn Fn(&[PathBuf], &Path) -> Vec<PathBuf>,
     each: &(dyn Fn(Job) -> Kept<T> + Sync),
 ) -> Assembly<T> {
     let mut finder = units::ChartFinder::default();
@@ -127,12 +129,16 @@ pub fn assemble<T: Send>(
     }
     // Each kustomization reads only inside the first boundary that holds it (the
     // repository, a directory named on the command line), else inside its own directory.
+    // Hundreds of kustomizations share their directories' ancestors: each resolved once.
+    let resolver = looked::Resolver::default();
     let canonical: Vec<PathBuf> = boundaries
         .iter()
-        .map(|b| std::fs::canonicalize(b).unwrap_or_else(|_| b.clone()))
+        .map(|b| resolver.canonicalize(b).unwrap_or_else(|_| b.clone()))
         .collect();
     let boundary_of = |dir: &Path| -> PathBuf {
-        let dir_canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let dir_canonical = resolver
+            .canonicalize(dir)
+            .unwrap_or_else(|_| dir.to_path_buf());
         canonical
             .iter()
             .zip(boundaries)
@@ -144,12 +150,10 @@ pub fn assemble<T: Send>(
         by_boundary.entry(boundary_of(&dir)).or_default().push(dir);
     }
     let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
-        kustomize::roots(&dirs, &boundary)
-            .into_iter()
-            .map(move |dir| Job {
-                dir,
-                boundary: Some(boundary.clone()),
-            })
+        roots(&dirs, &boundary).into_iter().map(move |dir| Job {
+            dir,
+            boundary: Some(boundary.clone()),
+        })
     });
     let jobs: Vec<Job> = charts
         .into_iter()

@@ -227,7 +227,8 @@ fn sort_key(id: &Id) -> (i32, String, String, String) {
 /// the cycle). A Component no other one includes is a root too (built on its own, so its
 /// patch files are read as patches, never as objects).
 pub fn roots(dirs: &[PathBuf], boundary: &Path) -> Vec<PathBuf> {
-    let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    // Recorded, as everything it looks at: the facts cache keeps its result.
+    let boundary = looked::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     let dirs: Vec<PathBuf> = dirs.iter().map(|d| read::normalize(d)).collect();
     let index: std::collections::HashMap<&Path, usize> = dirs
         .iter()
