@@ -186,7 +186,7 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             let excluded = options.force_exclude
                 && options.filter.as_ref().is_some_and(|f| f.is_excluded(path));
             if !excluded && is_terraform(path) {
-                terraform.push(normalize(path));
+                terraform.push(Found::named(normalize(path)));
             } else if !excluded {
                 discovery.inputs.push(Origin::File(normalize(path)));
             }
@@ -195,12 +195,12 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
         let mut found = Vec::new();
         walk(path, options, &mut found, &mut discovery);
         sort_paths(&mut found);
-        let (tf, manifests): (Vec<PathBuf>, Vec<PathBuf>) =
-            found.into_iter().partition(|p| is_terraform(p));
+        let (tf, manifests): (Vec<Found>, Vec<Found>) =
+            found.into_iter().partition(|f| is_terraform(&f.path));
         terraform.extend(tf);
         discovery
             .inputs
-            .extend(manifests.into_iter().map(Origin::File));
+            .extend(manifests.into_iter().map(|f| Origin::File(f.path)));
     }
     extend_context(&mut discovery, terraform, None);
     // One walk never yields a path twice; overlapping arguments (`dir dir/a.yaml`) can.
@@ -256,12 +256,7 @@ fn dedup_keep_first(inputs: &mut Vec<Origin>) {
 /// Walks a directory. Symbolic links are followed only when they resolve inside the
 /// walked directory (and not onto /proc, /sys or /dev): a tree can share files through
 /// links, but never reach out of itself (see SECURITY.md).
-fn walk(
-    root: &Path,
-    options: &DiscoverOptions,
-    found: &mut Vec<PathBuf>,
-    discovery: &mut Discovery,
-) {
+fn walk(root: &Path, options: &DiscoverOptions, found: &mut Vec<Found>, discovery: &mut Discovery) {
     let inside = std::fs::canonicalize(root).unwrap_or_else(|_| absolute(root));
     let skipped_links = Arc::new(Mutex::new(Vec::new()));
     let skipped = Arc::clone(&skipped_links);
@@ -303,7 +298,10 @@ fn walk(
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
                 if is_file && walk_reads(entry.path(), options.filter.as_ref()) {
-                    found.push(normalize(entry.path()));
+                    found.push(Found {
+                        path: normalize(entry.path()),
+                        ino: walked_ino(&entry),
+                    });
                 }
             }
             Err(error) => {
@@ -356,14 +354,18 @@ pub fn add_context(
         if metadata.is_dir() {
             walk(path, &walk_options, &mut found, discovery);
         } else {
-            found.push(normalize(path));
+            found.push(Found::named(normalize(path)));
         }
     }
     if !globs.is_empty() && root.is_dir() {
         let filter = PathFilter::new(root, Some(globs), &[])?;
         let mut under_root = Vec::new();
         walk(root, &walk_options, &mut under_root, discovery);
-        found.extend(under_root.into_iter().filter(|p| filter.is_included(p)));
+        found.extend(
+            under_root
+                .into_iter()
+                .filter(|f| filter.is_included(&f.path)),
+        );
     }
     extend_context(discovery, found, None);
     Ok(())
@@ -385,11 +387,43 @@ pub fn add_tree_context(
     extend_context(discovery, found, stdin_file);
 }
 
+/// A file to add to the context: walked, with the inode number its directory gave for it
+/// (Unix), or named.
+struct Found {
+    path: PathBuf,
+    ino: Option<u64>,
+}
+
+impl Found {
+    fn named(path: PathBuf) -> Found {
+        Found { path, ino: None }
+    }
+}
+
+impl AsRef<Path> for Found {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The inode number of a walked file as its directory listing gave it (its target's, for a
+/// link followed): no `stat`. For files (not directories) it is the one `stat` gives, on
+/// overlay file systems too.
+#[cfg(unix)]
+fn walked_ino(entry: &ignore::DirEntry) -> Option<u64> {
+    entry.ino()
+}
+
+#[cfg(not(unix))]
+fn walked_ino(_: &ignore::DirEntry) -> Option<u64> {
+    None
+}
+
 /// Adds `found` to the context, each file once and none that is linted or already context
 /// (compared by the file itself, not how its path is written: `../repo/a.yaml` is `a.yaml`).
-fn extend_context(discovery: &mut Discovery, mut found: Vec<PathBuf>, skip: Option<&Path>) {
+fn extend_context(discovery: &mut Discovery, mut found: Vec<Found>, skip: Option<&Path>) {
     sort_paths(&mut found);
-    found.dedup();
+    found.dedup_by(|a, b| a.path == b.path);
     let linted: HashSet<_> = discovery
         .inputs
         .iter()
@@ -401,11 +435,17 @@ fn extend_context(discovery: &mut Discovery, mut found: Vec<PathBuf>, skip: Opti
         .chain(skip.and_then(identity))
         .collect();
     if !linted.is_empty() {
-        found.retain(|file| identity(file).is_none_or(|id| !linted.contains(&id)));
+        // Only a file with the inode number of a linted one can be one: the others of a
+        // 10,000-file tree are not `stat`ed.
+        let inos: HashSet<u64> = linted.iter().filter_map(identity_ino).collect();
+        found.retain(|file| {
+            file.ino.is_some_and(|ino| !inos.contains(&ino))
+                || identity(&file.path).is_none_or(|id| !linted.contains(&id))
+        });
     }
     discovery
         .context
-        .extend(found.into_iter().map(Origin::File));
+        .extend(found.into_iter().map(|f| Origin::File(f.path)));
 }
 
 /// Sorts the paths of one walk as `Path`'s order does (component by component), by keys
@@ -413,8 +453,9 @@ fn extend_context(discovery: &mut Discovery, mut found: Vec<PathBuf>, skip: Opti
 /// comparison, a quarter of a one-file run's instructions on a 10,000-file repository.
 /// Within one walk every path starts with the walked root, so the keys (each component
 /// followed by a NUL, which no component holds) order them as `Path::cmp` does.
-fn sort_paths(paths: &mut [PathBuf]) {
+fn sort_paths<P: AsRef<Path>>(paths: &mut [P]) {
     paths.sort_by_cached_key(|path| {
+        let path = path.as_ref();
         let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
         for component in path.components() {
             key.extend_from_slice(component.as_os_str().as_encoded_bytes());
@@ -438,6 +479,16 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 #[cfg(not(unix))]
 fn identity(path: &Path) -> Option<PathBuf> {
     std::fs::canonicalize(path).ok()
+}
+
+#[cfg(unix)]
+fn identity_ino(identity: &(u64, u64)) -> Option<u64> {
+    Some(identity.1)
+}
+
+#[cfg(not(unix))]
+fn identity_ino(_: &PathBuf) -> Option<u64> {
+    None
 }
 
 /// Whether a directory walk with `filter` reads the file at `path` (by its path alone).
@@ -605,6 +656,21 @@ mod tests {
 
         // No context at all leaves the discovery as it was.
         add_context(&mut discovery, &[], dir.path(), &[], &options).unwrap();
+        assert_eq!(files(&discovery.context), [display_path(&b)]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_tree_context_leaves_out_a_linted_file_by_any_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.yaml");
+        let b = write(dir.path(), "sub/b.yaml");
+        std::fs::hard_link(&a, dir.path().join("hard.yaml")).unwrap();
+        std::os::unix::fs::symlink("a.yaml", dir.path().join("soft.yaml")).unwrap();
+        let options = DiscoverOptions::default();
+        let named = dir.path().join("sub/../a.yaml");
+        let mut discovery = discover(&[named], &options).unwrap();
+        add_tree_context(&mut discovery, dir.path(), &options, None);
         assert_eq!(files(&discovery.context), [display_path(&b)]);
     }
 

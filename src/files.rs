@@ -276,10 +276,33 @@ pub fn nanos(time: std::time::SystemTime) -> u128 {
         .map_or(0, |since| since.as_nanos())
 }
 
+/// A 64-bit hash of `bytes`, stable across builds and platforms (std's hasher is not
+/// promised to be), enough to tell a changed file or a damaged cache from an intact one.
+/// Eight bytes a step: FNV-1a's byte a step was a tenth of a warm one-file run (checking
+/// the 6 MB cache) and 4 instructions for every byte a cold one reads. Each step is a
+/// bijection of the word for any state, so a change confined to one word always shows.
 pub fn hash(bytes: &[u8]) -> u64 {
-    let mut hasher = Fnv::default();
-    std::hash::Hasher::write(&mut hasher, bytes);
-    std::hash::Hasher::finish(&hasher)
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let step = |state: u64, word: [u8; 8]| {
+        let mixed = (state ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        mixed ^ (mixed >> 29)
+    };
+    let mut state = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut word = [0u8; 8];
+    for chunk in &mut chunks {
+        word.copy_from_slice(chunk);
+        state = step(state, word);
+    }
+    // The length is in the state: the tail's padding is no ambiguity.
+    let rest = chunks.remainder();
+    word = [0u8; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    state = step(state, word);
+    // MurmurHash3's finaliser: every bit of the state reaches every bit of the hash.
+    state = (state ^ (state >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    state = (state ^ (state >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    state ^ (state >> 33)
 }
 
 /// FNV-1a, 64 bits: stable across builds and platforms (std's hasher is not promised to
@@ -307,6 +330,25 @@ impl std::hash::Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_one_byte_changed_or_added_changes_the_hash() {
+        let text: Vec<u8> = (0..=40u8).collect();
+        let whole = hash(&text);
+        let mut seen = std::collections::HashSet::new();
+        for at in 0..text.len() {
+            for bit in 0..8 {
+                let mut changed = text.clone();
+                changed[at] ^= 1 << bit;
+                assert!(seen.insert(hash(&changed)), "{at} {bit}");
+            }
+            assert_ne!(hash(&text[..at]), whole, "{at}");
+        }
+        assert!(!seen.contains(&whole));
+        // Zeros added at the end are a change too.
+        assert_ne!(hash(b"ab"), hash(b"ab\0"));
+        assert_ne!(hash(b""), hash(b"\0"));
+    }
 
     #[test]
     fn sizes_parse_and_print_in_binary_units() {
