@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::assemble::kustomize;
 use crate::assemble::looked::{self, Checks, Looked};
 use crate::config::Settings;
-use crate::files::{self, Fnv, hash, mtime, nanos};
+use crate::files::{self, Fnv, OsBytes, hash, mtime, nanos};
 use crate::load::{self, Bytes, FileFacts, UnitFacts};
 use crate::source::{FileId, with_file};
 
@@ -33,7 +33,7 @@ use crate::source::{FileId, with_file};
 pub const DIR: &str = ".karplint_cache";
 const FILE: &str = "facts.bin";
 /// Starts the cache file; the number changes with the layout below.
-const MAGIC: &[u8; 16] = b"karplint-cache2\n";
+const MAGIC: &[u8; 16] = b"karplint-cache3\n";
 /// Times this close to the run's start may hide a change that kept the size and time (a
 /// file written twice within the file system's time resolution): such files are hashed.
 const RACY: Duration = Duration::from_secs(2);
@@ -77,7 +77,7 @@ struct Entry {
 struct Stored {
     /// When the run that wrote it started, in nanoseconds since the epoch.
     started: u128,
-    entries: Vec<(OsString, Entry)>,
+    entries: Vec<(OsBytes, Entry)>,
     /// Charts and kustomizations by their key ([`Cache::unit`]): serialised
     /// [`UnitFacts`]; the roots of kustomizations ([`Cache::roots`]).
     units: Vec<(Bytes, Bytes)>,
@@ -125,7 +125,11 @@ impl Cache {
         let stored = read_stored(&path, key);
         let (old, old_units, old_started) = match stored {
             Some(stored) => (
-                stored.entries.into_iter().collect(),
+                stored
+                    .entries
+                    .into_iter()
+                    .map(|(path, entry)| (path.0, entry))
+                    .collect(),
                 stored
                     .units
                     .into_iter()
@@ -289,11 +293,11 @@ impl Cache {
         }
         units.sort_by(|a, b| a.0.0.cmp(&b.0.0));
         units.dedup_by(|a, b| a.0.0 == b.0.0);
-        let mut entries: Vec<(OsString, Entry)> = fresh
+        let mut entries: Vec<(OsBytes, Entry)> = fresh
             .into_iter()
             .filter_map(|(path, entry)| {
                 let entry = entry.or_else(|| self.old.remove(&path))?;
-                Some((path, entry))
+                Some((OsBytes(path), entry))
             })
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));

@@ -510,6 +510,14 @@ fn has_manifest_extension(path: &Path) -> bool {
 /// Drops leading `./` (and repeated or trailing `/`) so the same file given two ways is
 /// one input, keeping the path's bytes as they are (names need not be UTF-8).
 fn normalize(path: &Path) -> PathBuf {
+    // A walk's paths are its root joined with names: taken as they are, not rebuilt.
+    let mut components = path.components();
+    if components.next() == Some(Component::CurDir) && files::is_lexical(components.as_path()) {
+        return components.as_path().to_path_buf();
+    }
+    if files::is_lexical(path) {
+        return path.to_path_buf();
+    }
     let normalized: PathBuf = path
         .components()
         .skip_while(|c| matches!(c, Component::CurDir))
@@ -601,6 +609,43 @@ mod tests {
             expected.sort();
             sort_paths(&mut sorted);
             assert_eq!(sorted, expected, "{root}");
+        }
+    }
+
+    #[test]
+    fn normalising_drops_a_leading_dot_and_doubled_separators_only() {
+        let rebuilt = |path: &Path| -> PathBuf {
+            path.components()
+                .skip_while(|c| matches!(c, Component::CurDir))
+                .collect()
+        };
+        for path in [
+            "./a/b.yaml",
+            "a/b.yaml",
+            "/a/b",
+            "./a//b",
+            "a/",
+            "./",
+            ".",
+            "./../a",
+            "../a",
+            "a/./b",
+            "./.hidden/x",
+            "a/..",
+            "//a",
+        ] {
+            let path = Path::new(path);
+            let expected = rebuilt(path);
+            let expected = if expected.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                expected
+            };
+            assert_eq!(
+                normalize(path).as_os_str(),
+                expected.as_os_str(),
+                "{path:?}"
+            );
         }
     }
 

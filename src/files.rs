@@ -266,6 +266,77 @@ pub fn describe_io(error: &std::io::Error) -> String {
     }
 }
 
+/// Whether `path` is written as lexically as it can be, so that normalising it (kustomize's
+/// `lexical_path`, discovery's) gives it back byte for byte: names only (after a root),
+/// each separator single, none trailing. On Unix; elsewhere separators vary.
+pub fn is_lexical(path: &Path) -> bool {
+    if cfg!(not(unix)) {
+        return false;
+    }
+    let mut length = 0;
+    let mut separator = false;
+    for component in path.components() {
+        match component {
+            std::path::Component::RootDir if length == 0 => length = 1,
+            std::path::Component::Normal(name) => {
+                length += name.len() + usize::from(separator);
+                separator = true;
+            }
+            _ => return false,
+        }
+    }
+    length > 0 && length == path.as_os_str().len()
+}
+
+/// An `OsString` serialised as its bytes (on Unix): serde writes an `OsString` as an enum
+/// holding a sequence, read back a byte at a time (a twelfth of a warm one-file run went
+/// to reading the paths in the facts cache that way).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OsBytes(pub std::ffi::OsString);
+
+#[cfg(unix)]
+impl serde::Serialize for OsBytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use std::os::unix::ffi::OsStrExt;
+        serializer.serialize_bytes(self.0.as_bytes())
+    }
+}
+
+#[cfg(unix)]
+impl<'de> serde::Deserialize<'de> for OsBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use std::os::unix::ffi::OsStringExt;
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = OsBytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("the bytes of a path")
+            }
+            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<OsBytes, E> {
+                Ok(OsBytes(std::ffi::OsString::from_vec(bytes.to_vec())))
+            }
+            fn visit_byte_buf<E>(self, bytes: Vec<u8>) -> Result<OsBytes, E> {
+                Ok(OsBytes(std::ffi::OsString::from_vec(bytes)))
+            }
+        }
+        deserializer.deserialize_byte_buf(Visitor)
+    }
+}
+
+#[cfg(not(unix))]
+impl serde::Serialize for OsBytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&self.0, serializer)
+    }
+}
+
+#[cfg(not(unix))]
+impl<'de> serde::Deserialize<'de> for OsBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <std::ffi::OsString as serde::Deserialize>::deserialize(deserializer).map(OsBytes)
+    }
+}
+
 /// A file's modification time in nanoseconds since the epoch.
 pub fn mtime(metadata: &std::fs::Metadata) -> Option<u128> {
     metadata.modified().ok().map(nanos)
@@ -330,6 +401,26 @@ impl std::hash::Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn os_strings_serialise_as_their_bytes_and_read_back() {
+        use std::os::unix::ffi::OsStringExt;
+        for bytes in [
+            b"a/b.yaml".to_vec(),
+            Vec::new(),
+            vec![b'x', 0xff, 0xfe, b'/'],
+        ] {
+            let name = OsBytes(std::ffi::OsString::from_vec(bytes.clone()));
+            let written = postcard::to_allocvec(&name).unwrap();
+            assert_eq!(written[1..], bytes[..]);
+            assert_eq!(postcard::from_bytes::<OsBytes>(&written).unwrap(), name);
+            assert!(
+                postcard::from_bytes::<OsBytes>(&written[..written.len() / 2]).is_err()
+                    || bytes.is_empty()
+            );
+        }
+    }
 
     #[test]
     fn any_one_byte_changed_or_added_changes_the_hash() {

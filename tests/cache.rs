@@ -89,7 +89,7 @@ fn a_damaged_cache_is_ignored_and_replaced() {
         Vec::new(),
         intact[..intact.len() / 2].to_vec(),
         intact.iter().map(|b| b ^ 0x55).collect(),
-        b"karplint-cache2\n\xff\xff\xff\xff".to_vec(),
+        b"karplint-cache3\n\xff\xff\xff\xff".to_vec(),
     ];
     for (i, bytes) in damaged.into_iter().enumerate() {
         let classes = if i % 2 == 0 { CLASSES_LOWERED } else { CLASSES };

@@ -17,11 +17,11 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::files;
+use crate::files::{self, OsBytes};
 
 /// What one unit looked at, in the order first looked at.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Looked(Vec<(OsString, Seen)>);
+pub struct Looked(Vec<(OsBytes, Seen)>);
 
 /// What was found at a path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,9 +31,9 @@ enum Seen {
     /// Whether there is anything at all, the path's last link not followed.
     Present(bool),
     /// Where it resolves to (or why not).
-    Canonical(Result<OsString, String>),
+    Canonical(Result<OsBytes, String>),
     /// The names in the directory, sorted (or why they could not be listed).
-    Names(Result<Vec<OsString>, String>),
+    Names(Result<Vec<OsBytes>, String>),
     /// Read as a regular file of at most `limit` bytes (through a check for pseudo file
     /// systems when `named`).
     Read {
@@ -60,8 +60,8 @@ struct Stamp {
 
 #[derive(Default)]
 struct Recorder {
-    looked: Vec<(OsString, Seen)>,
-    seen: HashSet<(OsString, Seen)>,
+    looked: Vec<(OsBytes, Seen)>,
+    seen: HashSet<(OsBytes, Seen)>,
 }
 
 thread_local! {
@@ -81,7 +81,7 @@ pub fn record<T>(run: impl FnOnce() -> T) -> (T, Looked) {
 fn note(path: &Path, seen: Seen) {
     RECORDER.with(|cell| {
         if let Some(recorder) = cell.borrow_mut().as_mut() {
-            let entry = (path.as_os_str().to_os_string(), seen);
+            let entry = (OsBytes(path.as_os_str().to_os_string()), seen);
             if recorder.seen.insert(entry.clone()) {
                 recorder.looked.push(entry);
             }
@@ -136,7 +136,7 @@ pub fn is_present(path: &Path) -> bool {
 pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
     let result = std::fs::canonicalize(path);
     let seen = match &result {
-        Ok(canonical) => Ok(canonical.as_os_str().to_os_string()),
+        Ok(canonical) => Ok(OsBytes(canonical.as_os_str().to_os_string())),
         Err(error) => Err(files::describe_io(error)),
     };
     note(path, Seen::Canonical(seen));
@@ -156,7 +156,7 @@ fn names_now(path: &Path) -> io::Result<Vec<OsString>> {
 pub fn read_dir_names(path: &Path) -> io::Result<Vec<OsString>> {
     let result = names_now(path);
     let seen = match &result {
-        Ok(names) => Ok(names.clone()),
+        Ok(names) => Ok(names.iter().cloned().map(OsBytes).collect()),
         Err(error) => Err(files::describe_io(error)),
     };
     note(path, Seen::Names(seen));
@@ -213,7 +213,7 @@ pub fn read_named(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// is looked at by every overlay that includes it.
 #[derive(Default)]
 pub struct Checks {
-    known: Mutex<HashMap<(OsString, Seen), bool>>,
+    known: Mutex<HashMap<(OsBytes, Seen), bool>>,
     resolver: Resolver,
 }
 
@@ -287,20 +287,23 @@ impl Looked {
 }
 
 /// Whether what was seen at a path is still there.
-fn holds((path, seen): &(OsString, Seen), trusted_before: u128, resolver: &Resolver) -> bool {
-    let path = Path::new(path);
+fn holds((path, seen): &(OsBytes, Seen), trusted_before: u128, resolver: &Resolver) -> bool {
+    let path = Path::new(&path.0);
     match seen {
         Seen::Kind(kind) => kind_of(path) == *kind,
         Seen::Present(present) => present_now(path) == *present,
         Seen::Canonical(found) => match (resolver.canonicalize(path), found) {
-            (Ok(now), Ok(then)) => now.as_os_str() == then,
+            (Ok(now), Ok(then)) => now.as_os_str() == then.0,
             (Err(now), Err(then)) => now == *then,
             _ => false,
         },
         Seen::Names(found) => {
             let now = names_now(path);
             match (&now, found) {
-                (Ok(now), Ok(then)) => now == then,
+                (Ok(now), Ok(then)) => {
+                    now.len() == then.len()
+                        && now.iter().zip(then).all(|(now, then)| *now == then.0)
+                }
                 (Err(error), Err(then)) => files::describe_io(error) == *then,
                 _ => false,
             }

@@ -2,6 +2,7 @@
 //! `templates/` are rendered with the chart, never read on their own.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
 /// The file that makes a directory a chart.
@@ -15,8 +16,9 @@ const MAX_LEVELS: usize = 32;
 /// tree of thousands of files has a few hundred directories).
 #[derive(Debug, Default)]
 pub struct ChartFinder {
-    /// Whether a directory holds a `Chart.yaml` (a regular file, not a link).
-    is_chart: HashMap<PathBuf, bool>,
+    /// Whether a directory holds a `Chart.yaml` (a regular file, not a link), by its path's
+    /// bytes (hashing a `Path` goes component by component).
+    is_chart: HashMap<OsString, bool>,
     /// The last directory asked about, and its answer: files come sorted, a directory's
     /// together (walking up and hashing each level for each file was a tenth of a warm
     /// one-file run).
@@ -71,7 +73,7 @@ impl ChartFinder {
     }
 
     fn is_chart(&mut self, dir: &Path) -> bool {
-        if let Some(&known) = self.is_chart.get(dir) {
+        if let Some(&known) = self.is_chart.get(dir.as_os_str()) {
             return known;
         }
         let file = if dir.as_os_str().is_empty() {
@@ -80,7 +82,7 @@ impl ChartFinder {
             dir.join(CHART_FILE)
         };
         let found = std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_file());
-        self.is_chart.insert(dir.to_path_buf(), found);
+        self.is_chart.insert(dir.as_os_str().to_os_string(), found);
         found
     }
 }
