@@ -472,15 +472,37 @@ fn extend_context(discovery: &mut Discovery, mut found: Vec<Found>, skip: Option
 /// Within one walk every path starts with the walked root, so the keys (each component
 /// followed by a NUL, which no component holds) order them as `Path::cmp` does.
 fn sort_paths<P: AsRef<Path>>(paths: &mut [P]) {
-    paths.sort_by_cached_key(|path| {
-        let path = path.as_ref();
-        let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
-        for component in path.components() {
-            key.extend_from_slice(component.as_os_str().as_encoded_bytes());
+    paths.sort_by_cached_key(|path| sort_key(path.as_ref()));
+}
+
+/// Each component of `path` followed by a NUL.
+fn sort_key(path: &Path) -> Vec<u8> {
+    let mut key = Vec::with_capacity(path.as_os_str().len() + 8);
+    if files::is_lexical(path) {
+        // Its components are its names (after a root), found without splitting it into
+        // `Component`s, which costs ten times as much.
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let names = match bytes.strip_prefix(b"/") {
+            Some(names) => {
+                key.extend_from_slice(b"/\0");
+                names
+            }
+            None => bytes,
+        };
+        for name in names
+            .split(|&byte| byte == b'/')
+            .filter(|name| !name.is_empty())
+        {
+            key.extend_from_slice(name);
             key.push(0);
         }
-        key
-    });
+        return key;
+    }
+    for component in path.components() {
+        key.extend_from_slice(component.as_os_str().as_encoded_bytes());
+        key.push(0);
+    }
+    key
 }
 
 /// What tells one file from another whatever path names it. On Unix its device and inode:
@@ -529,9 +551,10 @@ fn has_manifest_extension(path: &Path) -> bool {
 /// one input, keeping the path's bytes as they are (names need not be UTF-8).
 fn normalize(path: &Path) -> PathBuf {
     // A walk's paths are its root joined with names: taken as they are, not rebuilt.
-    let mut components = path.components();
-    if components.next() == Some(Component::CurDir) && files::is_lexical(components.as_path()) {
-        return components.as_path().to_path_buf();
+    if let Ok(rest) = path.strip_prefix(".")
+        && files::is_lexical(rest)
+    {
+        return rest.to_path_buf();
     }
     if files::is_lexical(path) {
         return path.to_path_buf();
@@ -622,6 +645,13 @@ mod tests {
             ];
             let mut expected: Vec<PathBuf> =
                 names.iter().map(|n| Path::new(root).join(n)).collect();
+            for path in &expected {
+                let by_components: Vec<u8> = path
+                    .components()
+                    .flat_map(|c| c.as_os_str().as_encoded_bytes().iter().copied().chain([0]))
+                    .collect();
+                assert_eq!(sort_key(path), by_components, "{path:?}");
+            }
             let mut sorted = expected.clone();
             sorted.reverse();
             expected.sort();
@@ -651,6 +681,11 @@ mod tests {
             "./.hidden/x",
             "a/..",
             "//a",
+            ".//a",
+            "././a",
+            "./a/.",
+            "/",
+            "./..",
         ] {
             let path = Path::new(path);
             let expected = rebuilt(path);

@@ -273,19 +273,21 @@ pub fn is_lexical(path: &Path) -> bool {
     if cfg!(not(unix)) {
         return false;
     }
-    let mut length = 0;
-    let mut separator = false;
-    for component in path.components() {
-        match component {
-            std::path::Component::RootDir if length == 0 => length = 1,
-            std::path::Component::Normal(name) => {
-                length += name.len() + usize::from(separator);
-                separator = true;
-            }
-            _ => return false,
-        }
+    // On the bytes: splitting into `Component`s costs ten times as much.
+    let bytes = path.as_os_str().as_encoded_bytes();
+    match bytes.strip_prefix(b"/") {
+        Some(b"") => true,
+        Some(names) => are_names(names),
+        None => are_names(bytes),
     }
-    length > 0 && length == path.as_os_str().len()
+}
+
+/// Whether `bytes` are names (none empty, `.` or `..`) joined by single `/`s.
+fn are_names(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && bytes
+            .split(|&byte| byte == b'/')
+            .all(|name| !name.is_empty() && name != b"." && name != b"..")
 }
 
 /// An `OsString` serialised as its bytes (on Unix): serde writes an `OsString` as an enum
