@@ -34,25 +34,42 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-/// The KDS003 lines of `karplint check --format concise apps/ds.yaml` run in `dir`.
-fn kds003(dir: &Path, extra: &[&str]) -> Vec<String> {
+/// `karplint check --format concise ARGS` run in `dir`, the cache allowed; it exits 0 or 1.
+fn check(dir: &Path, args: &[&str]) -> std::process::Output {
     let out = Command::cargo_bin("karplint")
         .unwrap()
         .current_dir(dir)
         .env_remove("KARPLINT_NO_CACHE")
         .env_remove("KARPLINT_NO_CONTEXT")
         .args(["check", "--format", "concise"])
-        .args(extra)
-        .arg("apps/ds.yaml")
+        .args(args)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.code().is_some_and(|code| code <= 1),
-        "{stdout}{}",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    stdout
+    out
+}
+
+/// What `run` gives with the cache and without it (`--no-cache` added to its arguments):
+/// the same.
+fn as_without_the_cache<T: PartialEq + std::fmt::Debug>(run: impl Fn(&[&str]) -> T) -> T {
+    let cached = run(&[]);
+    assert_eq!(
+        cached,
+        run(&["--no-cache"]),
+        "cached and uncached runs differ"
+    );
+    cached
+}
+
+/// The KDS003 lines of `karplint check --format concise apps/ds.yaml` run in `dir`.
+fn kds003(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let out = check(dir, &[extra, &["apps/ds.yaml"]].concat());
+    String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|line| line.contains("KDS003"))
         .map(str::to_string)
@@ -187,36 +204,20 @@ fn units_repo() -> tempfile::TempDir {
 /// The findings of a run naming the base's files and the chart's template (the rest of the
 /// repository its context), with the cache; the same as without it.
 fn unit_findings(dir: &Path) -> Vec<String> {
-    let run = |extra: &[&str]| {
-        let out = Command::cargo_bin("karplint")
-            .unwrap()
-            .current_dir(dir)
-            .env_remove("KARPLINT_NO_CACHE")
-            .env_remove("KARPLINT_NO_CONTEXT")
-            .args(["check", "--format", "concise", "--karpenter", "always"])
-            .args(extra)
-            .args([
-                "deploy/base/kustomization.yaml",
-                "deploy/base/agent.yaml",
-                "deploy/base/logger.yaml",
-                "chart/templates/ds.yaml",
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.code().is_some_and(|code| code <= 1));
+    as_without_the_cache(|extra| {
+        let names = [
+            "deploy/base/kustomization.yaml",
+            "deploy/base/agent.yaml",
+            "deploy/base/logger.yaml",
+            "chart/templates/ds.yaml",
+        ];
+        let out = check(dir, &[&["--karpenter", "always"], extra, &names].concat());
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter(|line| line.contains("[KDS"))
             .map(str::to_string)
             .collect::<Vec<_>>()
-    };
-    let cached = run(&[]);
-    assert_eq!(
-        cached,
-        run(&["--no-cache"]),
-        "cached and uncached runs differ"
-    );
-    cached
+    })
 }
 
 fn edit(dir: &Path, name: &str, from: &str, to: &str) {
@@ -285,31 +286,14 @@ fn a_unit_is_assembled_again_when_anything_it_looked_at_changes() {
 /// Everything a run naming `names` in `dir` prints (stdout, then stderr), with the cache;
 /// the same as without it.
 fn output(dir: &Path, names: &[&str]) -> String {
-    let run = |extra: &[&str]| {
-        let out = Command::cargo_bin("karplint")
-            .unwrap()
-            .current_dir(dir)
-            .env_remove("KARPLINT_NO_CACHE")
-            .env_remove("KARPLINT_NO_CONTEXT")
-            .args(["check", "--format", "concise"])
-            .args(extra)
-            .args(names)
-            .output()
-            .unwrap();
-        assert!(out.status.code().is_some_and(|code| code <= 1));
+    as_without_the_cache(|extra| {
+        let out = check(dir, &[extra, names].concat());
         format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         )
-    };
-    let cached = run(&[]);
-    assert_eq!(
-        cached,
-        run(&["--no-cache"]),
-        "cached and uncached runs differ"
-    );
-    cached
+    })
 }
 
 #[test]
