@@ -453,12 +453,25 @@ fn extend_context(discovery: &mut Discovery, mut found: Vec<Found>, skip: Option
         .chain(skip.and_then(identity))
         .collect();
     if !linted.is_empty() {
-        // Only a file with the inode number of a linted one can be one: the others of a
-        // 10,000-file tree are not `stat`ed.
+        // A linted file written as the walk writes it is left out by its path (the usual
+        // case: a hook names `a.yaml`, the walk finds `a.yaml`). Of the others, only a
+        // file with the inode number of a linted one can be one: the rest of a 10,000-file
+        // tree is not `stat`ed.
+        let written: HashSet<&std::ffi::OsStr> = discovery
+            .inputs
+            .iter()
+            .chain(&discovery.context)
+            .filter_map(|origin| match origin {
+                Origin::File(path) => Some(path.as_os_str()),
+                Origin::Stdin { .. } => None,
+            })
+            .chain(skip.map(Path::as_os_str))
+            .collect();
         let inos: HashSet<u64> = linted.iter().filter_map(identity_ino).collect();
         found.retain(|file| {
-            file.ino.is_some_and(|ino| !inos.contains(&ino))
-                || identity(&file.path).is_none_or(|id| !linted.contains(&id))
+            !written.contains(file.path.as_os_str())
+                && (file.ino.is_some_and(|ino| !inos.contains(&ino))
+                    || identity(&file.path).is_none_or(|id| !linted.contains(&id)))
         });
     }
     discovery
