@@ -19,11 +19,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::assemble::looked::{Checks, Looked};
+use crate::assemble::kustomize;
+use crate::assemble::looked::{self, Checks, Looked};
 use crate::config::Settings;
-use crate::files::{self, Fnv, hash, mtime, nanos};
+use crate::files::{self, Fnv, OsBytes, hash, mtime, nanos};
 use crate::load::{self, Bytes, FileFacts, UnitFacts};
 use crate::source::{FileId, with_file};
 
@@ -31,10 +33,34 @@ use crate::source::{FileId, with_file};
 pub const DIR: &str = ".karplint_cache";
 const FILE: &str = "facts.bin";
 /// Starts the cache file; the number changes with the layout below.
-const MAGIC: &[u8; 16] = b"karplint-cache2\n";
+const MAGIC: &[u8; 16] = b"karplint-cache3\n";
 /// Times this close to the run's start may hide a change that kept the size and time (a
 /// file written twice within the file system's time resolution): such files are hashed.
 const RACY: Duration = Duration::from_secs(2);
+
+/// What the cache keeps that depends on what its computation looked at.
+trait Looks {
+    fn looked(&self) -> &Looked;
+}
+
+impl Looks for (UnitFacts, Looked) {
+    fn looked(&self) -> &Looked {
+        &self.1
+    }
+}
+
+/// The kustomization roots of a boundary ([`Cache::roots`]).
+#[derive(Serialize, Deserialize)]
+struct Roots {
+    roots: Vec<PathBuf>,
+    looked: Looked,
+}
+
+impl Looks for Roots {
+    fn looked(&self) -> &Looked {
+        &self.looked
+    }
+}
 
 /// One file's facts as cached.
 #[derive(Serialize, Deserialize)]
@@ -51,9 +77,10 @@ struct Entry {
 struct Stored {
     /// When the run that wrote it started, in nanoseconds since the epoch.
     started: u128,
-    entries: Vec<(OsString, Entry)>,
+    entries: Vec<(OsBytes, Entry)>,
     /// Charts and kustomizations by their key ([`Cache::unit`]): serialised
-    /// [`UnitFacts`] and what the unit looked at.
+    /// [`UnitFacts`] and what the unit looked at; the roots of kustomizations
+    /// ([`Cache::roots`]).
     units: Vec<(Bytes, Bytes)>,
 }
 
@@ -99,7 +126,11 @@ impl Cache {
         let stored = read_stored(&path, key);
         let (old, old_units, old_started) = match stored {
             Some(stored) => (
-                stored.entries.into_iter().collect(),
+                stored
+                    .entries
+                    .into_iter()
+                    .map(|(path, entry)| (path.0, entry))
+                    .collect(),
                 stored
                     .units
                     .into_iter()
@@ -128,20 +159,53 @@ impl Cache {
     /// unit and everything else its result depends on: its directory, boundary, options),
     /// else `assemble`d (and kept for the next run).
     pub fn unit(&self, key: &[u8], assemble: impl FnOnce() -> (UnitFacts, Looked)) -> UnitFacts {
+        self.known(key, assemble).0
+    }
+
+    /// The kustomization roots among `dirs` ([`kustomize::roots`]), from the cache when
+    /// nothing their search looked at has changed (it parses every kustomization file;
+    /// from the cache, `parsed` learns nothing, and the builds share no parses).
+    pub fn roots(
+        &self,
+        dirs: &[PathBuf],
+        boundary: &Path,
+        parsed: &kustomize::Parsed,
+    ) -> Vec<PathBuf> {
+        let mut key = b"roots\0".to_vec();
+        for path in std::iter::once(boundary).chain(dirs.iter().map(PathBuf::as_path)) {
+            let bytes = path.as_os_str().as_encoded_bytes();
+            key.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            key.extend_from_slice(bytes);
+        }
+        let found = self.known(&key, || {
+            let (roots, looked) = looked::record(|| kustomize::roots(dirs, boundary, parsed));
+            Roots { roots, looked }
+        });
+        found.roots
+    }
+
+    /// What `key` names, from the cache when nothing it looked at has changed, else
+    /// `compute`d (and kept for the next run).
+    fn known<T: Serialize + DeserializeOwned + Looks>(
+        &self,
+        key: &[u8],
+        compute: impl FnOnce() -> T,
+    ) -> T {
         let trusted_before = self.old_started.saturating_sub(RACY.as_nanos());
         let cached = self.old_units.get(key).and_then(|bytes| {
-            let (unit, looked): (UnitFacts, Looked) = postcard::from_bytes(&bytes.0).ok()?;
-            looked
+            let value: T = postcard::from_bytes(&bytes.0).ok()?;
+            value
+                .looked()
                 .unchanged(trusted_before, &self.checks)
-                .then_some((unit, bytes.clone()))
+                .then_some((value, bytes.clone()))
         });
-        let (unit, bytes, changed) = match cached {
-            Some((unit, bytes)) => (unit, Some(bytes), false),
+        let (value, bytes, changed) = match cached {
+            Some((value, bytes)) => (value, Some(bytes), false),
             None => {
-                let record = assemble();
-                // A unit that does not serialise (a path not UTF-8) is not kept.
-                let bytes = postcard::to_allocvec(&record).ok().map(Bytes);
-                (record.0, bytes, true)
+                let value = compute();
+                // A value that does not serialise (a path not UTF-8) is not kept.
+                let bytes = postcard::to_allocvec(&value).ok().map(Bytes);
+                (value, bytes, true)
             }
         };
         if changed && let Ok(mut flag) = self.changed.lock() {
@@ -150,7 +214,7 @@ impl Cache {
         if let (Some(bytes), Ok(mut fresh)) = (bytes, self.fresh_units.lock()) {
             fresh.push((Bytes(key.to_vec()), bytes));
         }
-        unit
+        value
     }
 
     /// The facts of the file at `path`, from the cache when it holds them for this content,
@@ -236,11 +300,11 @@ impl Cache {
         }
         units.sort_by(|a, b| a.0.0.cmp(&b.0.0));
         units.dedup_by(|a, b| a.0.0 == b.0.0);
-        let mut entries: Vec<(OsString, Entry)> = fresh
+        let mut entries: Vec<(OsBytes, Entry)> = fresh
             .into_iter()
             .filter_map(|(path, entry)| {
                 let entry = entry.or_else(|| self.old.remove(&path))?;
-                Some((path, entry))
+                Some((OsBytes(path), entry))
             })
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));

@@ -34,25 +34,42 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-/// The KDS003 lines of `karplint check --format concise apps/ds.yaml` run in `dir`.
-fn kds003(dir: &Path, extra: &[&str]) -> Vec<String> {
+/// `karplint check --format concise ARGS` run in `dir`, the cache allowed; it exits 0 or 1.
+fn check(dir: &Path, args: &[&str]) -> std::process::Output {
     let out = Command::cargo_bin("karplint")
         .unwrap()
         .current_dir(dir)
         .env_remove("KARPLINT_NO_CACHE")
         .env_remove("KARPLINT_NO_CONTEXT")
         .args(["check", "--format", "concise"])
-        .args(extra)
-        .arg("apps/ds.yaml")
+        .args(args)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.code().is_some_and(|code| code <= 1),
-        "{stdout}{}",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    stdout
+    out
+}
+
+/// What `run` gives with the cache and without it (`--no-cache` added to its arguments):
+/// the same.
+fn as_without_the_cache<T: PartialEq + std::fmt::Debug>(run: impl Fn(&[&str]) -> T) -> T {
+    let cached = run(&[]);
+    assert_eq!(
+        cached,
+        run(&["--no-cache"]),
+        "cached and uncached runs differ"
+    );
+    cached
+}
+
+/// The KDS003 lines of `karplint check --format concise apps/ds.yaml` run in `dir`.
+fn kds003(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let out = check(dir, &[extra, &["apps/ds.yaml"]].concat());
+    String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|line| line.contains("KDS003"))
         .map(str::to_string)
@@ -89,7 +106,7 @@ fn a_damaged_cache_is_ignored_and_replaced() {
         Vec::new(),
         intact[..intact.len() / 2].to_vec(),
         intact.iter().map(|b| b ^ 0x55).collect(),
-        b"karplint-cache2\n\xff\xff\xff\xff".to_vec(),
+        b"karplint-cache3\n\xff\xff\xff\xff".to_vec(),
     ];
     for (i, bytes) in damaged.into_iter().enumerate() {
         let classes = if i % 2 == 0 { CLASSES_LOWERED } else { CLASSES };
@@ -187,36 +204,20 @@ fn units_repo() -> tempfile::TempDir {
 /// The findings of a run naming the base's files and the chart's template (the rest of the
 /// repository its context), with the cache; the same as without it.
 fn unit_findings(dir: &Path) -> Vec<String> {
-    let run = |extra: &[&str]| {
-        let out = Command::cargo_bin("karplint")
-            .unwrap()
-            .current_dir(dir)
-            .env_remove("KARPLINT_NO_CACHE")
-            .env_remove("KARPLINT_NO_CONTEXT")
-            .args(["check", "--format", "concise", "--karpenter", "always"])
-            .args(extra)
-            .args([
-                "deploy/base/kustomization.yaml",
-                "deploy/base/agent.yaml",
-                "deploy/base/logger.yaml",
-                "chart/templates/ds.yaml",
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.code().is_some_and(|code| code <= 1));
+    as_without_the_cache(|extra| {
+        let names = [
+            "deploy/base/kustomization.yaml",
+            "deploy/base/agent.yaml",
+            "deploy/base/logger.yaml",
+            "chart/templates/ds.yaml",
+        ];
+        let out = check(dir, &[&["--karpenter", "always"], extra, &names].concat());
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter(|line| line.contains("[KDS"))
             .map(str::to_string)
             .collect::<Vec<_>>()
-    };
-    let cached = run(&[]);
-    assert_eq!(
-        cached,
-        run(&["--no-cache"]),
-        "cached and uncached runs differ"
-    );
-    cached
+    })
 }
 
 fn edit(dir: &Path, name: &str, from: &str, to: &str) {
@@ -280,4 +281,76 @@ fn a_unit_is_assembled_again_when_anything_it_looked_at_changes() {
     misspell(dir, "chart/templates/ds.yaml", true);
     let found = unit_findings(dir);
     assert_eq!(count(&found, "KDS001", "charted"), 1, "{found:?}");
+}
+
+/// Everything a run naming `names` in `dir` prints (stdout, then stderr), with the cache;
+/// the same as without it.
+fn output(dir: &Path, names: &[&str]) -> String {
+    as_without_the_cache(|extra| {
+        let out = check(dir, &[extra, names].concat());
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn which_kustomizations_are_roots_follows_their_files() {
+    let dir = units_repo();
+    let dir = dir.path();
+    let names = ["deploy/base/agent.yaml"];
+    // The overlay includes the base: one cluster, the overlay's.
+    let before = output(dir, &names);
+    assert!(before.contains("deploy/overlay"), "{before}");
+    assert!(!before.contains("Cluster deploy/base:"), "{before}");
+    assert_eq!(output(dir, &names), before, "warm");
+    // The overlay no longer includes the base: the base is a root of its own.
+    edit(
+        dir,
+        "deploy/overlay/kustomization.yaml",
+        "../base",
+        "../bas_",
+    );
+    let found = output(dir, &names);
+    assert!(found.contains("Cluster deploy/base:"), "{found}");
+    // A new kustomization including the base.
+    let solo = dir.join("deploy/solo");
+    fs::create_dir(&solo).unwrap();
+    fs::write(solo.join("kustomization.yaml"), "resources: [../base]\n").unwrap();
+    let found = output(dir, &names);
+    assert!(found.contains("Cluster deploy/solo:"), "{found}");
+    assert!(!found.contains("Cluster deploy/base:"), "{found}");
+    // Renamed, then gone.
+    fs::rename(&solo, dir.join("deploy/alone")).unwrap();
+    let found = output(dir, &names);
+    assert!(found.contains("Cluster deploy/alone:"), "{found}");
+    fs::remove_dir_all(dir.join("deploy/alone")).unwrap();
+    let found = output(dir, &names);
+    assert!(found.contains("Cluster deploy/base:"), "{found}");
+}
+
+/// A base reached through a link to a directory, retargeted to a copy of the same bytes
+/// outside the repository: only where the path leads has changed.
+#[cfg(unix)]
+#[test]
+fn a_directory_link_retargeted_out_of_the_repository_is_seen() {
+    let dir = units_repo();
+    let dir = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    let copy = outside.path().join("base");
+    fs::create_dir(&copy).unwrap();
+    for name in ["kustomization.yaml", "agent.yaml", "logger.yaml"] {
+        fs::copy(dir.join("deploy/base").join(name), copy.join(name)).unwrap();
+    }
+    fs::rename(dir.join("deploy/base"), dir.join("deploy/real-base")).unwrap();
+    std::os::unix::fs::symlink("real-base", dir.join("deploy/base")).unwrap();
+    let names = ["deploy/overlay/patch.yaml"];
+    let before = output(dir, &names);
+    assert!(!before.contains("outside"), "{before}");
+    fs::remove_file(dir.join("deploy/base")).unwrap();
+    std::os::unix::fs::symlink(&copy, dir.join("deploy/base")).unwrap();
+    let after = output(dir, &names);
+    assert!(after.contains("outside"), "{after}");
 }

@@ -17,11 +17,11 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::files;
+use crate::files::{self, OsBytes};
 
 /// What one unit looked at, in the order first looked at.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Looked(Vec<(OsString, Seen)>);
+pub struct Looked(Vec<(OsBytes, Seen)>);
 
 /// What was found at a path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,9 +31,9 @@ enum Seen {
     /// Whether there is anything at all, the path's last link not followed.
     Present(bool),
     /// Where it resolves to (or why not).
-    Canonical(Result<OsString, String>),
+    Canonical(Result<OsBytes, String>),
     /// The names in the directory, sorted (or why they could not be listed).
-    Names(Result<Vec<OsString>, String>),
+    Names(Result<Vec<OsBytes>, String>),
     /// Read as a regular file of at most `limit` bytes (through a check for pseudo file
     /// systems when `named`).
     Read {
@@ -60,8 +60,8 @@ struct Stamp {
 
 #[derive(Default)]
 struct Recorder {
-    looked: Vec<(OsString, Seen)>,
-    seen: HashSet<(OsString, Seen)>,
+    looked: Vec<(OsBytes, Seen)>,
+    seen: HashSet<(OsBytes, Seen)>,
 }
 
 thread_local! {
@@ -81,7 +81,7 @@ pub fn record<T>(run: impl FnOnce() -> T) -> (T, Looked) {
 fn note(path: &Path, seen: Seen) {
     RECORDER.with(|cell| {
         if let Some(recorder) = cell.borrow_mut().as_mut() {
-            let entry = (path.as_os_str().to_os_string(), seen);
+            let entry = (OsBytes(path.as_os_str().to_os_string()), seen);
             if recorder.seen.insert(entry.clone()) {
                 recorder.looked.push(entry);
             }
@@ -136,7 +136,7 @@ pub fn is_present(path: &Path) -> bool {
 pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
     let result = std::fs::canonicalize(path);
     let seen = match &result {
-        Ok(canonical) => Ok(canonical.as_os_str().to_os_string()),
+        Ok(canonical) => Ok(OsBytes(canonical.as_os_str().to_os_string())),
         Err(error) => Err(files::describe_io(error)),
     };
     note(path, Seen::Canonical(seen));
@@ -156,7 +156,7 @@ fn names_now(path: &Path) -> io::Result<Vec<OsString>> {
 pub fn read_dir_names(path: &Path) -> io::Result<Vec<OsString>> {
     let result = names_now(path);
     let seen = match &result {
-        Ok(names) => Ok(names.clone()),
+        Ok(names) => Ok(names.iter().cloned().map(OsBytes).collect()),
         Err(error) => Err(files::describe_io(error)),
     };
     note(path, Seen::Names(seen));
@@ -228,7 +228,56 @@ pub fn read_named(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// The checks of one run ([`Looked::unchanged`]), shared by the units it checks: a base
 /// is looked at by every overlay that includes it.
 #[derive(Default)]
-pub struct Checks(Mutex<HashMap<(OsString, Seen), bool>>);
+pub struct Checks {
+    known: Mutex<HashMap<(OsBytes, Seen), bool>>,
+    resolver: Resolver,
+}
+
+/// [`std::fs::canonicalize`] for many paths of one tree, each directory resolved once:
+/// resolving a path anew costs a `readlink` per component and a `getcwd`, tens of
+/// thousands of calls to check the units of a large repository. A path whose last
+/// component is not a link resolves to its directory's resolution joined with that name
+/// (one `lstat`); anything else (a link, a path ending in `..`, `.` or `/`) is resolved
+/// whole. For one run: what it learnt is not checked again.
+#[derive(Default)]
+pub struct Resolver(Mutex<HashMap<OsString, Result<PathBuf, String>>>);
+
+impl Resolver {
+    /// The canonical path, or why there is none (as [`files::describe_io`] says it).
+    pub fn canonicalize(&self, path: &Path) -> Result<PathBuf, String> {
+        let known = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|map| map.get(path.as_os_str()).cloned());
+        if let Some(known) = known {
+            return known;
+        }
+        let resolved = self.resolve(path);
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(path.as_os_str().to_os_string(), resolved.clone());
+        }
+        resolved
+    }
+
+    fn resolve(&self, path: &Path) -> Result<PathBuf, String> {
+        let whole = || std::fs::canonicalize(path).map_err(|error| files::describe_io(&error));
+        let bytes = path.as_os_str().as_encoded_bytes();
+        // `lstat` follows a link named before a trailing `/` or `/.`.
+        let plain = !bytes.ends_with(b"/") && !bytes.ends_with(b"/.");
+        let (Some(parent), Some(name), true) = (path.parent(), path.file_name(), plain) else {
+            return whole();
+        };
+        match std::fs::symlink_metadata(path) {
+            Ok(metadata) if metadata.file_type().is_symlink() => whole(),
+            Ok(_) if parent.as_os_str().is_empty() => {
+                Ok(self.canonicalize(Path::new("."))?.join(name))
+            }
+            Ok(_) => Ok(self.canonicalize(parent)?.join(name)),
+            Err(error) => Err(files::describe_io(&error)),
+        }
+    }
+}
 
 impl Looked {
     /// Whether everything looked at is as it was. A file whose size and modification time
@@ -237,10 +286,14 @@ impl Looked {
     /// resolution); any other file is read and its hash compared.
     pub fn unchanged(&self, trusted_before: u128, checks: &Checks) -> bool {
         self.0.iter().all(|entry| {
-            let known = checks.0.lock().ok().and_then(|map| map.get(entry).copied());
+            let known = checks
+                .known
+                .lock()
+                .ok()
+                .and_then(|map| map.get(entry).copied());
             known.unwrap_or_else(|| {
-                let holds = holds(entry, trusted_before);
-                if let Ok(mut map) = checks.0.lock() {
+                let holds = holds(entry, trusted_before, &checks.resolver);
+                if let Ok(mut map) = checks.known.lock() {
                     map.insert(entry.clone(), holds);
                 }
                 holds
@@ -250,23 +303,23 @@ impl Looked {
 }
 
 /// Whether what was seen at a path is still there.
-fn holds((path, seen): &(OsString, Seen), trusted_before: u128) -> bool {
-    let path = Path::new(path);
+fn holds((path, seen): &(OsBytes, Seen), trusted_before: u128, resolver: &Resolver) -> bool {
+    let path = Path::new(&path.0);
     match seen {
         Seen::Kind(kind) => kind_of(path) == *kind,
         Seen::Present(present) => present_now(path) == *present,
-        Seen::Canonical(found) => {
-            let now = std::fs::canonicalize(path);
-            match (&now, found) {
-                (Ok(now), Ok(then)) => now.as_os_str() == then,
-                (Err(error), Err(then)) => files::describe_io(error) == *then,
-                _ => false,
-            }
-        }
+        Seen::Canonical(found) => match (resolver.canonicalize(path), found) {
+            (Ok(now), Ok(then)) => now.as_os_str() == then.0,
+            (Err(now), Err(then)) => now == *then,
+            _ => false,
+        },
         Seen::Names(found) => {
             let now = names_now(path);
             match (&now, found) {
-                (Ok(now), Ok(then)) => now == then,
+                (Ok(now), Ok(then)) => {
+                    now.len() == then.len()
+                        && now.iter().zip(then).all(|(now, then)| *now == then.0)
+                }
                 (Err(error), Err(then)) => files::describe_io(error) == *then,
                 _ => false,
             }
@@ -333,5 +386,84 @@ mod tests {
         let (_, looked) = look();
         std::fs::remove_file(&file).unwrap();
         assert!(!looked.unchanged(0, &Checks::default()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_resolver_resolves_as_canonicalize_does() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["real/sub", "other/sub"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(root.join("real/sub/a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(root.join("other/sub/a.yaml"), "a: 1\n").unwrap();
+        symlink(root.join("real"), root.join("linked")).unwrap();
+        symlink("sub/a.yaml", root.join("real/file-link")).unwrap();
+        symlink("nowhere", root.join("real/dangling")).unwrap();
+        let names = [
+            "real/sub/a.yaml",
+            "linked/sub/a.yaml",
+            "linked/sub",
+            "linked",
+            "linked/",
+            "linked/.",
+            "linked/sub/..",
+            "linked/sub/../sub/a.yaml",
+            "linked/./sub/a.yaml",
+            "real/file-link",
+            "linked/file-link",
+            "real/dangling",
+            "real/missing",
+            "real/missing/a.yaml",
+            "real/sub/a.yaml/x",
+            "",
+        ];
+        let check = |resolver: &Resolver| {
+            for name in names {
+                let path = root.join(name);
+                let expected = std::fs::canonicalize(&path).map_err(|e| files::describe_io(&e));
+                // Twice: the second answer comes from what the first learnt.
+                for _ in 0..2 {
+                    assert_eq!(resolver.canonicalize(&path), expected, "{name:?}");
+                }
+            }
+        };
+        let resolver = Resolver::default();
+        check(&resolver);
+        // A relative path resolves from the working directory.
+        let here = Path::new("Cargo.toml");
+        assert_eq!(
+            resolver.canonicalize(here),
+            std::fs::canonicalize(here).map_err(|e| files::describe_io(&e))
+        );
+        // The link to a directory retargeted: a run after it resolves through the new one.
+        std::fs::remove_file(root.join("linked")).unwrap();
+        symlink(root.join("other"), root.join("linked")).unwrap();
+        check(&Resolver::default());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_link_retargeted_is_seen() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["a", "b"] {
+            std::fs::create_dir(root.join(d)).unwrap();
+            // The same bytes on both sides: only where the path leads tells them apart.
+            std::fs::write(root.join(d).join("x.yaml"), "x: 1\n").unwrap();
+        }
+        symlink("a", root.join("link")).unwrap();
+        let file = root.join("link/x.yaml");
+        let (_, looked) = record(|| {
+            let _ = canonicalize(&file);
+            let _ = read_regular(&file, 1 << 20);
+        });
+        assert!(looked.unchanged(0, &Checks::default()));
+        std::fs::remove_file(root.join("link")).unwrap();
+        symlink("b", root.join("link")).unwrap();
+        assert!(!looked.unchanged(u128::MAX, &Checks::default()));
     }
 }

@@ -108,15 +108,21 @@ pub struct Kept<T> {
     pub charts: Vec<PathBuf>,
 }
 
+/// Which kustomizations of `dirs` within `boundary` are roots ([`kustomize::roots`], or
+/// what a cache knows of it), telling the builds' shared parses what to keep.
+pub type RootsOf<'a> = dyn Fn(&[PathBuf], &Path, &kustomize::Parsed) -> Vec<PathBuf> + 'a;
+
 /// Finds the charts and kustomization roots among `paths` (inputs and context) and hands
 /// each to `each` in parallel, which assembles it ([`Job::assemble`]) or knows its result,
 /// and returns what it keeps of the unit: a unit's output is many times the size of what
 /// is kept of it, and not all are held at once. A kustomization reads nothing outside the
 /// first of `boundaries` that holds it (nothing outside its own directory when none
-/// does); a chart nothing outside its directory.
+/// does); a chart nothing outside its directory. `roots` tells which kustomizations within
+/// a boundary are roots ([`kustomize::roots`], or what a cache knows of it).
 pub fn assemble<T: Send>(
     paths: &[&Path],
     boundaries: &[PathBuf],
+    roots: &RootsOf<'_>,
     each: &(dyn Fn(Job) -> Kept<T> + Sync),
 ) -> Assembly<T> {
     let mut finder = units::ChartFinder::default();
@@ -137,12 +143,16 @@ pub fn assemble<T: Send>(
     }
     // Each kustomization reads only inside the first boundary that holds it (the
     // repository, a directory named on the command line), else inside its own directory.
+    // Hundreds of kustomizations share their directories' ancestors: each resolved once.
+    let resolver = looked::Resolver::default();
     let canonical: Vec<PathBuf> = boundaries
         .iter()
-        .map(|b| std::fs::canonicalize(b).unwrap_or_else(|_| b.clone()))
+        .map(|b| resolver.canonicalize(b).unwrap_or_else(|_| b.clone()))
         .collect();
     let boundary_of = |dir: &Path| -> PathBuf {
-        let dir_canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let dir_canonical = resolver
+            .canonicalize(dir)
+            .unwrap_or_else(|_| dir.to_path_buf());
         canonical
             .iter()
             .zip(boundaries)
@@ -156,7 +166,7 @@ pub fn assemble<T: Send>(
     let parsed = Arc::new(kustomize::Parsed::default());
     let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
         let parsed = Arc::clone(&parsed);
-        kustomize::roots(&dirs, &boundary, &parsed)
+        roots(&dirs, &boundary, &parsed)
             .into_iter()
             .map(move |dir| Job {
                 dir,

@@ -42,7 +42,8 @@ pub(super) fn render(
         })
         .collect();
     let options = |chart: &std::path::Path| settings.helm.options(chart, settings.max_file_size);
-    let assembly = assemble::assemble(&paths, &settings.boundaries, &|job| {
+    let roots = &assemble::kustomize::roots;
+    let assembly = assemble::assemble(&paths, &settings.boundaries, roots, &|job| {
         let unit = job.assemble(&options, None);
         assemble::Kept {
             parts: unit.parts(),

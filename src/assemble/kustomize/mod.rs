@@ -235,7 +235,8 @@ fn sort_key(id: &Id) -> (i32, String, String, String) {
 /// `parsed` learns how many builds of the roots read each kustomization (and so each
 /// file it reads), and keeps the kustomization files parsed here for them.
 pub fn roots(dirs: &[PathBuf], boundary: &Path, parsed: &Parsed) -> Vec<PathBuf> {
-    let boundary = std::fs::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    // Recorded, as everything it looks at: the facts cache keeps its result.
+    let boundary = looked::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
     let dirs: Vec<PathBuf> = dirs.iter().map(|d| read::normalize(d)).collect();
     let index: std::collections::HashMap<&Path, usize> = dirs
         .iter()
