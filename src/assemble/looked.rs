@@ -132,6 +132,18 @@ pub fn is_present(path: &Path) -> bool {
     present
 }
 
+/// [`Resolver::canonicalize`] (a run's paths resolved once per directory), recorded as
+/// [`canonicalize`] records.
+pub fn canonicalize_by(resolver: &Resolver, path: &Path) -> Result<PathBuf, String> {
+    let result = resolver.canonicalize(path);
+    let seen = result
+        .as_ref()
+        .map(|canonical| OsBytes(canonical.as_os_str().to_os_string()))
+        .map_err(Clone::clone);
+    note(path, Seen::Canonical(seen));
+    result
+}
+
 /// [`std::fs::canonicalize`], recorded.
 pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
     let result = std::fs::canonicalize(path);
@@ -239,7 +251,7 @@ pub struct Checks {
 /// component is not a link resolves to its directory's resolution joined with that name
 /// (one `lstat`); anything else (a link, a path ending in `..`, `.` or `/`) is resolved
 /// whole. For one run: what it learnt is not checked again.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Resolver(Mutex<HashMap<OsString, Result<PathBuf, String>>>);
 
 impl Resolver {

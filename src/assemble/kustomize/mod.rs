@@ -465,10 +465,11 @@ impl<'f> Builder<'f> {
 
     /// The canonical path of `path`, if it lies inside the boundary (else a problem at `at`).
     fn admit(&mut self, path: &Path, at: Span) -> Option<PathBuf> {
-        let canonical = match looked::canonicalize(path) {
+        let canonical = match looked::canonicalize_by(&self.parsed.resolver, path) {
             Ok(canonical) => canonical,
-            Err(error) => {
-                self.cannot_read(path, &error, at);
+            Err(why) => {
+                let shown = crate::source::display_path(path);
+                self.error(at, format!("cannot read {shown}: {why}"));
                 return None;
             }
         };
@@ -674,7 +675,8 @@ impl<'f> Builder<'f> {
     ) -> Vec<Res> {
         let shown = crate::source::display_path(dir);
         self.read_kustomizations += 1;
-        let canonical = looked::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let canonical = looked::canonicalize_by(&self.parsed.resolver, dir)
+            .unwrap_or_else(|_| dir.to_path_buf());
         // Only an included kustomization (`at` its entry) can nest too deep, be one too
         // many or close a cycle.
         if let Some(entry) = at {
