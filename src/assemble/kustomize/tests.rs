@@ -850,3 +850,50 @@ fn a_base_two_roots_include_is_parsed_once_and_each_build_numbers_it_itself() {
         );
     }
 }
+
+#[test]
+fn links_are_followed_to_where_they_lead_and_refused_outside_the_boundary() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    let secret = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: secret}\n";
+    std::fs::write(outside.path().join("secret.yaml"), secret).unwrap();
+    std::fs::create_dir(outside.path().join("dir")).unwrap();
+    std::fs::write(outside.path().join("dir/x.yaml"), secret).unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let app = repo.path().join("app");
+    std::fs::create_dir_all(app.join("real")).unwrap();
+    let inside = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: inside}\n";
+    std::fs::write(app.join("real/cm.yaml"), inside).unwrap();
+    symlink(app.join("real"), app.join("alias")).unwrap();
+    symlink(outside.path().join("secret.yaml"), app.join("secret.yaml")).unwrap();
+    symlink(outside.path().join("dir"), app.join("linked")).unwrap();
+    std::fs::write(
+        app.join("kustomization.yaml"),
+        "resources:\n- alias/cm.yaml\n- secret.yaml\n- linked/x.yaml\n",
+    )
+    .unwrap();
+    // Twice with one run's resolver: what it learnt the first time holds the second.
+    let parsed = Parsed::default();
+    for _ in 0..2 {
+        let mut files = UnitFiles::default();
+        let built = build(&app, repo.path(), &mut files, &parsed);
+        let names: Vec<&str> = built
+            .objects
+            .iter()
+            .filter_map(|o| o.path(&["metadata", "name"]).and_then(Value::as_str))
+            .collect();
+        assert_eq!(names, ["inside"]);
+        let refused: Vec<(u32, bool)> = built
+            .problems
+            .iter()
+            .map(|p| {
+                (
+                    p.span.start.line,
+                    p.message.ends_with("lies outside the repository; not read"),
+                )
+            })
+            .collect();
+        assert_eq!(refused, [(3, true), (4, true)], "{:?}", built.problems);
+        assert!(built.problems[1].message.contains("linked/x.yaml"));
+    }
+}
