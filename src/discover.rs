@@ -440,6 +440,10 @@ fn walked_ino(_: &ignore::DirEntry) -> Option<u64> {
 /// Adds `found` to the context, each file once and none that is linted or already context
 /// (compared by the file itself, not how its path is written: `../repo/a.yaml` is `a.yaml`).
 fn extend_context(discovery: &mut Discovery, mut found: Vec<Found>, skip: Option<&Path>) {
+    // Nothing to add: the linted files need no `stat` each to be left out of nothing.
+    if found.is_empty() {
+        return;
+    }
     sort_paths(&mut found);
     found.dedup_by(|a, b| a.path == b.path);
     let linted: HashSet<_> = discovery
