@@ -106,6 +106,27 @@ fn kind(path: &Path) -> Option<Kind> {
     kind
 }
 
+fn kind_by(resolver: &Resolver, path: &Path) -> Option<Kind> {
+    let kind = resolver.kind(path);
+    note(path, Seen::Kind(kind));
+    kind
+}
+
+/// [`is_dir`], as `resolver` knows it.
+pub fn is_dir_by(resolver: &Resolver, path: &Path) -> bool {
+    kind_by(resolver, path) == Some(Kind::Dir)
+}
+
+/// [`is_file`], as `resolver` knows it.
+pub fn is_file_by(resolver: &Resolver, path: &Path) -> bool {
+    kind_by(resolver, path) == Some(Kind::File)
+}
+
+/// [`exists`], as `resolver` knows it.
+pub fn exists_by(resolver: &Resolver, path: &Path) -> bool {
+    kind_by(resolver, path).is_some()
+}
+
 /// [`Path::is_dir`], recorded.
 pub fn is_dir(path: &Path) -> bool {
     kind(path) == Some(Kind::Dir)
@@ -250,26 +271,43 @@ pub struct Checks {
 /// thousands of calls to check the units of a large repository. A path whose last
 /// component is not a link resolves to its directory's resolution joined with that name
 /// (one `lstat`); anything else (a link, a path ending in `..`, `.` or `/`) is resolved
-/// whole. For one run: what it learnt is not checked again.
+/// whole. It also knows what is at each path it was asked about ([`is_file_by`] and the
+/// like: kustomize builds ask of a base's paths once per root). For one run: what it
+/// learnt is not checked again.
 #[derive(Debug, Default)]
-pub struct Resolver(Mutex<HashMap<OsString, Result<PathBuf, String>>>);
+pub struct Resolver {
+    canonical: Mutex<HashMap<OsString, Result<PathBuf, String>>>,
+    kinds: Mutex<HashMap<OsString, Option<Kind>>>,
+}
+
+/// `map`'s value for `path`, computed by `compute` the first time.
+fn memo<T: Clone>(
+    map: &Mutex<HashMap<OsString, T>>,
+    path: &Path,
+    compute: impl FnOnce() -> T,
+) -> T {
+    let known = map
+        .lock()
+        .ok()
+        .and_then(|map| map.get(path.as_os_str()).cloned());
+    if let Some(known) = known {
+        return known;
+    }
+    let value = compute();
+    if let Ok(mut map) = map.lock() {
+        map.insert(path.as_os_str().to_os_string(), value.clone());
+    }
+    value
+}
 
 impl Resolver {
     /// The canonical path, or why there is none (as [`files::describe_io`] says it).
     pub fn canonicalize(&self, path: &Path) -> Result<PathBuf, String> {
-        let known = self
-            .0
-            .lock()
-            .ok()
-            .and_then(|map| map.get(path.as_os_str()).cloned());
-        if let Some(known) = known {
-            return known;
-        }
-        let resolved = self.resolve(path);
-        if let Ok(mut map) = self.0.lock() {
-            map.insert(path.as_os_str().to_os_string(), resolved.clone());
-        }
-        resolved
+        memo(&self.canonical, path, || self.resolve(path))
+    }
+
+    fn kind(&self, path: &Path) -> Option<Kind> {
+        memo(&self.kinds, path, || kind_of(path))
     }
 
     fn resolve(&self, path: &Path) -> Result<PathBuf, String> {

@@ -595,7 +595,7 @@ impl<'f> Builder<'f> {
         let present: Vec<PathBuf> = FILE_NAMES
             .iter()
             .map(|name| dir.join(name))
-            .filter(|path| looked::is_file(path))
+            .filter(|path| looked::is_file_by(&self.parsed.resolver, path))
             .collect();
         let Some(path) = present.first() else {
             let shown = crate::source::display_path(dir);
@@ -761,7 +761,7 @@ impl<'f> Builder<'f> {
                 continue;
             }
             let path = read::normalize(&kust.dir.join(&entry));
-            if !looked::is_dir(&path) {
+            if !looked::is_dir_by(&self.parsed.resolver, &path) {
                 self.error(span, format!("component {entry} is not a directory"));
                 continue;
             }
@@ -846,7 +846,7 @@ impl<'f> Builder<'f> {
             return;
         }
         let path = read::normalize(&kust.dir.join(entry));
-        if looked::is_dir(&path) {
+        if looked::is_dir_by(&self.parsed.resolver, &path) {
             let built = self.accumulate(&path, Some(span), Vec::new(), false, depth + 1);
             let mut ids = Ids::of(resources);
             for res in built {
@@ -854,7 +854,7 @@ impl<'f> Builder<'f> {
             }
             return;
         }
-        if !looked::exists(&path) {
+        if !looked::exists_by(&self.parsed.resolver, &path) {
             self.error(span, format!("resource {entry} does not exist"));
             return;
         }
@@ -1089,7 +1089,7 @@ impl<'f> Builder<'f> {
     fn plugins(&mut self, kust: &Kust, resources: &mut Vec<Res>) {
         for (entry, span) in kust.strings("transformers") {
             let path = read::normalize(&kust.dir.join(&entry));
-            if !looked::is_file(&path) {
+            if !looked::is_file_by(&self.parsed.resolver, &path) {
                 let what =
                     format!("transformer {entry} is not a plugin configuration file; not run");
                 self.problem(span, Severity::Info, what);
@@ -1457,7 +1457,7 @@ impl<'f> Builder<'f> {
         // `patchesStrategicMerge` takes a path or the patch itself.
         let path = read::normalize(&kust.dir.join(&entry));
         if inline.is_none()
-            && (entry.contains('\n') || !looked::exists(&path))
+            && (entry.contains('\n') || !looked::exists_by(&self.parsed.resolver, &path))
             && !entry.trim().is_empty()
         {
             if !entry.contains(':') {
@@ -1470,7 +1470,7 @@ impl<'f> Builder<'f> {
             self.error(span, format!("patch file {entry} lies outside the kustomization's directory; kustomize refuses it"));
             return None;
         }
-        if !looked::exists(&path) {
+        if !looked::exists_by(&self.parsed.resolver, &path) {
             self.error(span, format!("patch {entry} does not exist"));
             return None;
         }
