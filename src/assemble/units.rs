@@ -49,6 +49,11 @@ impl ChartFinder {
     /// [`template_chart`](Self::template_chart) of the files in `dir`: the chart at most
     /// `MAX_LEVELS - 1` levels up whose directory just below on the way is `templates`.
     fn chart_of_dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        // Only a file under a `templates` directory can be one: the rest of a tree needs
+        // no look for a `Chart.yaml` (a `stat` per directory of a warm one-file run).
+        if !dir.components().any(|part| part.as_os_str() == "templates") {
+            return None;
+        }
         let nearest = self.nearest(dir)?;
         (nearest.levels < MAX_LEVELS && nearest.below.as_deref() == Some("templates".as_ref()))
             .then(|| self.outermost(&nearest.chart))
