@@ -25,6 +25,7 @@
 #   COPIES=N            copies for the growth figure (default 4; 1 skips it)
 #   ONE_FILE_RUNS=N     runs per one-file figure (default 10; 0 skips it)
 #   ONE_FILE=REL        the file named, relative to CORPUS (default: its first manifest)
+#   ONE_FILE_REPEAT=N   warm one-file runs per measurement (default 5)
 #   SMALL="DIR ..."     the small corpora (default: daemonsets, karpenter, priorityclasses
 #                       and helm-templates beside CORPUS; "" skips them)
 #   SMALL_RUNS=N        interleaved pairs per small corpus (default 5), each program
@@ -64,6 +65,7 @@ COPIES=$(count COPIES 4 1)
 ONE_FILE_RUNS=$(count ONE_FILE_RUNS 10 0)
 SMALL_RUNS=$(count SMALL_RUNS 5 1)
 SMALL_REPEAT=$(count SMALL_REPEAT 10 1)
+ONE_FILE_REPEAT=$(count ONE_FILE_REPEAT 5 1)
 CHECK=${CHECK:-0}
 
 GNU_TIME=/usr/bin/time
@@ -108,8 +110,9 @@ results=$work/results.tsv # figure  program (floor or karplint)  wall  cpu  maxr
 : >"$results"
 
 # measure FIGURE CWD COMMAND...: one run under GNU time, appended to $results; with
-# REPEAT=N set, the command runs N times in a row under one measurement (a run of a small
-# corpus takes a few of GNU time's 10 ms ticks).
+# REPEAT=N set, the command runs N times in a row under one measurement and the wall and
+# CPU times recorded are per run (a run of a small corpus or a warm one-file run takes a
+# few of GNU time's 10 ms ticks). The shell that repeats it is measured too (a few ms).
 measure() {
     local figure=$1 cwd=$2 rc=0
     shift 2
@@ -126,8 +129,9 @@ measure() {
     read -r wall user sys rss < <(tail -n 1 "$work/time.txt")
     local program=karplint
     [[ $1 == "$BASELINE_BIN" ]] && program=floor
-    printf '%s\t%s\t%s\t%s\t%s\n' "$figure" "$program" "$wall" \
-        "$(python3 -c "print($user + $sys)")" "$rss" >>"$results"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$figure" "$program" \
+        "$(python3 -c "print($wall / ${REPEAT:-1})")" \
+        "$(python3 -c "print(($user + $sys) / ${REPEAT:-1})")" "$rss" >>"$results"
 }
 
 floor() { measure "$1" "$work/cwd" "$BASELINE_BIN" "$2"; }
@@ -179,7 +183,8 @@ if ((ONE_FILE_RUNS > 0)); then
     measure one-prime "$work/repo" "$KARPLINT_BIN" check --format concise "$one_file"
     for ((i = 1; i <= ONE_FILE_RUNS; i++)); do
         echo "One-file run, warm cache $i/$ONE_FILE_RUNS..." >&2
-        measure one-warm "$work/repo" "$KARPLINT_BIN" check --format concise "$one_file"
+        REPEAT=$ONE_FILE_REPEAT measure one-warm "$work/repo" "$KARPLINT_BIN" check \
+            --format concise "$one_file"
     done
 fi
 
@@ -194,7 +199,7 @@ done
 
 # --- report ----------------------------------------------------------------------------
 
-export CORPUS RUNS MEM_RUNS COPIES ONE_FILE_RUNS SMALL SMALL_RUNS SMALL_REPEAT CHECK one_file
+export CORPUS RUNS MEM_RUNS COPIES ONE_FILE_RUNS ONE_FILE_REPEAT SMALL SMALL_RUNS SMALL_REPEAT CHECK one_file
 export BENCH_COMMIT BENCH_RUSTC BENCH_CPU
 BENCH_COMMIT=$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo "?")
 git -C "$repo_root" diff --quiet HEAD -- 2>/dev/null || BENCH_COMMIT="$BENCH_COMMIT (modified)"
@@ -243,7 +248,7 @@ def cpu_row(figure, what, targets):
     ratios = [k["cpu"] / f["cpu"] for f, k in zip(floor, karp) if f["cpu"] > 0]
     ratio = statistics.median(ratios)
     print("| CPU vs the floor, %s (median of %d pair ratios) | %.2f× (%.2f–%.2f; "
-          "karplint %.2f s, floor %.2f s) | %s |" % (
+          "karplint %.3f s, floor %.3f s a run) | %s |" % (
               what, len(ratios), ratio, min(ratios), max(ratios),
               statistics.median(k["cpu"] for k in karp),
               statistics.median(f["cpu"] for f in floor),
@@ -277,8 +282,10 @@ if int(env["ONE_FILE_RUNS"]) > 0:
     for figure, what in (("one-cold", "`--no-cache`"), ("one-warm", "warm cache")):
         wall, cpu = median(figure, "wall"), median(figure, "cpu")
         target = verdict(wall < 0.1, "< 100 ms wall") if figure == "one-warm" else ""
+        runs_of = env["ONE_FILE_RUNS"] + (
+            " measurements of %s runs" % env["ONE_FILE_REPEAT"] if figure == "one-warm" else "")
         print("| one-file run in a repository of the corpus, %s (median of %s) | %.0f ms wall, "
-              "%.0f ms CPU, %.1f MiB | %s |" % (what, env["ONE_FILE_RUNS"], wall * 1000,
+              "%.0f ms CPU, %.1f MiB | %s |" % (what, runs_of, wall * 1000,
                                                cpu * 1000, median(figure, "rss"), target))
     prime = runs("one-prime")[0]
     print("| one-file run writing the cache (once) | %.0f ms wall, %.0f ms CPU | |" % (
