@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use crate::assemble::kustomize;
 use crate::assemble::looked::{self, Checks, Looked};
 use crate::config::Settings;
-use crate::files::{self, Fnv, OsBytes, hash, mtime, nanos};
-use crate::load::{self, Bytes, FileFacts, UnitFacts};
+use crate::files::{self, Bytes, Fnv, OsBytes, hash, mtime, nanos};
+use crate::load::{self, FileFacts, UnitFacts};
 use crate::source::{FileId, with_file};
 
 /// The cache directory, under the repository's root.

@@ -290,6 +290,36 @@ fn are_names(bytes: &[u8]) -> bool {
             .all(|name| !name.is_empty() && name != b"." && name != b"..")
 }
 
+/// Bytes serialised as one run (serde's `Vec<u8>` goes byte by byte: most of the time it
+/// took to open the cache).
+#[derive(Clone, Debug)]
+pub struct Bytes(pub Vec<u8>);
+
+impl serde::Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(bytes.to_vec()))
+            }
+            fn visit_byte_buf<E>(self, bytes: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes(bytes))
+            }
+        }
+        deserializer.deserialize_byte_buf(Visitor)
+    }
+}
+
 /// An `OsString` serialised as its bytes (on Unix): serde writes an `OsString` as an enum
 /// holding a sequence, read back a byte at a time (a twelfth of a warm one-file run went
 /// to reading the paths in the facts cache that way).
@@ -308,20 +338,8 @@ impl serde::Serialize for OsBytes {
 impl<'de> serde::Deserialize<'de> for OsBytes {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use std::os::unix::ffi::OsStringExt;
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = OsBytes;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("the bytes of a path")
-            }
-            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<OsBytes, E> {
-                Ok(OsBytes(std::ffi::OsString::from_vec(bytes.to_vec())))
-            }
-            fn visit_byte_buf<E>(self, bytes: Vec<u8>) -> Result<OsBytes, E> {
-                Ok(OsBytes(std::ffi::OsString::from_vec(bytes)))
-            }
-        }
-        deserializer.deserialize_byte_buf(Visitor)
+        let Bytes(bytes) = serde::Deserialize::deserialize(deserializer)?;
+        Ok(OsBytes(std::ffi::OsString::from_vec(bytes)))
     }
 }
 

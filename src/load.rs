@@ -376,35 +376,6 @@ pub fn load_file(bytes: &[u8], path: &Path, file: FileId, reported: bool) -> Fil
     }
 }
 
-/// Bytes serialised as one run (serde's `Vec<u8>` goes byte by byte: most of the time it
-/// took to open the cache).
-#[derive(Clone, Debug)]
-pub struct Bytes(pub Vec<u8>);
-
-impl Serialize for Bytes {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Bytes {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Bytes;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("bytes")
-            }
-
-            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Bytes, E> {
-                Ok(Bytes(bytes.to_vec()))
-            }
-        }
-        deserializer.deserialize_bytes(Visitor)
-    }
-}
-
 /// What is kept of a chart or kustomization once assembled: where it is, the files it
 /// read, and its facts, serialised with spans naming those files by their numbers within
 /// the unit ([`crate::source::with_files`]). Units are assembled in parallel, each
@@ -424,7 +395,7 @@ pub struct UnitFacts {
     pub charts: Vec<PathBuf>,
     /// See [`assemble::Unit::templates`].
     pub templates: Vec<u32>,
-    facts: Bytes,
+    facts: crate::files::Bytes,
 }
 
 impl UnitFacts {
@@ -441,7 +412,7 @@ impl UnitFacts {
             dir: unit.dir,
             files: unit.files.into_paths(),
             // Serialising these types cannot fail: nothing of theirs refuses to be written.
-            facts: Bytes(bytes.unwrap_or_default()),
+            facts: crate::files::Bytes(bytes.unwrap_or_default()),
         };
         (facts, unit.looked)
     }
