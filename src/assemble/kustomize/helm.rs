@@ -68,7 +68,7 @@ impl Builder<'_> {
             _ => home.to_path_buf(),
         };
         let chart_dir = home.join(&name);
-        if !crate::assemble::looked::is_dir(&chart_dir) {
+        if !crate::assemble::looked::is_dir_by(&self.parsed.resolver, &chart_dir) {
             let shown = crate::source::display_path(&chart_dir);
             let why = match text("repo") {
                 Some(repo) => format!(
@@ -117,9 +117,7 @@ impl Builder<'_> {
         };
         let values_files: Vec<PathBuf> = first.into_iter().chain(additional).collect();
         for path in std::iter::once(&chart_dir).chain(&values_files) {
-            if !self.within_boundary(path, span) {
-                return None;
-            }
+            self.admit(path, span)?;
         }
         let options = ChartOptions {
             // kustomize passes `--generate-name` (a random name) without one; a fixed name
@@ -146,27 +144,6 @@ impl Builder<'_> {
             ..ChartOptions::default()
         };
         Some((chart_dir, options))
-    }
-
-    /// Whether `path` lies inside the boundary (a problem at `span` if not, or if it
-    /// cannot be resolved).
-    fn within_boundary(&mut self, path: &Path, span: Span) -> bool {
-        let shown = crate::source::display_path(path);
-        match crate::assemble::looked::canonicalize(path) {
-            Ok(canonical) if canonical.starts_with(&self.boundary) => true,
-            Ok(_) => {
-                self.error(
-                    span,
-                    format!("{shown} lies outside the repository; not read"),
-                );
-                false
-            }
-            Err(error) => {
-                let why = crate::files::describe_io(&error);
-                self.error(span, format!("cannot read {shown}: {why}"));
-                false
-            }
-        }
     }
 
     /// Renders the chart and adds its objects (and its CRDs when asked) to `resources`.
