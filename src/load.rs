@@ -926,6 +926,30 @@ mod tests {
         assert_eq!(places, [(']', 4, 1), ('}', 4, 2)]);
     }
 
+    #[test]
+    fn a_flow_end_moved_up_never_joins_a_lone_cr_and_a_line_feed() {
+        // `{…}\r}\n`: moving the `}` up behind the `\r` would make `\r\n`, one line
+        // break where two are written, and every position after it a line early (the
+        // property test load_spans_are_true_on_mutated_manifests found this in CI).
+        let text = "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: batch/v1\n    \
+                    kind: CronJob\n    metadata: {name: job}\n    spec: {jobTemplate: \
+                    {spec: {template: {spec: {priorityClassName: low}\r}}}}\n";
+        let facts = load(text.as_bytes(), FileId::default(), true);
+        for object in &facts.objects {
+            let span = object.meta().span;
+            assert_eq!(span.start, pos_at(text, span.start.byte as usize));
+            assert_eq!(span.end, pos_at(text, span.end.byte as usize));
+        }
+        for problem in &facts.problems {
+            let span = problem.span();
+            assert_eq!(
+                span.start,
+                pos_at(text, span.start.byte as usize),
+                "{problem:?}"
+            );
+        }
+    }
+
     fn names(facts: &FileFacts) -> Vec<&str> {
         facts.objects.iter().map(|o| o.meta().name()).collect()
     }

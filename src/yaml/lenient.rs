@@ -30,8 +30,17 @@ pub fn forgive_flow_end(text: &str, error: &ParseError) -> Option<String> {
     let mut forgiven = String::with_capacity(text.len());
     forgiven.push_str(&before[..end]);
     forgiven.push(char::from(closer));
-    forgiven.push_str(&before[end..]);
-    forgiven.push_str(&text[at + 1..]);
+    let after = &text[at + 1..];
+    match before[end..].strip_suffix('\r') {
+        // A lone CR would meet the LF after the bracket and make one line break of two:
+        // written as an LF, it stays a break of its own.
+        Some(gap) if after.starts_with('\n') => {
+            forgiven.push_str(gap);
+            forgiven.push('\n');
+        }
+        _ => forgiven.push_str(&before[end..]),
+    }
+    forgiven.push_str(after);
     Some(forgiven)
 }
 
