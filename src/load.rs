@@ -11,7 +11,7 @@ use crate::assemble;
 use crate::k8s::{self, Object};
 use crate::source::{FileId, Pos, Positions, Span, lines_with_offsets, pos_at};
 use crate::yaml::{
-    self, Document, DocumentStream, DuplicateKey, Flavour, NodeId, Overexpanded, ParseError,
+    self, Document, DocumentStream, DuplicateKey, Flavour, NodeId, Overexpanded, ParseError, Skim,
     Template,
 };
 
@@ -596,10 +596,27 @@ fn load_text(text: &str, file: FileId, reported: bool) -> FileFacts {
     if let Some(template) = tolerant_reading(text) {
         return load_template(text, template, file, reported);
     }
-    let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
-    let mut stream = DocumentStream::new(text, file).unread_bodies(k8s::UNREAD_BODIES);
-    let (object_count, syntax_error) = read_documents(&mut stream, text, &mut facts);
-    let template = stream.template_braces().or_else(|| {
+    // The unread bodies are left out of what is parsed, when their lines make them plain.
+    let skim = Skim::plan(text, k8s::UNREAD_BODIES);
+    let parse = |skim: Option<&Skim>| {
+        let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
+        let stream = match skim {
+            Some(skim) => DocumentStream::skimming(text, skim, file),
+            None => DocumentStream::new(text, file),
+        };
+        let mut stream = stream.unread_bodies(k8s::UNREAD_BODIES);
+        let (object_count, syntax_error) = read_documents(&mut stream, text, &mut facts);
+        let braces = stream.template_braces();
+        (
+            stream.must_read_whole(),
+            (facts, braces, object_count, syntax_error),
+        )
+    };
+    let (facts, braces, object_count, syntax_error) = match parse(skim.as_ref()) {
+        (true, _) => parse(None).1,
+        (false, read) => read,
+    };
+    let template = braces.or_else(|| {
         // A template that is not even YAML: point at its first action.
         syntax_error.as_ref()?;
         let offset = text.find("{{")?;

@@ -527,7 +527,11 @@ fn yamlish() -> impl Strategy<Value = String> {
 
 /// Real-looking manifests, then a few random edits (inserted fragments, deleted ranges).
 fn mutated_manifest() -> impl Strategy<Value = String> {
-    let base = prop::sample::select(vec![DAEMONSET, PRIORITY_CLASS, LIST, NODE_POOL]);
+    mutated(vec![DAEMONSET, PRIORITY_CLASS, LIST, NODE_POOL, CRD])
+}
+
+fn mutated(bases: Vec<&'static str>) -> impl Strategy<Value = String> {
+    let base = prop::sample::select(bases);
     let edit = (any::<prop::sample::Index>(), 0usize..6, fragment());
     (
         base,
@@ -628,6 +632,81 @@ metadata:
   name: default
 ";
 
+/// Long enough for its body to be left out of what is parsed (`yaml::Skim`).
+const CRD: &str = "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: nodepools.karpenter.sh
+spec:
+  group: karpenter.sh
+  names: {kind: NodePool, plural: nodepools}
+  scope: Cluster
+  versions:
+    - name: v1
+      served: true
+      schema:
+        openAPIV3Schema:
+          description: |
+            NodePool is the Schema for the NodePools API: a long description
+            written over lines, as generated schemas have them.
+          properties:
+            spec:
+              properties:
+                disruption:
+                  default: {consolidateAfter: 0s}
+                  description: 'Disruption contains the parameters that relate to disruption'
+                  properties:
+                    budgets:
+                      items: {type: object}
+                      maxItems: 50
+                      type: array
+                  type: object
+              type: object
+          type: object
+# status follows
+status:
+  acceptedNames: {kind: ''}
+  conditions: []
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: after-the-crd}
+spec:
+  template:
+    spec:
+      containers: [{name: a, image: a}]
+";
+
+#[test]
+fn the_crd_base_is_skimmed() {
+    let skim = karplint::yaml::Skim::plan(CRD, karplint::k8s::UNREAD_BODIES);
+    assert!(skim.is_some(), "the property below would check nothing");
+}
+
+/// Reads `text` whole and skimming (unread bodies left out): where the whole text parses
+/// and the skimmed stream asks for no second reading, the documents are the same, and
+/// the skimmed stream's spans are true either way.
+fn check_skimmed(text: &str) -> Result<(), TestCaseError> {
+    const KINDS: &[&str] = karplint::k8s::UNREAD_BODIES;
+    let Some(skim) = karplint::yaml::Skim::plan(text, KINDS) else {
+        return Ok(());
+    };
+    let whole: Vec<_> = DocumentStream::new(text, FileId::default())
+        .unread_bodies(KINDS)
+        .collect();
+    let mut stream = DocumentStream::skimming(text, &skim, FileId::default()).unread_bodies(KINDS);
+    let skimmed: Vec<_> = stream.by_ref().collect();
+    for doc in skimmed.iter().flatten() {
+        check_document(text, doc)?;
+    }
+    if stream.must_read_whole() || whole.iter().any(Result::is_err) {
+        return Ok(());
+    }
+    prop_assert_eq!(format!("{whole:?}"), format!("{skimmed:?}"));
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------
 // The properties.
 
@@ -678,6 +757,11 @@ proptest! {
     #[test]
     fn stream_spans_are_true_on_mutated_manifests(text in mutated_manifest()) {
         check_stream(&text)?;
+    }
+
+    #[test]
+    fn skimming_builds_what_the_whole_text_builds(text in mutated(vec![CRD])) {
+        check_skimmed(&text)?;
     }
 }
 

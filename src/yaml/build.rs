@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
 
 use super::expansion::UNBOUNDED;
+use super::skim::{Cut, OBJECT_HEAD, Skim};
 use super::template::{Role, Template};
 use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, UnknownNode};
 use crate::source::{FileId, Pos, Span};
@@ -20,20 +21,43 @@ pub struct ParseError {
 /// Converts the parser's character indices into byte offsets. Events arrive in
 /// (nearly) increasing order, so a moving cursor makes this amortised linear.
 struct Positions<'a> {
+    /// The text, without its BOM.
     text: &'a str,
+    /// What the parser reads: `text`, or it with unread bodies left out ([`Skim`]).
+    parsed: &'a str,
     ascii: bool,
     /// Bytes stripped before parsing (a UTF-8 BOM), added back to every offset.
     base: u32,
     cursor_char: usize,
     cursor_byte: usize,
+    /// The lines left out of `parsed`, and how many of them the stream has put back as
+    /// the empty bodies they were.
+    cuts: &'a [Cut],
+    claimed: usize,
+    /// Set when a position past a cut not put back was asked for.
+    misplaced: bool,
 }
 
 impl<'a> Positions<'a> {
+    fn new(text: &'a str, parsed: &'a str, base: u32, cuts: &'a [Cut]) -> Self {
+        Positions {
+            text,
+            parsed,
+            ascii: parsed.is_ascii(),
+            base,
+            cursor_char: 0,
+            cursor_byte: 0,
+            cuts,
+            claimed: 0,
+            misplaced: false,
+        }
+    }
+
     fn byte_of_char(&mut self, char_index: usize) -> usize {
         if self.ascii {
-            return char_index.min(self.text.len());
+            return char_index.min(self.parsed.len());
         }
-        let bytes = self.text.as_bytes();
+        let bytes = self.parsed.as_bytes();
         while self.cursor_char < char_index && self.cursor_byte < bytes.len() {
             // Most of the way is ASCII, one byte per character: a stretch of it is
             // crossed at once.
@@ -60,7 +84,7 @@ impl<'a> Positions<'a> {
             self.cursor_char += 1;
         }
         while self.cursor_char > char_index {
-            let width = self.text[..self.cursor_byte]
+            let width = self.parsed[..self.cursor_byte]
                 .chars()
                 .next_back()
                 .map_or(1, char::len_utf8);
@@ -76,10 +100,33 @@ impl<'a> Positions<'a> {
             Some(col) => (marker.line().saturating_sub(1), col),
             None => (marker.line(), marker.col() + 1),
         };
+        // The lines left out before `byte` (a cut is of whole lines: columns stay).
+        let (bytes_out, lines_out) = match self.cuts.partition_point(|cut| cut.at <= byte) {
+            0 => (0, 0),
+            passed => {
+                self.misplaced |= passed > self.claimed;
+                let cut = &self.cuts[passed - 1];
+                (cut.bytes_before_and_here, cut.lines_before_and_here)
+            }
+        };
         Pos {
-            byte: clamp_u32(byte) + self.base,
-            line: clamp_u32(line),
+            byte: clamp_u32(byte + bytes_out) + self.base,
+            line: clamp_u32(line + lines_out),
             col: clamp_u32(col),
+        }
+    }
+
+    /// The next cut, if the parser's empty value at `start` is its body's.
+    fn cut_at(&self, start: Pos) -> Option<&'a Cut> {
+        let cut = self.cuts.get(self.claimed)?;
+        (clamp_u32(cut.key_end) + self.base == start.byte).then_some(cut)
+    }
+
+    /// `pos` of a cut, which counts no BOM.
+    fn with_base(&self, pos: Pos) -> Pos {
+        Pos {
+            byte: pos.byte + self.base,
+            ..pos
         }
     }
 
@@ -87,11 +134,12 @@ impl<'a> Positions<'a> {
     /// (line + 1, column 0) without reading a character; the position really is the end
     /// of the last line: this is its column. (A line of only BOMs leaves saphyr at column
     /// 0 without that: a BOM starting a line is not a column.)
+    /// (A cut never takes the last line, which has no line break: it is `text`'s too.)
     fn unterminated_last_line_col(&self, marker: &Marker, byte: usize) -> Option<usize> {
-        if marker.col() != 0 || byte != self.text.len() {
+        if marker.col() != 0 || byte != self.parsed.len() {
             return None;
         }
-        let last_line = &self.text[self.text.rfind(['\n', '\r']).map_or(0, |i| i + 1)..];
+        let last_line = &self.parsed[self.parsed.rfind(['\n', '\r']).map_or(0, |i| i + 1)..];
         let content = last_line.trim_start_matches('\u{feff}');
         (!content.is_empty()).then(|| content.chars().count() + 1)
     }
@@ -168,28 +216,32 @@ pub struct DocumentStream<'a> {
     unclaimed: std::collections::BTreeMap<usize, usize>,
     /// Kinds whose bodies are parsed but not built (see [`DocumentStream::unread_bodies`]).
     unread_bodies: &'static [&'static str],
+    syntax_error_met: bool,
 }
-
-/// The root keys of an object that are always built, whatever its kind.
-const OBJECT_HEAD: &[&str] = &["apiVersion", "kind", "metadata"];
 
 impl<'a> DocumentStream<'a> {
     /// `text` is the whole of `file`; a leading UTF-8 BOM is skipped (offsets still count
     /// it).
     pub fn new(text: &'a str, file: FileId) -> Self {
+        Self::with_parsed(text, None, file)
+    }
+
+    /// Like [`DocumentStream::new`], parsing `skim`, the plan of `text` for the kinds
+    /// given to [`DocumentStream::unread_bodies`], instead of `text`: the documents are
+    /// the same, unless [`DocumentStream::must_read_whole`] says so at the end.
+    pub fn skimming(text: &'a str, skim: &'a Skim, file: FileId) -> Self {
+        Self::with_parsed(text, Some(skim), file)
+    }
+
+    fn with_parsed(text: &'a str, skim: Option<&'a Skim>, file: FileId) -> Self {
         let (body, base) = match text.strip_prefix('\u{feff}') {
             Some(rest) => (rest, 3),
             None => (text, 0),
         };
+        let (parsed, cuts) = skim.map_or((body, &[][..]), |s| (s.text.as_str(), &s.cuts[..]));
         DocumentStream {
-            parser: Parser::new_from_str(body),
-            positions: Positions {
-                text: body,
-                ascii: body.is_ascii(),
-                base,
-                cursor_char: 0,
-                cursor_byte: 0,
-            },
+            parser: Parser::new_from_str(parsed),
+            positions: Positions::new(body, parsed, base, cuts),
             done: false,
             template_braces: None,
             file,
@@ -197,15 +249,17 @@ impl<'a> DocumentStream<'a> {
             original_positions: None,
             unclaimed: Default::default(),
             unread_bodies: &[],
+            syntax_error_met: false,
         }
     }
 
     /// Documents whose root `kind` (written before the rest) is one of `kinds` keep only
     /// their `apiVersion`, `kind` and `metadata`: any other root key whose value is a
     /// collection gets an empty one in its place, with its span. Their events are still
-    /// parsed (a syntax error is one) but build nothing, so nothing in them is checked
-    /// either (duplicate keys). For kinds nothing reads the body of, which can be most of
-    /// a repository's bytes (CustomResourceDefinitions' schemas).
+    /// parsed (a syntax error is one), unless [`DocumentStream::skimming`] left their lines
+    /// out, but build nothing, so nothing in them is checked either (duplicate keys). For
+    /// kinds nothing reads the body of, which can be most of a repository's bytes
+    /// (CustomResourceDefinitions' schemas).
     pub fn unread_bodies(mut self, kinds: &'static [&'static str]) -> Self {
         self.unread_bodies = kinds;
         self
@@ -271,9 +325,18 @@ impl<'a> DocumentStream<'a> {
         }
     }
 
+    /// Whether a stream made by [`DocumentStream::skimming`] found a cut where no body was
+    /// to be left unread, or a syntax error (the lines left out may explain it): the text
+    /// must then be read whole.
+    pub fn must_read_whole(&self) -> bool {
+        let cuts = &self.positions.cuts;
+        !cuts.is_empty() && (self.positions.misplaced || self.syntax_error_met)
+    }
+
     /// Ends the stream at a syntax error.
     fn syntax_error(&mut self, error: &saphyr_parser::ScanError) -> ParseError {
         self.done = true;
+        self.syntax_error_met = true;
         ParseError {
             message: error.info().to_string(),
             pos: self.positions.pos(error.marker()),
@@ -401,6 +464,26 @@ impl<'a> DocumentStream<'a> {
                 Event::Scalar(value, style, anchor, _tag) => {
                     let Some(doc) = doc.as_mut() else { continue };
                     let plain = matches!(style, ScalarStyle::Plain);
+                    if let Some(cut) = self.positions.cut_at(start)
+                        && plain
+                        && value.is_empty()
+                    {
+                        if !self.body_unread(doc, &scratch, &stack) {
+                            self.positions.misplaced = true;
+                            self.done = true;
+                            return None;
+                        }
+                        // The body left out, as `skip_collection` leaves one.
+                        self.positions.claimed += 1;
+                        let body = Span::new(
+                            self.file,
+                            self.positions.with_base(cut.start),
+                            self.positions.with_base(cut.end),
+                        );
+                        let id = push_node(doc, collection(cut.mapping, 0, 0, 0), body);
+                        attach(doc, &mut scratch, &stack, id);
+                        continue;
+                    }
                     let value = self.without_missing_break(value, style, span);
                     let mut value = borrow_verbatim(value, style, self.positions.source(span));
                     let id = NodeId(clamp_u32(doc.nodes.len()));

@@ -493,3 +493,106 @@ fn packed_values_unpack_equal_with_their_spans_in_another_file() {
         super::unpack(&packed[..end], FileId(0));
     }
 }
+
+/// A long body, one `field` line per key (`MIN_CUT` keeps short ones parsed).
+fn long_body(indent: &str, keys: usize) -> String {
+    (0..keys)
+        .map(|i| format!("{indent}field{i}:\n{indent}  description: \"a line of text, {i}\"\n"))
+        .collect()
+}
+
+const CRD_KINDS: &[&str] = &["CustomResourceDefinition"];
+
+/// The documents of `text` read whole and read skimming, as `Debug` prints them (nodes,
+/// spans, values).
+fn whole_and_skimmed(text: &str) -> (Vec<String>, Option<Vec<String>>, bool) {
+    let print = |stream: &mut DocumentStream<'_>| -> Vec<String> {
+        stream.by_ref().map(|doc| format!("{doc:?}")).collect()
+    };
+    let whole = print(&mut DocumentStream::new(text, FileId::default()).unread_bodies(CRD_KINDS));
+    let Some(skim) = super::Skim::plan(text, CRD_KINDS) else {
+        return (whole, None, false);
+    };
+    let mut stream =
+        DocumentStream::skimming(text, &skim, FileId::default()).unread_bodies(CRD_KINDS);
+    let skimmed = print(&mut stream);
+    (whole, Some(skimmed), stream.must_read_whole())
+}
+
+#[test]
+fn skimmed_bodies_build_what_unread_bodies_build() {
+    let body = long_body("  ", 20);
+    let seq = format!("  - a:\n{}", long_body("      ", 20));
+    let texts = [
+        format!("apiVersion: v1\nkind: CustomResourceDefinition\nmetadata:\n  name: a\nspec:\n{body}status:\n{body}"),
+        // Comments and blank lines around, a comment after the key, the last body at the end.
+        format!("kind: CustomResourceDefinition # c\nspec:   # c\n\n# c\n{body}\n  # c\n# c\n\nextra: 3\n---\nkind: CustomResourceDefinition\nspec:\n{body}"),
+        // A sequence; a document end; another kind (built whole); the kind after the body.
+        format!("kind: CustomResourceDefinition\nspec:\n{seq}...\n---\nkind: Deployment\nspec:\n{body}---\nspec:\n{body}kind: CustomResourceDefinition\n"),
+        // A BOM, line breaks of Windows, non-ASCII before and in the body.
+        format!("\u{feff}kind: CustomResourceDefinition\nmetadata: {{name: é}}\nspec:\n{body}  x: ü\nz: 1\n").replace('\n', "\r\n"),
+    ];
+    for text in &texts {
+        let (whole, skimmed, reread) = whole_and_skimmed(text);
+        let skimmed = skimmed.unwrap_or_else(|| panic!("nothing left out of {text:?}"));
+        assert!(!reread, "{text:?}");
+        assert!(!whole.iter().any(|d| d.starts_with("Err")), "{text:?}");
+        assert_eq!(whole.len(), skimmed.len(), "{text:?}");
+        for (whole, skimmed) in whole.iter().zip(&skimmed) {
+            assert!(whole == skimmed, "{text:?}:\n{whole}\n{skimmed}");
+        }
+    }
+}
+
+#[test]
+fn bodies_not_plain_from_their_lines_are_parsed() {
+    let body = long_body("  ", 20);
+    for text in [
+        // What the parser must see: braces, a lone CR; a body ending the text without a
+        // line break; a body at column 0; a scalar; a flow mapping; no kind before.
+        format!("kind: CustomResourceDefinition\nspec:\n{body}  x: {{{{ .Values.x }}}}\n"),
+        format!("kind: CustomResourceDefinition\nspec:\n{body}  x: a\rb\n"),
+        format!("kind: CustomResourceDefinition\nspec:\n{body}  x: 1"),
+        format!("kind: CustomResourceDefinition\nspec:\n- a\n{body}"),
+        format!("kind: CustomResourceDefinition\nspec:\n  just some text\n{body}"),
+        format!("kind: CustomResourceDefinition\nspec: {{\n{body}}}\n"),
+        format!("spec:\n{body}kind: CustomResourceDefinition\n"),
+        format!("kind: \"CustomResourceDefinition\"\nspec:\n{body}"),
+    ] {
+        assert!(super::Skim::plan(&text, CRD_KINDS).is_none(), "{text:?}");
+    }
+}
+
+#[test]
+fn a_cut_the_parse_does_not_agree_with_is_read_whole() {
+    let body = long_body("  ", 20);
+    // A document that is one block scalar: its lines only look like keys.
+    let scalar = format!("--- |\nkind: CustomResourceDefinition\nspec:\n{body}");
+    // An anchor in the body, an alias after it: read whole, the alias has its anchor.
+    let alias = format!("kind: CustomResourceDefinition\nspec:\n  a: &x 1\n{body}extra: *x\n");
+    for text in [scalar, alias] {
+        let (whole, skimmed, reread) = whole_and_skimmed(&text);
+        assert!(skimmed.is_some() && reread, "{text:?}");
+        assert!(!whole.is_empty());
+    }
+}
+
+#[test]
+fn a_syntax_error_in_a_skimmed_body_is_not_seen() {
+    // What the lines left out say is not parsed (documented in KDS900's page).
+    let body = long_body("  ", 20);
+    let text = format!("kind: CustomResourceDefinition\nspec:\n{body}  a: [1, 2\n  b: 3\nz: 1\n");
+    let (whole, skimmed, reread) = whole_and_skimmed(&text);
+    assert!(
+        whole
+            .last()
+            .is_some_and(|d| d.starts_with("Err(ParseError")),
+        "{whole:?}"
+    );
+    assert!(!reread);
+    let skimmed = skimmed.expect("the body is left out");
+    assert!(
+        skimmed.len() == 1 && skimmed[0].starts_with("Ok("),
+        "{skimmed:?}"
+    );
+}
