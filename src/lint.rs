@@ -608,7 +608,13 @@ pub fn assemble_units(
         Some(cache) => cache.roots(dirs, boundary, parsed),
         None => kustomize::roots(dirs, boundary, parsed),
     };
-    assemble::assemble(&paths, &settings.boundaries, &roots, &each)
+    assemble::assemble(
+        &paths,
+        &settings.boundaries,
+        &roots,
+        crate::k8s::UNREAD_BODIES,
+        &each,
+    )
 }
 
 /// The template files of every chart rendered, alone or by a kustomization (run ids):

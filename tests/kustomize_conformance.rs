@@ -287,3 +287,67 @@ fn helm_charts_build_as_kubectl_kustomize_with_helm_builds_them() {
         }
     }
 }
+
+/// `value` with the bodies loading leaves unread emptied: the root keys but `apiVersion`,
+/// `kind` and `metadata` of an object of such a kind hold an empty collection, with
+/// their spans.
+fn without_unread_bodies(mut value: Value) -> Value {
+    use karplint::yaml::{Data, Map, OBJECT_HEAD};
+    let kind = value.path(&["kind"]).and_then(Value::as_str).unwrap_or("");
+    if !karplint::k8s::UNREAD_BODIES.contains(&kind) {
+        return value;
+    }
+    if let Some(map) = value.as_map_mut() {
+        for (key, body) in map.iter_mut() {
+            if OBJECT_HEAD.contains(&key.name.as_str()) {
+                continue;
+            }
+            match &mut body.data {
+                Data::Map(map) => *map = Map::new(),
+                Data::Seq(items) => items.clear(),
+                _ => {}
+            }
+        }
+    }
+    value
+}
+
+/// What a run that only analyses the built objects builds (the bodies of
+/// `k8s::UNREAD_BODIES` kinds left unread, read again where a patch, replacement or var
+/// needs one) is what a whole build makes, but for those bodies: the same problems, the
+/// same objects, fields and spans.
+#[test]
+#[cfg_attr(not(shared_corpus), ignore = "needs ../shared, absent here")]
+fn builds_leaving_bodies_unread_equal_whole_builds_on_the_corpus() {
+    let corpus = std::fs::canonicalize(common::corpus("")).unwrap();
+    let mut dirs = Vec::new();
+    kustomization_dirs(&corpus, &mut dirs);
+    let whole = kustomize::Parsed::default();
+    let leaving = kustomize::Parsed::leaving_unread(karplint::k8s::UNREAD_BODIES);
+    let roots = kustomize::roots(&dirs, &corpus, &whole);
+    let _ = kustomize::roots(&dirs, &corpus, &leaving);
+    let mut bodies_unread = 0;
+    for root in &roots {
+        let shown = root.strip_prefix(&corpus).unwrap().display();
+        let build = |parsed| kustomize::build(root, &corpus, &mut UnitFiles::default(), parsed);
+        let (want, got) = (build(&whole), build(&leaving));
+        assert_eq!(want.problems, got.problems, "{shown}");
+        let want: Vec<Value> = want
+            .objects
+            .into_iter()
+            .map(without_unread_bodies)
+            .collect();
+        bodies_unread += usize::from(got.objects != want);
+        let got: Vec<Value> = got.objects.into_iter().map(without_unread_bodies).collect();
+        assert!(want == got, "{shown}: the objects differ");
+    }
+    eprintln!(
+        "{} roots built both ways, {bodies_unread} with bodies left unread",
+        roots.len()
+    );
+    // 9 on the corpus of 2026-11: a lower bound, or the test checks nothing.
+    assert!(
+        bodies_unread >= 9,
+        "fewer builds left bodies unread: {bodies_unread}"
+    );
+}

@@ -57,7 +57,7 @@ impl Job {
             )),
             Some(boundary) => {
                 // The run's parses are of the disk's texts.
-                let unshared = kustomize::Parsed::default();
+                let unshared = kustomize::Parsed::leaving_unread(self.parsed.unread_bodies);
                 let parsed = if overlay.is_some() {
                     &unshared
                 } else {
@@ -118,11 +118,13 @@ pub type RootsOf<'a> = dyn Fn(&[PathBuf], &Path, &kustomize::Parsed) -> Vec<Path
 /// is kept of it, and not all are held at once. A kustomization reads nothing outside the
 /// first of `boundaries` that holds it (nothing outside its own directory when none
 /// does); a chart nothing outside its directory. `roots` tells which kustomizations within
-/// a boundary are roots ([`kustomize::roots`], or what a cache knows of it).
+/// a boundary are roots ([`kustomize::roots`], or what a cache knows of it). Builds leave
+/// the bodies of `unread_bodies` kinds unread ([`kustomize::Parsed::leaving_unread`]).
 pub fn assemble<T: Send>(
     paths: &[&Path],
     boundaries: &[PathBuf],
     roots: &RootsOf<'_>,
+    unread_bodies: &'static [&'static str],
     each: &(dyn Fn(Job) -> Kept<T> + Sync),
 ) -> Assembly<T> {
     let mut finder = units::ChartFinder::default();
@@ -163,7 +165,7 @@ pub fn assemble<T: Send>(
     for dir in kustomizations {
         by_boundary.entry(boundary_of(&dir)).or_default().push(dir);
     }
-    let parsed = Arc::new(kustomize::Parsed::default());
+    let parsed = Arc::new(kustomize::Parsed::leaving_unread(unread_bodies));
     let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
         let parsed = Arc::clone(&parsed);
         roots(&dirs, &boundary, &parsed)

@@ -43,7 +43,8 @@ pub(super) fn render(
         .collect();
     let options = |chart: &std::path::Path| settings.helm.options(chart, settings.max_file_size);
     let roots = &assemble::kustomize::roots;
-    let assembly = assemble::assemble(&paths, &settings.boundaries, roots, &|job| {
+    // Every body is printed: none is left unread.
+    let assembly = assemble::assemble(&paths, &settings.boundaries, roots, &[], &|job| {
         let unit = job.assemble(&options, None);
         assemble::Kept {
             parts: unit.parts(),

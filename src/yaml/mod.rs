@@ -19,7 +19,7 @@ pub use build::{DocumentStream, ParseError};
 pub use emit::{to_yaml, to_yaml_marked};
 pub use expansion::{EXPANSION_FLOOR, EXPANSION_RATIO, Overexpanded};
 pub use lenient::{forgive_flow_end, without_json_comments};
-pub use skim::Skim;
+pub use skim::{OBJECT_HEAD, Skim};
 pub use template::{Action, Flavour, Role, Template};
 pub use tree::{Document, DuplicateKey, Entry, Node, NodeId, NodeKind, UnknownNode};
 pub use value::{Data, Key, MAX_DEPTH, Map, Value, ValueError, pack, unpack};

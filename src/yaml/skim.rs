@@ -16,7 +16,7 @@ use memchr::{memchr, memmem};
 use crate::source::Pos;
 
 /// The root keys of an object that are always read, whatever its kind.
-pub(super) const OBJECT_HEAD: &[&str] = &["apiVersion", "kind", "metadata"];
+pub const OBJECT_HEAD: &[&str] = &["apiVersion", "kind", "metadata"];
 
 /// Bodies smaller than this are parsed: leaving them out would save less than it costs.
 const MIN_CUT: usize = 512;

@@ -160,6 +160,21 @@ impl Config {
         })
     }
 
+    /// The fields the transformers of a kustomization write into the objects (name
+    /// references and vars are written once, when the build is done).
+    pub fn transformed(&self) -> impl Iterator<Item = &FieldSpec> {
+        [
+            &self.common_labels,
+            &self.template_labels,
+            &self.common_annotations,
+            &self.namespace,
+            &self.replicas,
+            &self.images,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// Reads a `configurations` file.
     pub fn parse(value: &Value) -> Result<Config, String> {
         let Some(map) = value.as_map() else {

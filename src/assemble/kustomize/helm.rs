@@ -169,7 +169,7 @@ impl Builder<'_> {
         }
         for template in &output.documents {
             let rendered = &template.rendered;
-            match read::parse_values(&rendered.text, FileId(u32::MAX)) {
+            match read::parse_values(&rendered.text, FileId(u32::MAX), &[]) {
                 Ok(mut values) => {
                     for value in &mut values {
                         let range = value
@@ -182,7 +182,7 @@ impl Builder<'_> {
                             self.out.omitted_class.push((root, omission.clone()));
                         }
                     }
-                    if !self.add_objects(values, span, resources) {
+                    if !self.add_objects(values, span, resources, false) {
                         return;
                     }
                 }
@@ -200,9 +200,9 @@ impl Builder<'_> {
         }
         if options.include_crds {
             for (file, text) in &output.crds {
-                match read::parse_values(text, *file) {
+                match read::parse_values(text, *file, &[]) {
                     Ok(values) => {
-                        if !self.add_objects(values, span, resources) {
+                        if !self.add_objects(values, span, resources, false) {
                             return;
                         }
                     }

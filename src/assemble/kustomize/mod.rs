@@ -39,7 +39,7 @@ mod vars;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -47,7 +47,7 @@ use crate::assemble::looked;
 use crate::source::{FileId, Pos, Span, UnitFiles};
 use crate::yaml::{Data, Map, Value};
 
-use resource::{Id, Res, Selector, scalar_text};
+use resource::{Body, Id, Res, Selector, scalar_text};
 
 /// The result of building one root.
 #[derive(Debug, Default)]
@@ -120,9 +120,28 @@ pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "K
 /// parsed are taken from `parsed` (see [`roots`]).
 pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles, parsed: &Parsed) -> Build {
     let boundary = looked::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    let (build, needs_bodies) = build_with(root_dir, boundary.clone(), files, parsed);
+    if !needs_bodies {
+        return build;
+    }
+    // A patch, replacement or var met an object whose body was not read: the build is
+    // made again, reading every body, by itself.
+    build_with(root_dir, boundary, files, &Parsed::default()).0
+}
+
+/// The build, and whether it stopped where it met an object whose body was left unread.
+fn build_with(
+    root_dir: &Path,
+    boundary: PathBuf,
+    files: &mut UnitFiles,
+    parsed: &Parsed,
+) -> (Build, bool) {
     let mut builder = Builder::new(boundary, files, parsed);
     let root = read::normalize(root_dir);
     let mut resources = builder.accumulate(&root, None, Vec::new(), false, 0);
+    if builder.needs_bodies {
+        return (builder.out, true);
+    }
     let effective = config::Config::builtin_with(&builder.configs.pop().unwrap_or_default());
     for res in &mut resources {
         if res.hashed {
@@ -134,6 +153,9 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles, parsed: &P
     }
     transform::fix_name_references(&mut resources, &effective.name_reference);
     builder.expand_vars(&mut resources, &effective.var_reference);
+    if builder.needs_bodies {
+        return (builder.out, true);
+    }
     resources.retain(|res| {
         res.annotations()
             .and_then(|a| a.get("config.kubernetes.io/local-config"))
@@ -168,7 +190,7 @@ pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles, parsed: &P
         let mut seen = BTreeSet::new();
         list.retain(|id| seen.insert(id.0));
     }
-    out
+    (out, false)
 }
 
 /// Kustomize's legacy output order: a fixed order of common kinds first (namespaces,
@@ -416,6 +438,13 @@ struct Builder<'f> {
     /// The root is a Component built on its own: its patches are meant for resources of
     /// the kustomizations that include it, so matching nothing here is expected.
     lone_component: bool,
+    /// A patch, replacement or var met an object whose body was left unread, and it
+    /// could not be read then (see [`Builder::touch`]).
+    needs_bodies: bool,
+    /// Every `configurations` file read (see [`Builder::touch`]).
+    configured: config::Config,
+    /// Files whose bodies a build needed, parsed whole: the objects not yet taken.
+    whole: HashMap<FileId, Vec<Value>>,
 }
 
 impl<'f> Builder<'f> {
@@ -434,7 +463,59 @@ impl<'f> Builder<'f> {
             writes: 0,
             charts_rendered: 0,
             lone_component: false,
+            needs_bodies: false,
+            configured: config::Config::default(),
+            whole: HashMap::new(),
         }
+    }
+
+    /// Notes that `res` is patched or read: its body is read now if it was left unread;
+    /// or, when transformers that ran over it since may have written into the body (a
+    /// field of theirs, built in or from `configurations`, is in it), the build is to be
+    /// made again reading every body (see [`build`]).
+    fn touch(&mut self, res: &mut Res) {
+        let Body::Unread { at, transformed } = res.body else {
+            return;
+        };
+        res.body = Body::Read;
+        let fields = config::Config::builtin_with(&self.configured);
+        let Some(Data::Map(mut whole)) = self
+            .read_whole(at)
+            .filter(|object| {
+                !transformed || !transform::reaches_body(object, &res.id(), fields.transformed())
+            })
+            .map(|object| object.data)
+        else {
+            self.needs_bodies = true;
+            return;
+        };
+        let Some(map) = res.value.as_map_mut() else {
+            return;
+        };
+        for (key, value) in map.iter_mut() {
+            if !crate::yaml::OBJECT_HEAD.contains(&key.name.as_str())
+                && let Some(read) = whole.remove(&key.name)
+            {
+                *value = read;
+            }
+        }
+    }
+
+    /// The object written at `at`, read with its body (each file parsed once a build).
+    fn read_whole(&mut self, at: Span) -> Option<Value> {
+        if !self.whole.contains_key(&at.file) {
+            let path = self.files.path(at.file)?.to_path_buf();
+            let (bytes, _) = super::read_found(self.files, &path, read::MAX_FILE_BYTES);
+            let text = String::from_utf8(bytes.ok()?).ok()?;
+            let values = read::parse_values(&text, at.file, &[]).ok()?;
+            let objects = values.into_iter().flat_map(expand_list).collect();
+            self.whole.insert(at.file, objects);
+        }
+        let objects = self.whole.get_mut(&at.file)?;
+        let index = objects
+            .iter()
+            .position(|object| object.span.is_some_and(|span| span.start == at.start))?;
+        Some(objects.swap_remove(index))
     }
 
     fn problem(&mut self, span: Span, severity: Severity, message: String) {
@@ -562,7 +643,7 @@ impl<'f> Builder<'f> {
         let id = self.spend_bytes(path, size, at)?;
         let content = self.utf8(path, bytes, at)?;
         self.parsed.count_parse();
-        let parse = read::parse_values(&content, id);
+        let parse = read::parse_values(&content, id, self.parsed.unread_bodies);
         let content = text.then(|| Arc::<str>::from(content));
         if let Some(found) = found {
             self.parsed.keep(&canonical, size, reads, || {
@@ -866,12 +947,20 @@ impl<'f> Builder<'f> {
             return;
         };
         self.out.consumed.push(file);
-        self.add_objects(values, span, resources);
+        let unread = !self.parsed.unread_bodies.is_empty();
+        self.add_objects(values, span, resources, unread);
     }
 
     /// Adds the objects of `values` (List items one by one) to `resources`, problems at
     /// `span`; false once the build has made too many objects (the rest are left out).
-    fn add_objects(&mut self, values: Vec<Value>, span: Span, resources: &mut Vec<Res>) -> bool {
+    /// `unread`: the values were parsed leaving bodies unread ([`Parsed::leaving_unread`]).
+    fn add_objects(
+        &mut self,
+        values: Vec<Value>,
+        span: Span,
+        resources: &mut Vec<Res>,
+        unread: bool,
+    ) -> bool {
         let mut ids = Ids::of(resources);
         for value in values {
             for object in expand_list(value) {
@@ -890,7 +979,17 @@ impl<'f> Builder<'f> {
                     );
                     return false;
                 }
-                self.absorb(&mut ids, resources, Res::new(object), span);
+                let mut res = Res::new(object);
+                if unread && let Some(at) = res.value.span {
+                    let kind = res.value.path(&["kind"]).and_then(Value::as_str);
+                    if kind.is_some_and(|kind| self.parsed.unread_bodies.contains(&kind)) {
+                        res.body = Body::Unread {
+                            at,
+                            transformed: false,
+                        };
+                    }
+                }
+                self.absorb(&mut ids, resources, res, span);
             }
         }
         true
@@ -1177,7 +1276,10 @@ impl<'f> Builder<'f> {
                 continue;
             }
             match vars::bind(resources, objref) {
-                Ok(Some(index)) => resources[index].vars.push(name.clone()),
+                Ok(Some(index)) => {
+                    self.touch(&mut resources[index]);
+                    resources[index].vars.push(name.clone());
+                }
                 Ok(None) => {}
                 Err(message) => self.error(span, message),
             }
@@ -1224,6 +1326,7 @@ impl<'f> Builder<'f> {
             for value in values {
                 match config::Config::parse(&value) {
                     Ok(custom) => {
+                        self.configured.merge(&custom);
                         if let Some(top) = self.configs.last_mut() {
                             top.merge(&custom);
                         }
@@ -1250,6 +1353,12 @@ impl<'f> Builder<'f> {
         }
         for item in kust.items("patches") {
             self.patch_entry(kust, item, resources, false);
+        }
+        // The transformers from here on may write into the bodies left unread.
+        for res in resources.iter_mut() {
+            if let Body::Unread { transformed, .. } = &mut res.body {
+                *transformed = true;
+            }
         }
         if let Some(namespace) = kust
             .get("namespace")
@@ -1333,7 +1442,10 @@ impl<'f> Builder<'f> {
 
     fn replace_with(&mut self, map: &Map, span: Span, resources: &mut [Res]) {
         let source = match map.get("source").and_then(Value::as_map) {
-            Some(source) => replace::source_value(resources, source),
+            Some(source) => replace::source_object(resources, source).and_then(|index| {
+                self.touch(&mut resources[index]);
+                replace::source_value(&resources[index], source)
+            }),
             None => Err("a replacement needs a `source`".to_string()),
         };
         let value = match source {
@@ -1378,6 +1490,7 @@ impl<'f> Builder<'f> {
                 if !replace::selected(res, &select, &reject) {
                     continue;
                 }
+                self.touch(res);
                 for path in &paths {
                     if !self.spend(&value, span) {
                         return;
@@ -1529,6 +1642,7 @@ impl<'f> Builder<'f> {
         if !self.spend(patch, span) {
             return;
         }
+        self.touch(&mut resources[index]);
         let res = &mut resources[index];
         let before = res.id();
         if rename {
@@ -1630,6 +1744,7 @@ impl<'f> Builder<'f> {
             let mut matched = 0;
             for res in resources.iter_mut().filter(|r| target.matches(r)) {
                 matched += 1;
+                self.touch(res);
                 res.store_previous();
                 for op in &ops {
                     let mut budget = MAX_WRITES.saturating_sub(self.writes);

@@ -5,7 +5,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::source::{FileId, Pos, Positions, Span};
-use crate::yaml::{DocumentStream, EXPANSION_FLOOR, EXPANSION_RATIO, Value};
+use crate::yaml::{DocumentStream, EXPANSION_FLOOR, EXPANSION_RATIO, Skim, Value};
 
 /// The largest file a build reads (a manifest of that size is already far past any real one).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -43,13 +43,33 @@ pub fn is_remote(entry: &str) -> bool {
 }
 
 /// The documents of a YAML text as values, or the first syntax error (message, position).
-/// Empty documents are skipped.
-pub fn parse_values(text: &str, file: FileId) -> Result<Vec<Value>, (String, Pos)> {
-    let budget = (text.len() as u64)
+/// Empty documents are skipped. The bodies of `unread` kinds are left empty, and out of
+/// what is parsed when their lines make them plain ([`Skim`]).
+pub fn parse_values(
+    text: &str,
+    file: FileId,
+    unread: &'static [&'static str],
+) -> Result<Vec<Value>, (String, Pos)> {
+    if let Some(skim) = Skim::plan(text, unread) {
+        let mut stream = DocumentStream::skimming(text, &skim, file).unread_bodies(unread);
+        let values = values_of(&mut stream, text.len());
+        if !stream.must_read_whole() {
+            return values;
+        }
+    }
+    values_of(
+        &mut DocumentStream::new(text, file).unread_bodies(unread),
+        text.len(),
+    )
+}
+
+/// The values of the documents of `stream`, a text of `len` bytes.
+fn values_of(stream: &mut DocumentStream<'_>, len: usize) -> Result<Vec<Value>, (String, Pos)> {
+    let budget = (len as u64)
         .saturating_mul(EXPANSION_RATIO)
         .max(EXPANSION_FLOOR);
     let mut values = Vec::new();
-    for document in DocumentStream::new(text, file) {
+    for document in stream {
         let document = document.map_err(|e| (e.message, e.pos))?;
         let Some(root) = document.root() else {
             continue;
@@ -81,7 +101,7 @@ pub fn parse_inline(
     file: FileId,
     file_text: &str,
 ) -> Result<Vec<Value>, (String, Pos)> {
-    let mut values = parse_values(text, file)?;
+    let mut values = parse_values(text, file, &[])?;
     let Some(scalar) = scalar else {
         return Ok(values);
     };

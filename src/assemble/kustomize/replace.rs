@@ -180,15 +180,21 @@ pub fn selected(res: &Res, select: &Selector, reject: &[Selector]) -> bool {
     select.matches(res) && !reject.iter().any(|r| r.matches(res))
 }
 
-/// The source value of a replacement, found among `resources`.
-pub fn source_value(resources: &[Res], source: &Map) -> Result<Value, String> {
+/// The object a replacement's source selects among `resources` (its index).
+pub fn source_object(resources: &[Res], source: &Map) -> Result<usize, String> {
     let selector = Selector::parse(&Value::computed(Data::Map(source.clone())))?;
-    let found: Vec<&Res> = resources.iter().filter(|r| selector.matches(r)).collect();
-    let res = match found.as_slice() {
-        [one] => *one,
-        [] => return Err("no object matches the replacement's source".to_string()),
-        _ => return Err("several objects match the replacement's source".to_string()),
-    };
+    let found: Vec<usize> = (0..resources.len())
+        .filter(|&i| selector.matches(&resources[i]))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err("no object matches the replacement's source".to_string()),
+        _ => Err("several objects match the replacement's source".to_string()),
+    }
+}
+
+/// The source value of a replacement, read from `res`, the object it selects.
+pub fn source_value(res: &Res, source: &Map) -> Result<Value, String> {
     let path = source
         .get("fieldPath")
         .and_then(Value::as_str)

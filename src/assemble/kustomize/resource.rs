@@ -1,5 +1,6 @@
 //! A resource being built, its identity as kustomize sees it, and target selection.
 
+use crate::source::Span;
 use crate::yaml::{Data, Key, Map, Value};
 
 /// An object on its way through a build, with the names it had before (kustomize's
@@ -12,6 +13,20 @@ pub struct Res {
     pub hashed: bool,
     /// The vars bound to it (their values are its fields).
     pub vars: Vec<String>,
+    pub body: Body,
+}
+
+/// Whether a resource's body (all but `apiVersion`, `kind` and `metadata`) was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    Read,
+    /// Left empty ([`super::Parsed::leaving_unread`]); the object is written at `at`.
+    /// `transformed`: a kustomization's transformers ran over it since, which may have
+    /// been meant for fields of the body too.
+    Unread {
+        at: Span,
+        transformed: bool,
+    },
 }
 
 /// What identifies a resource: group, version, kind, namespace, name.
@@ -147,6 +162,7 @@ impl Res {
             prev: Vec::new(),
             hashed: false,
             vars: Vec::new(),
+            body: Body::Read,
         }
     }
 

@@ -86,6 +86,8 @@ pub struct Parsed {
     /// resolved by every root that includes it (57,000 `readlink` calls on the bench
     /// corpus, resolving each path whole).
     pub(crate) resolver: looked::Resolver,
+    /// Kinds whose bodies the builds leave unread (see [`Parsed::leaving_unread`]).
+    pub(crate) unread_bodies: &'static [&'static str],
 }
 
 #[derive(Debug, Default)]
@@ -110,6 +112,17 @@ struct Entry {
 pub const PENDING: usize = usize::MAX;
 
 impl Parsed {
+    /// Parses that leave the bodies of `kinds` unread, as loading does
+    /// ([`crate::k8s::UNREAD_BODIES`]): for a run that only analyses the built objects. A
+    /// build that patches or reads such an object is built again reading them (see
+    /// [`super::build`]).
+    pub fn leaving_unread(kinds: &'static [&'static str]) -> Self {
+        Parsed {
+            unread_bodies: kinds,
+            ..Parsed::default()
+        }
+    }
+
     /// How many builds of the run read the files of the kustomization in `dir` (canonical):
     /// 0 when the includes do not say.
     pub fn builds(&self, dir: &Path) -> usize {

@@ -23,7 +23,7 @@ fn run(dir: &str) -> (Build, UnitFiles) {
 }
 
 fn yaml(text: &str) -> Vec<Value> {
-    read::parse_values(text, FileId(0)).expect("valid YAML")
+    read::parse_values(text, FileId(0), &[]).expect("valid YAML")
 }
 
 fn object<'b>(built: &'b Build, kind: &str, name: &str) -> &'b Value {
@@ -896,4 +896,155 @@ fn links_are_followed_to_where_they_lead_and_refused_outside_the_boundary() {
         assert_eq!(refused, [(3, true), (4, true)], "{:?}", built.problems);
         assert!(built.problems[1].message.contains("linked/x.yaml"));
     }
+}
+
+/// A CustomResourceDefinition whose body is long enough to be left out of what is parsed,
+/// with a conversion webhook when `conversion`.
+fn crd(conversion: bool) -> String {
+    let mut text = String::from(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  \
+         name: widgets.example.com\nspec:\n  group: example.com\n  names: {kind: Widget, plural: widgets}\n  \
+         scope: Namespaced\n",
+    );
+    if conversion {
+        text.push_str(
+            "  conversion:\n    strategy: Webhook\n    webhook:\n      clientConfig:\n        \
+             service: {name: webhook, namespace: system, path: /convert}\n",
+        );
+    }
+    text.push_str("  versions:\n  - name: v1\n    served: true\n    schema:\n      openAPIV3Schema:\n        properties:\n");
+    for i in 0..20 {
+        text.push_str(&format!(
+            "          field{i}: {{type: string, description: \"field {i}\"}}\n"
+        ));
+    }
+    text
+}
+
+/// Builds `files` (written under a temporary directory; the root is `app`) leaving
+/// unread bodies unread and reading them: the problems and objects are the same (but for
+/// bodies left unread). Returns the build that left them unread.
+fn built_both_ways(files: &[(&str, &str)]) -> Build {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let root = dir.path().join("app");
+    let leaving = Parsed::leaving_unread(&["CustomResourceDefinition"]);
+    let build = |parsed| build(&root, dir.path(), &mut UnitFiles::default(), parsed);
+    let (whole, left) = (build(&Parsed::default()), build(&leaving));
+    assert_eq!(whole.problems, left.problems);
+    let kinds = |b: &Build| -> Vec<String> {
+        b.objects
+            .iter()
+            .map(|o| format!("{:?}", o.path(&["kind"])))
+            .collect()
+    };
+    assert_eq!(kinds(&whole), kinds(&left));
+    for (whole, left) in whole.objects.iter().zip(&left.objects) {
+        let crd = whole.path(&["kind"]).and_then(Value::as_str) == Some("CustomResourceDefinition");
+        let left_empty = left
+            .path(&["spec"])
+            .and_then(Value::as_map)
+            .is_some_and(Map::is_empty);
+        assert!(whole == left || (crd && left_empty), "{whole:?}\n{left:?}");
+    }
+    left
+}
+
+#[test]
+fn bodies_left_unread_are_read_for_the_patches_and_replacements_that_need_them() {
+    let crd = crd(false);
+    let json = "- {op: replace, path: /spec/versions/0/served, value: false}\n";
+    let kustomization = "resources: [crd.yaml, cm.yaml]\nnamespace: apps\n\
+        patches:\n- path: served.yaml\n  target: {kind: CustomResourceDefinition}\n\
+        replacements:\n- source: {kind: CustomResourceDefinition, fieldPath: spec.group}\n  \
+        targets:\n  - select: {kind: ConfigMap}\n    fieldPaths: [data.group]\n";
+    let built = built_both_ways(&[
+        ("app/kustomization.yaml", kustomization),
+        ("app/crd.yaml", &crd),
+        ("app/served.yaml", json),
+        (
+            "app/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {group: x}\n",
+        ),
+    ]);
+    let widgets = object(&built, "CustomResourceDefinition", "widgets.example.com");
+    let served = widgets
+        .path(&["spec", "versions"])
+        .and_then(Value::as_seq)
+        .unwrap()[0]
+        .path(&["served"]);
+    assert_eq!(served.map(|v| &v.data), Some(&Data::Bool(false)));
+    let group = object(&built, "ConfigMap", "c").path(&["data", "group"]);
+    assert_eq!(group.and_then(Value::as_str), Some("example.com"));
+
+    // A patch that does not apply fails alike; a CRD nothing touches keeps its body unread.
+    let broken = "- {op: replace, path: /spec/nothing/here, value: 1}\n";
+    let built = built_both_ways(&[
+        (
+            "app/kustomization.yaml",
+            "resources: [../base]\npatches:\n- path: broken.yaml\n  \
+             target: {kind: CustomResourceDefinition, name: widgets.example.com}\n",
+        ),
+        ("app/broken.yaml", broken),
+        (
+            "base/kustomization.yaml",
+            "resources: [crd.yaml, other.yaml]\n",
+        ),
+        ("base/crd.yaml", &crd),
+        (
+            "base/other.yaml",
+            &crd.replace("widgets.example.com", "gadgets.example.com"),
+        ),
+    ]);
+    assert!(
+        built
+            .problems
+            .iter()
+            .any(|p| p.message.contains("does not apply")),
+        "{:?}",
+        built.problems
+    );
+    let other = object(&built, "CustomResourceDefinition", "gadgets.example.com");
+    assert!(
+        other
+            .path(&["spec"])
+            .and_then(Value::as_map)
+            .is_some_and(Map::is_empty)
+    );
+}
+
+#[test]
+fn a_body_a_transformer_may_have_written_into_is_built_again_read() {
+    // `configurations` give the namespace a field of the body, set in the base before the
+    // overlay patches the CRD: reading the body then would lose it.
+    let config = "namespace:\n- kind: CustomResourceDefinition\n  group: apiextensions.k8s.io\n  \
+                  path: spec/conversion/webhook/clientConfig/service/namespace\n";
+    let patch = "- {op: replace, path: /spec/versions/0/served, value: false}\n";
+    let built = built_both_ways(&[
+        (
+            "app/kustomization.yaml",
+            "resources: [../base]\npatches:\n- path: p.yaml\n  target: {kind: CustomResourceDefinition}\n",
+        ),
+        ("app/p.yaml", patch),
+        (
+            "base/kustomization.yaml",
+            "resources: [crd.yaml]\nnamespace: apps\nconfigurations: [config.yaml]\n",
+        ),
+        ("base/config.yaml", config),
+        ("base/crd.yaml", &crd(true)),
+    ]);
+    let widgets = object(&built, "CustomResourceDefinition", "widgets.example.com");
+    let namespace = widgets.path(&[
+        "spec",
+        "conversion",
+        "webhook",
+        "clientConfig",
+        "service",
+        "namespace",
+    ]);
+    assert_eq!(namespace.and_then(Value::as_str), Some("apps"));
 }

@@ -62,6 +62,25 @@ fn through_specs(res: &mut Res, specs: &[FieldSpec], set: &mut dyn FnMut(&mut Ma
     }
 }
 
+/// Whether a field of `specs` that selects `id`, outside `metadata`, is or could be made in
+/// `object` (what transformers would have written into a body they did not have).
+pub fn reaches_body<'s>(
+    object: &Value,
+    id: &Id,
+    mut specs: impl Iterator<Item = &'s FieldSpec>,
+) -> bool {
+    specs
+        .by_ref()
+        .filter(|spec| spec.selects(&id.group, &id.version, &id.kind))
+        .filter(|spec| spec.path.first().is_some_and(|s| s.name != "metadata"))
+        .any(|spec| {
+            let mut reached = spec.create;
+            let mut object = object.clone();
+            visit_field(&mut object, &spec.path, false, &mut |_, _| reached = true);
+            reached
+        })
+}
+
 /// Sets the entries of `pairs` (a kustomization's mapping, its values' spans kept) in the
 /// mapping at each field of `specs`.
 pub fn add_pairs(res: &mut Res, pairs: &Map, specs: &[FieldSpec]) {
