@@ -239,11 +239,8 @@ impl Cache {
         }
         // The time before the read: a change during the read leaves a newer time on the
         // file than the one kept, so the next run hashes it again.
-        let mtime = std::fs::metadata(path)
-            .ok()
-            .and_then(|m| mtime(&m))
-            .unwrap_or(0);
-        let bytes = files::read_regular(path, limit)?;
+        let (bytes, metadata) = files::read_regular_checked(path, limit)?;
+        let mtime = mtime(&metadata).unwrap_or(0);
         let size = bytes.len() as u64;
         let hash = hash(&bytes);
         if let Some(old) = old

@@ -80,6 +80,12 @@ pub fn read_named(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 
 /// Reads a regular file, at most `limit` bytes (more is an error, not a truncation).
 pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    read_regular_checked(path, limit).map(|(bytes, _)| bytes)
+}
+
+/// [`read_regular`], with the metadata the file was checked with before it was opened
+/// (its time is from before the read).
+pub fn read_regular_checked(path: &Path, limit: u64) -> io::Result<(Vec<u8>, Metadata)> {
     let metadata = std::fs::metadata(path)?;
     if !metadata.is_file() {
         return Err(refused(format!(
@@ -87,16 +93,20 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
             kind_of(&metadata)
         )));
     }
-    let file = File::open(path)?;
-    // The file may have been swapped since the check above: check what was opened.
-    let opened = file.metadata()?;
-    if !opened.is_file() {
-        return Err(refused(format!(
-            "{}; only regular files are read",
-            kind_of(&opened)
-        )));
-    }
-    read_capped(file, limit, opened.len())
+    let bytes = read_capped(open_without_waiting(path)?, limit, metadata.len())?;
+    Ok((bytes, metadata))
+}
+
+/// Opens `path` for reading without waiting on it: were a FIFO swapped in since it was
+/// checked, opening and reading it return at once (empty, or an error) instead of
+/// blocking, and the read is capped whatever it is. (One `statx` a file: checking the
+/// opened file again would be the second.)
+fn open_without_waiting(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    options.open(path)
 }
 
 /// Reads standard input (or any stream), at most `limit` bytes.
@@ -421,6 +431,24 @@ impl std::hash::Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a FIFO swapped in for a checked file gives: opened and read at once, never a
+    /// read that waits for a writer.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_opened_as_a_checked_file_is_read_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("swapped.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let (sent, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let read = open_without_waiting(&fifo).and_then(|f| read_capped(f, 1024, 0));
+            let _ = sent.send(read.map(|bytes| bytes.len()));
+        });
+        let read = received.recv_timeout(std::time::Duration::from_secs(10));
+        assert!(matches!(read, Ok(Ok(0))), "{read:?}");
+    }
 
     #[cfg(unix)]
     #[test]

@@ -197,26 +197,27 @@ pub fn read_dir_names(path: &Path) -> io::Result<Vec<OsString>> {
 }
 
 fn read_now(path: &Path, limit: u64, named: bool) -> (io::Result<Vec<u8>>, Result<Stamp, String>) {
-    // The time before the read: a change during the read leaves a newer time than the one
-    // kept, so the next run reads the file again.
-    let mtime = std::fs::metadata(path)
-        .ok()
-        .and_then(|m| files::mtime(&m))
-        .unwrap_or(0);
-    let result = if named {
-        files::read_named(path, limit)
-    } else {
-        files::read_regular(path, limit)
-    };
-    let found = match &result {
-        Ok(bytes) => Ok(Stamp {
-            size: bytes.len() as u64,
-            mtime,
-            hash: files::hash(bytes),
-        }),
-        Err(error) => Err(files::describe_io(error)),
-    };
-    (result, found)
+    let result = match named {
+        true => files::refuse_pseudo_file_system(path),
+        false => Ok(()),
+    }
+    .and_then(|()| files::read_regular_checked(path, limit));
+    match result {
+        // The time before the read: a change during the read leaves a newer time than the
+        // one kept, so the next run reads the file again.
+        Ok((bytes, metadata)) => {
+            let stamp = Stamp {
+                size: bytes.len() as u64,
+                mtime: files::mtime(&metadata).unwrap_or(0),
+                hash: files::hash(&bytes),
+            };
+            (Ok(bytes), Ok(stamp))
+        }
+        Err(error) => {
+            let described = files::describe_io(&error);
+            (Err(error), Err(described))
+        }
+    }
 }
 
 fn read_recorded(path: &Path, limit: u64, named: bool) -> (io::Result<Vec<u8>>, Found) {

@@ -126,6 +126,7 @@ pub fn load(
     };
     let mut walk = Walk {
         root: &root,
+        resolver: looked::Resolver::default(),
         shown: dir,
         rules: &rules,
         limits,
@@ -152,6 +153,9 @@ fn read_ignore(dir: &Path, limits: &Limits) -> Result<Rules, String> {
 
 struct Walk<'a> {
     root: &'a Path,
+    /// Resolves each directory once: a path whose every part is known not to be a link
+    /// takes one `lstat`, not one `readlink` per part.
+    resolver: looked::Resolver,
     /// The chart directory as the user named it (for messages and file paths).
     shown: &'a Path,
     rules: &'a Rules,
@@ -195,14 +199,14 @@ impl Walk<'_> {
             let shown = self.shown.join(&child);
             let path = real.join(&entry);
             // Links are followed only within the chart (Helm follows them anywhere).
-            let resolved = match looked::canonicalize(&path) {
+            let resolved = match looked::canonicalize_by(&self.resolver, &path) {
                 Ok(resolved) if resolved.starts_with(self.root) => resolved,
                 Ok(_) => {
                     self.problem(&shown, "a link out of the chart directory; not read");
                     continue;
                 }
-                Err(error) => {
-                    self.problem(&shown, &crate::files::describe_io(&error));
+                Err(message) => {
+                    self.problem(&shown, &message);
                     continue;
                 }
             };

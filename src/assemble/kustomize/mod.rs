@@ -119,7 +119,8 @@ pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "K
 /// `boundary` (the repository or walk root) is read. Files another build of the run
 /// parsed are taken from `parsed` (see [`roots`]).
 pub fn build(root_dir: &Path, boundary: &Path, files: &mut UnitFiles, parsed: &Parsed) -> Build {
-    let boundary = looked::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    let boundary = looked::canonicalize_by(&parsed.resolver, boundary)
+        .unwrap_or_else(|_| boundary.to_path_buf());
     let (build, needs_bodies) = build_with(root_dir, boundary.clone(), files, parsed);
     if !needs_bodies {
         return build;
@@ -258,7 +259,8 @@ fn sort_key(id: &Id) -> (i32, String, String, String) {
 /// file it reads), and keeps the kustomization files parsed here for them.
 pub fn roots(dirs: &[PathBuf], boundary: &Path, parsed: &Parsed) -> Vec<PathBuf> {
     // Recorded, as everything it looks at: the facts cache keeps its result.
-    let boundary = looked::canonicalize(boundary).unwrap_or_else(|_| boundary.to_path_buf());
+    let boundary = looked::canonicalize_by(&parsed.resolver, boundary)
+        .unwrap_or_else(|_| boundary.to_path_buf());
     let dirs: Vec<PathBuf> = dirs.iter().map(|d| read::normalize(d)).collect();
     let index: std::collections::HashMap<&Path, usize> = dirs
         .iter()
@@ -315,10 +317,8 @@ pub fn roots(dirs: &[PathBuf], boundary: &Path, parsed: &Parsed) -> Vec<PathBuf>
             .zip(builds)
             .filter(|(_, count)| *count > 0)
             .map(|(dir, count)| {
-                (
-                    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()),
-                    count,
-                )
+                let canonical = parsed.resolver.canonicalize(dir);
+                (canonical.unwrap_or_else(|_| dir.clone()), count)
             })
             .collect(),
     );
