@@ -110,7 +110,7 @@ impl<'a> Positions<'a> {
             }
         };
         Pos {
-            byte: clamp_u32(byte + bytes_out) + self.base,
+            byte: clamp_u32(byte + bytes_out).saturating_add(self.base),
             line: clamp_u32(line + lines_out),
             col: clamp_u32(col),
         }
@@ -119,13 +119,13 @@ impl<'a> Positions<'a> {
     /// The next cut, if the parser's empty value at `start` is its body's.
     fn cut_at(&self, start: Pos) -> Option<&'a Cut> {
         let cut = self.cuts.get(self.claimed)?;
-        (clamp_u32(cut.key_end) + self.base == start.byte).then_some(cut)
+        (clamp_u32(cut.key_end).saturating_add(self.base) == start.byte).then_some(cut)
     }
 
     /// `pos` of a cut, which counts no BOM.
     fn with_base(&self, pos: Pos) -> Pos {
         Pos {
-            byte: pos.byte + self.base,
+            byte: pos.byte.saturating_add(self.base),
             ..pos
         }
     }
