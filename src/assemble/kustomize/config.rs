@@ -20,30 +20,65 @@ pub struct Segment {
 
 /// The segments of a field-spec path (`\/` is a slash inside a segment).
 pub fn segments(path: &str) -> Vec<Segment> {
-    let mut out = vec![String::new()];
+    let segment = |part: String| match part.strip_suffix("[]") {
+        Some(name) => Segment {
+            name: name.to_string(),
+            list: true,
+        },
+        None => Segment {
+            name: part,
+            list: false,
+        },
+    };
+    // Built-in tables are read at every run's first build: most paths escape nothing.
+    if !path.contains('\\') {
+        return path
+            .split('/')
+            .map(|part| segment(part.to_string()))
+            .collect();
+    }
+    let mut parts = vec![String::new()];
     let mut chars = path.chars().peekable();
     while let Some(c) = chars.next() {
+        let last = parts.len() - 1;
         match c {
             '\\' if chars.peek() == Some(&'/') => {
                 chars.next();
-                out.last_mut().expect("one").push('/');
+                parts[last].push('/');
             }
-            '/' => out.push(String::new()),
-            _ => out.last_mut().expect("one").push(c),
+            '/' => parts.push(String::new()),
+            _ => parts[last].push(c),
         }
     }
-    out.into_iter()
-        .map(|part| match part.strip_suffix("[]") {
-            Some(name) => Segment {
-                name: name.to_string(),
-                list: true,
-            },
-            None => Segment {
-                name: part,
-                list: false,
-            },
-        })
-        .collect()
+    parts.into_iter().map(segment).collect()
+}
+
+#[cfg(test)]
+#[test]
+fn segments_split_at_unescaped_slashes_and_mark_lists() {
+    let seen = |path: &str| -> Vec<(String, bool)> {
+        segments(path)
+            .into_iter()
+            .map(|s| (s.name, s.list))
+            .collect()
+    };
+    let owned = |pairs: &[(&str, bool)]| -> Vec<(String, bool)> {
+        pairs.iter().map(|(n, l)| (n.to_string(), *l)).collect()
+    };
+    assert_eq!(
+        seen("spec/containers[]/image"),
+        owned(&[("spec", false), ("containers", true), ("image", false)])
+    );
+    assert_eq!(
+        seen("metadata/annotations/a.io\\/b[]"),
+        owned(&[
+            ("metadata", false),
+            ("annotations", false),
+            ("a.io/b", true)
+        ])
+    );
+    assert_eq!(seen("a\\x/"), owned(&[("a\\x", false), ("", false)]));
+    assert_eq!(seen(""), owned(&[("", false)]));
 }
 
 /// A field of some kinds: group, version and kind select (empty: any), `path` leads to
