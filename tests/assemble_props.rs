@@ -12,6 +12,8 @@ use karplint::source::{Span, UnitFiles};
 use karplint::yaml::Value;
 use proptest::prelude::*;
 
+mod common;
+
 /// Pieces a kustomization is made of, valid and not.
 const KUSTOMIZATION_FIELDS: &[&str] = &[
     "resources: [base.yaml]",
@@ -52,6 +54,28 @@ const KUSTOMIZATION_FIELDS: &[&str] = &[
     "&a [*a, *a]",
 ];
 
+/// Fields that touch a CustomResourceDefinition's body, or may write into it.
+const CRD_FIELDS: &[&str] = &[
+    "patches: [{patch: '[{op: replace, path: /spec/group, value: g}]', target: {kind: CustomResourceDefinition}}]",
+    "patches: [{patch: '[{op: remove, path: /spec/nothing}]', target: {kind: CustomResourceDefinition}}]",
+    "patches: [{path: patch.yaml, target: {kind: CustomResourceDefinition}}]",
+    "replacements: [{source: {kind: CustomResourceDefinition, fieldPath: spec.group}, targets: [{select: {kind: DaemonSet}, fieldPaths: [spec.template.spec.priorityClassName]}]}]",
+    "replacements: [{source: {kind: DaemonSet, fieldPath: metadata.name}, targets: [{select: {kind: CustomResourceDefinition}, fieldPaths: [spec.names.kind]}]}]",
+    "vars: [{name: G, objref: {kind: CustomResourceDefinition, name: widgets.example.com, apiVersion: apiextensions.k8s.io/v1}, fieldref: {fieldPath: spec.group}}]",
+    "configurations: [config.yaml]",
+    "namespace: ns",
+    "namePrefix: p-",
+    "commonLabels: {team: a}",
+    "patchesStrategicMerge: [patch.yaml]",
+    "patches: [{path: patch.yaml}]",
+];
+
+/// A kustomization including `resources`, with some of [`CRD_FIELDS`].
+fn touching_crds(resources: &'static str) -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(CRD_FIELDS), 0..4)
+        .prop_map(move |fields| format!("{resources}\n{}", fields.join("\n")))
+}
+
 /// Objects and patches, valid and not.
 const DOCUMENTS: &[&str] = &[
     "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  template:\n    spec:\n      containers: [{name: agent, image: example.com/agent:1}]\n",
@@ -68,7 +92,22 @@ const DOCUMENTS: &[&str] = &[
     "\u{feff}apiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: crlf}\r\n",
     "",
     "---\n---\n",
+    CRD,
+    "namespace:\n- {kind: CustomResourceDefinition, path: spec/conversion/webhook/clientConfig/service/namespace}\n",
 ];
+
+/// A CustomResourceDefinition whose body is long enough to be left unparsed in a lint run.
+const CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+metadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  \
+names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  conversion:\n    \
+strategy: Webhook\n    webhook: {clientConfig: {service: {name: hook, namespace: system}}}\n  \
+versions:\n  - name: v1\n    served: true\n    schema:\n      openAPIV3Schema:\n        \
+description: a schema long enough that the lines of its body are not parsed in a lint run\n        \
+properties:\n          a: {type: string, description: the first field of the schema}\n          \
+b: {type: string, description: the second field of the schema}\n          \
+c: {type: string, description: the third field of the schema}\n          \
+d: {type: string, description: the fourth field of the schema}\n          \
+e: {type: string, description: the fifth field of the schema}\n";
 
 fn kustomization() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(KUSTOMIZATION_FIELDS), 0..6)
@@ -117,6 +156,28 @@ fn write(dir: &Path, name: &str, text: &str) {
     fs::write(path, text).unwrap();
 }
 
+/// Writes `repo/overlay` under `dir`: a kustomization and a `sub` one it may include, each
+/// with its `fields` and its `base.yaml`, and the same `patch.yaml` and `config.yaml`
+/// (`ops`) in both (and `ops.yaml` in the overlay). Returns `repo` and the overlay.
+fn write_overlay(
+    dir: &Path,
+    fields: [&str; 2],
+    bases: [&str; 2],
+    patch: &str,
+    ops: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let root = dir.join("repo");
+    let overlay = root.join("overlay");
+    for (sub, (fields, base)) in ["", "sub/"].into_iter().zip(fields.into_iter().zip(bases)) {
+        write(&overlay, &format!("{sub}kustomization.yaml"), fields);
+        write(&overlay, &format!("{sub}base.yaml"), base);
+        write(&overlay, &format!("{sub}patch.yaml"), patch);
+        write(&overlay, &format!("{sub}config.yaml"), ops);
+    }
+    write(&overlay, "ops.yaml", ops);
+    (root, overlay)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
@@ -129,15 +190,7 @@ proptest! {
         ops in document(),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("repo");
-        let overlay = root.join("overlay");
-        write(&overlay, "kustomization.yaml", &root_fields);
-        write(&overlay, "base.yaml", &base);
-        write(&overlay, "patch.yaml", &patch);
-        write(&overlay, "ops.yaml", &ops);
-        write(&overlay, "sub/kustomization.yaml", &sub_fields);
-        write(&overlay, "sub/base.yaml", &base);
-        write(&overlay, "sub/patch.yaml", &patch);
+        let (root, overlay) = write_overlay(dir.path(), [&root_fields, &sub_fields], [&base, &base], &patch, &ops);
         write(&dir.path().join("outside"), "kustomization.yaml", "resources: [secret.yaml]");
         let mut files = UnitFiles::default();
         let built = kustomize::build(&overlay, &root, &mut files, &kustomize::Parsed::default());
@@ -152,6 +205,36 @@ proptest! {
         // The roots of whatever was written: the overlay's, not a crash on a cycle.
         let dirs = [overlay.clone(), overlay.join("sub")];
         prop_assert!(!kustomize::roots(&dirs, &root, &kustomize::Parsed::default()).is_empty());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A lint run leaves CRD bodies unread (`Parsed::leaving_unread`), reading one where a
+    /// patch, replacement or var needs it: it builds the same problems and objects as a
+    /// build that reads every body, but for the bodies left unread.
+    #[test]
+    fn builds_leaving_bodies_unread_build_what_whole_builds_build(
+        root_fields in touching_crds("resources: [base.yaml, sub]"),
+        sub_fields in touching_crds("resources: [base.yaml]"),
+        base in document().prop_map(|d| format!("{CRD}---\n{d}")),
+        sub_base in document(),
+        patch in prop::sample::select(vec![CRD, DOCUMENTS[1], DOCUMENTS[5], ""]),
+        ops in document(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, overlay) = write_overlay(dir.path(), [&root_fields, &sub_fields], [&base, &sub_base], patch, &ops);
+        let build = |parsed: &kustomize::Parsed| {
+            kustomize::build(&overlay, &root, &mut UnitFiles::default(), parsed)
+        };
+        let whole = build(&kustomize::Parsed::default());
+        let leaving = build(&kustomize::Parsed::leaving_unread(karplint::k8s::UNREAD_BODIES));
+        prop_assert_eq!(&whole.problems, &leaving.problems);
+        let blank = |objects: Vec<Value>| -> Vec<Value> {
+            objects.into_iter().map(common::without_unread_bodies).collect()
+        };
+        prop_assert!(blank(whole.objects) == blank(leaving.objects), "the objects differ");
     }
 }
 

@@ -288,30 +288,6 @@ fn helm_charts_build_as_kubectl_kustomize_with_helm_builds_them() {
     }
 }
 
-/// `value` with the bodies loading leaves unread emptied: the root keys but `apiVersion`,
-/// `kind` and `metadata` of an object of such a kind hold an empty collection, with
-/// their spans.
-fn without_unread_bodies(mut value: Value) -> Value {
-    use karplint::yaml::{Data, Map, OBJECT_HEAD};
-    let kind = value.path(&["kind"]).and_then(Value::as_str).unwrap_or("");
-    if !karplint::k8s::UNREAD_BODIES.contains(&kind) {
-        return value;
-    }
-    if let Some(map) = value.as_map_mut() {
-        for (key, body) in map.iter_mut() {
-            if OBJECT_HEAD.contains(&key.name.as_str()) {
-                continue;
-            }
-            match &mut body.data {
-                Data::Map(map) => *map = Map::new(),
-                Data::Seq(items) => items.clear(),
-                _ => {}
-            }
-        }
-    }
-    value
-}
-
 /// What a run that only analyses the built objects builds (the bodies of
 /// `k8s::UNREAD_BODIES` kinds left unread, read again where a patch, replacement or var
 /// needs one) is what a whole build makes, but for those bodies: the same problems, the
@@ -335,10 +311,14 @@ fn builds_leaving_bodies_unread_equal_whole_builds_on_the_corpus() {
         let want: Vec<Value> = want
             .objects
             .into_iter()
-            .map(without_unread_bodies)
+            .map(common::without_unread_bodies)
             .collect();
         bodies_unread += usize::from(got.objects != want);
-        let got: Vec<Value> = got.objects.into_iter().map(without_unread_bodies).collect();
+        let got: Vec<Value> = got
+            .objects
+            .into_iter()
+            .map(common::without_unread_bodies)
+            .collect();
         assert!(want == got, "{shown}: the objects differ");
     }
     eprintln!(

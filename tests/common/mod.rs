@@ -249,3 +249,27 @@ pub fn helm() -> Option<PathBuf> {
     );
     None
 }
+
+/// `value` with the bodies loading leaves unread emptied: the root keys but `apiVersion`,
+/// `kind` and `metadata` of an object of such a kind hold an empty collection, with
+/// their spans.
+pub fn without_unread_bodies(mut value: karplint::yaml::Value) -> karplint::yaml::Value {
+    use karplint::yaml::{Data, Map, OBJECT_HEAD, Value};
+    let kind = value.path(&["kind"]).and_then(Value::as_str).unwrap_or("");
+    if !karplint::k8s::UNREAD_BODIES.contains(&kind) {
+        return value;
+    }
+    if let Some(map) = value.as_map_mut() {
+        for (key, body) in map.iter_mut() {
+            if OBJECT_HEAD.contains(&key.name.as_str()) {
+                continue;
+            }
+            match &mut body.data {
+                Data::Map(map) => *map = Map::new(),
+                Data::Seq(items) => items.clear(),
+                _ => {}
+            }
+        }
+    }
+    value
+}

@@ -617,16 +617,18 @@ impl<'f> Builder<'f> {
     /// [`Builder::read_text`] of a YAML file, parsed (and its text, when `text`): taken
     /// from another build's parse when the run holds one, else parsed and kept for the
     /// others when the includes predict more reads (`reads`, this one counted; see
-    /// [`Parsed`]).
+    /// [`Parsed`]). The bodies of `unread` kinds are left unread (a resource's, in a lint
+    /// run: [`Parsed::leaving_unread`]; never a patch's).
     fn read_parsed(
         &mut self,
         path: &Path,
         at: Span,
         text: bool,
         reads: usize,
+        unread: &'static [&'static str],
     ) -> Option<(FileId, Option<Arc<str>>, shared::Parse)> {
         let canonical = self.admit(path, at)?;
-        if let Some(read) = self.parsed.take(&canonical, text) {
+        if let Some(read) = self.parsed.take(&canonical, text, unread) {
             read.found.note(path);
             let id = self.spend_bytes(path, read.bytes, at)?;
             return Some((id, read.text.clone(), read.parse(id)));
@@ -643,11 +645,11 @@ impl<'f> Builder<'f> {
         let id = self.spend_bytes(path, size, at)?;
         let content = self.utf8(path, bytes, at)?;
         self.parsed.count_parse();
-        let parse = read::parse_values(&content, id, self.parsed.unread_bodies);
+        let parse = read::parse_values(&content, id, unread);
         let content = text.then(|| Arc::<str>::from(content));
         if let Some(found) = found {
             self.parsed.keep(&canonical, size, reads, || {
-                shared::Read::new(found, size, content.clone(), &parse)
+                shared::Read::new(found, size, content.clone(), &parse, unread)
             });
         }
         Some((id, content, parse))
@@ -658,9 +660,15 @@ impl<'f> Builder<'f> {
         self.stack.last().map_or(0, |dir| self.parsed.builds(dir))
     }
 
-    /// Reads and parses a YAML file of the kustomization being built into its documents.
-    fn read_values(&mut self, path: &Path, at: Span) -> Option<(FileId, Vec<Value>)> {
-        let (id, _, parse) = self.read_parsed(path, at, false, self.reads_here())?;
+    /// Reads and parses a YAML file of the kustomization being built into its documents
+    /// (see [`Builder::read_parsed`] for `unread`).
+    fn read_values(
+        &mut self,
+        path: &Path,
+        at: Span,
+        unread: &'static [&'static str],
+    ) -> Option<(FileId, Vec<Value>)> {
+        let (id, _, parse) = self.read_parsed(path, at, false, self.reads_here(), unread)?;
         match parse {
             Ok(values) => Some((id, values)),
             Err((message, pos)) => {
@@ -698,7 +706,7 @@ impl<'f> Builder<'f> {
             );
             return None;
         }
-        let (file, text, parse) = self.read_parsed(path, at, true, reads)?;
+        let (file, text, parse) = self.read_parsed(path, at, true, reads, &[])?;
         let text = text.unwrap_or_default();
         self.out.kustomizations.push(file);
         let values = match parse {
@@ -943,12 +951,12 @@ impl<'f> Builder<'f> {
             self.error(span, format!("resource file {entry} lies outside the kustomization's directory; kustomize refuses it"));
             return;
         }
-        let Some((file, values)) = self.read_values(&path, span) else {
+        let unread = self.parsed.unread_bodies;
+        let Some((file, values)) = self.read_values(&path, span, unread) else {
             return;
         };
         self.out.consumed.push(file);
-        let unread = !self.parsed.unread_bodies.is_empty();
-        self.add_objects(values, span, resources, unread);
+        self.add_objects(values, span, resources, !unread.is_empty());
     }
 
     /// Adds the objects of `values` (List items one by one) to `resources`, problems at
@@ -1195,7 +1203,7 @@ impl<'f> Builder<'f> {
                 continue;
             }
             let reads = self.reads_here();
-            let Some((file, text, parse)) = self.read_parsed(&path, span, true, reads) else {
+            let Some((file, text, parse)) = self.read_parsed(&path, span, true, reads, &[]) else {
                 continue;
             };
             let text = text.unwrap_or_default();
@@ -1319,7 +1327,7 @@ impl<'f> Builder<'f> {
     fn configurations(&mut self, kust: &Kust) {
         for (entry, span) in kust.strings("configurations") {
             let path = read::normalize(&kust.dir.join(&entry));
-            let Some((file, values)) = self.read_values(&path, span) else {
+            let Some((file, values)) = self.read_values(&path, span, &[]) else {
                 continue;
             };
             self.out.inputs.push(file);
@@ -1587,7 +1595,7 @@ impl<'f> Builder<'f> {
             self.error(span, format!("patch {entry} does not exist"));
             return None;
         }
-        let (file, values) = self.read_values(&path, span)?;
+        let (file, values) = self.read_values(&path, span, &[])?;
         self.out.patches.push(file);
         Some(values)
     }

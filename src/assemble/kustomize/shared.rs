@@ -40,12 +40,20 @@ pub struct Read {
     pub text: Option<Arc<str>>,
     /// The parse, its values packed ([`crate::yaml::pack`]).
     parse: Arc<Result<Vec<u8>, (String, Pos)>>,
+    /// The kinds whose bodies it left unread.
+    unread: &'static [&'static str],
 }
 
 impl Read {
     /// The read of a file of `bytes` that found `found`, with its `text` (if kept) and
-    /// its `parse`.
-    pub fn new(found: looked::Found, bytes: u64, text: Option<Arc<str>>, parse: &Parse) -> Self {
+    /// its `parse`, which left the bodies of `unread` kinds unread.
+    pub fn new(
+        found: looked::Found,
+        bytes: u64,
+        text: Option<Arc<str>>,
+        parse: &Parse,
+        unread: &'static [&'static str],
+    ) -> Self {
         let parse = match parse {
             Ok(values) => Ok(crate::yaml::pack(values)),
             Err(error) => Err(error.clone()),
@@ -55,6 +63,7 @@ impl Read {
             bytes,
             text,
             parse: Arc::new(parse),
+            unread,
         }
     }
 
@@ -129,11 +138,12 @@ impl Parsed {
         self.lock().builds.get(dir).copied().unwrap_or(0)
     }
 
-    /// Takes `canonical`'s read, if held (with its text, when `text` is wanted).
-    pub fn take(&self, canonical: &Path, text: bool) -> Option<Read> {
+    /// Takes `canonical`'s read, if held (with its text, when `text` is wanted) and
+    /// parsed leaving the bodies of `unread` kinds unread.
+    pub fn take(&self, canonical: &Path, text: bool, unread: &[&str]) -> Option<Read> {
         let mut state = self.lock();
         let entry = state.entries.get_mut(canonical)?;
-        if text && entry.read.text.is_none() {
+        if (text && entry.read.text.is_none()) || entry.read.unread != unread {
             return None;
         }
         if entry.left == PENDING {
