@@ -596,3 +596,31 @@ fn a_syntax_error_in_a_skimmed_body_is_not_seen() {
         "{skimmed:?}"
     );
 }
+
+#[test]
+fn folded_scalars_read_as_kustomize_gives_them_back() {
+    // Each value as YAML 1.2 reads it, and as kubectl kustomize (v5.5.0) gives it back
+    // (testdata/kustomize/build/folded, compared with kubectl by the conformance test).
+    for (text, want) in [
+        ("a: >-\n  all(c,\n    x\n  done\n", "all(c,\n\n  x\ndone"),
+        ("a: >-\n  all(c, \n    x\n  done\n", "all(c, \n  x\ndone"),
+        ("a: >-\n  p\n    y\n    w\n  z\n", "p\n\n  y\n  w\nz"),
+        ("a: >-\n  p\n\n    y\n", "p\n\n\n  y"),
+        ("a: >\n  p\n    y\n", "p\n\n  y\n"),
+        ("a: >-\n  p\n  q\n    y\n", "p q\n\n  y"),
+        ("a: |-\n  p\n    y\n", "p\n  y"),
+        ("a: >-\n  p\n  q\n", "p q"),
+    ] {
+        let doc = DocumentStream::new(text, FileId::default())
+            .folded_as_kustomize(true)
+            .next()
+            .unwrap()
+            .unwrap();
+        let value = doc.value(root(&doc), "a").unwrap();
+        assert_eq!(doc.str(value), Some(want), "{text:?}");
+        // Read as YAML 1.2 otherwise.
+        let plain = one(text);
+        let value = plain.value(root(&plain), "a").unwrap();
+        assert!(plain.str(value).is_some_and(|v| v.len() <= want.len()));
+    }
+}

@@ -169,7 +169,7 @@ impl Builder<'_> {
         }
         for template in &output.documents {
             let rendered = &template.rendered;
-            match read::parse_values(&rendered.text, FileId(u32::MAX), &[]) {
+            match read::parse_values(&rendered.text, FileId(u32::MAX), &[], true) {
                 Ok(mut values) => {
                     for value in &mut values {
                         let range = value
@@ -200,7 +200,7 @@ impl Builder<'_> {
         }
         if options.include_crds {
             for (file, text) in &output.crds {
-                match read::parse_values(text, *file, &[]) {
+                match read::parse_values(text, *file, &[], true) {
                     Ok(values) => {
                         if !self.add_objects(values, span, resources, false) {
                             return;

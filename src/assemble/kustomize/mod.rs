@@ -507,7 +507,7 @@ impl<'f> Builder<'f> {
             let path = self.files.path(at.file)?.to_path_buf();
             let (bytes, _) = super::read_found(self.files, &path, read::MAX_FILE_BYTES);
             let text = String::from_utf8(bytes.ok()?).ok()?;
-            let values = read::parse_values(&text, at.file, &[]).ok()?;
+            let values = read::parse_values(&text, at.file, &[], true).ok()?;
             let objects = values.into_iter().flat_map(expand_list).collect();
             self.whole.insert(at.file, objects);
         }
@@ -628,7 +628,9 @@ impl<'f> Builder<'f> {
         unread: &'static [&'static str],
     ) -> Option<(FileId, Option<Arc<str>>, shared::Parse)> {
         let canonical = self.admit(path, at)?;
-        if let Some(read) = self.parsed.take(&canonical, text, unread) {
+        // A file read with its text is a kustomization or a plugin's configuration.
+        let parsing = (unread, !text);
+        if let Some(read) = self.parsed.take(&canonical, text, parsing) {
             read.found.note(path);
             let id = self.spend_bytes(path, read.bytes, at)?;
             return Some((id, read.text.clone(), read.parse(id)));
@@ -645,11 +647,11 @@ impl<'f> Builder<'f> {
         let id = self.spend_bytes(path, size, at)?;
         let content = self.utf8(path, bytes, at)?;
         self.parsed.count_parse();
-        let parse = read::parse_values(&content, id, unread);
+        let parse = read::parse_values(&content, id, unread, !text);
         let content = text.then(|| Arc::<str>::from(content));
         if let Some(found) = found {
             self.parsed.keep(&canonical, size, reads, || {
-                shared::Read::new(found, size, content.clone(), &parse, unread)
+                shared::Read::new(found, size, content.clone(), &parse, parsing)
             });
         }
         Some((id, content, parse))

@@ -44,23 +44,29 @@ pub fn is_remote(entry: &str) -> bool {
 
 /// The documents of a YAML text as values, or the first syntax error (message, position).
 /// Empty documents are skipped. The bodies of `unread` kinds are left empty, and out of
-/// what is parsed when their lines make them plain ([`Skim`]).
+/// what is parsed when their lines make them plain ([`Skim`]). `objects`: the text holds
+/// objects (resources, patches) the build gives back, whose folded scalars are read as
+/// kustomize gives them back ([`DocumentStream::folded_as_kustomize`]); a kustomization
+/// file's own are read as written.
 pub fn parse_values(
     text: &str,
     file: FileId,
     unread: &'static [&'static str],
+    objects: bool,
 ) -> Result<Vec<Value>, (String, Pos)> {
     if let Some(skim) = Skim::plan(text, unread) {
-        let mut stream = DocumentStream::skimming(text, &skim, file).unread_bodies(unread);
+        let mut stream = DocumentStream::skimming(text, &skim, file)
+            .unread_bodies(unread)
+            .folded_as_kustomize(objects);
         let values = values_of(&mut stream, text.len());
         if !stream.must_read_whole() {
             return values;
         }
     }
-    values_of(
-        &mut DocumentStream::new(text, file).unread_bodies(unread),
-        text.len(),
-    )
+    let mut stream = DocumentStream::new(text, file)
+        .unread_bodies(unread)
+        .folded_as_kustomize(objects);
+    values_of(&mut stream, text.len())
 }
 
 /// The values of the documents of `stream`, a text of `len` bytes.
@@ -101,7 +107,7 @@ pub fn parse_inline(
     file: FileId,
     file_text: &str,
 ) -> Result<Vec<Value>, (String, Pos)> {
-    let mut values = parse_values(text, file, &[])?;
+    let mut values = parse_values(text, file, &[], true)?;
     let Some(scalar) = scalar else {
         return Ok(values);
     };

@@ -40,19 +40,21 @@ pub struct Read {
     pub text: Option<Arc<str>>,
     /// The parse, its values packed ([`crate::yaml::pack`]).
     parse: Arc<Result<Vec<u8>, (String, Pos)>>,
-    /// The kinds whose bodies it left unread.
+    /// How it was parsed: the kinds whose bodies it left unread, and whether as objects
+    /// the build gives back (see [`super::read::parse_values`]).
     unread: &'static [&'static str],
+    objects: bool,
 }
 
 impl Read {
     /// The read of a file of `bytes` that found `found`, with its `text` (if kept) and
-    /// its `parse`, which left the bodies of `unread` kinds unread.
+    /// its `parse`, made with `unread` and `objects` (see [`super::read::parse_values`]).
     pub fn new(
         found: looked::Found,
         bytes: u64,
         text: Option<Arc<str>>,
         parse: &Parse,
-        unread: &'static [&'static str],
+        (unread, objects): (&'static [&'static str], bool),
     ) -> Self {
         let parse = match parse {
             Ok(values) => Ok(crate::yaml::pack(values)),
@@ -64,6 +66,7 @@ impl Read {
             text,
             parse: Arc::new(parse),
             unread,
+            objects,
         }
     }
 
@@ -139,11 +142,17 @@ impl Parsed {
     }
 
     /// Takes `canonical`'s read, if held (with its text, when `text` is wanted) and
-    /// parsed leaving the bodies of `unread` kinds unread.
-    pub fn take(&self, canonical: &Path, text: bool, unread: &[&str]) -> Option<Read> {
+    /// parsed with `unread` and `objects` (see [`super::read::parse_values`]).
+    pub fn take(
+        &self,
+        canonical: &Path,
+        text: bool,
+        (unread, objects): (&[&str], bool),
+    ) -> Option<Read> {
         let mut state = self.lock();
         let entry = state.entries.get_mut(canonical)?;
-        if (text && entry.read.text.is_none()) || entry.read.unread != unread {
+        let read = &entry.read;
+        if (text && read.text.is_none()) || read.unread != unread || read.objects != objects {
             return None;
         }
         if entry.left == PENDING {

@@ -23,7 +23,7 @@ fn run(dir: &str) -> (Build, UnitFiles) {
 }
 
 fn yaml(text: &str) -> Vec<Value> {
-    read::parse_values(text, FileId(0), &[]).expect("valid YAML")
+    read::parse_values(text, FileId(0), &[], true).expect("valid YAML")
 }
 
 fn object<'b>(built: &'b Build, kind: &str, name: &str) -> &'b Value {
