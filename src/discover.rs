@@ -269,6 +269,8 @@ fn walk(root: &Path, options: &DiscoverOptions, found: &mut Vec<Found>, discover
         .parents(!options.no_ignore)
         .require_git(false)
         .follow_links(true)
+        // As many threads as the rest of the run (`RAYON_NUM_THREADS`), not one per CPU.
+        .threads(rayon::current_num_threads())
         .filter_entry(move |entry| {
             if entry.path_is_symlink() && entry.depth() > 0 {
                 let target = std::fs::canonicalize(entry.path());
