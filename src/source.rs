@@ -409,7 +409,7 @@ impl<T: AsRef<str>> Positions<T> {
                 },
             );
             pos = Pos {
-                byte: clamp(offset),
+                byte: clamp_u32(offset),
                 line,
                 col,
             };
@@ -432,8 +432,8 @@ impl<T: AsRef<str>> Positions<T> {
     fn line_start(&self, line: usize) -> Pos {
         let byte = self.lines().line_start(line).min(self.text.as_ref().len());
         Pos {
-            byte: clamp(byte),
-            line: clamp(line + 1),
+            byte: clamp_u32(byte),
+            line: clamp_u32(line + 1),
             col: 1,
         }
     }
@@ -452,7 +452,8 @@ impl<T: AsRef<str>> Positions<T> {
     }
 }
 
-fn clamp(value: usize) -> u32 {
+/// A byte count or offset as the `u32` positions hold, saturating (texts past 4 GiB).
+pub(crate) fn clamp_u32(value: usize) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
@@ -575,7 +576,7 @@ impl SourceMap {
             if ends_line(bytes, i) {
                 self.push(at + line_start, Provenance::Copied { file, start: pos });
                 pos = Pos {
-                    byte: clamp(start.byte as usize + i + 1),
+                    byte: clamp_u32(start.byte as usize + i + 1),
                     line: pos.line + 1,
                     col: 1,
                 };
@@ -626,9 +627,9 @@ impl SourceMap {
                     Provenance::Copied {
                         file,
                         start: Pos {
-                            byte: clamp(pos.byte as usize + skipped.len()),
+                            byte: clamp_u32(pos.byte as usize + skipped.len()),
                             line: pos.line,
-                            col: pos.col + clamp(skipped.chars().count()),
+                            col: pos.col + clamp_u32(skipped.chars().count()),
                         },
                     }
                 }
@@ -692,16 +693,16 @@ impl SourceMap {
             Provenance::Copied { file, start } => {
                 let before = rendered.get(segment.start..offset).unwrap_or("");
                 let at = Pos {
-                    byte: clamp(start.byte as usize + before.len()),
+                    byte: clamp_u32(start.byte as usize + before.len()),
                     line: start.line,
-                    col: start.col + clamp(before.chars().count()),
+                    col: start.col + clamp_u32(before.chars().count()),
                 };
                 let width = rendered
                     .get(offset..)
                     .and_then(|rest| rest.chars().next())
                     .map_or(0, char::len_utf8);
                 let end = Pos {
-                    byte: clamp(at.byte as usize + width),
+                    byte: clamp_u32(at.byte as usize + width),
                     line: at.line,
                     col: at.col + u32::from(width > 0),
                 };

@@ -9,7 +9,7 @@ use super::expansion::UNBOUNDED;
 use super::skim::{Cut, OBJECT_HEAD, Skim};
 use super::template::{Role, Template};
 use super::tree::{Document, DuplicateKey, Node, NodeId, NodeKind, UnknownNode};
-use crate::source::{FileId, Pos, Span};
+use crate::source::{FileId, Pos, Span, clamp_u32};
 
 /// A syntax error with the parser's position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,10 +182,6 @@ fn borrow_verbatim<'a>(
         Some(verbatim) if verbatim == owned.as_str() => Cow::Borrowed(verbatim),
         _ => value,
     }
-}
-
-fn clamp_u32(value: usize) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 struct Frame {

@@ -13,7 +13,7 @@
 
 use memchr::{memchr, memmem};
 
-use crate::source::Pos;
+use crate::source::{Pos, clamp_u32};
 
 /// The root keys of an object that are always read, whatever its kind.
 pub const OBJECT_HEAD: &[&str] = &["apiVersion", "kind", "metadata"];
@@ -108,7 +108,7 @@ impl Skim {
                 mapping: body.mapping,
                 start: body.first,
                 end: Pos {
-                    byte: clamp(body.end),
+                    byte: clamp_u32(body.end),
                     line: body.end_line,
                     col: 1,
                 },
@@ -121,10 +121,6 @@ impl Skim {
         parsed.push_str(&text[kept_from..]);
         Some(Skim { text: parsed, cuts })
     }
-}
-
-fn clamp(value: usize) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 struct Lines<'a> {
@@ -286,9 +282,9 @@ impl Body {
             }
             first = Some((
                 Pos {
-                    byte: clamp(line.start + indent),
+                    byte: clamp_u32(line.start + indent),
                     line: line.number,
-                    col: clamp(indent + 1),
+                    col: clamp_u32(indent + 1),
                 },
                 !sequence,
             ));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::lex::{self, Chunk, Tok, Token};
 use super::{ErrorKind, TemplateError, funcs};
-use crate::source::{FileId, LineIndex, Pos, Span};
+use crate::source::{FileId, LineIndex, Pos, Span, clamp_u32};
 
 /// A template text and where it was read.
 pub struct Source {
@@ -37,9 +37,9 @@ impl Source {
             .get(start..offset)
             .map_or(0, |s| s.chars().count());
         Pos {
-            byte: clamp(offset),
-            line: clamp(line + 1),
-            col: clamp(col + 1),
+            byte: clamp_u32(offset),
+            line: clamp_u32(line + 1),
+            col: clamp_u32(col + 1),
         }
     }
 
@@ -50,10 +50,6 @@ impl Source {
             None => Span::new(self.file, self.pos(at.start), self.pos(at.end)),
         }
     }
-}
-
-fn clamp(value: usize) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 /// One named template.
