@@ -624,21 +624,23 @@ fn kustomize_fold(value: &str) -> Option<String> {
     {
         return None;
     }
-    let lines: Vec<&str> = value.split('\n').collect();
     let mut out = String::with_capacity(value.len() + 8);
     let mut changed = false;
-    for (i, line) in lines.iter().enumerate() {
+    // Whether the last line that was not empty was a line of text.
+    let mut after_text = false;
+    for (i, line) in value.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(line);
-        // After a line of text, before the breaks that lead to a more-indented line.
-        let text = !line.is_empty() && !blank(line);
-        let next = lines[i + 1..].iter().find(|l| !l.is_empty());
-        if text && i + 1 < lines.len() && next.is_some_and(|next| blank(next)) {
-            out.push('\n');
-            changed = true;
+        if !line.is_empty() {
+            // Between a line of text and a more-indented line, however many empty ones.
+            if after_text && blank(line) {
+                out.push('\n');
+                changed = true;
+            }
+            after_text = !blank(line);
         }
+        out.push_str(line);
     }
     changed.then_some(out)
 }

@@ -478,14 +478,14 @@ impl<'f> Builder<'f> {
             return;
         };
         res.body = Body::Read;
-        let fields = config::Config::builtin_with(&self.configured);
-        let Some(Data::Map(mut whole)) = self
-            .read_whole(at)
-            .filter(|object| {
-                !transformed || !transform::reaches_body(object, &res.id(), fields.transformed())
-            })
-            .map(|object| object.data)
-        else {
+        let mut whole = self.read_whole(at);
+        if transformed && let Some(object) = &mut whole {
+            let fields = config::Config::builtin_with(&self.configured);
+            if transform::reaches_body(object, &res.id(), fields.transformed()) {
+                whole = None;
+            }
+        }
+        let Some(Data::Map(mut whole)) = whole.map(|object| object.data) else {
             self.needs_bodies = true;
             return;
         };

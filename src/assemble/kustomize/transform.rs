@@ -63,9 +63,10 @@ fn through_specs(res: &mut Res, specs: &[FieldSpec], set: &mut dyn FnMut(&mut Ma
 }
 
 /// Whether a field of `specs` that selects `id`, outside `metadata`, is or could be made in
-/// `object` (what transformers would have written into a body they did not have).
+/// `object` (what transformers would have written into a body they did not have). The
+/// object is walked, not changed.
 pub fn reaches_body<'s>(
-    object: &Value,
+    object: &mut Value,
     id: &Id,
     mut specs: impl Iterator<Item = &'s FieldSpec>,
 ) -> bool {
@@ -75,8 +76,7 @@ pub fn reaches_body<'s>(
         .filter(|spec| spec.path.first().is_some_and(|s| s.name != "metadata"))
         .any(|spec| {
             let mut reached = spec.create;
-            let mut object = object.clone();
-            visit_field(&mut object, &spec.path, false, &mut |_, _| reached = true);
+            visit_field(object, &spec.path, false, &mut |_, _| reached = true);
             reached
         })
 }
