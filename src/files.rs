@@ -74,8 +74,13 @@ pub fn refuse_pseudo_file_system(path: &Path) -> io::Result<()> {
 
 /// [`read_regular`] of a file given by name: see [`refuse_pseudo_file_system`].
 pub fn read_named(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    read_named_checked(path, limit).map(|(bytes, _)| bytes)
+}
+
+/// [`read_named`], with the metadata of [`read_regular_checked`].
+pub fn read_named_checked(path: &Path, limit: u64) -> io::Result<(Vec<u8>, Metadata)> {
     refuse_pseudo_file_system(path)?;
-    read_regular(path, limit)
+    read_regular_checked(path, limit)
 }
 
 /// Reads a regular file, at most `limit` bytes (more is an error, not a truncation).

@@ -198,10 +198,9 @@ pub fn read_dir_names(path: &Path) -> io::Result<Vec<OsString>> {
 
 fn read_now(path: &Path, limit: u64, named: bool) -> (io::Result<Vec<u8>>, Result<Stamp, String>) {
     let result = match named {
-        true => files::refuse_pseudo_file_system(path),
-        false => Ok(()),
-    }
-    .and_then(|()| files::read_regular_checked(path, limit));
+        true => files::read_named_checked(path, limit),
+        false => files::read_regular_checked(path, limit),
+    };
     match result {
         // The time before the read: a change during the read leaves a newer time than the
         // one kept, so the next run reads the file again.

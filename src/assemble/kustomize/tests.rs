@@ -22,6 +22,13 @@ fn run(dir: &str) -> (Build, UnitFiles) {
     (built, files)
 }
 
+/// Writes `text` at `path` under `root`, making its directories.
+fn write_file(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
 fn yaml(text: &str) -> Vec<Value> {
     read::parse_values(text, FileId(0), &[], true).expect("valid YAML")
 }
@@ -776,11 +783,7 @@ fn a_build_renders_a_bounded_number_of_charts() {
 fn a_base_two_roots_include_is_parsed_once_and_each_build_numbers_it_itself() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| write_file(root, path, text);
     write(
         "base/kustomization.yaml",
         "resources:\n  - ds.yaml\n  - bad.yaml\n",
@@ -927,9 +930,7 @@ fn crd(conversion: bool) -> String {
 fn built_both_ways(files: &[(&str, &str)]) -> Build {
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+        write_file(dir.path(), path, text);
     }
     let root = dir.path().join("app");
     let leaving = Parsed::leaving_unread(&["CustomResourceDefinition"]);
