@@ -166,7 +166,7 @@ impl Lines<'_> {
             terminated,
         };
         self.at = end;
-        self.number += 1;
+        self.number = self.number.saturating_add(1);
         Some(line)
     }
 
