@@ -6,6 +6,14 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // The main thread is the pool's first worker instead of waiting for it: one thread
+    // fewer to start, and a one-thread run (`RAYON_NUM_THREADS=1`) starts none. Every
+    // command calls rayon from this thread (the server's loop runs on it too), so a job
+    // is never left to a worker that does not come back to the pool. Only the binary does
+    // this: a test thread that ends must not be a worker of the process's pool.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .use_current_thread()
+        .build_global();
     // The streams are not locked for the whole run: `karplint server` reads and writes the
     // protocol on threads of its own, which lock them.
     let code = karplint::cli::run(
