@@ -4,6 +4,7 @@
 //! kubectl 1.32); a kustomization's `configurations` files add to them, for itself and
 //! for every kustomization that includes it.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::yaml::Value;
@@ -14,27 +15,29 @@ use super::resource::scalar_text;
 /// (`containers[]`; kustomize never makes a missing list).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Segment {
-    pub name: String,
+    pub name: Cow<'static, str>,
     pub list: bool,
+}
+
+fn segment(part: Cow<'static, str>) -> Segment {
+    let list = part.ends_with("[]");
+    let name = match part {
+        Cow::Borrowed(part) if list => Cow::Borrowed(&part[..part.len() - 2]),
+        Cow::Owned(mut part) if list => {
+            part.truncate(part.len() - 2);
+            Cow::Owned(part)
+        }
+        part => part,
+    };
+    Segment { name, list }
 }
 
 /// The segments of a field-spec path (`\/` is a slash inside a segment).
 pub fn segments(path: &str) -> Vec<Segment> {
-    let segment = |part: String| match part.strip_suffix("[]") {
-        Some(name) => Segment {
-            name: name.to_string(),
-            list: true,
-        },
-        None => Segment {
-            name: part,
-            list: false,
-        },
-    };
-    // Built-in tables are read at every run's first build: most paths escape nothing.
     if !path.contains('\\') {
         return path
             .split('/')
-            .map(|part| segment(part.to_string()))
+            .map(|part| segment(Cow::Owned(part.to_string())))
             .collect();
     }
     let mut parts = vec![String::new()];
@@ -50,7 +53,21 @@ pub fn segments(path: &str) -> Vec<Segment> {
             _ => parts[last].push(c),
         }
     }
-    parts.into_iter().map(segment).collect()
+    parts
+        .into_iter()
+        .map(|part| segment(Cow::Owned(part)))
+        .collect()
+}
+
+/// The segments of a built-in table's path, borrowing its text: the tables are read at
+/// every run's first build, and owning each name was most of that.
+fn static_segments(path: &'static str) -> Vec<Segment> {
+    if path.contains('\\') {
+        return segments(path);
+    }
+    path.split('/')
+        .map(|part| segment(Cow::Borrowed(part)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -59,7 +76,7 @@ fn segments_split_at_unescaped_slashes_and_mark_lists() {
     let seen = |path: &str| -> Vec<(String, bool)> {
         segments(path)
             .into_iter()
-            .map(|s| (s.name, s.list))
+            .map(|s| (s.name.into_owned(), s.list))
             .collect()
     };
     let owned = |pairs: &[(&str, bool)]| -> Vec<(String, bool)> {
@@ -86,9 +103,9 @@ fn segments_split_at_unescaped_slashes_and_mark_lists() {
 /// field is made.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldSpec {
-    pub group: String,
-    pub version: String,
-    pub kind: String,
+    pub group: Cow<'static, str>,
+    pub version: Cow<'static, str>,
+    pub kind: Cow<'static, str>,
     pub path: Vec<Segment>,
     pub create: bool,
 }
@@ -102,9 +119,9 @@ impl FieldSpec {
     /// The field at `path` of every kind.
     pub fn any(path: &str, create: bool) -> FieldSpec {
         FieldSpec {
-            group: String::new(),
-            version: String::new(),
-            kind: String::new(),
+            group: Cow::Borrowed(""),
+            version: Cow::Borrowed(""),
+            kind: Cow::Borrowed(""),
             path: segments(path),
             create,
         }
@@ -122,9 +139,9 @@ impl FieldSpec {
             return Err("a field spec needs a `path`".to_string());
         }
         Ok(FieldSpec {
-            group: text("group"),
-            version: text("version"),
-            kind: text("kind"),
+            group: Cow::Owned(text("group")),
+            version: Cow::Owned(text("version")),
+            kind: Cow::Owned(text("kind")),
             path: segments(&path),
             create: text("create") == "true",
         })
@@ -347,10 +364,10 @@ impl Builtin {
 
     fn spec(&self) -> FieldSpec {
         FieldSpec {
-            group: self.group.to_string(),
-            version: self.version.to_string(),
-            kind: self.kind.to_string(),
-            path: segments(self.path),
+            group: Cow::Borrowed(self.group),
+            version: Cow::Borrowed(self.version),
+            kind: Cow::Borrowed(self.kind),
+            path: static_segments(self.path),
             create: self.create,
         }
     }

@@ -36,7 +36,7 @@ pub fn visit_field(
                     return;
                 }
                 let empty = Value::computed(Data::Map(Map::new()));
-                map.insert(Key::computed(&first.name), empty);
+                map.insert(Key::computed(&*first.name), empty);
             }
             if let Some(next) = map.get_mut(&first.name) {
                 visit_field(next, rest, create, set);
