@@ -3,7 +3,8 @@
 #
 # Builds, from the checkout's commit, the release binary and `examples/parse_baseline.rs`
 # (the floor: walks, reads and parses every manifest with the same parser, nothing else),
-# then measures, with GNU time:
+# then measures, from each run's own resource usage (`wait4`, microseconds; no shell
+# measured with it):
 #   1. CPU (user+sys) of `karplint check --format concise` against the floor's, at 1 and 2
 #      threads: RUNS interleaved pairs (floor, karplint, floor, karplint, ...) after a
 #      warm-up; the figure is the median of the pairs' ratios (drift hits both alike);
@@ -39,7 +40,7 @@
 # (regex-automata's Unicode tables for the walker's globs, among others), so a karplint
 # built with the example is not the karplint users get.
 #
-# Requires cargo, python3 and GNU time at /usr/bin/time (`apt-get install -y time`).
+# Requires cargo and python3.
 # Commands run from an empty temporary directory with absolute paths (no config is
 # picked up), stdout to /dev/null; karplint's exit 1 (findings) is expected.
 set -euo pipefail
@@ -68,9 +69,7 @@ SMALL_REPEAT=$(count SMALL_REPEAT 10 1)
 ONE_FILE_REPEAT=$(count ONE_FILE_REPEAT 5 1)
 CHECK=${CHECK:-0}
 
-GNU_TIME=/usr/bin/time
-"$GNU_TIME" --version 2>&1 | grep -q GNU || die "GNU time is needed at $GNU_TIME: apt-get install -y time"
-command -v python3 >/dev/null || die "python3 is needed for the arithmetic"
+command -v python3 >/dev/null || die "python3 is needed to run and time the programs"
 
 CORPUS=${CORPUS:-$repo_root/../shared/corpus/bench}
 [[ -d $CORPUS ]] || die "corpus not found at '$CORPUS' (set CORPUS=DIR)"
@@ -109,29 +108,49 @@ KARPLINT_BIN=$(realpath "$KARPLINT_BIN")
 results=$work/results.tsv # figure  program (floor or karplint)  wall  cpu  maxrss_kib
 : >"$results"
 
-# measure FIGURE CWD COMMAND...: one run under GNU time, appended to $results; with
-# REPEAT=N set, the command runs N times in a row under one measurement and the wall and
-# CPU times recorded are per run (a run of a small corpus or a warm one-file run takes a
-# few of GNU time's 10 ms ticks). The shell that repeats it is measured too (a few ms).
+# Runs COMMAND... REPEAT times from the current directory (stdout to /dev/null, stderr
+# to STDERR_FILE) and prints, per run, the wall time and the CPU time (user + system, as
+# `wait4` reports the child's own: exact to the microsecond, where GNU time printed
+# hundredths of a second, most of a small corpus's run), and the largest peak RSS in KiB.
+# Exits with the first status above 1 (1 is karplint's "findings").
+cat >"$work/run.py" <<'PY'
+import os, sys, time
+repeat, stderr_file, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+wall = cpu = 0.0
+rss = 0
+with open(os.devnull, "wb") as out, open(stderr_file, "wb") as err:
+    for _ in range(repeat):
+        start = time.perf_counter()
+        pid = os.posix_spawn(command[0], command, os.environ,
+                             file_actions=[(os.POSIX_SPAWN_DUP2, out.fileno(), 1),
+                                           (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
+        _, status, usage = os.wait4(pid, 0)
+        wall += time.perf_counter() - start
+        cpu += usage.ru_utime + usage.ru_stime
+        rss = max(rss, usage.ru_maxrss)
+        code = os.waitstatus_to_exitcode(status)
+        if code > 1 or code < 0:
+            sys.exit(code if code > 1 else 2)
+print(wall / repeat, cpu / repeat, rss)
+PY
+
+# measure FIGURE CWD COMMAND...: REPEAT (default 1) runs in a row, one row of $results
+# (per-run wall and CPU time, peak RSS).
 measure() {
     local figure=$1 cwd=$2 rc=0
     shift 2
-    # shellcheck disable=SC2016 # the loop's variables are bash -c's own
-    (cd "$cwd" && "$GNU_TIME" -f '%e %U %S %M' -o "$work/time.txt" bash -c \
-        'for ((r = 0; r < $0; r++)); do "$@" || (($? <= 1)) || exit $?; done' \
-        "${REPEAT:-1}" "$@") >/dev/null 2>"$work/stderr.txt" || rc=$?
-    if ((rc > 1)); then
+    local timed
+    timed=$(cd "$cwd" && python3 "$work/run.py" "${REPEAT:-1}" "$work/stderr.txt" "$@") || rc=$?
+    if ((rc != 0)); then
         echo "bench.sh: '$*' exited with status $rc; its stderr ends:" >&2
         tail -n 20 "$work/stderr.txt" >&2
         exit 2
     fi
-    local wall user sys rss
-    read -r wall user sys rss < <(tail -n 1 "$work/time.txt")
+    local wall cpu rss
+    read -r wall cpu rss <<<"$timed"
     local program=karplint
     [[ $1 == "$BASELINE_BIN" ]] && program=floor
-    printf '%s\t%s\t%s\t%s\t%s\n' "$figure" "$program" \
-        "$(python3 -c "print($wall / ${REPEAT:-1})")" \
-        "$(python3 -c "print(($user + $sys) / ${REPEAT:-1})")" "$rss" >>"$results"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$figure" "$program" "$wall" "$cpu" "$rss" >>"$results"
 }
 
 floor() { measure "$1" "$work/cwd" "$BASELINE_BIN" "$2"; }
@@ -248,10 +267,10 @@ def cpu_row(figure, what, targets):
     ratios = [k["cpu"] / f["cpu"] for f, k in zip(floor, karp) if f["cpu"] > 0]
     ratio = statistics.median(ratios)
     print("| CPU vs the floor, %s (median of %d pair ratios) | %.2f× (%.2f–%.2f; "
-          "karplint %.3f s, floor %.3f s a run) | %s |" % (
+          "karplint %.2f ms, floor %.2f ms a run) | %s |" % (
               what, len(ratios), ratio, min(ratios), max(ratios),
-              statistics.median(k["cpu"] for k in karp),
-              statistics.median(f["cpu"] for f in floor),
+              1000 * statistics.median(k["cpu"] for k in karp),
+              1000 * statistics.median(f["cpu"] for f in floor),
               "; ".join(verdict(ratio <= limit, "≤ %s× (%s)" % (limit, issues))
                         for limit, issues in targets) or "charts rendered, not parsed"))
 
