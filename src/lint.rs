@@ -599,7 +599,7 @@ pub fn assemble_units(
             None => UnitFacts::of(job.assemble(&options, overlay)).0,
         };
         assemble::Kept {
-            parts: unit.parts.clone(),
+            parts: unit.parts().map(Path::to_path_buf).collect(),
             charts: unit.charts.clone(),
             value: unit,
         }

@@ -389,8 +389,9 @@ pub struct UnitFacts {
     /// The files it read, by their numbers within the unit.
     pub files: Vec<PathBuf>,
     pub chart: bool,
-    /// See [`assemble::Unit::parts`].
-    pub parts: Vec<PathBuf>,
+    /// See [`assemble::Unit::parts`]: by their numbers within the unit (each part is one
+    /// of `files`; a second copy of its path was a fifth of what a unit kept).
+    parts: Vec<u32>,
     /// See [`assemble::Unit::charts`].
     pub charts: Vec<PathBuf>,
     /// See [`assemble::Unit::templates`].
@@ -405,7 +406,7 @@ impl UnitFacts {
         let facts = load_unit(&unit.output);
         let bytes = crate::source::with_files(Vec::new(), || postcard::to_allocvec(&facts));
         let facts = UnitFacts {
-            parts: unit.parts(),
+            parts: unit.part_ids(),
             charts: unit.charts(),
             templates: unit.templates(),
             chart: matches!(unit.output, assemble::Output::Chart(_)),
@@ -415,6 +416,14 @@ impl UnitFacts {
             facts: crate::files::Bytes(bytes.unwrap_or_default()),
         };
         (facts, unit.looked)
+    }
+
+    /// See [`assemble::Unit::parts`].
+    pub fn parts(&self) -> impl Iterator<Item = &Path> {
+        self.parts
+            .iter()
+            .filter_map(|&id| self.files.get(id as usize))
+            .map(PathBuf::as_path)
     }
 
     /// The facts, `global[i]` being the run's id of the unit's file `i`.

@@ -212,6 +212,15 @@ impl Unit {
     /// generator sources): not read on their own. A chart's are its templates, known
     /// before it is rendered.
     pub fn parts(&self) -> Vec<PathBuf> {
+        self.part_ids()
+            .into_iter()
+            .filter_map(|id| self.files.path(crate::source::FileId(id)))
+            .map(Path::to_path_buf)
+            .collect()
+    }
+
+    /// [`parts`](Self::parts) by their numbers within the unit.
+    pub fn part_ids(&self) -> Vec<u32> {
         let Output::Kustomization(build) = &self.output else {
             return Vec::new();
         };
@@ -224,8 +233,8 @@ impl Unit {
         taken
             .into_iter()
             .flatten()
-            .filter_map(|id| self.files.path(*id))
-            .map(Path::to_path_buf)
+            .filter(|id| self.files.path(**id).is_some())
+            .map(|id| id.0)
             .collect()
     }
 
