@@ -17,7 +17,9 @@ use crate::discover::{Discovery, InputError};
 use crate::files;
 use crate::files::describe_io;
 use crate::k8s::{Object, PriorityClass};
-use crate::load::{self, FileFacts, FileSuppressions, ObjectExtent, Outcome, UnitFacts};
+use crate::load::{
+    self, FileFacts, FileSuppressions, ObjectExtent, Outcome, PackedFacts, UnitFacts,
+};
 use crate::rules::{self, Context};
 use crate::source::{IndexedSource, Origin, Overlay, Span};
 use crate::suppress::{self, Baseline};
@@ -256,9 +258,9 @@ pub fn lint_cached(
             Placed::File { reported } => {
                 merger.add(&FileFacts::empty(reported, Outcome::NotKubernetes));
             }
-            Placed::Unit { unit, place } => {
+            Placed::Unit { facts, place } => {
                 let reported = place.reported;
-                let facts = unit.facts(&place.global, reported);
+                let facts = facts.facts(&place.global, reported);
                 // Its files are counted among the linted ones; its objects are these.
                 if let (true, Outcome::Linted { objects }) = (reported, facts.outcome) {
                     summary.objects += objects;
@@ -632,7 +634,7 @@ enum Placed {
     File { reported: bool },
     /// A unit's own entry (its directory), holding its objects.
     Unit {
-        unit: Box<UnitFacts>,
+        facts: PackedFacts,
         place: UnitPlace,
     },
 }
@@ -778,7 +780,7 @@ fn place_units(
         let reported = place.reported;
         placed.extend(new.iter().map(|_| Placed::File { reported }));
         placed.push(Placed::Unit {
-            unit: Box::new(unit),
+            facts: unit.into_packed(),
             place,
         });
     }

@@ -428,13 +428,34 @@ impl UnitFacts {
 
     /// The facts, `global[i]` being the run's id of the unit's file `i`.
     pub fn facts(&self, global: &[FileId], reported: bool) -> FileFacts {
-        let read = crate::source::with_files(global.to_vec(), || {
-            postcard::from_bytes::<FileFacts>(&self.facts.0)
-        });
-        let mut facts = read.unwrap_or_else(|_| FileFacts::empty(reported, Outcome::NotKubernetes));
-        facts.reported = reported;
-        facts
+        read_packed(&self.facts, global, reported)
     }
+
+    /// The facts alone, for a run that has placed the unit's files in its table and needs
+    /// nothing else of it (its paths were most of what it kept).
+    pub fn into_packed(self) -> PackedFacts {
+        PackedFacts(self.facts)
+    }
+}
+
+/// A unit's facts alone ([`UnitFacts::into_packed`]).
+#[derive(Debug)]
+pub struct PackedFacts(crate::files::Bytes);
+
+impl PackedFacts {
+    /// See [`UnitFacts::facts`].
+    pub fn facts(&self, global: &[FileId], reported: bool) -> FileFacts {
+        read_packed(&self.0, global, reported)
+    }
+}
+
+fn read_packed(packed: &crate::files::Bytes, global: &[FileId], reported: bool) -> FileFacts {
+    let read = crate::source::with_files(global.to_vec(), || {
+        postcard::from_bytes::<FileFacts>(&packed.0)
+    });
+    let mut facts = read.unwrap_or_else(|_| FileFacts::empty(reported, Outcome::NotKubernetes));
+    facts.reported = reported;
+    facts
 }
 
 /// Reads the objects a chart or kustomization gave; spans name the unit's files (for
