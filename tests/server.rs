@@ -150,7 +150,16 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
 
 impl Client {
     fn start(workspace: &Workspace, options: Value) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_karplint"))
+        Self::start_on_threads(workspace, options, None)
+    }
+
+    /// [`start`](Self::start), the server's pool of `threads` threads if given.
+    fn start_on_threads(workspace: &Workspace, options: Value, threads: Option<&str>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_karplint"));
+        if let Some(threads) = threads {
+            command.env("RAYON_NUM_THREADS", threads);
+        }
+        let mut child = command
             .arg("server")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -411,6 +420,25 @@ fn diagnostics_follow_buffers_across_files() {
     );
     let found = client.diagnostics_until(&ds, |d| !d.is_empty());
     assert_eq!(codes(&found), ["KDS003"], "{found:?}");
+    assert_eq!(client.shutdown(), 0);
+}
+
+/// The binary makes its main thread the pool's only worker on one thread: the server must
+/// call the pool from that thread (its loop), never from one the pool waits on in vain.
+#[test]
+fn the_server_lints_on_a_single_thread() {
+    let ws = Workspace::new(&[
+        ("nodepool.yaml", NODEPOOL),
+        ("web.yaml", WEB),
+        ("classes.yaml", CLASSES),
+        ("ds.yaml", DAEMONSET),
+    ]);
+    let mut client = Client::start_on_threads(&ws, json!(null), Some("1"));
+    let ds = ws.uri("ds.yaml");
+    assert_eq!(codes(&client.diagnostics(&ds)), ["KDS001"]);
+    client.open(&ds, DAEMONSET);
+    client.change(&ds, &with_class(DAEMONSET));
+    assert!(client.diagnostics_until(&ds, |d| d.is_empty()).is_empty());
     assert_eq!(client.shutdown(), 0);
 }
 
