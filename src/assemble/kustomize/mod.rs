@@ -39,6 +39,8 @@ mod vars;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -143,7 +145,6 @@ fn build_with(
     if builder.needs_bodies {
         return (builder.out, true);
     }
-    let effective = config::Config::builtin_with(&builder.configs.pop().unwrap_or_default());
     for res in &mut resources {
         if res.hashed {
             let suffix = generate::hash_suffix(&res.value);
@@ -152,8 +153,12 @@ fn build_with(
             res.set_name(format!("{name}-{suffix}"));
         }
     }
-    transform::fix_name_references(&mut resources, &effective.name_reference);
-    builder.expand_vars(&mut resources, &effective.var_reference);
+    // Name references change only what was renamed, vars only where some are declared.
+    if resources.iter().any(|res| !res.prev.is_empty()) || !builder.vars.is_empty() {
+        let effective = config::Config::builtin_with(&builder.configs.pop().unwrap_or_default());
+        transform::fix_name_references(&mut resources, &effective.name_reference);
+        builder.expand_vars(&mut resources, &effective.var_reference);
+    }
     if builder.needs_bodies {
         return (builder.out, true);
     }
@@ -1349,9 +1354,7 @@ impl<'f> Builder<'f> {
 
     /// The transformers of a kustomization, in kustomize's order.
     fn transform(&mut self, kust: &Kust, resources: &mut Vec<Res>) {
-        let config = &config::Config::builtin_with(
-            self.configs.last().unwrap_or(&config::Config::default()),
-        );
+        let tables = OnceCell::new();
         for item in kust.items("patchesStrategicMerge") {
             let span = kust.span_of(Some(item));
             let Some(patches) = self.patch_values(kust, item, None) else {
@@ -1374,8 +1377,9 @@ impl<'f> Builder<'f> {
             .get("namespace")
             .filter(|v| scalar_text(v).is_some_and(|t| !t.is_empty()))
         {
+            let fields = &self.tables(&tables).namespace;
             for res in resources.iter_mut() {
-                transform::set_namespace(res, namespace, &config.namespace);
+                transform::set_namespace(res, namespace, fields);
             }
         }
         let text = |key: &str| kust.get(key).and_then(scalar_text).unwrap_or_default();
@@ -1386,10 +1390,11 @@ impl<'f> Builder<'f> {
                 transform::add_prefix_suffix(res, &prefix, &suffix, &name);
             }
         }
-        self.labels(kust, resources, config);
+        self.labels(kust, resources, &tables);
         if let Some(pairs) = kust.get("commonAnnotations").and_then(Value::as_map) {
+            let fields = &self.tables(&tables).common_annotations;
             for res in resources.iter_mut() {
-                transform::add_pairs(res, pairs, &config.common_annotations);
+                transform::add_pairs(res, pairs, fields);
             }
         }
         for item in kust.items("patchesJson6902") {
@@ -1400,9 +1405,12 @@ impl<'f> Builder<'f> {
             let name = map.and_then(|m| m.get("name")).and_then(scalar_text);
             let count = map.and_then(|m| m.get("count"));
             match (name, count) {
-                (Some(name), Some(count)) => resources
-                    .iter_mut()
-                    .for_each(|res| transform::set_replicas(res, &name, count, &config.replicas)),
+                (Some(name), Some(count)) => {
+                    let fields = &self.tables(&tables).replicas;
+                    resources
+                        .iter_mut()
+                        .for_each(|res| transform::set_replicas(res, &name, count, fields));
+                }
                 _ => self.error(
                     kust.span_of(Some(item)),
                     "a replicas entry needs `name` and `count`".to_string(),
@@ -1411,9 +1419,10 @@ impl<'f> Builder<'f> {
         }
         for item in kust.items("images") {
             match transform::ImageRule::parse(item) {
-                Some(rule) => resources
-                    .iter_mut()
-                    .for_each(|res| rule.apply(res, &config.images)),
+                Some(rule) => {
+                    let fields = &self.tables(&tables).images;
+                    resources.iter_mut().for_each(|res| rule.apply(res, fields));
+                }
                 None => self.error(
                     kust.span_of(Some(item)),
                     "an images entry needs a `name`".to_string(),
@@ -1531,7 +1540,21 @@ impl<'f> Builder<'f> {
         }
     }
 
-    fn labels(&mut self, kust: &Kust, resources: &mut [Res], config: &config::Config) {
+    /// Kustomize's tables with this kustomization's `configurations`, made in `made` the
+    /// first time a transformer asks: most kustomizations only list resources and patches,
+    /// and making the tables was most of such a build's work.
+    fn tables<'c>(&self, made: &'c OnceCell<Cow<'static, config::Config>>) -> &'c config::Config {
+        made.get_or_init(|| {
+            config::Config::builtin_with(self.configs.last().unwrap_or(&config::Config::default()))
+        })
+    }
+
+    fn labels(
+        &mut self,
+        kust: &Kust,
+        resources: &mut [Res],
+        tables: &OnceCell<Cow<'static, config::Config>>,
+    ) {
         let metadata = [config::FieldSpec::any("metadata/labels", true)];
         for item in kust.items("labels") {
             let Some(map) = item.as_map() else { continue };
@@ -1547,6 +1570,7 @@ impl<'f> Builder<'f> {
                     "custom label `fields` are not applied".to_string(),
                 );
             }
+            let config = self.tables(tables);
             for res in resources.iter_mut() {
                 if flag("includeSelectors") {
                     transform::add_pairs(res, pairs, &config.common_labels);
@@ -1559,8 +1583,9 @@ impl<'f> Builder<'f> {
             }
         }
         if let Some(pairs) = kust.get("commonLabels").and_then(Value::as_map) {
+            let fields = &self.tables(tables).common_labels;
             for res in resources.iter_mut() {
-                transform::add_pairs(res, pairs, &config.common_labels);
+                transform::add_pairs(res, pairs, fields);
             }
         }
     }
