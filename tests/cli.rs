@@ -483,3 +483,24 @@ fn quiet_leaves_out_the_summary() {
         .code(1)
         .stdout(contains("KDS001").and(contains("Karpenter rules").not()));
 }
+
+/// Each subcommand's help opens with its own description, never with that of an argument
+/// group it shares (its arguments are made only when it runs).
+#[test]
+fn each_subcommand_help_opens_with_its_own_description() {
+    let cases = [
+        ("check", "Lint manifests"),
+        ("inspect", "Show each DaemonSet's class"),
+        ("render", "Print the objects as karplint analyses them"),
+        ("config", "Print the effective configuration"),
+        ("rules", "List every rule"),
+        ("rule", "Print the documentation of one rule"),
+        ("server", "Run the language server"),
+    ];
+    for (command, opening) in cases {
+        let out = karplint().args([command, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{command}");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.starts_with(opening), "{command} --help:\n{help}");
+    }
+}
