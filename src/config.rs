@@ -415,17 +415,44 @@ impl HelmChart {
 /// repository root (a directory holding `.git`). The path returned is relative to `cwd`
 /// (`.karplint.yaml`, `../.karplint.yaml`), as messages show it.
 pub fn find_config(cwd: &Path) -> Option<PathBuf> {
+    find_project(cwd).config
+}
+
+/// What [`find_project`] finds.
+#[derive(Debug, Default, PartialEq)]
+pub struct Project {
+    /// See [`find_config`].
+    pub config: Option<PathBuf>,
+    /// The repository root (see [`repository_root`]) when the walk reached it, no config
+    /// being found below it.
+    pub repository: Option<PathBuf>,
+}
+
+/// [`find_config`] and, when it finds none, [`repository_root`], in one walk upward: a
+/// run asks both, and each step of a walk costs a `stat` or two.
+pub fn find_project(cwd: &Path) -> Project {
     let mut relative = PathBuf::new();
     for dir in cwd.ancestors() {
         if dir.join(CONFIG_FILE).is_file() {
-            return Some(relative.join(CONFIG_FILE));
+            return Project {
+                config: Some(relative.join(CONFIG_FILE)),
+                repository: None,
+            };
         }
         if dir.join(".git").exists() {
-            return None;
+            let repository = if relative.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                relative
+            };
+            return Project {
+                config: None,
+                repository: Some(repository),
+            };
         }
         relative.push("..");
     }
-    None
+    Project::default()
 }
 
 /// The root of the git work tree holding `cwd` (the nearest directory with `.git`),

@@ -606,3 +606,26 @@ fn config_command_prints_a_file_that_reads_back_to_the_same_settings() {
     let after_the_file_name = |text: &str| text.split_once('\n').unwrap().1.to_string();
     assert_eq!(after_the_file_name(&reread), after_the_file_name(&printed));
 }
+
+/// `--config /dev/null` reads no config, even one found below the repository root: the
+/// run's context is still the repository's.
+#[test]
+fn a_config_not_read_leaves_the_repository_as_the_context() {
+    let dir = repo(&[
+        ("platform/classes.yaml", CLASS),
+        ("platform/np.yaml", NODEPOOL),
+        (
+            "apps/.karplint.yaml",
+            "karpenter: always\ncontext: [\"nothing/*.yaml\"]\n",
+        ),
+        ("apps/ds.yaml", &daemonset("agent", Some("node-agents"))),
+    ]);
+    let apps = dir.path().join("apps");
+    let no_config = ["--config", "/dev/null", "--karpenter", "always", "ds.yaml"];
+    let (code, out, err) = stdout(karplint(&apps).args(no_config));
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    // With its config, the context is what it names: the class is unknown there.
+    let (code, out, _) = stdout(karplint(&apps).arg("ds.yaml"));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("node-agents"), "{out}");
+}

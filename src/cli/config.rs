@@ -14,6 +14,8 @@ pub(super) struct Resolved {
     pub settings: Settings,
     pub discover: DiscoverOptions,
     pub baseline: Option<PathBuf>,
+    /// The root of the git work tree, when no config file was found below it.
+    repository: Option<PathBuf>,
 }
 
 impl Resolved {
@@ -22,20 +24,19 @@ impl Resolved {
     pub(super) fn project_root(&self) -> Option<PathBuf> {
         match &self.config.path {
             Some(_) => Some(self.config.root.clone()),
-            None => std::env::current_dir()
-                .ok()
-                .and_then(|cwd| config::repository_root(&cwd)),
+            None => self.repository.clone(),
         }
     }
 }
 
 /// Finds and reads the config file, then applies the flags on top.
 pub(super) fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
+    // One walk up from the current directory finds the config file or the repository.
+    let cwd = std::env::current_dir().ok();
+    let project = cwd.as_deref().map(config::find_project).unwrap_or_default();
     let config_path = match &args.config {
         Some(path) => Some(path.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|cwd| config::find_config(&cwd)),
+        None => project.config.clone(),
     };
     let config = match &config_path {
         Some(path) => config::load_config(path).map_err(|e| e.to_string())?,
@@ -69,6 +70,11 @@ pub(super) fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
         }
     }
     let filter = config.filter()?;
+    // The walk stopped at a config file this run does not read (`--config /dev/null`).
+    let repository = match (&config.path, project.repository, &project.config) {
+        (None, None, Some(_)) => cwd.as_deref().and_then(config::repository_root),
+        (_, repository, _) => repository,
+    };
     Ok(Resolved {
         discover: DiscoverOptions {
             no_ignore: args.no_ignore,
@@ -79,6 +85,7 @@ pub(super) fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
         baseline: args.baseline.clone().or_else(|| config.baseline.clone()),
         settings,
         config,
+        repository,
     })
 }
 
