@@ -145,8 +145,10 @@ pub fn assemble<T: Send>(
     }
     // Each kustomization reads only inside the first boundary that holds it (the
     // repository, a directory named on the command line), else inside its own directory.
-    // Hundreds of kustomizations share their directories' ancestors: each resolved once.
-    let resolver = looked::Resolver::default();
+    // Hundreds of kustomizations share their directories' ancestors: each resolved once,
+    // by the resolver the builds use too.
+    let parsed = Arc::new(kustomize::Parsed::leaving_unread(unread_bodies));
+    let resolver = &parsed.resolver;
     let canonical: Vec<PathBuf> = boundaries
         .iter()
         .map(|b| resolver.canonicalize(b).unwrap_or_else(|_| b.clone()))
@@ -165,7 +167,6 @@ pub fn assemble<T: Send>(
     for dir in kustomizations {
         by_boundary.entry(boundary_of(&dir)).or_default().push(dir);
     }
-    let parsed = Arc::new(kustomize::Parsed::leaving_unread(unread_bodies));
     let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
         let parsed = Arc::clone(&parsed);
         roots(&dirs, &boundary, &parsed)
