@@ -90,14 +90,19 @@ fn note(path: &Path, seen: Seen) {
 }
 
 fn kind_of(path: &Path) -> Option<Kind> {
-    let metadata = std::fs::metadata(path).ok()?;
-    Some(if metadata.is_file() {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| kind_of_type(m.file_type()))
+}
+
+fn kind_of_type(file_type: std::fs::FileType) -> Kind {
+    if file_type.is_file() {
         Kind::File
-    } else if metadata.is_dir() {
+    } else if file_type.is_dir() {
         Kind::Dir
     } else {
         Kind::Other
-    })
+    }
 }
 
 fn kind(path: &Path) -> Option<Kind> {
@@ -278,6 +283,9 @@ pub struct Checks {
 pub struct Resolver {
     canonical: Mutex<HashMap<OsString, Result<PathBuf, String>>>,
     kinds: Mutex<HashMap<OsString, Option<Kind>>>,
+    /// What `lstat` says of each path (whether it is a link, else what it is), asked by
+    /// both of the above: a kustomization's resource is looked up and resolved.
+    links: Mutex<HashMap<OsString, Result<Option<Kind>, String>>>,
 }
 
 /// `map`'s value for `path`, computed by `compute` the first time.
@@ -307,7 +315,23 @@ impl Resolver {
     }
 
     fn kind(&self, path: &Path) -> Option<Kind> {
-        memo(&self.kinds, path, || kind_of(path))
+        memo(&self.kinds, path, || match self.lstat(path) {
+            Ok(Some(kind)) => Some(kind),
+            // A link: what it leads to.
+            Ok(None) => kind_of(path),
+            Err(_) => None,
+        })
+    }
+
+    /// `lstat`'s answer for `path`: `None` for a symbolic link, else what is there.
+    fn lstat(&self, path: &Path) -> Result<Option<Kind>, String> {
+        memo(&self.links, path, || {
+            match std::fs::symlink_metadata(path) {
+                Ok(metadata) if metadata.file_type().is_symlink() => Ok(None),
+                Ok(metadata) => Ok(Some(kind_of_type(metadata.file_type()))),
+                Err(error) => Err(files::describe_io(&error)),
+            }
+        })
     }
 
     fn resolve(&self, path: &Path) -> Result<PathBuf, String> {
@@ -318,13 +342,13 @@ impl Resolver {
         let (Some(parent), Some(name), true) = (path.parent(), path.file_name(), plain) else {
             return whole();
         };
-        match std::fs::symlink_metadata(path) {
-            Ok(metadata) if metadata.file_type().is_symlink() => whole(),
+        match self.lstat(path) {
+            Ok(None) => whole(),
             Ok(_) if parent.as_os_str().is_empty() => {
                 Ok(self.canonicalize(Path::new("."))?.join(name))
             }
             Ok(_) => Ok(self.canonicalize(parent)?.join(name)),
-            Err(error) => Err(files::describe_io(&error)),
+            Err(why) => Err(why),
         }
     }
 }
