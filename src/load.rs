@@ -390,7 +390,7 @@ pub struct UnitFacts {
     pub files: Vec<PathBuf>,
     pub chart: bool,
     /// See [`assemble::Unit::parts`]: by their numbers within the unit (each part is one
-    /// of `files`; a second copy of its path was a fifth of what a unit kept).
+    /// of `files`; on the bench corpus, 3,866 of a copy's 4,037 unit paths are parts).
     parts: Vec<u32>,
     /// See [`assemble::Unit::charts`].
     pub charts: Vec<PathBuf>,
