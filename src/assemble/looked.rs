@@ -282,10 +282,12 @@ pub struct Checks {
 #[derive(Debug, Default)]
 pub struct Resolver {
     canonical: Mutex<HashMap<OsString, Result<PathBuf, String>>>,
-    kinds: Mutex<HashMap<OsString, Option<Kind>>>,
-    /// What `lstat` says of each path (whether it is a link, else what it is), asked by
-    /// both of the above: a kustomization's resource is looked up and resolved.
-    links: Mutex<HashMap<OsString, Result<Option<Kind>, String>>>,
+    /// What `lstat` says of each path: `None` for a symbolic link, else what is there.
+    /// Asked both to resolve a path and to know what it is (a kustomization's resource is
+    /// looked up, then resolved).
+    lstats: Mutex<HashMap<OsString, Result<Option<Kind>, String>>>,
+    /// What each symbolic link among them leads to.
+    targets: Mutex<HashMap<OsString, Option<Kind>>>,
 }
 
 /// `map`'s value for `path`, computed by `compute` the first time.
@@ -315,17 +317,16 @@ impl Resolver {
     }
 
     fn kind(&self, path: &Path) -> Option<Kind> {
-        memo(&self.kinds, path, || match self.lstat(path) {
+        match self.lstat(path) {
             Ok(Some(kind)) => Some(kind),
-            // A link: what it leads to.
-            Ok(None) => kind_of(path),
+            Ok(None) => memo(&self.targets, path, || kind_of(path)),
             Err(_) => None,
-        })
+        }
     }
 
     /// `lstat`'s answer for `path`: `None` for a symbolic link, else what is there.
     fn lstat(&self, path: &Path) -> Result<Option<Kind>, String> {
-        memo(&self.links, path, || {
+        memo(&self.lstats, path, || {
             match std::fs::symlink_metadata(path) {
                 Ok(metadata) if metadata.file_type().is_symlink() => Ok(None),
                 Ok(metadata) => Ok(Some(kind_of_type(metadata.file_type()))),
