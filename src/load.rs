@@ -396,7 +396,7 @@ pub struct UnitFacts {
     pub charts: Vec<PathBuf>,
     /// See [`assemble::Unit::templates`].
     pub templates: Vec<u32>,
-    facts: crate::files::Bytes,
+    facts: PackedFacts,
 }
 
 impl UnitFacts {
@@ -413,7 +413,7 @@ impl UnitFacts {
             dir: unit.dir,
             files: unit.files.into_paths(),
             // Serialising these types cannot fail: nothing of theirs refuses to be written.
-            facts: crate::files::Bytes(bytes.unwrap_or_default()),
+            facts: PackedFacts(crate::files::Bytes(bytes.unwrap_or_default())),
         };
         (facts, unit.looked)
     }
@@ -428,34 +428,31 @@ impl UnitFacts {
 
     /// The facts, `global[i]` being the run's id of the unit's file `i`.
     pub fn facts(&self, global: &[FileId], reported: bool) -> FileFacts {
-        read_packed(&self.facts, global, reported)
+        self.facts.facts(global, reported)
     }
 
     /// The facts alone, for a run that has placed the unit's files in its table and needs
     /// nothing else of it (its paths were most of what it kept).
     pub fn into_packed(self) -> PackedFacts {
-        PackedFacts(self.facts)
+        self.facts
     }
 }
 
-/// A unit's facts alone ([`UnitFacts::into_packed`]).
-#[derive(Debug)]
+/// A unit's facts, serialised with spans naming its files by their numbers within it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct PackedFacts(crate::files::Bytes);
 
 impl PackedFacts {
     /// See [`UnitFacts::facts`].
     pub fn facts(&self, global: &[FileId], reported: bool) -> FileFacts {
-        read_packed(&self.0, global, reported)
+        let read = crate::source::with_files(global.to_vec(), || {
+            postcard::from_bytes::<FileFacts>(&(self.0).0)
+        });
+        let mut facts = read.unwrap_or_else(|_| FileFacts::empty(reported, Outcome::NotKubernetes));
+        facts.reported = reported;
+        facts
     }
-}
-
-fn read_packed(packed: &crate::files::Bytes, global: &[FileId], reported: bool) -> FileFacts {
-    let read = crate::source::with_files(global.to_vec(), || {
-        postcard::from_bytes::<FileFacts>(&packed.0)
-    });
-    let mut facts = read.unwrap_or_else(|_| FileFacts::empty(reported, Outcome::NotKubernetes));
-    facts.reported = reported;
-    facts
 }
 
 /// Reads the objects a chart or kustomization gave; spans name the unit's files (for
