@@ -411,30 +411,39 @@ impl HelmChart {
     }
 }
 
-/// Looks for `.karplint.yaml` from the current directory `cwd` upward, stopping at the
-/// repository root (a directory holding `.git`). The path returned is relative to `cwd`
-/// (`.karplint.yaml`, `../.karplint.yaml`), as messages show it.
-pub fn find_config(cwd: &Path) -> Option<PathBuf> {
-    find_project(cwd).config
-}
-
-/// What [`find_project`] finds.
-#[derive(Debug, Default, PartialEq)]
-pub struct Project {
-    /// See [`find_config`].
+/// What a walk up from a run's directory finds ([`locate`]).
+#[derive(Debug, Default)]
+pub struct Located {
+    /// The nearest `.karplint.yaml` below the repository root (a directory holding
+    /// `.git`), relative to the directory (`.karplint.yaml`, `../.karplint.yaml`), as
+    /// messages show it.
     pub config: Option<PathBuf>,
-    /// The repository root (see [`repository_root`]) when the walk reached it, no config
-    /// being found below it.
-    pub repository: Option<PathBuf>,
+    /// The repository root, when the walk reached it (no config file below it).
+    repository: Option<PathBuf>,
 }
 
-/// [`find_config`] and, when it finds none, [`repository_root`], in one walk upward: a
-/// run asks both, and each step of a walk costs a `stat` or two.
-pub fn find_project(cwd: &Path) -> Project {
+impl Located {
+    /// The root of the git work tree holding `cwd`, the directory [`locate`] walked up
+    /// from (the nearest directory with `.git`), for a run that reads no config file:
+    /// found by the walk, or by a second one when the walk stopped at a config file the
+    /// run does not read (`--config /dev/null`, or one that cannot be read).
+    pub fn repository(&self, cwd: &Path) -> Option<PathBuf> {
+        match (&self.repository, &self.config) {
+            (Some(repository), _) => Some(repository.clone()),
+            (None, Some(_)) => repository_root(cwd),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Looks for `.karplint.yaml` from the directory `cwd` upward, stopping at the repository
+/// root, which it notes when it gets there: a run asks both, and each step of a walk costs
+/// a `stat` or two.
+pub fn locate(cwd: &Path) -> Located {
     let mut relative = PathBuf::new();
     for dir in cwd.ancestors() {
         if dir.join(CONFIG_FILE).is_file() {
-            return Project {
+            return Located {
                 config: Some(relative.join(CONFIG_FILE)),
                 repository: None,
             };
@@ -445,19 +454,19 @@ pub fn find_project(cwd: &Path) -> Project {
             } else {
                 relative
             };
-            return Project {
+            return Located {
                 config: None,
                 repository: Some(repository),
             };
         }
         relative.push("..");
     }
-    Project::default()
+    Located::default()
 }
 
 /// The root of the git work tree holding `cwd` (the nearest directory with `.git`),
 /// relative to `cwd` (`.`, `..`, …), if there is one.
-pub fn repository_root(cwd: &Path) -> Option<PathBuf> {
+fn repository_root(cwd: &Path) -> Option<PathBuf> {
     let mut relative = PathBuf::from(".");
     for dir in cwd.ancestors() {
         if dir.join(".git").exists() {

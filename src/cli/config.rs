@@ -14,7 +14,7 @@ pub(super) struct Resolved {
     pub settings: Settings,
     pub discover: DiscoverOptions,
     pub baseline: Option<PathBuf>,
-    /// The root of the git work tree, when no config file was found below it.
+    /// The root of the git work tree, for a run that reads no config file.
     repository: Option<PathBuf>,
 }
 
@@ -33,10 +33,10 @@ impl Resolved {
 pub(super) fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
     // One walk up from the current directory finds the config file or the repository.
     let cwd = std::env::current_dir().ok();
-    let project = cwd.as_deref().map(config::find_project).unwrap_or_default();
+    let located = cwd.as_deref().map(config::locate).unwrap_or_default();
     let config_path = match &args.config {
         Some(path) => Some(path.clone()),
-        None => project.config.clone(),
+        None => located.config.clone(),
     };
     let config = match &config_path {
         Some(path) => config::load_config(path).map_err(|e| e.to_string())?,
@@ -70,10 +70,9 @@ pub(super) fn resolve(args: &ConfigArgs) -> Result<Resolved, String> {
         }
     }
     let filter = config.filter()?;
-    // The walk stopped at a config file this run does not read (`--config /dev/null`).
-    let repository = match (&config.path, project.repository, &project.config) {
-        (None, None, Some(_)) => cwd.as_deref().and_then(config::repository_root),
-        (_, repository, _) => repository,
+    let repository = match (&config.path, &cwd) {
+        (None, Some(cwd)) => located.repository(cwd),
+        _ => None,
     };
     Ok(Resolved {
         discover: DiscoverOptions {

@@ -197,7 +197,8 @@ impl Project {
     /// shown; the defaults are used meanwhile.
     pub(super) fn index(root: &Path, overrides: &Overrides, buffers: &Buffers) -> Self {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let config_path = config::find_config(&root).map(|relative| root.join(relative));
+        let located = config::locate(&root);
+        let config_path = located.config.as_ref().map(|relative| root.join(relative));
         let (config, mut config_error) = match &config_path {
             Some(path) => match config::load_config(path) {
                 Ok(config) => (config, None),
@@ -222,7 +223,8 @@ impl Project {
         settings.helm.root = config.root.clone();
         settings.boundaries = match &config.path {
             Some(_) => vec![config.root.clone()],
-            None => config::repository_root(&root)
+            None => located
+                .repository(&root)
                 .map(|repository| root.join(repository))
                 .into_iter()
                 .collect(),
