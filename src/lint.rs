@@ -576,13 +576,6 @@ pub fn assemble_units(
     cache: Option<&Cache>,
     overlay: Option<&Overlay>,
 ) -> Assembly<UnitFacts> {
-    let paths: Vec<&Path> = files
-        .iter()
-        .filter_map(|origin| match origin {
-            Origin::File(path) => Some(path.as_path()),
-            Origin::Stdin { .. } => None,
-        })
-        .collect();
     let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
     // Cached units were assembled from the disk's texts, not an editor's.
     let cache = cache.filter(|_| overlay.is_none());
@@ -611,7 +604,7 @@ pub fn assemble_units(
         None => kustomize::roots(dirs, boundary, parsed),
     };
     assemble::assemble(
-        &paths,
+        files.iter().filter_map(Origin::path),
         &settings.boundaries,
         &roots,
         crate::k8s::UNREAD_BODIES,
@@ -692,10 +685,7 @@ impl Placement {
         let known = files
             .iter()
             .enumerate()
-            .filter_map(|(i, origin)| match origin {
-                Origin::File(path) => Some((place_key(path), FileId(i as u32))),
-                Origin::Stdin { .. } => None,
-            })
+            .filter_map(|(i, origin)| Some((place_key(origin.path()?), FileId(i as u32))))
             .collect();
         Placement { files, known }
     }

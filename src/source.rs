@@ -192,6 +192,14 @@ impl Origin {
             Origin::Stdin { name } => Cow::Borrowed(name),
         }
     }
+
+    /// The file's path; `None` for standard input.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Origin::File(path) => Some(path),
+            Origin::Stdin { .. } => None,
+        }
+    }
 }
 
 /// Renders a path without a leading `./`, with `/` separators (on Windows, `\\` is one; on

@@ -120,8 +120,8 @@ pub type RootsOf<'a> = dyn Fn(&[PathBuf], &Path, &kustomize::Parsed) -> Vec<Path
 /// does); a chart nothing outside its directory. `roots` tells which kustomizations within
 /// a boundary are roots ([`kustomize::roots`], or what a cache knows of it). Builds leave
 /// the bodies of `unread_bodies` kinds unread ([`kustomize::Parsed::leaving_unread`]).
-pub fn assemble<T: Send>(
-    paths: &[&Path],
+pub fn assemble<'p, T: Send>(
+    paths: impl IntoIterator<Item = &'p Path>,
     boundaries: &[PathBuf],
     roots: &RootsOf<'_>,
     unread_bodies: &'static [&'static str],

@@ -33,25 +33,23 @@ pub(super) fn render(
     for error in &discovery.errors {
         let _ = writeln!(stderr, "karplint: error: {error}");
     }
-    let paths: Vec<&std::path::Path> = discovery
-        .inputs
-        .iter()
-        .filter_map(|origin| match origin {
-            Origin::File(path) => Some(path.as_path()),
-            Origin::Stdin { .. } => None,
-        })
-        .collect();
     let options = |chart: &std::path::Path| settings.helm.options(chart, settings.max_file_size);
     let roots = &assemble::kustomize::roots;
     // Every body is printed: none is left unread.
-    let assembly = assemble::assemble(&paths, &settings.boundaries, roots, &[], &|job| {
-        let unit = job.assemble(&options, None);
-        assemble::Kept {
-            parts: unit.parts(),
-            charts: unit.charts(),
-            value: unit,
-        }
-    });
+    let assembly = assemble::assemble(
+        discovery.inputs.iter().filter_map(Origin::path),
+        &settings.boundaries,
+        roots,
+        &[],
+        &|job| {
+            let unit = job.assemble(&options, None);
+            assemble::Kept {
+                parts: unit.parts(),
+                charts: unit.charts(),
+                value: unit,
+            }
+        },
+    );
     let mut written = Ok(());
     for unit in &assembly.units {
         written = written.and_then(|()| unit.write_stream(stdout));
