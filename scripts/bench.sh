@@ -10,7 +10,8 @@
 #      warm-up; the figure is the median of the pairs' ratios (drift hits both alike);
 #   2. peak RSS of the human report against the concise one (MEM_RUNS runs each, medians);
 #   3. peak RSS growth from the corpus to COPIES hard-linked copies of it (medians of
-#      MEM_RUNS), karplint's against the floor's;
+#      MEM_RUNS), karplint's against the floor's, at the default 2 threads and at 1 (where
+#      the floor's does not vary from run to run);
 #   4. one-file runs, what a pre-commit hook pays per call: a git repository holding the
 #      corpus, one file named, the rest as implicit context; with `--no-cache`, then with
 #      a warm facts cache (ONE_FILE_RUNS runs each; wall and CPU medians);
@@ -184,6 +185,12 @@ if ((COPIES > 1)); then
         echo "Memory on $COPIES copies, run $i/$MEM_RUNS..." >&2
         floor copies-floor "$work/copies"
         karplint copies-karplint "$work/copies"
+        # At one thread the floor's walk holds nothing per file: its peak does not move
+        # with the corpus, where two walker threads make it vary by megabytes.
+        RAYON_NUM_THREADS=1 floor rss1-floor "$CORPUS"
+        RAYON_NUM_THREADS=1 karplint rss1-karplint "$CORPUS"
+        RAYON_NUM_THREADS=1 floor copies1-floor "$work/copies"
+        RAYON_NUM_THREADS=1 karplint copies1-karplint "$work/copies"
     done
 fi
 
@@ -296,6 +303,13 @@ if copies > 1:
     print("| peak RSS growth, corpus ×1 → ×%d hard-linked copies (concise) | karplint %.1f → "
           "%.1f MiB (%+.1f), floor %.1f → %.1f MiB (%+.1f) | %s |" % (
               copies, k1, kn, kn - k1, f1, fn, fn - f1,
+              verdict(kn - k1 <= (fn - f1) * 1.1 + 1, "no faster than the floor's (10% + 1 MiB)")))
+    k1, f1 = median("rss1-karplint", "rss"), median("rss1-floor", "rss")
+    kn, fn = median("copies1-karplint", "rss"), median("copies1-floor", "rss")
+    files = int(dict(part.split("=") for part in env["BENCH_FLOOR"].split())["files"])
+    print("| the same at 1 thread | karplint %.1f → %.1f MiB (%+.1f; %.0f bytes a file added), "
+          "floor %.1f → %.1f MiB (%+.1f) | %s |" % (
+              k1, kn, kn - k1, (kn - k1) * 2**20 / (files * (copies - 1)), f1, fn, fn - f1,
               verdict(kn - k1 <= (fn - f1) * 1.1 + 1, "no faster than the floor's (10% + 1 MiB)")))
 if int(env["ONE_FILE_RUNS"]) > 0:
     for figure, what in (("one-cold", "`--no-cache`"), ("one-warm", "warm cache")):
