@@ -198,8 +198,10 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
         terraform.extend(found.extract_if(.., |f| is_terraform(&f.path)));
         let manifests = found.into_iter().map(|f| Origin::File(f.path));
         if discovery.inputs.is_empty() {
-            // Collected into the walk's own allocation.
+            // Collected into the walk's own allocation, without the room it grew by: the
+            // list lives for the whole run.
             discovery.inputs = manifests.collect();
+            discovery.inputs.shrink_to_fit();
         } else {
             discovery.inputs.extend(manifests);
         }
