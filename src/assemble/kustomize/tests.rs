@@ -780,6 +780,39 @@ fn a_build_renders_a_bounded_number_of_charts() {
 }
 
 #[test]
+fn what_finding_the_roots_keeps_for_the_builds_is_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // Three kustomizations, each holding (its text kept for its inline patches) a little
+    // over a third of the cap: the first two are kept, the third is parsed again by its
+    // build, which is the same.
+    let padding = format!("# {}\n", "x".repeat(shared::MAX_PENDING_HELD as usize / 3));
+    for name in ["a", "b", "c"] {
+        write_file(
+            root,
+            &format!("{name}/kustomization.yaml"),
+            &format!("{padding}resources:\n  - cm.yaml\n"),
+        );
+        write_file(
+            root,
+            &format!("{name}/cm.yaml"),
+            &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"),
+        );
+    }
+    let dirs: Vec<PathBuf> = ["a", "b", "c"].iter().map(|d| root.join(d)).collect();
+    let parsed = Parsed::default();
+    assert_eq!(roots(&dirs, root, &parsed), dirs);
+    assert_eq!(parsed.counts(), (3, 2));
+    for dir in &dirs {
+        let mut files = UnitFiles::default();
+        let built = build(dir, root, &mut files, &parsed);
+        assert_eq!(built.objects.len(), 1, "{dir:?}");
+    }
+    // Each kept kustomization was taken; the third and each build's cm.yaml parsed now.
+    assert_eq!(parsed.counts(), (7, 0));
+}
+
+#[test]
 fn a_base_two_roots_include_is_parsed_once_and_each_build_numbers_it_itself() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
