@@ -2,6 +2,9 @@
 
 use std::process::ExitCode;
 
+// The system allocator with the `system-allocator` feature: heap profilers such as
+// heaptrack see only malloc's calls.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
