@@ -297,12 +297,20 @@ pub fn is_lexical(path: &Path) -> bool {
     }
 }
 
-/// Whether `bytes` are names (none empty, `.` or `..`) joined by single `/`s.
+/// Whether `bytes` are names (none empty, `.` or `..`) joined by single `/`s: looked at
+/// only where a name starts, at the start and after each `/` (found by `memchr`, several
+/// bytes at a time). Splitting the path was 870 instructions a path, called three times
+/// for each file of a repository on every one-file run (7% of a warm one).
 fn are_names(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && bytes
-            .split(|&byte| byte == b'/')
-            .all(|name| !name.is_empty() && name != b"." && name != b"..")
+    let name_at = |start: usize| {
+        !matches!(
+            bytes.get(start..),
+            None | Some(
+                [] | [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..]
+            )
+        )
+    };
+    name_at(0) && memchr::memchr_iter(b'/', bytes).all(|slash| name_at(slash + 1))
 }
 
 /// Bytes serialised as one run (serde's `Vec<u8>` goes byte by byte: most of the time it
@@ -436,6 +444,18 @@ impl std::hash::Hasher for Fnv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn names_are_what_splitting_at_slashes_finds(path in "[./a]{0,12}") {
+            let bytes = path.as_bytes();
+            let split = !bytes.is_empty()
+                && bytes
+                    .split(|&byte| byte == b'/')
+                    .all(|name| !name.is_empty() && name != b"." && name != b"..");
+            proptest::prop_assert_eq!(are_names(bytes), split, "{:?}", path);
+        }
+    }
 
     /// What a FIFO swapped in for a checked file gives: opened and read at once, never a
     /// read that waits for a writer.
