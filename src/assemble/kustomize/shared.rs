@@ -27,7 +27,7 @@ use crate::yaml::Value;
 /// of it built on 2 threads parsed 1.4% more files for 4% more instructions).
 const MAX_HELD: u64 = 16 * 1024 * 1024;
 
-/// The most of it held for reads not yet predicted: the kustomization files
+/// What may be held when a read not yet predicted is kept: the kustomization files
 /// [`super::roots`] parses while finding the roots, all before any build starts. A
 /// repository's are a few hundred kilobytes (the bench corpus's 429: 246 KB of text, as
 /// much again packed: 476 KB held); beyond this their builds parse them again, so that a
