@@ -102,9 +102,9 @@ for bin in "$BASELINE_BIN" "$KARPLINT_BIN"; do
     [[ -x $bin ]] || die "not an executable: $bin"
 done
 # Both programs run as copies, as installed programs are: a binary the linker has just
-# written runs slower from the page cache than the same bytes written in one pass (here,
-# ~40 more page faults and ~10% more CPU on a 30-file corpus, for karplint and the floor
-# alike), until the cache is dropped; a build tree should not decide the figures.
+# written ran slower than the same bytes written in one pass by `cp` (on a 30-file corpus:
+# karplint ~40 more page faults and ~11% more CPU, the floor ~5%; `POSIX_FADV_DONTNEED` on
+# the linked file did not change it, a copy did). A build tree should not decide the figures.
 mkdir "$work/bin"
 cp "$BASELINE_BIN" "$work/bin/parse_baseline"
 cp "$KARPLINT_BIN" "$work/bin/karplint"
