@@ -75,20 +75,12 @@ const MAX_ACTIONS: usize = 100_000;
 /// Deepest nesting of template blocks followed.
 const MAX_BLOCK_DEPTH: usize = 64;
 
-/// Whether `text` holds `{{`, `{%` or `{#`: one vectorised pass for `{`, where searching
-/// for each opener in turn read every file without one (most files) three times over.
-fn has_opener(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(b'{', bytes).any(|at| matches!(bytes.get(at + 1), Some(b'{' | b'%' | b'#')))
-}
-
 impl Template {
     /// `None` when `text` has no template action: it is read exactly as written.
     pub fn read(text: &str) -> Option<Template> {
-        // Most files have no opener at all: a fast search says so.
-        if !has_opener(text) {
-            return None;
-        }
+        // Most files have no opener at all: one vectorised search says so (searching for
+        // each opener in turn read them three times over).
+        memchr_open(text.as_bytes(), 0)?;
         let mut actions = scan(text);
         if actions.is_empty() || actions.len() > MAX_ACTIONS {
             return None;
@@ -285,17 +277,12 @@ fn multi_line_close(text: &str, open: usize) -> Option<usize> {
     None
 }
 
-/// The next `{{`, `{%` or `{#` at or after `from`.
+/// The next `{{`, `{%` or `{#` at or after `from`: each `{` found by `memchr`, several
+/// bytes at a time.
 fn memchr_open(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut at = from;
-    while at + 1 < bytes.len() {
-        let i = at + bytes[at..].iter().position(|b| *b == b'{')?;
-        if matches!(bytes.get(i + 1), Some(b'{' | b'%' | b'#')) {
-            return Some(i);
-        }
-        at = i + 1;
-    }
-    None
+    memchr::memchr_iter(b'{', bytes.get(from..)?)
+        .map(|i| from + i)
+        .find(|&i| matches!(bytes.get(i + 1), Some(b'{' | b'%' | b'#')))
 }
 
 /// Go template keywords that open, continue or close a block.
@@ -478,13 +465,25 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// The one-pass check finds an opener exactly when one of the three is in the text
-        /// (braces, `%`, `#` and line ends are most of what it is made of, so openers, a
+        /// The next opener from any offset is the first of the three a search for each
+        /// finds there (the text is mostly braces, `%`, `#` and line ends, so openers, a
         /// lone `{` at the end and near misses are common).
         #[test]
-        fn has_opener_is_searching_for_each_opener(text in "[{}%# a\n\u{e9}]{0,40}") {
-            let searched = ["{{", "{%", "{#"].iter().any(|open| text.contains(open));
-            proptest::prop_assert_eq!(has_opener(&text), searched, "{:?}", text);
+        fn the_next_opener_is_the_first_a_search_for_each_finds(
+            text in "[{}%# a\n\u{e9}]{0,40}",
+            from in 0usize..45,
+        ) {
+            let searched = text.as_bytes().get(from..).and_then(|rest| {
+                [b"{{", b"{%", b"{#"]
+                    .iter()
+                    .filter_map(|open| rest.windows(2).position(|pair| pair == *open))
+                    .min()
+            });
+            proptest::prop_assert_eq!(
+                memchr_open(text.as_bytes(), from),
+                searched.map(|i| from + i),
+                "{:?} from {}", text, from
+            );
         }
     }
 
