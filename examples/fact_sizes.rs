@@ -177,7 +177,7 @@ fn main() {
     for file_facts in facts {
         builder.add(&file_facts);
     }
-    let index = builder.finish(Vec::new());
+    let index = builder.finish(Default::default());
     let build_peak = peak();
     let after_index = live();
     drop(index);

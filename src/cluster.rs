@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::{ClusterScopes, KarpenterMode, Settings};
@@ -14,7 +14,7 @@ use crate::k8s::{
     PriorityClass, Workload, WorkloadKind,
 };
 use crate::load::{FileFacts, InputProblem};
-use crate::source::{Origin, Span};
+use crate::source::{Origin, Origins, Span};
 
 /// An item and the input it came from.
 #[derive(Debug, Clone)]
@@ -151,7 +151,7 @@ pub struct ClusterIndex {
 /// are `FileId(i)`'s.
 #[derive(Debug, Default)]
 struct FileTable {
-    origins: Vec<Origin>,
+    origins: Origins,
     /// Whether findings in it are reported (context files are not).
     reported: Vec<bool>,
 }
@@ -174,7 +174,7 @@ pub struct ClusterPlan {
 
 impl ClusterPlan {
     /// The plan `clusters:` gives the inputs `files` (`files[i]` is `FileId(i)`).
-    pub fn from_config(scopes: &ClusterScopes, files: &[Origin]) -> ClusterPlan {
+    pub fn from_config(scopes: &ClusterScopes, files: &Origins) -> ClusterPlan {
         let mut plan = ClusterPlan::default();
         if scopes.is_empty() {
             return plan;
@@ -185,10 +185,10 @@ impl ClusterPlan {
         }
         for (i, origin) in files.iter().enumerate() {
             let path = match origin {
-                Origin::File(path) => path.as_path(),
-                Origin::Stdin { name } => Path::new(name),
+                Origin::File(path) => path,
+                Origin::Stdin { name } => PathBuf::from(name),
             };
-            for scope in scopes.matching(path) {
+            for scope in scopes.matching(&path) {
                 plan.assign(FileId(i as u32), &scope.name);
             }
         }
@@ -272,8 +272,8 @@ impl Clusters {
         self.list.len() > 1
     }
 
-    /// Where every file came from: `files()[i]` is `FileId(i)`.
-    pub fn files(&self) -> &[Origin] {
+    /// Where every file came from: `files().get(i)` is `FileId(i)`'s.
+    pub fn files(&self) -> &Origins {
         &self.files.origins
     }
 
@@ -312,8 +312,8 @@ impl Clusters {
 impl FileTable {
     fn path(&self, file: FileId) -> Cow<'_, str> {
         self.origins
-            .get(file.0 as usize)
-            .map_or(Cow::Borrowed(""), Origin::display)
+            .display(file.0 as usize)
+            .map_or(Cow::Borrowed(""), Cow::Owned)
     }
 
     fn is_reported(&self, file: FileId) -> bool {
@@ -416,7 +416,7 @@ impl<'s> IndexBuilder<'s> {
 
     /// The clusters with files of their own that hold facts (or the default one, when none
     /// has any), their indexes complete. `files[i]` is where `FileId(i)` came from.
-    pub fn finish(mut self, files: Vec<Origin>) -> Clusters {
+    pub fn finish(mut self, files: Origins) -> Clusters {
         if self.indexes.iter().all(|(_, own)| *own == 0) {
             self.plan.default_cluster();
             self.grow();
@@ -574,7 +574,7 @@ impl ClusterIndex {
     /// Merges the facts of every file into one cluster, for tests. `facts[i]` belongs to
     /// `FileId(i)`, named `files[i]`.
     #[cfg(test)]
-    pub fn build(facts: Vec<FileFacts>, settings: &Settings, files: Vec<Origin>) -> ClusterIndex {
+    pub fn build(facts: Vec<FileFacts>, settings: &Settings, files: Origins) -> ClusterIndex {
         let mut builder = IndexBuilder::new(settings);
         for file_facts in &facts {
             builder.add(file_facts);
@@ -626,8 +626,8 @@ impl ClusterIndex {
         &self.karpenter
     }
 
-    /// Where every file came from: `files()[i]` is `FileId(i)`.
-    pub fn files(&self) -> &[Origin] {
+    /// Where every file came from: `files().get(i)` is `FileId(i)`'s.
+    pub fn files(&self) -> &Origins {
         &self.files.origins
     }
 
@@ -640,8 +640,8 @@ impl ClusterIndex {
     /// (`line N` when the path is not known).
     pub fn place(&self, location: Span) -> String {
         let line = location.start.line;
-        match self.files.origins.get(location.file.0 as usize) {
-            Some(origin) => format!("{}:{line}", origin.display()),
+        match self.files.origins.display(location.file.0 as usize) {
+            Some(shown) => format!("{shown}:{line}"),
             None => format!("line {line}"),
         }
     }

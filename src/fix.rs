@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::diagnostic::{Diagnostic, Edit, FileId, Fix};
 use crate::lint::Report;
 use crate::load::{self, InputProblem, Outcome};
-use crate::source::{Origin, Span, lines_with_offsets};
+use crate::source::{Span, lines_with_offsets};
 
 /// The fixes of one file.
 #[derive(Debug)]
@@ -155,10 +155,7 @@ pub fn fix_file(
         ));
         return None;
     }
-    let target = match report.clusters.files().get(file.0 as usize) {
-        Some(Origin::File(path)) => Some(path.clone()),
-        _ => None,
-    };
+    let target = report.clusters.files().path(file.0 as usize);
     Some(FileFix {
         path,
         target,

@@ -21,7 +21,7 @@ use crate::load::{
     self, FileFacts, FileSuppressions, ObjectExtent, Outcome, PackedFacts, UnitFacts,
 };
 use crate::rules::{self, Context};
-use crate::source::{IndexedSource, Origin, Overlay, Span};
+use crate::source::{IndexedSource, Origin, Origins, Overlay, Span};
 use crate::suppress::{self, Baseline};
 
 /// Files loaded in parallel before their facts are merged into the index: enough to keep
@@ -100,7 +100,7 @@ impl Report {
     pub fn source(&self, file: FileId) -> Option<IndexedSource> {
         let text = match self.clusters.files().get(file.0 as usize)? {
             Origin::Stdin { .. } => self.stdin.as_deref()?.to_string(),
-            Origin::File(path) => self.read(path)?,
+            Origin::File(path) => self.read(&path)?,
         };
         Some(IndexedSource::new(self.path(file), text))
     }
@@ -110,7 +110,7 @@ impl Report {
     pub fn text(&self, file: FileId) -> Option<Arc<str>> {
         match self.clusters.files().get(file.0 as usize)? {
             Origin::Stdin { .. } => self.stdin.clone(),
-            Origin::File(path) => self.read(path).map(Arc::from),
+            Origin::File(path) => self.read(&path).map(Arc::from),
         }
     }
 
@@ -175,10 +175,9 @@ pub fn lint_cached(
     }
 
     let reported_count = inputs.len();
-    let mut files: Vec<Origin> = inputs;
-    files.extend(context);
+    let mut files: Origins = inputs.into_iter().chain(context).collect();
     let loose_count = files.len();
-    let assembly = assemble_units(&files, settings, cache, None);
+    let assembly = assemble_units(files.paths(), settings, cache, None);
     let units = place_units(&mut files, assembly.units, reported_count);
     let parts = Parts::new(&assembly.parts);
     let templates = chart_templates(units.iter().filter_map(|placed| match placed {
@@ -228,8 +227,10 @@ pub fn lint_cached(
     // Loaded in parallel a chunk at a time and merged in file order as each chunk ends,
     // so the facts of a file are dropped once merged (and the memory they were loaded
     // into reused) instead of all files' facts being held at once.
-    for (n, chunk) in files[..loose_count].chunks(LOAD_CHUNK).enumerate() {
-        let first = n * LOAD_CHUNK;
+    for first in (0..loose_count).step_by(LOAD_CHUNK) {
+        let chunk: Vec<Origin> = (first..loose_count.min(first + LOAD_CHUNK))
+            .filter_map(|i| files.get(i))
+            .collect();
         let loaded: Vec<Result<FileFacts, InputError>> = chunk
             .par_iter()
             .enumerate()
@@ -290,7 +291,7 @@ pub fn lint_cached(
 /// `files[i]`, loaded as `FileId(i)`; `units` are the units placed in `files`. The same
 /// stages as [`lint`] from the index on.
 pub fn lint_loaded(
-    files: Vec<Origin>,
+    files: Origins,
     facts: &[FileFacts],
     units: &[UnitPlace],
     settings: &Settings,
@@ -328,14 +329,14 @@ pub fn lint_loaded(
 /// (DESIGN.md).
 fn cluster_plan(
     settings: &Settings,
-    files: &[Origin],
+    files: &Origins,
     kustomizations: impl Iterator<Item = FileId>,
 ) -> ClusterPlan {
     let mut plan = ClusterPlan::from_config(&settings.clusters, files);
     if settings.clusters.is_empty() {
         for entry in kustomizations {
-            if let Some(origin) = files.get(entry.0 as usize) {
-                plan.assign(entry, &origin.display());
+            if let Some(shown) = files.display(entry.0 as usize) {
+                plan.assign(entry, &shown);
             }
         }
     }
@@ -405,7 +406,7 @@ impl<'s> Merger<'s> {
     /// no fix is kept that edits one of `templates`.
     fn finish(
         mut self,
-        mut files: Vec<Origin>,
+        mut files: Origins,
         baseline: Option<&Baseline>,
         templates: &HashSet<FileId>,
     ) -> Analysis {
@@ -414,7 +415,7 @@ impl<'s> Merger<'s> {
         // config, of every cluster.
         if let (Some(path), false) = (&settings.config_path, settings.cluster_classes.is_empty()) {
             let config_file = FileId(files.len() as u32);
-            files.push(Origin::File(path.clone()));
+            files.push(&Origin::File(path.clone()));
             let mut config_facts = FileFacts::empty(false, Outcome::NotKubernetes);
             config_facts.objects = settings
                 .cluster_classes
@@ -568,11 +569,11 @@ fn same_but_clusters(a: &Diagnostic, b: &Diagnostic) -> bool {
         && *fix == b.fix
 }
 
-/// Renders the charts and builds the kustomizations among `files`, reading each unit's
+/// Renders the charts and builds the kustomizations among `paths`, reading each unit's
 /// objects as soon as it is assembled (`overlay`'s texts win over the disk's); with
 /// `cache`, a unit nothing of which changed since it was cached is not assembled again.
 pub fn assemble_units(
-    files: &[Origin],
+    paths: impl IntoIterator<Item = impl AsRef<Path>>,
     settings: &Settings,
     cache: Option<&Cache>,
     overlay: Option<&Overlay>,
@@ -605,7 +606,7 @@ pub fn assemble_units(
         None => kustomize::roots(dirs, boundary, parsed),
     };
     assemble::assemble(
-        files.iter().filter_map(Origin::path),
+        paths,
         &settings.boundaries,
         &roots,
         crate::k8s::UNREAD_BODIES,
@@ -690,7 +691,7 @@ pub struct UnitPlace {
 /// [`kustomize::lexical_path`] makes it).
 #[derive(Debug, Default)]
 pub struct Placement {
-    files: Vec<Origin>,
+    files: Origins,
     /// By [`place_key`].
     known: HashMap<OsString, FileId>,
 }
@@ -709,20 +710,18 @@ fn place_key(path: &Path) -> OsString {
 
 impl Placement {
     /// The table of the loose inputs, `files[i]` being `FileId(i)`.
-    pub fn new(files: Vec<Origin>) -> Self {
-        let known = files
-            .iter()
-            .enumerate()
-            .filter_map(|(i, origin)| Some((place_key(origin.path()?), FileId(i as u32))))
+    pub fn new(files: Origins) -> Self {
+        let known = (0..files.len())
+            .filter_map(|i| Some((place_key(&files.path(i)?), FileId(i as u32))))
             .collect();
         Placement { files, known }
     }
 
-    pub fn files(&self) -> &[Origin] {
+    pub fn files(&self) -> &Origins {
         &self.files
     }
 
-    pub fn into_files(self) -> Vec<Origin> {
+    pub fn into_files(self) -> Origins {
         self.files
     }
 
@@ -737,7 +736,7 @@ impl Placement {
         if let Some(&id) = self.known.get(&key) {
             return (id, false);
         }
-        self.files.push(Origin::File(PathBuf::from(key.clone())));
+        self.files.push(&Origin::File(PathBuf::from(key.clone())));
         let id = FileId(self.files.len() as u32 - 1);
         self.known.insert(key, id);
         (id, true)
@@ -764,7 +763,7 @@ impl Placement {
             global.push(id);
         }
         let entry = entry.unwrap_or_else(|| {
-            self.files.push(Origin::File(unit.dir.clone()));
+            self.files.push(&Origin::File(unit.dir.clone()));
             FileId(self.files.len() as u32 - 1)
         });
         let place = UnitPlace {
@@ -786,11 +785,7 @@ impl Placement {
 /// Gives the units' files their places in `files` (those already there keep theirs) and
 /// each unit an entry of its own after them. A unit is reported when one of its files is
 /// an input (one of the first `reported_count`).
-fn place_units(
-    files: &mut Vec<Origin>,
-    units: Vec<UnitFacts>,
-    reported_count: usize,
-) -> Vec<Placed> {
+fn place_units(files: &mut Origins, units: Vec<UnitFacts>, reported_count: usize) -> Vec<Placed> {
     let mut placement = Placement::new(std::mem::take(files));
     let mut placed = Vec::new();
     for unit in units {

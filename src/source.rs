@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -200,6 +201,178 @@ impl Origin {
             Origin::Stdin { .. } => None,
         }
     }
+}
+
+/// A run's file table: its inputs in `FileId` order (`get(i)` is `FileId(i)`'s), held
+/// compactly for as long as the run lasts. Each path is kept as its directory, stored once
+/// for the files beside it, and its name, in two buffers: on the bench corpus a path is
+/// ~100 bytes and its name ~20, and a table of `Origin`s held a path and an allocation per
+/// file, most of what a run held per file while it loaded the others.
+#[derive(Debug, Default, Clone)]
+pub struct Origins {
+    /// The directories' bytes, each up to and with its last separator, one after another.
+    dirs: Vec<u8>,
+    /// Where each directory ends in `dirs` (it starts where the one before ends).
+    dir_ends: Vec<usize>,
+    /// The directories by a hash of their bytes, to store each once; a directory whose hash
+    /// is taken by another is stored again (the bytes are compared).
+    dir_ids: HashMap<u64, u32>,
+    /// The names' bytes (a standard input's display name), one after another.
+    names: Vec<u8>,
+    entries: Vec<OriginEntry>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct OriginEntry {
+    /// Its directory's position in `dir_ends`; [`NO_DIR`] for a path without one (`a.yaml`,
+    /// `/`), [`STDIN`] for standard input.
+    dir: u32,
+    /// Where its name ends in `names` (it starts where the entry before's ends).
+    name_end: usize,
+}
+
+const NO_DIR: u32 = u32::MAX;
+const STDIN: u32 = u32::MAX - 1;
+
+impl Origins {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn push(&mut self, origin: &Origin) {
+        let dir = match origin {
+            Origin::File(path) => {
+                let bytes = path.as_os_str().as_encoded_bytes();
+                // ASCII bytes stand only for themselves in the platform's encoding, so the
+                // two pieces are each valid and join back into the same path.
+                let cut = bytes
+                    .iter()
+                    .rposition(|&b| b.is_ascii() && std::path::is_separator(char::from(b)))
+                    .map_or(0, |last| last + 1);
+                match (cut > 0).then(|| self.dir_id(&bytes[..cut])).flatten() {
+                    Some(dir) => {
+                        self.names.extend_from_slice(&bytes[cut..]);
+                        dir
+                    }
+                    // No directory (or more than ids can number): the path is its name.
+                    None => {
+                        self.names.extend_from_slice(bytes);
+                        NO_DIR
+                    }
+                }
+            }
+            Origin::Stdin { name } => {
+                self.names.extend_from_slice(name.as_bytes());
+                STDIN
+            }
+        };
+        self.entries.push(OriginEntry {
+            dir,
+            name_end: self.names.len(),
+        });
+    }
+
+    fn dir_id(&mut self, dir: &[u8]) -> Option<u32> {
+        let hash = std::hash::BuildHasher::hash_one(
+            &std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default(),
+            dir,
+        );
+        if let Some(&id) = self.dir_ids.get(&hash)
+            && self.dir(id) == dir
+        {
+            return Some(id);
+        }
+        let id = u32::try_from(self.dir_ends.len())
+            .ok()
+            .filter(|id| *id < STDIN)?;
+        self.dirs.extend_from_slice(dir);
+        self.dir_ends.push(self.dirs.len());
+        self.dir_ids.entry(hash).or_insert(id);
+        Some(id)
+    }
+
+    fn dir(&self, id: u32) -> &[u8] {
+        let id = id as usize;
+        let start = if id == 0 { 0 } else { self.dir_ends[id - 1] };
+        &self.dirs[start..self.dir_ends[id]]
+    }
+
+    /// The input numbered `i`.
+    pub fn get(&self, i: usize) -> Option<Origin> {
+        let entry = self.entries.get(i)?;
+        let start = if i == 0 {
+            0
+        } else {
+            self.entries[i - 1].name_end
+        };
+        let name = &self.names[start..entry.name_end];
+        Some(match entry.dir {
+            STDIN => Origin::Stdin {
+                name: String::from_utf8_lossy(name).into_owned(),
+            },
+            NO_DIR => Origin::File(path_of(&[name])),
+            dir => Origin::File(path_of(&[self.dir(dir), name])),
+        })
+    }
+
+    /// The path of the input numbered `i` (`None` for standard input).
+    pub fn path(&self, i: usize) -> Option<PathBuf> {
+        match self.get(i)? {
+            Origin::File(path) => Some(path),
+            Origin::Stdin { .. } => None,
+        }
+    }
+
+    /// The path of the input numbered `i` as displayed (see [`Origin::display`]).
+    pub fn display(&self, i: usize) -> Option<String> {
+        self.get(i).map(|origin| origin.display().into_owned())
+    }
+
+    /// The inputs in order.
+    pub fn iter(&self) -> impl Iterator<Item = Origin> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The paths of the inputs in order (standard input left out).
+    pub fn paths(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        (0..self.len()).filter_map(|i| self.path(i))
+    }
+}
+
+impl FromIterator<Origin> for Origins {
+    fn from_iter<I: IntoIterator<Item = Origin>>(origins: I) -> Self {
+        let mut table = Origins::default();
+        table.extend(origins);
+        table
+    }
+}
+
+impl Extend<Origin> for Origins {
+    fn extend<I: IntoIterator<Item = Origin>>(&mut self, origins: I) {
+        for origin in origins {
+            self.push(&origin);
+        }
+    }
+}
+
+/// The path whose bytes are `pieces` joined: pieces of one path's bytes cut next to a
+/// separator ([`Origins::push`]).
+#[cfg(unix)]
+fn path_of(pieces: &[&[u8]]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(&pieces.concat()))
+}
+
+#[cfg(not(unix))]
+fn path_of(pieces: &[&[u8]]) -> PathBuf {
+    let bytes = pieces.concat();
+    // SAFETY: every piece is a path's `as_encoded_bytes` cut immediately before or after
+    // an ASCII separator, which the encoding allows to be split and joined again.
+    PathBuf::from(unsafe { std::ffi::OsString::from_encoded_bytes_unchecked(bytes) })
 }
 
 /// Renders a path without a leading `./`, with `/` separators (on Windows, `\\` is one; on
@@ -770,6 +943,69 @@ mod tests {
             expected.retain(|&start| start < bytes.len());
             proptest::prop_assert_eq!(segments, expected);
         }
+
+        /// The file table gives back every input as it was pushed (paths with and without
+        /// directories, absolute, with `.`/`..`, doubled or trailing separators, names that
+        /// are not UTF-8, standard input), and stores each directory once.
+        #[test]
+        fn the_file_table_gives_back_each_input_and_holds_each_directory_once(
+            inputs in proptest::collection::vec(
+                proptest::option::weighted(
+                    0.9,
+                    (proptest::bool::ANY, proptest::collection::vec(
+                        proptest::sample::select(vec!["a", "b", ".", "..", "", "c.yaml", "\u{e9}", "x\\y", "\u{fffd}"]),
+                        0..5,
+                    ), proptest::bool::ANY),
+                ),
+                0..30,
+            )
+        ) {
+            let origins: Vec<Origin> = inputs
+                .iter()
+                .map(|input| match input {
+                    Some((absolute, parts, not_utf8)) => {
+                        let mut path = parts.join("/");
+                        if *absolute {
+                            path.insert(0, '/');
+                        }
+                        Origin::File(with_bytes_not_utf8(path, *not_utf8))
+                    }
+                    None => Origin::Stdin { name: "<stdin>".to_string() },
+                })
+                .collect();
+            let table: Origins = origins.iter().cloned().collect();
+            proptest::prop_assert_eq!(table.len(), origins.len());
+            proptest::prop_assert_eq!(table.iter().collect::<Vec<_>>(), origins.clone());
+            proptest::prop_assert_eq!(table.get(origins.len()), None);
+            let mut dirs: Vec<&[u8]> = origins
+                .iter()
+                .filter_map(Origin::path)
+                .filter_map(|path| {
+                    let bytes = path.as_os_str().as_encoded_bytes();
+                    bytes
+                        .iter()
+                        .rposition(|&b| b.is_ascii() && std::path::is_separator(char::from(b)))
+                        .map(|last| &bytes[..=last])
+                })
+                .collect();
+            dirs.sort();
+            dirs.dedup();
+            proptest::prop_assert_eq!(table.dir_ends.len(), dirs.len());
+        }
+    }
+
+    /// `path` with a byte that is not UTF-8 in its last name, when `not_utf8` (on Unix,
+    /// where a name is any bytes).
+    fn with_bytes_not_utf8(path: String, not_utf8: bool) -> PathBuf {
+        #[cfg(unix)]
+        if not_utf8 {
+            use std::os::unix::ffi::OsStringExt;
+            let mut bytes = path.into_bytes();
+            bytes.push(0xff);
+            return PathBuf::from(std::ffi::OsString::from_vec(bytes));
+        }
+        let _ = not_utf8;
+        PathBuf::from(path)
     }
 
     #[test]

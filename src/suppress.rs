@@ -315,8 +315,8 @@ impl Baseline {
     fn key(&self, diagnostic: &Diagnostic, clusters: &Clusters) -> BaselineKey {
         let object = diagnostic.object.as_ref();
         let path = match clusters.files().get(diagnostic.location.file.0 as usize) {
-            Some(Origin::File(path)) => crate::source::relative_path(&self.root, path),
-            Some(Origin::Stdin { name }) => name.clone(),
+            Some(Origin::File(path)) => crate::source::relative_path(&self.root, &path),
+            Some(Origin::Stdin { name }) => name,
             None => String::new(),
         };
         BaselineKey {

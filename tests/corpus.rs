@@ -38,13 +38,14 @@ struct Linted {
 impl Linted {
     /// The path of an input relative to the category directory, with `/`.
     fn rel(&self, file: FileId) -> String {
-        match &self.report.clusters.files()[file.0 as usize] {
-            Origin::File(path) => path
+        match self.report.clusters.files().get(file.0 as usize) {
+            Some(Origin::File(path)) => path
                 .strip_prefix(&self.dir)
-                .unwrap_or(path)
+                .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/"),
-            Origin::Stdin { name } => name.clone(),
+            Some(Origin::Stdin { name }) => name,
+            None => panic!("no input numbered {}", file.0),
         }
     }
 
@@ -116,11 +117,10 @@ fn check_accounting(linted: &Linted) {
     // charts and kustomizations read besides them and the entries of those units.
     assert!(report.clusters.files().len() >= s.files);
     let on_disk: Vec<PathBuf> = manifest_files(dir);
-    let discovered: Vec<PathBuf> = report.clusters.files()[..s.files]
-        .iter()
-        .map(|origin| match origin {
-            Origin::File(path) => path.clone(),
-            Origin::Stdin { name } => panic!("stdin input {name}"),
+    let discovered: Vec<PathBuf> = (0..s.files)
+        .map(|i| match report.clusters.files().get(i) {
+            Some(Origin::File(path)) => path,
+            other => panic!("input {i} is not a file: {other:?}"),
         })
         .collect();
     let mut sorted = discovered.clone();
@@ -144,7 +144,7 @@ fn check_positions(linted: &Linted) {
     for (d, location) in locations {
         let file = location.file;
         let text = texts.entry(file).or_insert_with(|| {
-            let Origin::File(path) = &linted.report.clusters.files()[file.0 as usize] else {
+            let Some(path) = linted.report.clusters.files().path(file.0 as usize) else {
                 unreachable!()
             };
             String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned()

@@ -120,8 +120,8 @@ pub type RootsOf<'a> = dyn Fn(&[PathBuf], &Path, &kustomize::Parsed) -> Vec<Path
 /// does); a chart nothing outside its directory. `roots` tells which kustomizations within
 /// a boundary are roots ([`kustomize::roots`], or what a cache knows of it). Builds leave
 /// the bodies of `unread_bodies` kinds unread ([`kustomize::Parsed::leaving_unread`]).
-pub fn assemble<'p, T: Send>(
-    paths: impl IntoIterator<Item = &'p Path>,
+pub fn assemble<T: Send>(
+    paths: impl IntoIterator<Item = impl AsRef<Path>>,
     boundaries: &[PathBuf],
     roots: &RootsOf<'_>,
     unread_bodies: &'static [&'static str],
@@ -132,6 +132,7 @@ pub fn assemble<'p, T: Send>(
     let mut parts = HashSet::new();
     let mut kustomizations = BTreeSet::new();
     for path in paths {
+        let path = path.as_ref();
         if let Some(chart) = finder.template_chart(path) {
             charts.insert(chart);
             parts.insert(path.to_path_buf());

@@ -78,7 +78,7 @@ mod tests {
                 true,
             )],
             &Settings::default(),
-            Vec::new(),
+            Default::default(),
         );
         let names: Vec<&str> = classed_daemonsets(&index)
             .map(|c| c.workload.meta.name())

@@ -138,7 +138,7 @@ pub(crate) mod testing {
     use crate::config::{KarpenterMode, Settings};
     use crate::diagnostic::Diagnostic;
     use crate::load;
-    use crate::source::Origin;
+    use crate::source::{Origin, Origins};
 
     /// Lints `files` (all reported, named `0.yaml`, `1.yaml`, …) as one tree with
     /// `--karpenter always` and returns the findings of `rule`.
@@ -191,7 +191,7 @@ pub(crate) mod testing {
     }
 
     /// `0.yaml`, `1.yaml`, …
-    fn names(count: usize) -> Vec<Origin> {
+    fn names(count: usize) -> Origins {
         (0..count)
             .map(|i| Origin::File(format!("{i}.yaml").into()))
             .collect()

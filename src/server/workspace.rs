@@ -267,7 +267,7 @@ impl Project {
         project.config_error = config_error;
         let assembly = catch_unwind(AssertUnwindSafe(|| {
             lint::assemble_units(
-                project.placement.files(),
+                project.placement.files().paths(),
                 &project.settings,
                 None,
                 overlay(buffers).as_ref(),
@@ -341,9 +341,8 @@ impl Project {
         };
         let (place, new) = self.placement.place(&unit, entry, is_input);
         for id in new {
-            let path = match self.placement.files().get(id.0 as usize) {
-                Some(Origin::File(path)) => path.clone(),
-                _ => continue,
+            let Some(path) = self.placement.files().path(id.0 as usize) else {
+                continue;
             };
             let reported = place.reported;
             self.push_slot(&path, Kind::Read { reported });
@@ -527,7 +526,7 @@ impl Project {
     /// from its files. A unit that is no more (its last template gone) leaves; inputs
     /// that stop being parts are read on their own again.
     fn reassemble(&mut self, which: &[usize], changed: &Path, buffers: &Buffers) {
-        let mut paths: Vec<Origin> = Vec::new();
+        let mut paths: Vec<PathBuf> = Vec::new();
         for &i in which {
             let unit = &self.units[i];
             let dir = &unit.place.dir;
@@ -540,9 +539,9 @@ impl Project {
                 kustomization == unit.place.kustomization
                     && (!kustomization || path.parent() == Some(dir.as_path()))
             });
-            paths.extend(inputs.cloned().map(Origin::File));
+            paths.extend(inputs.cloned());
             if !unit.place.kustomization {
-                paths.push(Origin::File(changed.to_path_buf()));
+                paths.push(changed.to_path_buf());
             }
         }
         paths.sort();
@@ -629,7 +628,7 @@ impl Project {
     pub(super) fn analyse(&mut self, buffers: &Buffers) -> Result<(), String> {
         self.settle(buffers);
         self.dirty = false;
-        let origins = self.origins.clone();
+        let origins = self.origins.iter().cloned().collect();
         let units: Vec<UnitPlace> = self.units.iter().map(|u| u.place.clone()).collect();
         let facts = &self.facts;
         let settings = &self.settings;
