@@ -178,8 +178,16 @@ pub fn lint_cached(
     let mut files: Origins = inputs.into_iter().chain(context).collect();
     let loose_count = files.len();
     let assembly = assemble_units(files.paths(), settings, cache, None);
+    // Which loose files are parts, asked now so that the parts' paths are not held while
+    // the loose files load.
+    let is_part: Vec<bool> = {
+        let parts = Parts::new(&assembly.parts);
+        (0..loose_count)
+            .map(|i| files.path(i).is_some_and(|path| parts.contains(&path)))
+            .collect()
+    };
+    drop(assembly.parts);
     let units = place_units(&mut files, assembly.units, reported_count);
-    let parts = Parts::new(&assembly.parts);
     let templates = chart_templates(units.iter().filter_map(|placed| match placed {
         Placed::Unit { place, .. } => Some(place),
         Placed::File { .. } => None,
@@ -195,7 +203,7 @@ pub fn lint_cached(
                 }),
             },
             // Analysed as part of its chart or kustomization.
-            Origin::File(path) if parts.contains(path) => {
+            Origin::File(_) if is_part.get(i).copied().unwrap_or(false) => {
                 Ok(FileFacts::empty(reported, Outcome::Linted { objects: 0 }))
             }
             Origin::File(path) => match cache.map_or_else(

@@ -201,6 +201,47 @@ fn stdin_is_read_with_a_display_name() {
 }
 
 #[test]
+fn standard_input_before_a_kustomization_is_analysed_and_the_parts_once() {
+    // Standard input takes the first place in the run's file table and has no path: the
+    // files after it must still be told apart as parts or loose files by their own places.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources:\n  - ds.yaml\n",
+    );
+    write(dir.path(), "base/ds.yaml", &daemonset("in-base"));
+    write(dir.path(), "loose.yaml", &daemonset("loose"));
+    let output = karplint()
+        .current_dir(dir.path())
+        .args([
+            "--format",
+            "concise",
+            "--karpenter",
+            "always",
+            "-",
+            "loose.yaml",
+            "base",
+        ])
+        .write_stdin(daemonset("from-stdin"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for (name, at) in [
+        ("from-stdin", "<stdin>:10:5"),
+        ("in-base", "base/ds.yaml:10:5"),
+        ("loose", "loose.yaml:10:5"),
+    ] {
+        let found: Vec<&str> = stdout
+            .lines()
+            .filter(|line| line.contains(&format!("KDS001] DaemonSet agents/{name} ")))
+            .collect();
+        assert_eq!(found.len(), 1, "{name} once:\n{stdout}");
+        assert!(found[0].starts_with(at), "{name} at {at}:\n{stdout}");
+    }
+}
+
+#[test]
 fn bad_input_does_not_stop_the_run() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a-broken.yaml", "kind: [unclosed\n");
