@@ -363,8 +363,8 @@ impl Extend<Origin> for Origins {
 /// separator ([`Origins::push`]).
 #[cfg(unix)]
 fn path_of(pieces: &[&[u8]]) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    PathBuf::from(std::ffi::OsStr::from_bytes(&pieces.concat()))
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(pieces.concat()))
 }
 
 #[cfg(not(unix))]
