@@ -2,7 +2,6 @@
 //! rules ask (which class does this pod get, what is the workload ceiling, is this a
 //! Karpenter cluster, which NodePools can a DaemonSet land on).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -147,8 +146,8 @@ pub struct ClusterIndex {
     ceiling: (i64, Option<usize>),
 }
 
-/// Every input of a run, whichever clusters it belongs to: `origins[i]` and `reported[i]`
-/// are `FileId(i)`'s.
+/// Every input of a run, whichever clusters it belongs to: `origins.get(i)` and
+/// `reported[i]` are `FileId(i)`'s.
 #[derive(Debug, Default)]
 struct FileTable {
     origins: Origins,
@@ -173,7 +172,7 @@ pub struct ClusterPlan {
 }
 
 impl ClusterPlan {
-    /// The plan `clusters:` gives the inputs `files` (`files[i]` is `FileId(i)`).
+    /// The plan `clusters:` gives the inputs `files` (`files.get(i)` is `FileId(i)`).
     pub fn from_config(scopes: &ClusterScopes, files: &Origins) -> ClusterPlan {
         let mut plan = ClusterPlan::default();
         if scopes.is_empty() {
@@ -278,7 +277,7 @@ impl Clusters {
     }
 
     /// The path of `file` as displayed (empty when it is not known).
-    pub fn path(&self, file: FileId) -> Cow<'_, str> {
+    pub fn path(&self, file: FileId) -> String {
         self.files.path(file)
     }
 
@@ -310,10 +309,8 @@ impl Clusters {
 }
 
 impl FileTable {
-    fn path(&self, file: FileId) -> Cow<'_, str> {
-        self.origins
-            .display(file.0 as usize)
-            .map_or(Cow::Borrowed(""), Cow::Owned)
+    fn path(&self, file: FileId) -> String {
+        self.origins.display(file.0 as usize).unwrap_or_default()
     }
 
     fn is_reported(&self, file: FileId) -> bool {
@@ -415,7 +412,7 @@ impl<'s> IndexBuilder<'s> {
     }
 
     /// The clusters with files of their own that hold facts (or the default one, when none
-    /// has any), their indexes complete. `files[i]` is where `FileId(i)` came from.
+    /// has any), their indexes complete. `files.get(i)` is where `FileId(i)` came from.
     pub fn finish(mut self, files: Origins) -> Clusters {
         if self.indexes.iter().all(|(_, own)| *own == 0) {
             self.plan.default_cluster();
@@ -572,7 +569,7 @@ impl ClusterIndex {
     }
 
     /// Merges the facts of every file into one cluster, for tests. `facts[i]` belongs to
-    /// `FileId(i)`, named `files[i]`.
+    /// `FileId(i)`, named `files.get(i)`.
     #[cfg(test)]
     pub fn build(facts: Vec<FileFacts>, settings: &Settings, files: Origins) -> ClusterIndex {
         let mut builder = IndexBuilder::new(settings);
@@ -632,7 +629,7 @@ impl ClusterIndex {
     }
 
     /// The path of `file` as displayed (empty when it is not known).
-    pub fn path(&self, file: FileId) -> Cow<'_, str> {
+    pub fn path(&self, file: FileId) -> String {
         self.files.path(file)
     }
 

@@ -92,7 +92,7 @@ impl Report {
 
     /// The path of an input as displayed.
     pub fn path(&self, file: FileId) -> String {
-        self.clusters.path(file).into_owned()
+        self.clusters.path(file)
     }
 
     /// The text of an input, for rendering snippets: read again from disk (the run keeps
@@ -296,7 +296,7 @@ pub fn lint_cached(
 
 /// Lints inputs already loaded and assembled (the language server keeps every file's and
 /// every unit's facts, and loads again only what changed): `facts[i]` are the facts of
-/// `files[i]`, loaded as `FileId(i)`; `units` are the units placed in `files`. The same
+/// `files.get(i)`, loaded as `FileId(i)`; `units` are the units placed in `files`. The same
 /// stages as [`lint`] from the index on.
 pub fn lint_loaded(
     files: Origins,
@@ -410,7 +410,7 @@ impl<'s> Merger<'s> {
         }
     }
 
-    /// Runs the rules in each cluster over everything merged; `files[i]` is `FileId(i)`;
+    /// Runs the rules in each cluster over everything merged; `files.get(i)` is `FileId(i)`;
     /// no fix is kept that edits one of `templates`.
     fn finish(
         mut self,
@@ -501,11 +501,16 @@ impl<'s> Merger<'s> {
             diagnostics = baseline.filter(diagnostics, &clusters);
             baselined = found - diagnostics.len();
         }
+        // Each file's path is made once from the table, not at every comparison.
+        let mut shown: HashMap<FileId, String> = HashMap::new();
+        for diagnostic in &diagnostics {
+            let file = diagnostic.location.file;
+            shown.entry(file).or_insert_with(|| clusters.path(file));
+        }
         diagnostics.sort_by(|a, b| {
             let key = |d: &Diagnostic| (d.location.start.byte, d.rule.code, d.location.end.byte);
-            clusters
-                .path(a.location.file)
-                .cmp(&clusters.path(b.location.file))
+            shown[&a.location.file]
+                .cmp(&shown[&b.location.file])
                 .then_with(|| key(a).cmp(&key(b)))
                 .then_with(|| a.message.cmp(&b.message))
         });
@@ -717,7 +722,7 @@ fn place_key(path: &Path) -> OsString {
 }
 
 impl Placement {
-    /// The table of the loose inputs, `files[i]` being `FileId(i)`.
+    /// The table of the loose inputs, `files.get(i)` being `FileId(i)`.
     pub fn new(files: Origins) -> Self {
         let known = (0..files.len())
             .filter_map(|i| Some((place_key(&files.path(i)?), FileId(i as u32))))

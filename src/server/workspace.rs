@@ -23,7 +23,7 @@ use crate::files;
 use crate::lint::{self, Placement, Report, UnitPlace};
 use crate::load::{self, FileFacts, Outcome, UnitFacts};
 use crate::registry::{Rule, Severity};
-use crate::source::{FileId, Origin, Overlay, relative_path};
+use crate::source::{FileId, Origin, Origins, Overlay, relative_path};
 
 /// What the client's `initializationOptions` override in every project's configuration.
 #[derive(Debug, Default, Clone)]
@@ -95,8 +95,8 @@ pub(super) struct Project {
     slots: Vec<Slot>,
     /// `facts[i]` belongs to `slots[i]` and was loaded as `FileId(i)`.
     facts: Vec<FileFacts>,
-    /// `origins[i]` is `slots[i]`'s path as `check` run in the folder shows it.
-    origins: Vec<Origin>,
+    /// `origins.get(i)` is `slots[i]`'s path as `check` run in the folder shows it.
+    origins: Origins,
     units: Vec<UnitState>,
     /// Per input that is a part of units: of how many.
     parts: HashMap<PathBuf, usize>,
@@ -174,7 +174,7 @@ impl Project {
             placement: Placement::default(),
             slots: Vec::new(),
             facts: Vec::new(),
-            origins: Vec::new(),
+            origins: Origins::default(),
             units: Vec::new(),
             parts: HashMap::new(),
             pending: Vec::new(),
@@ -320,7 +320,7 @@ impl Project {
             present: true,
         });
         self.facts.push(facts);
-        self.origins.push(displayed(self.root.as_deref(), path));
+        self.origins.push(&displayed(self.root.as_deref(), path));
     }
 
     /// Puts a unit just assembled in the file table (in place of the unit of the same
@@ -628,7 +628,7 @@ impl Project {
     pub(super) fn analyse(&mut self, buffers: &Buffers) -> Result<(), String> {
         self.settle(buffers);
         self.dirty = false;
-        let origins = self.origins.iter().cloned().collect();
+        let origins = self.origins.clone();
         let units: Vec<UnitPlace> = self.units.iter().map(|u| u.place.clone()).collect();
         let facts = &self.facts;
         let settings = &self.settings;
