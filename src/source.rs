@@ -359,14 +359,21 @@ impl Origins {
                 name: String::from_utf8_lossy(name).into_owned(),
             });
         }
-        let mut pieces = vec![name];
-        let mut dir = entry.dir;
-        while let Some(&(parent, step)) = self.dirs.get(dir as usize) {
-            pieces.push(self.piece(step));
-            dir = parent;
+        // Its steps are found from the last, so the bytes are written from the end: one
+        // walk up to measure, one to fill.
+        let steps = || {
+            std::iter::successors(self.dirs.get(entry.dir as usize), |&&(parent, _)| {
+                self.dirs.get(parent as usize)
+            })
+            .map(|&(_, step)| self.piece(step))
+        };
+        let mut end = name.len() + steps().map(<[u8]>::len).sum::<usize>();
+        let mut bytes = vec![0; end];
+        for piece in std::iter::once(name).chain(steps()) {
+            bytes[end - piece.len()..end].copy_from_slice(piece);
+            end -= piece.len();
         }
-        pieces.reverse();
-        Some(Origin::File(path_of(&pieces)))
+        Some(Origin::File(path_of(bytes)))
     }
 
     /// The path of the input numbered `i` (`None` for standard input).
@@ -415,19 +422,18 @@ impl Extend<Origin> for Origins {
     }
 }
 
-/// The path whose bytes are `pieces` joined: pieces of one path's bytes cut right after
-/// a separator ([`Origins::push`]).
+/// The path whose bytes are `bytes`: pieces of one path's bytes, cut right after a
+/// separator ([`Origins::push`]), joined.
 #[cfg(unix)]
-fn path_of(pieces: &[&[u8]]) -> PathBuf {
+fn path_of(bytes: Vec<u8>) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(std::ffi::OsString::from_vec(pieces.concat()))
+    PathBuf::from(std::ffi::OsString::from_vec(bytes))
 }
 
 #[cfg(not(unix))]
-fn path_of(pieces: &[&[u8]]) -> PathBuf {
-    let bytes = pieces.concat();
-    // SAFETY: every piece is a path's `as_encoded_bytes` cut immediately before or after
-    // an ASCII separator, which the encoding allows to be split and joined again.
+fn path_of(bytes: Vec<u8>) -> PathBuf {
+    // SAFETY: the bytes are pieces of paths' `as_encoded_bytes`, each cut immediately
+    // after an ASCII separator, which the encoding allows to be split and joined again.
     PathBuf::from(unsafe { std::ffi::OsString::from_encoded_bytes_unchecked(bytes) })
 }
 
