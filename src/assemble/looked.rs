@@ -278,7 +278,7 @@ pub struct Checks {
 /// (one `lstat`); anything else (a link, a path ending in `..`, `.` or `/`) is resolved
 /// whole. It also knows what is at each path it was asked about ([`is_file_by`] and the
 /// like: kustomize builds ask of a base's paths once per root). For one run: what it
-/// learnt is not checked again.
+/// learnt is not checked again while it holds it (at most [`MEMO_PATHS`] paths a memo).
 #[derive(Debug, Default)]
 pub struct Resolver {
     canonical: Mutex<HashMap<OsString, Result<PathBuf, String>>>,
@@ -290,7 +290,16 @@ pub struct Resolver {
     targets: Mutex<HashMap<OsString, Option<Kind>>>,
 }
 
-/// `map`'s value for `path`, computed by `compute` the first time.
+/// The most paths a [`Resolver`] memo holds; one that is full starts again. What a run
+/// learns grows with the repository (at one entry per path looked up, ~1.2 MB per
+/// bench-sized corpus) and stayed held through every build; a build asks about the paths
+/// around it (its bases, their neighbours), so what is dropped is mostly what no later
+/// build asks about, and what is asked again costs an `lstat` a path. A bench-sized
+/// corpus fits (about 3,300 paths).
+const MEMO_PATHS: usize = 4096;
+
+/// `map`'s value for `path`, computed by `compute` the first time (again once the memo has
+/// started over).
 fn memo<T: Clone>(
     map: &Mutex<HashMap<OsString, T>>,
     path: &Path,
@@ -305,6 +314,9 @@ fn memo<T: Clone>(
     }
     let value = compute();
     if let Ok(mut map) = map.lock() {
+        if map.len() >= MEMO_PATHS {
+            map.clear();
+        }
         map.insert(path.as_os_str().to_os_string(), value.clone());
     }
     value
@@ -517,6 +529,48 @@ mod tests {
         std::fs::remove_file(root.join("linked")).unwrap();
         symlink(root.join("other"), root.join("linked")).unwrap();
         check(&Resolver::default());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_resolver_holds_a_bounded_memo_and_answers_alike_once_it_started_over() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("real/sub")).unwrap();
+        std::fs::write(root.join("real/sub/a.yaml"), "a: 1\n").unwrap();
+        symlink(root.join("real"), root.join("linked")).unwrap();
+        let asked = [
+            "real/sub/a.yaml",
+            "linked/sub/a.yaml",
+            "linked/sub",
+            "real/nothing",
+        ];
+        let resolver = Resolver::default();
+        // Twice the bound of paths asked between the answers checked: each memo starts
+        // over at least once.
+        for round in 0..3 {
+            for name in asked {
+                let path = root.join(name);
+                let expected = std::fs::canonicalize(&path).map_err(|e| files::describe_io(&e));
+                assert_eq!(
+                    resolver.canonicalize(&path),
+                    expected,
+                    "{name:?}, round {round}"
+                );
+            }
+            for i in 0..2 * MEMO_PATHS {
+                let _ = resolver.canonicalize(&root.join(format!("real/sub/{round}-{i}.yaml")));
+            }
+            let held = [
+                resolver.canonical.lock().unwrap().len(),
+                resolver.lstats.lock().unwrap().len(),
+            ];
+            assert!(
+                held.iter().all(|&held| 0 < held && held <= MEMO_PATHS),
+                "{held:?} paths held"
+            );
+        }
     }
 
     #[cfg(unix)]
