@@ -165,8 +165,14 @@ pub const DEFAULT_CLUSTER: &str = "default";
 #[derive(Debug, Clone, Default)]
 pub struct ClusterPlan {
     names: Vec<Arc<str>>,
-    /// Per file (`FileId` order): positions in `names`; absent or empty: the default.
-    of_file: Vec<Vec<u32>>,
+    /// Per file (`FileId` order): its set of clusters in `sets`; absent or the empty set:
+    /// the default.
+    of_file: Vec<u32>,
+    /// The sets of clusters files are in, each once (positions in `names`); the first is
+    /// empty. Few (as many as clusters, and the shared bases' combinations), where a set
+    /// per file cost a run ~40 bytes a file.
+    sets: Vec<Vec<u32>>,
+    set_ids: HashMap<Vec<u32>, u32>,
     /// The position of [`DEFAULT_CLUSTER`] in `names`, once some file needs it.
     default: Option<u32>,
 }
@@ -199,11 +205,33 @@ impl ClusterPlan {
         let cluster = self.cluster(name);
         let at = file.0 as usize;
         if self.of_file.len() <= at {
-            self.of_file.resize_with(at + 1, Vec::new);
+            self.of_file.resize(at + 1, 0);
         }
-        if !self.of_file[at].contains(&cluster) {
-            self.of_file[at].push(cluster);
+        let mut set = self.set(self.of_file[at]).to_vec();
+        if !set.contains(&cluster) {
+            set.push(cluster);
+            self.of_file[at] = self.set_id(set);
         }
+    }
+
+    /// The set numbered `id` (the empty one for none).
+    fn set(&self, id: u32) -> &[u32] {
+        self.sets.get(id as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The number of `set`, numbered now if new.
+    fn set_id(&mut self, set: Vec<u32>) -> u32 {
+        if self.sets.is_empty() {
+            self.sets.push(Vec::new());
+            self.set_ids.insert(Vec::new(), 0);
+        }
+        if let Some(&id) = self.set_ids.get(&set) {
+            return id;
+        }
+        let id = self.sets.len() as u32;
+        self.sets.push(set.clone());
+        self.set_ids.insert(set, id);
+        id
     }
 
     fn cluster(&mut self, name: &str) -> u32 {
@@ -228,16 +256,24 @@ impl ClusterPlan {
         }
     }
 
+    /// The set of clusters assigned to `file` (0, the empty set, for none).
+    fn set_of(&self, file: FileId) -> u32 {
+        self.of_file.get(file.0 as usize).copied().unwrap_or(0)
+    }
+
     fn is_assigned(&self, file: FileId) -> bool {
-        self.of_file
-            .get(file.0 as usize)
-            .is_some_and(|clusters| !clusters.is_empty())
+        self.set_of(file) != 0
     }
 
     /// The clusters of `file`: those assigned, else the default one (which must exist).
     fn clusters_of(&self, file: FileId) -> &[u32] {
-        match (self.of_file.get(file.0 as usize), &self.default) {
-            (Some(clusters), _) if !clusters.is_empty() => clusters,
+        self.set_clusters(self.set_of(file))
+    }
+
+    /// The clusters of the files in set `id`: its own, else the default one.
+    fn set_clusters(&self, id: u32) -> &[u32] {
+        match (self.set(id), &self.default) {
+            (clusters, _) if !clusters.is_empty() => clusters,
             (_, Some(default)) => std::slice::from_ref(default),
             (_, None) => &[],
         }
@@ -257,8 +293,10 @@ pub struct Cluster {
 pub struct Clusters {
     list: Vec<Cluster>,
     files: Arc<FileTable>,
-    /// Per file: positions in `list` of its clusters (empty with a single cluster).
-    of_file: Vec<Vec<u32>>,
+    /// Per file: its set in `sets` (empty with a single cluster).
+    of_file: Vec<u32>,
+    /// Sets of positions in `list`, as the plan's sets of clusters are kept.
+    sets: Vec<Vec<u32>>,
 }
 
 impl Clusters {
@@ -288,7 +326,8 @@ impl Clusters {
 
     /// The clusters `file` belongs to.
     pub fn of_file(&self, file: FileId) -> impl Iterator<Item = &Cluster> {
-        let positions = match (self.list.len(), self.of_file.get(file.0 as usize)) {
+        let set = self.of_file.get(file.0 as usize).copied().unwrap_or(0);
+        let positions = match (self.list.len(), self.sets.get(set as usize)) {
             (1, _) => &[0][..],
             (_, Some(positions)) => positions.as_slice(),
             (_, None) => &[],
@@ -439,23 +478,27 @@ impl<'s> IndexBuilder<'s> {
             index.ceiling = index.compute_ceiling();
             list.push(Cluster { name, index });
         }
-        let of_file = if list.len() > 1 {
-            (0..table.reported.len())
-                .map(|i| {
+        let (of_file, sets) = if list.len() > 1 {
+            let mut of_file = std::mem::take(&mut self.plan.of_file);
+            of_file.resize(table.reported.len(), 0);
+            let sets = (0..self.plan.sets.len().max(1) as u32)
+                .map(|set| {
                     self.plan
-                        .clusters_of(FileId(i as u32))
+                        .set_clusters(set)
                         .iter()
                         .filter_map(|cluster| kept_at.get(*cluster as usize).copied().flatten())
                         .collect()
                 })
-                .collect()
+                .collect();
+            (of_file, sets)
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         Clusters {
             list,
             files: table,
             of_file,
+            sets,
         }
     }
 }

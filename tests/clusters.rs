@@ -236,3 +236,65 @@ fn baseline_keys_name_clusters_only_when_there_are_several() {
         assert_eq!(out.code, 0, "{}", out.stdout);
     }
 }
+
+/// The KDS903 findings (a suppression that suppressed nothing) of a run over clusters named
+/// after directories, each holding `config.yaml` with an unused `ignore KDS001` comment
+/// (KDS001 is a Karpenter rule), `karpenter/` a NodePool, and the others `extra[cluster]`:
+/// `directory [clusters]` each.
+fn unused_suppressions(clusters: &[&str], extra: &[(&str, &str)]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut config = String::from("clusters:\n");
+    for cluster in clusters {
+        fs::create_dir(root.join(cluster)).unwrap();
+        fs::write(
+            root.join(cluster).join("config.yaml"),
+            "# karplint: ignore KDS001\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
+        )
+        .unwrap();
+        config.push_str(&format!(
+            "  - {{name: {cluster}, paths: [\"{cluster}/**\"]}}\n"
+        ));
+    }
+    fs::write(
+        root.join("karpenter/pool.yaml"),
+        "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata:\n  name: default\n\
+         spec:\n  template:\n    spec:\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n",
+    )
+    .unwrap();
+    for (cluster, text) in extra {
+        fs::write(root.join(cluster).join("extra.yaml"), text).unwrap();
+    }
+    let config_path = root.join("karplint.yaml");
+    fs::write(&config_path, config).unwrap();
+    let out = run(&[
+        "--format",
+        "json",
+        "--config",
+        config_path.to_str().unwrap(),
+        root.to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "KDS903")
+        .map(|d| {
+            let path = std::path::Path::new(d["path"].as_str().unwrap());
+            let cluster = path.parent().unwrap().file_name().unwrap();
+            format!("{} {}", cluster.to_str().unwrap(), d["clusters"])
+        })
+        .collect()
+}
+
+/// A suppression of a Karpenter rule is stale only in a cluster where the Karpenter rules
+/// ran, and its finding names its file's clusters.
+#[test]
+fn an_unused_suppression_is_judged_in_its_own_files_clusters() {
+    let class = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: agents\nvalue: 1000\n";
+    assert_eq!(
+        unused_suppressions(&["karpenter", "plain", "empty"], &[("plain", class)]),
+        [r#"karpenter ["karpenter"]"#]
+    );
+}
