@@ -293,7 +293,8 @@ pub struct Cluster {
 pub struct Clusters {
     list: Vec<Cluster>,
     files: Arc<FileTable>,
-    /// Per file: its set in `sets` (empty with a single cluster).
+    /// Per file: its set in `sets` (both empty when one cluster was planned: every file is
+    /// in it).
     of_file: Vec<u32>,
     /// Sets of positions in `list`, as the plan's sets of clusters are kept.
     sets: Vec<Vec<u32>>,
@@ -327,10 +328,10 @@ impl Clusters {
     /// The clusters `file` belongs to.
     pub fn of_file(&self, file: FileId) -> impl Iterator<Item = &Cluster> {
         let set = self.of_file.get(file.0 as usize).copied().unwrap_or(0);
-        let positions = match (self.list.len(), self.sets.get(set as usize)) {
-            (1, _) => &[0][..],
-            (_, Some(positions)) => positions.as_slice(),
-            (_, None) => &[],
+        let positions = match (self.sets.is_empty(), self.sets.get(set as usize)) {
+            (true, _) => &[0][..],
+            (false, Some(positions)) => positions.as_slice(),
+            (false, None) => &[],
         };
         positions.iter().map(|i| &self.list[*i as usize])
     }
@@ -478,7 +479,9 @@ impl<'s> IndexBuilder<'s> {
             index.ceiling = index.compute_ceiling();
             list.push(Cluster { name, index });
         }
-        let (of_file, sets) = if list.len() > 1 {
+        // With several clusters planned, a file may be in none of those kept (its own held
+        // no facts), even when one is left.
+        let (of_file, sets) = if self.plan.names.len() > 1 {
             let mut of_file = std::mem::take(&mut self.plan.of_file);
             of_file.resize(table.reported.len(), 0);
             let sets = (0..self.plan.sets.len().max(1) as u32)

@@ -298,3 +298,13 @@ fn an_unused_suppression_is_judged_in_its_own_files_clusters() {
         [r#"karpenter ["karpenter"]"#]
     );
 }
+
+/// A file whose cluster holds no facts (so is not analysed) is in no cluster, even when
+/// one other cluster is left: no rule of that cluster ran on it.
+#[test]
+fn a_file_of_a_cluster_without_facts_is_not_in_the_one_left() {
+    assert_eq!(
+        unused_suppressions(&["karpenter", "empty"], &[]),
+        [r#"karpenter ["karpenter"]"#]
+    );
+}
