@@ -1,7 +1,7 @@
 //! Finding the inputs: explicit files, directories walked recursively (honouring
 //! `.gitignore`/`.ignore`), and standard input.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -202,9 +202,11 @@ pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             .extend(found.into_iter().map(|f| Origin::File(f.path)));
     }
     extend_context(&mut discovery, terraform, None);
-    // One walk never yields a path twice; overlapping arguments (`dir dir/a.yaml`) can.
+    // One walk never yields a path twice; overlapping arguments (`dir dir/a.yaml`,
+    // `/abs/dir/a.yaml dir`) can.
     if paths.len() > 1 {
         dedup_keep_first(&mut discovery.inputs);
+        dedup_same_file(&mut discovery.inputs);
     }
     Ok(discovery)
 }
@@ -246,6 +248,32 @@ fn dedup_keep_first(inputs: &mut Vec<Origin>) {
     for pair in order.windows(2) {
         if inputs[pair[0]] == inputs[pair[1]] {
             keep[pair[1]] = false;
+        }
+    }
+    let mut keep = keep.into_iter();
+    inputs.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// Removes inputs that are a file named before under another spelling (`/abs/a.yaml` after
+/// `a.yaml`, `x/../a.yaml`, a path through a linked directory): the same file at the same
+/// place, so analysed once. Only files sharing an [`identity`] can be one: those are told
+/// apart by their canonical paths, so hard links (one file at several places, as in several
+/// clusters) stay inputs of their own.
+fn dedup_same_file(inputs: &mut Vec<Origin>) {
+    let mut by_identity: HashMap<_, Vec<usize>> = HashMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        if let Some(id) = input.path().and_then(identity) {
+            by_identity.entry(id).or_default().push(i);
+        }
+    }
+    let mut keep = vec![true; inputs.len()];
+    for group in by_identity.values().filter(|group| group.len() > 1) {
+        let mut places = HashSet::new();
+        for &i in group {
+            let place = inputs[i]
+                .path()
+                .and_then(|path| std::fs::canonicalize(path).ok());
+            keep[i] = place.is_none_or(|place| places.insert(place));
         }
     }
     let mut keep = keep.into_iter();
@@ -811,6 +839,35 @@ mod tests {
         assert_eq!(
             files(&discovery.unwrap().inputs),
             [display_path(&a), display_path(&b)]
+        );
+    }
+
+    /// A file named again under another spelling (absolute and relative, through `..`,
+    /// through a linked directory) is one input; a hard link is a file of its own place.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_named_in_two_spellings_is_one_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let a = write(root, "a.yaml");
+        let b = write(root, "sub/b.yaml");
+        std::fs::hard_link(&a, root.join("hard.yaml")).unwrap();
+        std::os::unix::fs::symlink(root.join("sub"), root.join("link")).unwrap();
+        let paths = [
+            a.clone(),
+            root.join("sub/../a.yaml"),
+            root.join("link/b.yaml"),
+            root.to_path_buf(),
+            b.clone(),
+        ];
+        let discovery = discover(&paths, &DiscoverOptions::default()).unwrap();
+        assert_eq!(
+            files(&discovery.inputs),
+            [
+                display_path(&a),
+                display_path(&root.join("link/b.yaml")),
+                display_path(&root.join("hard.yaml")),
+            ]
         );
     }
 

@@ -201,6 +201,31 @@ fn stdin_is_read_with_a_display_name() {
 }
 
 #[test]
+fn a_file_named_absolute_and_within_a_directory_is_analysed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d/ds.yaml", &daemonset("agent"));
+    let absolute = dir.path().join("d/ds.yaml");
+    let output = karplint()
+        .current_dir(dir.path())
+        .args(["--format", "concise", "--karpenter", "always"])
+        .arg(&absolute)
+        .arg("d")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let found: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.contains("KDS001] DaemonSet agents/agent "))
+        .collect();
+    assert_eq!(found.len(), 1, "{stdout}");
+    // Named first, so shown as named.
+    assert!(
+        found[0].starts_with(&format!("{}:", absolute.display())),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn standard_input_before_a_kustomization_is_analysed_and_the_parts_once() {
     // Standard input takes the first place in the run's file table and has no path: the
     // files after it must still be told apart as parts or loose files by their own places.
