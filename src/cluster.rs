@@ -168,9 +168,9 @@ pub struct ClusterPlan {
     /// Per file (`FileId` order): its set of clusters in `sets`; absent or the empty set:
     /// the default.
     of_file: Vec<u32>,
-    /// The sets of clusters files are in, each once (positions in `names`); the first is
-    /// empty. Few (as many as clusters, and the shared bases' combinations), where a set
-    /// per file cost a run ~40 bytes a file.
+    /// The sets of clusters files are in, each once (positions in `names`): set `i` is
+    /// `sets[i - 1]`, set 0 the empty one. Few (as many as clusters, and the shared bases'
+    /// combinations), where a set per file cost a run ~40 bytes a file.
     sets: Vec<Vec<u32>>,
     set_ids: HashMap<Vec<u32>, u32>,
     /// The position of [`DEFAULT_CLUSTER`] in `names`, once some file needs it.
@@ -214,22 +214,20 @@ impl ClusterPlan {
         }
     }
 
-    /// The set numbered `id` (the empty one for none).
+    /// The set numbered `id`.
     fn set(&self, id: u32) -> &[u32] {
-        self.sets.get(id as usize).map_or(&[], Vec::as_slice)
+        let at = (id as usize).checked_sub(1);
+        at.and_then(|at| self.sets.get(at))
+            .map_or(&[], Vec::as_slice)
     }
 
-    /// The number of `set`, numbered now if new.
+    /// The number of `set` (not empty), numbered now if new.
     fn set_id(&mut self, set: Vec<u32>) -> u32 {
-        if self.sets.is_empty() {
-            self.sets.push(Vec::new());
-            self.set_ids.insert(Vec::new(), 0);
-        }
         if let Some(&id) = self.set_ids.get(&set) {
             return id;
         }
-        let id = self.sets.len() as u32;
         self.sets.push(set.clone());
+        let id = self.sets.len() as u32;
         self.set_ids.insert(set, id);
         id
     }
@@ -293,8 +291,8 @@ pub struct Cluster {
 pub struct Clusters {
     list: Vec<Cluster>,
     files: Arc<FileTable>,
-    /// Per file: its set in `sets` (both empty when one cluster was planned: every file is
-    /// in it).
+    /// Per file: its set in `sets`, 0 when absent (both empty when one cluster was planned:
+    /// every file is in it).
     of_file: Vec<u32>,
     /// Sets of positions in `list`, as the plan's sets of clusters are kept.
     sets: Vec<Vec<u32>>,
@@ -482,9 +480,8 @@ impl<'s> IndexBuilder<'s> {
         // With several clusters planned, a file may be in none of those kept (its own held
         // no facts), even when one is left.
         let (of_file, sets) = if self.plan.names.len() > 1 {
-            let mut of_file = std::mem::take(&mut self.plan.of_file);
-            of_file.resize(table.reported.len(), 0);
-            let sets = (0..self.plan.sets.len().max(1) as u32)
+            let of_file = std::mem::take(&mut self.plan.of_file);
+            let sets = (0..=self.plan.sets.len() as u32)
                 .map(|set| {
                     self.plan
                         .set_clusters(set)
