@@ -1,5 +1,6 @@
 //! One run: load every input in parallel, index, run the rules, sort.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -178,16 +179,17 @@ pub fn lint_cached(
     let mut files: Origins = inputs.into_iter().chain(context).collect();
     let loose_count = files.len();
     let assembly = assemble_units(files.paths(), settings, cache, None);
+    let keys = PlaceKeys::default();
     // Which loose files are parts, asked now so that the parts' paths are not held while
     // the loose files load.
     let is_part: Vec<bool> = {
-        let parts = Parts::new(&assembly.parts);
+        let parts = Parts::new(&assembly.parts, &keys);
         (0..loose_count)
             .map(|i| files.path(i).is_some_and(|path| parts.contains(&path)))
             .collect()
     };
     drop(assembly.parts);
-    let units = place_units(&mut files, assembly.units, reported_count);
+    let units = place_units(&mut files, keys, assembly.units, reported_count);
     let templates = chart_templates(units.iter().filter_map(|placed| match placed {
         Placed::Unit { place, .. } => Some(place),
         Placed::File { .. } => None,
@@ -627,30 +629,24 @@ pub fn assemble_units(
     )
 }
 
-/// The units' parts, to leave out of the loose files. A `Path` hashes component by
-/// component (1,800 instructions a lookup, a twentieth of a warm one-file run in a
-/// 10,000-file repository): two lexical paths are the same path exactly when their bytes
-/// are, so while every part is lexical a lexical path is looked up by its bytes.
+/// The units' parts, to leave out of the loose files, looked up by their [`PlaceKeys`]:
+/// a file the walk found (`base/ds.yaml`) is the part a kustomization read, however either
+/// was written (`/abs/base/ds.yaml`, `x/../base/ds.yaml`).
 struct Parts<'a> {
-    parts: &'a HashSet<PathBuf>,
-    /// The parts' bytes, when every part is lexical.
-    lexical: Option<HashSet<&'a OsStr>>,
+    keys: &'a PlaceKeys,
+    parts: HashSet<Cow<'a, OsStr>>,
 }
 
 impl<'a> Parts<'a> {
-    fn new(parts: &'a HashSet<PathBuf>) -> Self {
-        let lexical = parts
-            .iter()
-            .all(|part| files::is_lexical(part))
-            .then(|| parts.iter().map(|part| part.as_os_str()).collect());
-        Parts { parts, lexical }
+    fn new(parts: &'a HashSet<PathBuf>, keys: &'a PlaceKeys) -> Self {
+        Parts {
+            keys,
+            parts: parts.iter().map(|part| keys.key(part)).collect(),
+        }
     }
 
     fn contains(&self, path: &Path) -> bool {
-        match &self.lexical {
-            Some(lexical) if files::is_lexical(path) => lexical.contains(path.as_os_str()),
-            _ => self.parts.contains(path),
-        }
+        self.parts.contains(&self.keys.key(path))
     }
 }
 
@@ -705,29 +701,62 @@ pub struct UnitPlace {
 #[derive(Debug, Default)]
 pub struct Placement {
     files: Origins,
-    /// By [`place_key`].
+    keys: PlaceKeys,
+    /// By [`PlaceKeys::key`].
     known: HashMap<OsString, FileId>,
 }
 
-/// The key of `path` in a run's file table: the bytes of [`kustomize::lexical_path`]
-/// (hashing a `Path` goes component by component), taken as they are from a path that is
-/// lexical already (as the walk's are) rather than rebuilt: the table of a 10,000-file
-/// repository was a tenth of a warm one-file run.
-fn place_key(path: &Path) -> OsString {
-    if files::is_lexical(path) {
-        path.as_os_str().to_os_string()
-    } else {
-        kustomize::lexical_path(path).into_os_string()
+/// What tells one place from another in a run's file table, whatever spelling names it:
+/// its lexical path ([`kustomize::lexical_path`]) from the working directory when it is
+/// within it, else its absolute lexical path. So `base/ds.yaml`, `./base/ds.yaml` and
+/// `/abs/base/ds.yaml` (run in `/abs`) are one place. On the bytes: hashing a `Path` goes
+/// component by component, and the table of a 10,000-file repository was a tenth of a
+/// warm one-file run; a walk's paths (relative and lexical already) are their own keys.
+#[derive(Debug, Clone)]
+pub struct PlaceKeys {
+    /// The working directory, lexical; none if it cannot be known (then a relative and an
+    /// absolute spelling stay two places).
+    cwd: Option<PathBuf>,
+}
+
+impl Default for PlaceKeys {
+    fn default() -> Self {
+        let cwd = std::env::current_dir()
+            .ok()
+            .map(|cwd| kustomize::lexical_path(&cwd))
+            .filter(|cwd| cwd.is_absolute());
+        PlaceKeys { cwd }
+    }
+}
+
+impl PlaceKeys {
+    fn key<'p>(&self, path: &'p Path) -> Cow<'p, OsStr> {
+        if files::is_lexical(path) && !path.is_absolute() {
+            return Cow::Borrowed(path.as_os_str());
+        }
+        let lexical = kustomize::lexical_path(path);
+        let Some(cwd) = &self.cwd else {
+            return Cow::Owned(lexical.into_os_string());
+        };
+        let absolute = if lexical.is_absolute() {
+            lexical
+        } else {
+            kustomize::lexical_path(&cwd.join(lexical))
+        };
+        match absolute.strip_prefix(cwd) {
+            Ok(within) => Cow::Owned(within.as_os_str().to_os_string()),
+            Err(_) => Cow::Owned(absolute.into_os_string()),
+        }
     }
 }
 
 impl Placement {
     /// The table of the loose inputs, `files.get(i)` being `FileId(i)`.
-    pub fn new(files: Origins) -> Self {
+    pub fn new(files: Origins, keys: PlaceKeys) -> Self {
         let known = (0..files.len())
-            .filter_map(|i| Some((place_key(&files.path(i)?), FileId(i as u32))))
+            .filter_map(|i| Some((keys.key(&files.path(i)?).into_owned(), FileId(i as u32))))
             .collect();
-        Placement { files, known }
+        Placement { files, keys, known }
     }
 
     pub fn files(&self) -> &Origins {
@@ -740,18 +769,24 @@ impl Placement {
 
     /// The id of `path`, if it has one.
     pub fn get(&self, path: &Path) -> Option<FileId> {
-        self.known.get(&place_key(path)).copied()
+        self.known.get(&*self.keys.key(path)).copied()
     }
 
     /// The id of `path`, and whether it was numbered now (at the end of the table).
     pub fn id(&mut self, path: &Path) -> (FileId, bool) {
-        let key = place_key(path);
-        if let Some(&id) = self.known.get(&key) {
+        let key = self.keys.key(path);
+        if let Some(&id) = self.known.get(&*key) {
             return (id, false);
         }
-        self.files.push(&Origin::File(PathBuf::from(key.clone())));
-        let id = FileId(self.files.len() as u32 - 1);
-        self.known.insert(key, id);
+        let id = FileId(self.files.len() as u32);
+        self.known.insert(key.into_owned(), id);
+        // Shown as the unit wrote it, made lexical.
+        let shown = if files::is_lexical(path) {
+            path.to_path_buf()
+        } else {
+            kustomize::lexical_path(path)
+        };
+        self.files.push(&Origin::File(shown));
         (id, true)
     }
 
@@ -798,8 +833,13 @@ impl Placement {
 /// Gives the units' files their places in `files` (those already there keep theirs) and
 /// each unit an entry of its own after them. A unit is reported when one of its files is
 /// an input (one of the first `reported_count`).
-fn place_units(files: &mut Origins, units: Vec<UnitFacts>, reported_count: usize) -> Vec<Placed> {
-    let mut placement = Placement::new(std::mem::take(files));
+fn place_units(
+    files: &mut Origins,
+    keys: PlaceKeys,
+    units: Vec<UnitFacts>,
+    reported_count: usize,
+) -> Vec<Placed> {
+    let mut placement = Placement::new(std::mem::take(files), keys);
     let mut placed = Vec::new();
     for unit in units {
         let (place, new) = placement.place(&unit, None, |id| (id.0 as usize) < reported_count);
@@ -818,63 +858,107 @@ fn place_units(files: &mut Origins, units: Vec<UnitFacts>, reported_count: usize
 mod tests {
     use super::*;
 
+    fn run_in(cwd: &str) -> PlaceKeys {
+        PlaceKeys {
+            cwd: Some(PathBuf::from(cwd)),
+        }
+    }
+
+    /// The place `path` names, run in `cwd`: what keys must tell apart, and only that.
+    fn place(cwd: &str, path: &str) -> PathBuf {
+        kustomize::lexical_path(&Path::new(cwd).join(path))
+    }
+
     #[test]
-    fn a_part_is_found_as_a_path_equals_it() {
-        let lexical: HashSet<PathBuf> = ["base/ds.yaml", "/abs/cm.yaml"]
-            .iter()
-            .map(PathBuf::from)
-            .collect();
-        let written_otherwise: HashSet<PathBuf> =
-            ["base//ds.yaml"].iter().map(PathBuf::from).collect();
-        for set in [&lexical, &written_otherwise] {
-            let parts = Parts::new(set);
-            for path in [
-                "base/ds.yaml",
-                "base//ds.yaml",
-                "./base/ds.yaml",
-                "base/ds.yaml/",
-                "/abs/cm.yaml",
-                "base/ds.yml",
-                "x/../base/ds.yaml",
-                "ds.yaml",
-            ] {
-                let path = Path::new(path);
+    fn a_part_is_found_however_either_is_spelled() {
+        let spellings = [
+            "base/ds.yaml",
+            "base//ds.yaml",
+            "./base/ds.yaml",
+            "base/ds.yaml/",
+            "x/../base/ds.yaml",
+            "/abs/base/ds.yaml",
+            "/abs//base/./ds.yaml",
+            "../abs/base/ds.yaml",
+            "/elsewhere/cm.yaml",
+            "../elsewhere/cm.yaml",
+            "base/ds.yml",
+            "ds.yaml",
+        ];
+        let keys = run_in("/abs");
+        for written in spellings {
+            let set: HashSet<PathBuf> = [PathBuf::from(written)].into();
+            let parts = Parts::new(&set, &keys);
+            for path in spellings {
                 assert_eq!(
-                    parts.contains(path),
-                    set.contains(path),
-                    "{path:?} in {set:?}"
+                    parts.contains(Path::new(path)),
+                    place("/abs", path) == place("/abs", written),
+                    "{path:?} against the part {written:?}"
                 );
             }
         }
     }
 
-    #[test]
-    fn a_path_taken_as_it_is_is_its_lexical_path() {
-        let paths = [
-            "a/b.yaml",
-            "/a/b",
-            "a",
-            "/",
-            "",
-            ".",
-            "./a",
-            "a/./b",
-            "a/../b",
-            "../a",
-            "a//b",
-            "a/b/",
-            "//a",
-            "a/.",
-            "a.b/c..d/.e",
-        ];
-        for path in paths.map(Path::new) {
-            let lexical = kustomize::lexical_path(path);
-            assert_eq!(place_key(path), lexical.as_os_str(), "{path:?}");
-            if files::is_lexical(path) {
-                assert_eq!(lexical.as_os_str(), path.as_os_str(), "{path:?}");
-            }
+    fn spelling() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let name = prop_oneof!["a", "b", "abs", "\\.", "\\.\\.", ""];
+        (any::<bool>(), proptest::collection::vec(name, 1..6)).prop_map(|(absolute, names)| {
+            format!("{}{}", if absolute { "/" } else { "" }, names.join("/"))
+        })
+    }
+
+    /// `path` written otherwise, run in `/abs/b`: the same place.
+    fn respelled(path: &str, how: usize) -> String {
+        match (path.strip_prefix('/'), how % 4) {
+            (None, 0) => format!("/abs/b/{path}"),
+            (None, 1) => format!("./{path}"),
+            (None, 2) => format!("../b/{path}"),
+            (None, _) => format!("a/../{path}"),
+            (Some(rest), 0) => format!("//{rest}"),
+            (Some(rest), 1) => format!("/./{rest}"),
+            (Some(rest), 2) => format!("/a/../{rest}"),
+            (Some(_), _) => path.to_string(),
         }
-        assert!(cfg!(not(unix)) || files::is_lexical(Path::new("/a/b.yaml")));
-        assert!(cfg!(not(unix)) || files::is_lexical(Path::new("a")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn two_spellings_share_a_key_exactly_when_they_name_one_place(
+            a in spelling(),
+            b in spelling(),
+            how in 0..4usize,
+        ) {
+            let keys = run_in("/abs/b");
+            let key = |path: &str| keys.key(Path::new(path)).into_owned();
+            let same = respelled(&a, how);
+            proptest::prop_assert_eq!(place("/abs/b", &a), place("/abs/b", &same));
+            proptest::prop_assert_eq!(key(&a), key(&same), "{:?} {:?}", a, same);
+            proptest::prop_assert_eq!(
+                key(&a) == key(&b),
+                place("/abs/b", &a) == place("/abs/b", &b),
+                "{:?} {:?}", a, b
+            );
+        }
+    }
+
+    #[test]
+    fn a_walked_path_is_its_own_key_and_without_a_working_directory_its_lexical_path() {
+        let keys = run_in("/abs");
+        for path in ["a/b.yaml", "a", "a.b/c..d/.e"] {
+            assert!(
+                matches!(keys.key(Path::new(path)), Cow::Borrowed(_)),
+                "{path:?}"
+            );
+        }
+        assert_eq!(keys.key(Path::new("/abs/a/b.yaml")), OsStr::new("a/b.yaml"));
+        assert_eq!(keys.key(Path::new("/other/a")), OsStr::new("/other/a"));
+        let unknown = PlaceKeys { cwd: None };
+        for path in ["a/./b", "./a", "a//b", "/x/../a", "../a"] {
+            assert_eq!(
+                unknown.key(Path::new(path)),
+                kustomize::lexical_path(Path::new(path)).as_os_str(),
+                "{path:?}"
+            );
+        }
     }
 }

@@ -205,24 +205,48 @@ fn a_file_named_absolute_and_within_a_directory_is_analysed_once() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "d/ds.yaml", &daemonset("agent"));
     let absolute = dir.path().join("d/ds.yaml");
+    let absolute = absolute.to_str().unwrap();
+    let found = agent_kds001(dir.path(), &[absolute, "d"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    // Named first, so shown as named.
+    assert!(found[0].starts_with(&format!("{absolute}:")), "{found:?}");
+}
+
+/// The KDS001 findings on the DaemonSet `agents/agent` of a run in `dir` on `named`.
+fn agent_kds001(dir: &Path, named: &[&str]) -> Vec<String> {
     let output = karplint()
-        .current_dir(dir.path())
+        .current_dir(dir)
         .args(["--format", "concise", "--karpenter", "always"])
-        .arg(&absolute)
-        .arg("d")
+        .args(named)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let found: Vec<&str> = stdout
+    String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter(|line| line.contains("KDS001] DaemonSet agents/agent "))
-        .collect();
-    assert_eq!(found.len(), 1, "{stdout}");
-    // Named first, so shown as named.
-    assert!(
-        found[0].starts_with(&format!("{}:", absolute.display())),
-        "{stdout}"
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_file_named_absolute_and_as_a_kustomizations_part_is_analysed_once() {
+    // The kustomization reads `base/ds.yaml`; the same file named `/abs/base/ds.yaml` (or
+    // `../<dir>/base/ds.yaml`) is the same part, not a loose file beside it.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources:\n  - ds.yaml\n",
     );
+    write(dir.path(), "base/ds.yaml", &daemonset("agent"));
+    let absolute = dir.path().join("base/ds.yaml");
+    let dir_name = dir.path().file_name().unwrap().to_str().unwrap();
+    let upward = format!("../{dir_name}/base/ds.yaml");
+    for named in [absolute.to_str().unwrap(), upward.as_str()] {
+        let found = agent_kds001(dir.path(), &[named, "base"]);
+        assert_eq!(found.len(), 1, "{named}: {found:?}");
+        // Named first, so shown as named.
+        assert!(found[0].starts_with(&format!("{named}:")), "{found:?}");
+    }
 }
 
 #[test]

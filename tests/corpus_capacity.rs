@@ -347,7 +347,10 @@ fn kds013_on_the_whole_corpus_by_kind_of_agent() {
     // One finding per DaemonSet, however many NodePools it misses (every NodePool of the
     // corpus taken as one cluster; one finding per DaemonSet × NodePool pair made 2,221
     // before, on the files as they were read then). Templated manifests count (issue 11).
-    assert_eq!(found.len(), 158);
+    // (158 while the corpus, named through `..`, had its units' files analysed as loose
+    // files too: falco's chart templates and three of istio's kustomize patches, each a
+    // DaemonSet of the default cluster.)
+    assert_eq!(found.len(), 153);
     let mut places: Vec<&At> = found.iter().collect();
     places.dedup();
     assert_eq!(places.len(), found.len());
@@ -367,8 +370,8 @@ fn kds013_on_the_whole_corpus_by_kind_of_agent() {
             ("a device plugin", 3),
             ("a log shipper", 34),
             ("a monitoring agent", 65),
-            ("a network agent", 5),
-            ("a security agent", 3),
+            ("a network agent", 2),
+            ("a security agent", 1),
             ("not a node agent", 40),
         ]
     );
