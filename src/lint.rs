@@ -183,12 +183,11 @@ pub fn lint_cached(
     // Which loose files are parts, asked now so that the parts' paths are not held while
     // the loose files load.
     let is_part: Vec<bool> = {
-        let parts = Parts::new(&assembly.parts, &keys);
+        let parts = Parts::new(assembly.parts(), &keys);
         (0..loose_count)
             .map(|i| files.path(i).is_some_and(|path| parts.contains(&path)))
             .collect()
     };
-    drop(assembly.parts);
     let units = place_units(&mut files, keys, assembly.units, reported_count);
     let templates = chart_templates(units.iter().filter_map(|placed| match placed {
         Placed::Unit { place, .. } => Some(place),
@@ -596,25 +595,18 @@ pub fn assemble_units(
     let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
     // Cached units were assembled from the disk's texts, not an editor's.
     let cache = cache.filter(|_| overlay.is_none());
-    let each = |job: assemble::Job| {
-        let unit = match cache {
-            Some(cache) => {
-                // What the unit's result depends on besides the files it looks at.
-                let key = match &job.boundary {
-                    Some(boundary) => format!("kustomization\0{:?}\0{boundary:?}", job.dir),
-                    None => format!("chart\0{:?}\0{:?}", job.dir, options(&job.dir)),
-                };
-                cache.unit(key.as_bytes(), || {
-                    UnitFacts::of(job.assemble(&options, None))
-                })
-            }
-            None => UnitFacts::of(job.assemble(&options, overlay)).0,
-        };
-        assemble::Kept {
-            parts: unit.parts().map(Path::to_path_buf).collect(),
-            charts: unit.charts.clone(),
-            value: unit,
+    let each = |job: assemble::Job| match cache {
+        Some(cache) => {
+            // What the unit's result depends on besides the files it looks at.
+            let key = match &job.boundary {
+                Some(boundary) => format!("kustomization\0{:?}\0{boundary:?}", job.dir),
+                None => format!("chart\0{:?}\0{:?}", job.dir, options(&job.dir)),
+            };
+            cache.unit(key.as_bytes(), || {
+                UnitFacts::of(job.assemble(&options, None))
+            })
         }
+        None => UnitFacts::of(job.assemble(&options, overlay)).0,
     };
     let roots = |dirs: &[PathBuf], boundary: &Path, parsed: &kustomize::Parsed| match cache {
         Some(cache) => cache.roots(dirs, boundary, parsed),
@@ -638,10 +630,10 @@ struct Parts<'a> {
 }
 
 impl<'a> Parts<'a> {
-    fn new(parts: &'a HashSet<PathBuf>, keys: &'a PlaceKeys) -> Self {
+    fn new(parts: impl Iterator<Item = &'a Path>, keys: &'a PlaceKeys) -> Self {
         Parts {
             keys,
-            parts: parts.iter().map(|part| keys.key(part)).collect(),
+            parts: parts.map(|part| keys.key(part)).collect(),
         }
     }
 
@@ -888,7 +880,7 @@ mod tests {
         let keys = run_in("/abs");
         for written in spellings {
             let set: HashSet<PathBuf> = [PathBuf::from(written)].into();
-            let parts = Parts::new(&set, &keys);
+            let parts = Parts::new(set.iter().map(PathBuf::as_path), &keys);
             for path in spellings {
                 assert_eq!(
                     parts.contains(Path::new(path)),

@@ -399,6 +399,19 @@ pub struct UnitFacts {
     facts: PackedFacts,
 }
 
+impl assemble::Assembled for UnitFacts {
+    fn parts(&self) -> impl Iterator<Item = &Path> {
+        self.parts
+            .iter()
+            .filter_map(|&id| self.files.get(id as usize))
+            .map(PathBuf::as_path)
+    }
+
+    fn charts(&self) -> Vec<PathBuf> {
+        self.charts.clone()
+    }
+}
+
 impl UnitFacts {
     /// The unit's facts, and what it looked at (only the cache keeps that: it is most of
     /// a unit's size, and every unit is held until the loose files are merged).
@@ -416,14 +429,6 @@ impl UnitFacts {
             facts: PackedFacts(crate::files::Bytes(bytes.unwrap_or_default())),
         };
         (facts, unit.looked)
-    }
-
-    /// See [`assemble::Unit::parts`].
-    pub fn parts(&self) -> impl Iterator<Item = &Path> {
-        self.parts
-            .iter()
-            .filter_map(|&id| self.files.get(id as usize))
-            .map(PathBuf::as_path)
     }
 
     /// The facts, `global[i]` being the run's id of the unit's file `i`.

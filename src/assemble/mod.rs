@@ -82,30 +82,51 @@ pub enum Output {
 }
 
 /// The units of the inputs (each as `assemble`'s caller kept it), and the input files
-/// that are their parts (a chart's templates, a kustomization's resources and patches):
-/// those are analysed as assembled, not read on their own.
+/// that are chart templates. With each unit's [`Assembled::parts`], those are the parts:
+/// analysed as assembled, not read on their own.
 #[derive(Debug)]
 pub struct Assembly<T> {
     pub units: Vec<T>,
-    pub parts: HashSet<PathBuf>,
+    pub templates: HashSet<PathBuf>,
 }
 
 impl<T> Default for Assembly<T> {
     fn default() -> Self {
         Assembly {
             units: Vec::new(),
-            parts: HashSet::new(),
+            templates: HashSet::new(),
         }
     }
 }
 
-/// What `assemble`'s caller keeps of a unit, with what the run needs of every unit.
-pub struct Kept<T> {
-    pub value: T,
+impl<T: Assembled> Assembly<T> {
+    /// The input files that are parts of a unit (a chart's templates, a kustomization's
+    /// resources and patches), some maybe more than once. Borrowed from the units: a
+    /// copy of every part was as large as the units' own paths.
+    pub fn parts(&self) -> impl Iterator<Item = &Path> {
+        self.templates
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(self.units.iter().flat_map(Assembled::parts))
+    }
+}
+
+/// What `assemble` needs of what its caller keeps of a unit.
+pub trait Assembled {
     /// See [`Unit::parts`].
-    pub parts: Vec<PathBuf>,
+    fn parts(&self) -> impl Iterator<Item = &Path>;
     /// See [`Unit::charts`].
-    pub charts: Vec<PathBuf>,
+    fn charts(&self) -> Vec<PathBuf>;
+}
+
+impl Assembled for Unit {
+    fn parts(&self) -> impl Iterator<Item = &Path> {
+        Unit::parts(self)
+    }
+
+    fn charts(&self) -> Vec<PathBuf> {
+        Unit::charts(self)
+    }
 }
 
 /// Which kustomizations of `dirs` within `boundary` are roots ([`kustomize::roots`], or
@@ -120,22 +141,22 @@ pub type RootsOf<'a> = dyn Fn(&[PathBuf], &Path, &kustomize::Parsed) -> Vec<Path
 /// does); a chart nothing outside its directory. `roots` tells which kustomizations within
 /// a boundary are roots ([`kustomize::roots`], or what a cache knows of it). Builds leave
 /// the bodies of `unread_bodies` kinds unread ([`kustomize::Parsed::leaving_unread`]).
-pub fn assemble<T: Send>(
+pub fn assemble<T: Send + Assembled>(
     paths: impl IntoIterator<Item = impl AsRef<Path>>,
     boundaries: &[PathBuf],
     roots: &RootsOf<'_>,
     unread_bodies: &'static [&'static str],
-    each: &(dyn Fn(Job) -> Kept<T> + Sync),
+    each: &(dyn Fn(Job) -> T + Sync),
 ) -> Assembly<T> {
     let mut finder = units::ChartFinder::default();
     let mut charts = BTreeSet::new();
-    let mut parts = HashSet::new();
+    let mut templates = HashSet::new();
     let mut kustomizations = BTreeSet::new();
     for path in paths {
         let path = path.as_ref();
         if let Some(chart) = finder.template_chart(path) {
             charts.insert(chart);
-            parts.insert(path.to_path_buf());
+            templates.insert(path.to_path_buf());
         } else if path
             .file_name()
             .is_some_and(|name| kustomize::FILE_NAMES.iter().any(|k| name == *k))
@@ -187,7 +208,7 @@ pub fn assemble<T: Send>(
         })
         .chain(roots)
         .collect();
-    let assembled: Vec<(bool, PathBuf, Kept<T>)> = jobs
+    let assembled: Vec<(bool, PathBuf, T)> = jobs
         .into_par_iter()
         .map(|job| (job.boundary.is_none(), job.dir.clone(), each(job)))
         .collect();
@@ -195,30 +216,25 @@ pub fn assemble<T: Send>(
     // rendered on its own with its defaults as well.
     let inflated: HashSet<PathBuf> = assembled
         .iter()
-        .flat_map(|(_, _, kept)| kept.charts.iter())
-        .map(|dir| kustomize::lexical_path(dir))
+        .flat_map(|(_, _, unit)| unit.charts())
+        .map(|dir| kustomize::lexical_path(&dir))
         .collect();
-    let mut units = Vec::with_capacity(assembled.len());
-    for (chart, dir, kept) in assembled {
-        if chart && inflated.contains(&kustomize::lexical_path(&dir)) {
-            continue;
-        }
-        units.push(kept.value);
-        parts.extend(kept.parts);
-    }
-    Assembly { units, parts }
+    let units = assembled
+        .into_iter()
+        .filter(|(chart, dir, _)| !(*chart && inflated.contains(&kustomize::lexical_path(dir))))
+        .map(|(_, _, unit)| unit)
+        .collect();
+    Assembly { units, templates }
 }
 
 impl Unit {
     /// The files a kustomization took in (resources, patches, its kustomization files,
     /// generator sources): not read on their own. A chart's are its templates, known
     /// before it is rendered.
-    pub fn parts(&self) -> Vec<PathBuf> {
+    pub fn parts(&self) -> impl Iterator<Item = &Path> {
         self.part_ids()
             .into_iter()
             .filter_map(|id| self.files.path(crate::source::FileId(id)))
-            .map(Path::to_path_buf)
-            .collect()
     }
 
     /// [`parts`](Self::parts) by their numbers within the unit.

@@ -41,22 +41,16 @@ pub(super) fn render(
         &settings.boundaries,
         roots,
         &[],
-        &|job| {
-            let unit = job.assemble(&options, None);
-            assemble::Kept {
-                parts: unit.parts(),
-                charts: unit.charts(),
-                value: unit,
-            }
-        },
+        &|job| job.assemble(&options, None),
     );
+    let parts: std::collections::HashSet<&std::path::Path> = assembly.parts().collect();
     let mut written = Ok(());
     for unit in &assembly.units {
         written = written.and_then(|()| unit.write_stream(stdout));
     }
     for origin in &discovery.inputs {
         let text = match origin {
-            Origin::File(path) if assembly.parts.contains(path) => continue,
+            Origin::File(path) if parts.contains(path.as_path()) => continue,
             Origin::File(path) => files::read_regular(path, settings.max_file_size),
             Origin::Stdin { .. } => files::read_stream(stdin, settings.max_file_size),
         };

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::assemble::kustomize;
+use crate::assemble::{Assembly, kustomize};
 use crate::config::{self, CONFIG_FILE, Config, KarpenterMode, Settings};
 use crate::discover::{self, DiscoverOptions, PathFilter};
 use crate::files;
@@ -274,9 +274,9 @@ impl Project {
             )
         }))
         .unwrap_or_default();
-        let parts = &assembly.parts;
+        let parts = owned_parts(&assembly);
         for unit in assembly.units {
-            project.place(unit, parts);
+            project.place(unit, &parts);
         }
         let limit = project.settings.max_file_size;
         let loaded: Vec<(usize, FileFacts)> = project
@@ -567,9 +567,9 @@ impl Project {
             .iter()
             .map(|unit| (unit.dir.clone(), !unit.chart))
             .collect();
-        let parts = &assembly.parts;
+        let parts = owned_parts(&assembly);
         for unit in assembly.units {
-            self.place(unit, parts);
+            self.place(unit, &parts);
         }
         for gone in old_units.iter().filter(|unit| !remade.contains(unit)) {
             if let Some(at) = self
@@ -644,4 +644,9 @@ impl Project {
             }
         }
     }
+}
+
+/// The parts of `assembly`'s units, held apart from the units (which are placed one by one).
+fn owned_parts(assembly: &Assembly<UnitFacts>) -> HashSet<PathBuf> {
+    assembly.parts().map(Path::to_path_buf).collect()
 }
