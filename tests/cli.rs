@@ -214,7 +214,12 @@ fn a_file_named_absolute_and_within_a_directory_is_analysed_once() {
 
 /// The KDS001 findings on the DaemonSet `agents/agent` of a run in `dir` on `named`.
 fn agent_kds001(dir: &Path, named: &[&str]) -> Vec<String> {
-    let output = karplint()
+    agent_kds001_of(karplint(), dir, named)
+}
+
+/// [`agent_kds001`] of the command `karplint`.
+fn agent_kds001_of(mut karplint: assert_cmd::Command, dir: &Path, named: &[&str]) -> Vec<String> {
+    let output = karplint
         .current_dir(dir)
         .args(["--format", "concise", "--karpenter", "always"])
         .args(named)
@@ -246,6 +251,32 @@ fn a_file_named_absolute_and_as_a_kustomizations_part_is_analysed_once() {
         assert_eq!(found.len(), 1, "{named}: {found:?}");
         // Named first, so shown as named.
         assert!(found[0].starts_with(&format!("{named}:")), "{found:?}");
+    }
+}
+
+#[test]
+fn a_file_named_absolute_in_its_repository_is_its_kustomizations_part() {
+    // An editor or a hook naming `/abs/base/ds.yaml`: the repository, its implicit context,
+    // is walked as `base/…`. The file is the kustomization's part, not also a loose file of
+    // the default cluster.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".karplint.yaml", "{}\n");
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources:\n  - ds.yaml\n",
+    );
+    write(dir.path(), "base/ds.yaml", &daemonset("agent"));
+    let absolute = dir.path().join("base/ds.yaml");
+    for named in ["base/ds.yaml", absolute.to_str().unwrap()] {
+        let mut with_context = karplint();
+        with_context.env_remove(common::NO_CONTEXT.0);
+        let found = agent_kds001_of(with_context, dir.path(), &[named]);
+        assert_eq!(found.len(), 1, "{named}: {found:?}");
+        assert!(
+            !found[0].contains("(cluster default)"),
+            "{named}: {found:?}"
+        );
     }
 }
 
