@@ -212,6 +212,12 @@ fn a_file_named_absolute_and_within_a_directory_is_analysed_once() {
     assert!(found[0].starts_with(&format!("{absolute}:")), "{found:?}");
 }
 
+/// `base/`, a kustomization of one DaemonSet `agents/<name>` in `base/ds.yaml`.
+fn write_base(dir: &Path, name: &str) {
+    write(dir, "base/kustomization.yaml", "resources:\n  - ds.yaml\n");
+    write(dir, "base/ds.yaml", &daemonset(name));
+}
+
 /// The KDS001 findings on the DaemonSet `agents/agent` of a run in `dir` on `named`.
 fn agent_kds001(dir: &Path, named: &[&str]) -> Vec<String> {
     agent_kds001_of(karplint(), dir, named)
@@ -237,12 +243,7 @@ fn a_file_named_absolute_and_as_a_kustomizations_part_is_analysed_once() {
     // The kustomization reads `base/ds.yaml`; the same file named `/abs/base/ds.yaml` (or
     // `../<dir>/base/ds.yaml`) is the same part, not a loose file beside it.
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "base/kustomization.yaml",
-        "resources:\n  - ds.yaml\n",
-    );
-    write(dir.path(), "base/ds.yaml", &daemonset("agent"));
+    write_base(dir.path(), "agent");
     let absolute = dir.path().join("base/ds.yaml");
     let dir_name = dir.path().file_name().unwrap().to_str().unwrap();
     let upward = format!("../{dir_name}/base/ds.yaml");
@@ -261,12 +262,7 @@ fn a_file_named_absolute_in_its_repository_is_its_kustomizations_part() {
     // the default cluster.
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), ".karplint.yaml", "{}\n");
-    write(
-        dir.path(),
-        "base/kustomization.yaml",
-        "resources:\n  - ds.yaml\n",
-    );
-    write(dir.path(), "base/ds.yaml", &daemonset("agent"));
+    write_base(dir.path(), "agent");
     let absolute = dir.path().join("base/ds.yaml");
     for named in ["base/ds.yaml", absolute.to_str().unwrap()] {
         let mut with_context = karplint();
@@ -285,12 +281,7 @@ fn standard_input_before_a_kustomization_is_analysed_and_the_parts_once() {
     // Standard input takes the first place in the run's file table and has no path: the
     // files after it must still be told apart as parts or loose files by their own places.
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "base/kustomization.yaml",
-        "resources:\n  - ds.yaml\n",
-    );
-    write(dir.path(), "base/ds.yaml", &daemonset("in-base"));
+    write_base(dir.path(), "in-base");
     write(dir.path(), "loose.yaml", &daemonset("loose"));
     let output = karplint()
         .current_dir(dir.path())
