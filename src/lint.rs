@@ -704,7 +704,7 @@ pub struct Placement {
 /// `/abs/base/ds.yaml` (run in `/abs`) are one place. On the bytes: hashing a `Path` goes
 /// component by component, and the table of a 10,000-file repository was a tenth of a
 /// warm one-file run; a walk's paths (relative and lexical already) are their own keys.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PlaceKeys {
     /// The working directory, lexical; none if it cannot be known (then a relative and an
     /// absolute spelling stay two places).
@@ -712,6 +712,7 @@ pub struct PlaceKeys {
 }
 
 impl Default for PlaceKeys {
+    /// The keys of paths as this process reads them: from its working directory.
     fn default() -> Self {
         let cwd = std::env::current_dir()
             .ok()
