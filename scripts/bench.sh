@@ -16,7 +16,10 @@
 #      corpus, one file named, the rest as implicit context; with `--no-cache`, then with
 #      a warm facts cache (ONE_FILE_RUNS runs each; wall and CPU medians);
 #   5. CPU against the floor on each of the SMALL corpora, at 1 thread (SMALL_RUNS
-#      interleaved pairs each; start-up and the index weigh more there).
+#      interleaved pairs each; start-up and the index weigh more there);
+#   6. with COPIES > 1, the live heap's peak on the corpus and on the copies, at 1 thread,
+#      counted by a karplint built with `--features heap-stats` (one run each: the counts
+#      do not vary from run to run, where peak RSS moves by megabytes).
 # Prints one Markdown table (for BENCHMARKS.md) with each target and whether it was met.
 #
 # Usage: scripts/bench.sh                  (about 2 minutes on 2 quiet CPUs)
@@ -33,6 +36,8 @@
 #   SMALL_RUNS=N        interleaved pairs per small corpus (default 5), each program
 #                       run SMALL_REPEAT times in a row per measurement (default 10)
 #   KARPLINT_BIN=PATH   use this karplint instead of building it
+#   HEAP_BIN=PATH       use this karplint built with `--features heap-stats` instead of
+#                       building it (in target/heap-stats); HEAP_BIN=none skips figure 6
 #   BASELINE_BIN=PATH   use this floor instead of building it
 #   CHECK=1             exit 1 if a target is missed
 #
@@ -98,7 +103,15 @@ if [[ -z ${KARPLINT_BIN:-} ]]; then
     (cd "$repo_root" && cargo build --quiet --release --bin karplint) || die "build failed"
     KARPLINT_BIN=$repo_root/target/release/karplint
 fi
-for bin in "$BASELINE_BIN" "$KARPLINT_BIN"; do
+HEAP_BIN=${HEAP_BIN:-}
+if ((COPIES > 1)) && [[ -z $HEAP_BIN ]]; then
+    echo "Building karplint counting its heap: cargo build --release --features heap-stats" >&2
+    (cd "$repo_root" && cargo build --quiet --release --bin karplint --features heap-stats \
+        --target-dir target/heap-stats) || die "build failed"
+    HEAP_BIN=$repo_root/target/heap-stats/release/karplint
+fi
+((COPIES > 1)) || HEAP_BIN=none
+for bin in "$BASELINE_BIN" "$KARPLINT_BIN" ${HEAP_BIN%none}; do
     [[ -x $bin ]] || die "not an executable: $bin"
 done
 # Both programs run as copies, as installed programs are: a binary the linker has just
@@ -199,6 +212,16 @@ if ((COPIES > 1)); then
         RAYON_NUM_THREADS=1 floor copies1-floor "$work/copies"
         RAYON_NUM_THREADS=1 karplint copies1-karplint "$work/copies"
     done
+    if [[ $HEAP_BIN != none ]]; then
+        echo "Live heap on the corpus and on $COPIES copies..." >&2
+        for corpus in "$CORPUS" "$work/copies"; do
+            # Exit 1 is karplint's "findings".
+            (cd "$work/cwd" && { KARPLINT_HEAP_STATS=1 RAYON_NUM_THREADS=1 "$HEAP_BIN" check \
+                --format concise "$corpus" 2>&1 >/dev/null || (($? == 1)); }) |
+                grep '^karplint heap: ' >>"$work/heap.txt" ||
+                die "no heap counts from $HEAP_BIN (built without heap-stats?)"
+        done
+    fi
 fi
 
 one_file=
@@ -232,6 +255,8 @@ done
 
 # --- report ----------------------------------------------------------------------------
 
+HEAP_COUNTS=$([[ -f $work/heap.txt ]] && cat "$work/heap.txt" || true)
+export HEAP_COUNTS
 export CORPUS RUNS MEM_RUNS COPIES ONE_FILE_RUNS ONE_FILE_REPEAT SMALL SMALL_RUNS SMALL_REPEAT CHECK one_file
 export BENCH_COMMIT BENCH_RUSTC BENCH_CPU
 BENCH_COMMIT=$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo "?")
@@ -318,6 +343,17 @@ if copies > 1:
           "floor %.1f → %.1f MiB (%+.1f) | %s |" % (
               k1, kn, kn - k1, (kn - k1) * 2**20 / (files * (copies - 1)), f1, fn, fn - f1,
               verdict(kn - k1 <= (fn - f1) * 1.1 + 1, "no faster than the floor's (10% + 1 MiB)")))
+if env["HEAP_COUNTS"]:
+    # `karplint heap: STAGE live BYTES peak BYTES`, the corpus's run then the copies'.
+    counts = [line.split() for line in env["HEAP_COUNTS"].splitlines()]
+    stages = len(counts) // 2
+    peaks = [max(int(c[-1]) for c in run) / 1e6 for run in (counts[:stages], counts[stages:])]
+    by_stage = ", ".join("%s %.1f → %.1f" % (a[2], int(a[-1]) / 1e6, int(b[-1]) / 1e6)
+                         for a, b in zip(counts[:stages], counts[stages:]))
+    print("| live heap's peak (counted; 1 thread), corpus ×1 → ×%d | %.1f → %.1f MB (%+.1f; "
+          "%.0f bytes a file added); each stage's: %s | the same every run |" % (
+              copies, peaks[0], peaks[1], peaks[1] - peaks[0],
+              (peaks[1] - peaks[0]) * 1e6 / (files * (copies - 1)), by_stage))
 if int(env["ONE_FILE_RUNS"]) > 0:
     for figure, what in (("one-cold", "`--no-cache`"), ("one-warm", "warm cache")):
         wall, cpu = median(figure, "wall"), median(figure, "cpu")

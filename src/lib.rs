@@ -6,7 +6,8 @@
 //! `--fix`/`--diff`; [`lint`] runs the pipeline, [`server`] keeps it running for editors
 //! (the language server) and [`cli`] is one module per command.
 //! Leaves every stage may use: [`registry`] (the rule table), [`source`] (positions and
-//! text), [`files`] (what may be read and written). `tests/architecture.rs` keeps every
+//! text), [`files`] (what may be read and written), [`heap`] (memory counted for the
+//! benchmark). `tests/architecture.rs` keeps every
 //! `use` pointing down this list.
 
 pub mod assemble;
@@ -18,6 +19,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod files;
 pub mod fix;
+pub mod heap;
 pub mod inspect;
 pub mod k8s;
 pub mod lint;

@@ -178,7 +178,9 @@ pub fn lint_cached(
     let reported_count = inputs.len();
     let mut files: Origins = inputs.into_iter().chain(context).collect();
     let loose_count = files.len();
+    crate::heap::stage("discovery");
     let assembly = assemble_units(files.paths(), settings, cache, None);
+    crate::heap::stage("assembly");
     let keys = PlaceKeys::default();
     // Which loose files are parts, asked now so that the parts' paths are not held while
     // the loose files load.
@@ -189,6 +191,7 @@ pub fn lint_cached(
             .collect()
     };
     let units = place_units(&mut files, keys, assembly.units, reported_count);
+    crate::heap::stage("placement");
     let templates = chart_templates(units.iter().filter_map(|placed| match placed {
         Placed::Unit { place, .. } => Some(place),
         Placed::File { .. } => None,
@@ -280,7 +283,9 @@ pub fn lint_cached(
             }
         }
     }
+    crate::heap::stage("loading");
     let analysis = merger.finish(files, baseline, &templates);
+    crate::heap::stage("analysis");
     summary.baselined = analysis.baselined;
     errors.sort_by(|a, b| a.path.cmp(&b.path));
 

@@ -3,10 +3,20 @@
 use std::process::ExitCode;
 
 // The system allocator with the `system-allocator` feature: heap profilers such as
-// heaptrack see only malloc's calls.
-#[cfg(not(feature = "system-allocator"))]
+// heaptrack see only malloc's calls. With `heap-stats`, the allocator is counted.
+#[cfg(not(any(feature = "system-allocator", feature = "heap-stats")))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(all(feature = "heap-stats", not(feature = "system-allocator")))]
+#[global_allocator]
+static ALLOCATOR: karplint::heap::Counting<mimalloc::MiMalloc> =
+    karplint::heap::Counting(mimalloc::MiMalloc);
+
+#[cfg(all(feature = "heap-stats", feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: karplint::heap::Counting<std::alloc::System> =
+    karplint::heap::Counting(std::alloc::System);
 
 fn main() -> ExitCode {
     // The main thread is the pool's first worker instead of waiting for it: one thread
@@ -25,5 +35,6 @@ fn main() -> ExitCode {
         &mut std::io::BufWriter::new(std::io::stdout()),
         &mut std::io::stderr(),
     );
+    karplint::heap::stage("output");
     ExitCode::from(code)
 }
