@@ -181,16 +181,19 @@ pub fn lint_cached(
     crate::heap::stage("discovery");
     let assembly = assemble_units(files.paths(), settings, cache, None);
     crate::heap::stage("assembly");
-    let keys = PlaceKeys::default();
-    // Which loose files are parts, asked now so that the parts' paths are not held while
-    // the loose files load.
-    let is_part: Vec<bool> = {
-        let parts = Parts::new(assembly.parts(), &keys);
-        (0..loose_count)
-            .map(|i| files.path(i).is_some_and(|path| parts.contains(&path)))
-            .collect()
-    };
-    let units = place_units(&mut files, keys, assembly.units, reported_count);
+    let mut placement = Placement::new(std::mem::take(&mut files), PlaceKeys::default());
+    // The loose files that are a unit's part, found by their places (however either names
+    // the file): analysed as assembled, not read on their own.
+    let mut is_part = vec![false; loose_count];
+    for part in assembly.parts() {
+        if let Some(id) = placement.get(part)
+            && let Some(loose) = is_part.get_mut(id.0 as usize)
+        {
+            *loose = true;
+        }
+    }
+    let units = place_units(&mut placement, assembly.units, reported_count);
+    let files = placement.into_files();
     crate::heap::stage("placement");
     let templates = chart_templates(units.iter().filter_map(|placed| match placed {
         Placed::Unit { place, .. } => Some(place),
@@ -626,27 +629,6 @@ pub fn assemble_units(
     )
 }
 
-/// The units' parts, to leave out of the loose files, looked up by their [`PlaceKeys`]:
-/// a file the walk found (`base/ds.yaml`) is the part a kustomization read, however either
-/// was written (`/abs/base/ds.yaml`, `x/../base/ds.yaml`).
-struct Parts<'a> {
-    keys: &'a PlaceKeys,
-    parts: HashSet<Cow<'a, OsStr>>,
-}
-
-impl<'a> Parts<'a> {
-    fn new(parts: impl Iterator<Item = &'a Path>, keys: &'a PlaceKeys) -> Self {
-        Parts {
-            keys,
-            parts: parts.map(|part| keys.key(part)).collect(),
-        }
-    }
-
-    fn contains(&self, path: &Path) -> bool {
-        self.parts.contains(&self.keys.key(path))
-    }
-}
-
 /// The template files of every chart rendered, alone or by a kustomization (run ids):
 /// text that is rendered, never edited as written.
 fn chart_templates<'a>(units: impl Iterator<Item = &'a UnitPlace>) -> HashSet<FileId> {
@@ -708,7 +690,8 @@ pub struct Placement {
 /// within it, else its absolute lexical path. So `base/ds.yaml`, `./base/ds.yaml` and
 /// `/abs/base/ds.yaml` (run in `/abs`) are one place. On the bytes: hashing a `Path` goes
 /// component by component, and the table of a 10,000-file repository was a tenth of a
-/// warm one-file run; a walk's paths (relative and lexical already) are their own keys.
+/// warm one-file run; a walk's paths (lexical already) are their own keys, or the part of
+/// them after the working directory, borrowed.
 #[derive(Debug)]
 pub struct PlaceKeys {
     /// The working directory, lexical; none if it cannot be known (then a relative and an
@@ -729,8 +712,13 @@ impl Default for PlaceKeys {
 
 impl PlaceKeys {
     fn key<'p>(&self, path: &'p Path) -> Cow<'p, OsStr> {
-        if files::is_lexical(path) && !path.is_absolute() {
-            return Cow::Borrowed(path.as_os_str());
+        if files::is_lexical(path) {
+            // Its own lexical path: only the working directory to take off, in place.
+            let within = match &self.cwd {
+                Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).ok(),
+                _ => None,
+            };
+            return Cow::Borrowed(within.unwrap_or(path).as_os_str());
         }
         let lexical = kustomize::lexical_path(path);
         let Some(cwd) = &self.cwd else {
@@ -828,16 +816,14 @@ impl Placement {
     }
 }
 
-/// Gives the units' files their places in `files` (those already there keep theirs) and
+/// Gives the units' files their places in `placement` (those already there keep theirs) and
 /// each unit an entry of its own after them. A unit is reported when one of its files is
 /// an input (one of the first `reported_count`).
 fn place_units(
-    files: &mut Origins,
-    keys: PlaceKeys,
+    placement: &mut Placement,
     units: Vec<UnitFacts>,
     reported_count: usize,
 ) -> Vec<Placed> {
-    let mut placement = Placement::new(std::mem::take(files), keys);
     let mut placed = Vec::new();
     for unit in units {
         let (place, new) = placement.place(&unit, None, |id| (id.0 as usize) < reported_count);
@@ -848,7 +834,6 @@ fn place_units(
             place,
         });
     }
-    *files = placement.into_files();
     placed
 }
 
@@ -883,13 +868,13 @@ mod tests {
             "base/ds.yml",
             "ds.yaml",
         ];
-        let keys = run_in("/abs");
         for written in spellings {
-            let set: HashSet<PathBuf> = [PathBuf::from(written)].into();
-            let parts = Parts::new(set.iter().map(PathBuf::as_path), &keys);
             for path in spellings {
+                // `path` a loose file of the run, `written` a part a unit read.
+                let loose: Origins = [Origin::File(PathBuf::from(path))].into_iter().collect();
+                let placement = Placement::new(loose, run_in("/abs"));
                 assert_eq!(
-                    parts.contains(Path::new(path)),
+                    placement.get(Path::new(written)).is_some(),
                     place("/abs", path) == place("/abs", written),
                     "{path:?} against the part {written:?}"
                 );
@@ -949,6 +934,10 @@ mod tests {
             );
         }
         assert_eq!(keys.key(Path::new("/abs/a/b.yaml")), OsStr::new("a/b.yaml"));
+        assert!(matches!(
+            keys.key(Path::new("/abs/a/b.yaml")),
+            Cow::Borrowed(_)
+        ));
         assert_eq!(keys.key(Path::new("/other/a")), OsStr::new("/other/a"));
         let unknown = PlaceKeys { cwd: None };
         for path in ["a/./b", "./a", "a//b", "/x/../a", "../a"] {
