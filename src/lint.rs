@@ -677,12 +677,24 @@ pub struct UnitPlace {
 
 /// A run's file table as units are placed in it: each path once (as
 /// [`kustomize::lexical_path`] makes it).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Placement {
     files: Origins,
     keys: PlaceKeys,
-    /// By [`PlaceKeys::key`].
-    known: HashMap<OsString, FileId>,
+    /// [`key_hash`], but in tests.
+    hash: fn(&OsStr) -> u64,
+    /// By a hash of [`PlaceKeys::key`]; a hit is checked against the key of the path the
+    /// table holds. A key of its own per file was the run's largest transient after the
+    /// builds (a 40,000-file run's: 12 MB); the paths are in `files` already.
+    known: HashMap<u64, FileId>,
+    /// The places whose key's hash another's holds, by their keys.
+    collided: HashMap<OsString, FileId>,
+}
+
+impl Default for Placement {
+    fn default() -> Self {
+        Placement::new(Origins::default(), PlaceKeys::default())
+    }
 }
 
 /// What tells one place from another in a run's file table, whatever spelling names it:
@@ -708,6 +720,14 @@ impl Default for PlaceKeys {
             .filter(|cwd| cwd.is_absolute());
         PlaceKeys { cwd }
     }
+}
+
+/// The hash a place is found by in [`Placement`]: the same in every run (no random
+/// state), which keeps the table's order out of it; a hit is checked against the path.
+fn key_hash(key: &OsStr) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default()
+        .hash_one(key.as_encoded_bytes())
 }
 
 impl PlaceKeys {
@@ -739,10 +759,52 @@ impl PlaceKeys {
 impl Placement {
     /// The table of the loose inputs, `files.get(i)` being `FileId(i)`.
     pub fn new(files: Origins, keys: PlaceKeys) -> Self {
-        let known = (0..files.len())
-            .filter_map(|i| Some((keys.key(&files.path(i)?).into_owned(), FileId(i as u32))))
-            .collect();
-        Placement { files, keys, known }
+        Placement::hashed(files, keys, key_hash)
+    }
+
+    fn hashed(files: Origins, keys: PlaceKeys, hash: fn(&OsStr) -> u64) -> Self {
+        let mut placement = Placement {
+            known: HashMap::with_capacity(files.len()),
+            files,
+            keys,
+            hash,
+            collided: HashMap::new(),
+        };
+        for i in 0..placement.files.len() {
+            if let Some(path) = placement.files.path(i) {
+                // A later spelling of a place wins, as it did when each file was keyed.
+                placement.remember(placement.keys.key(&path), FileId(i as u32));
+            }
+        }
+        placement
+    }
+
+    /// Records that `key` is the place of `id`, whose path in the table has that key.
+    fn remember(&mut self, key: Cow<'_, OsStr>, id: FileId) {
+        let hash = (self.hash)(&key);
+        match self.known.get(&hash) {
+            Some(&held) if held != id && !self.holds(held, &key) => {
+                self.collided.insert(key.into_owned(), id);
+            }
+            _ => {
+                self.known.insert(hash, id);
+            }
+        }
+    }
+
+    /// Whether `key` is the key of `id`'s path in the table.
+    fn holds(&self, id: FileId, key: &OsStr) -> bool {
+        self.files
+            .path(id.0 as usize)
+            .is_some_and(|path| *self.keys.key(&path) == *key)
+    }
+
+    /// The id placed by `key`.
+    fn find(&self, key: &OsStr) -> Option<FileId> {
+        match self.known.get(&(self.hash)(key)) {
+            Some(&id) if self.holds(id, key) => Some(id),
+            _ => self.collided.get(key).copied(),
+        }
     }
 
     pub fn files(&self) -> &Origins {
@@ -755,24 +817,25 @@ impl Placement {
 
     /// The id of `path`, if it has one.
     pub fn get(&self, path: &Path) -> Option<FileId> {
-        self.known.get(&*self.keys.key(path)).copied()
+        self.find(&self.keys.key(path))
     }
 
     /// The id of `path`, and whether it was numbered now (at the end of the table).
     pub fn id(&mut self, path: &Path) -> (FileId, bool) {
         let key = self.keys.key(path);
-        if let Some(&id) = self.known.get(&*key) {
+        if let Some(id) = self.find(&key) {
             return (id, false);
         }
         let id = FileId(self.files.len() as u32);
-        self.known.insert(key.into_owned(), id);
         // Shown as the unit wrote it, made lexical.
         let shown = if files::is_lexical(path) {
             path.to_path_buf()
         } else {
             kustomize::lexical_path(path)
         };
+        // Its path made lexical keys as it does (a key is made of the lexical path).
         self.files.push(&Origin::File(shown));
+        self.remember(key, id);
         (id, true)
     }
 
@@ -882,6 +945,30 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_place_is_found_when_every_key_hash_collides() {
+        let loose: Origins = ["a/x.yaml", "b/y.yaml", "./a/x.yaml", "/abs/c/z.yaml"]
+            .into_iter()
+            .map(|path| Origin::File(PathBuf::from(path)))
+            .collect();
+        let mut placement = Placement::hashed(loose, run_in("/abs"), |_| 0);
+        // Two spellings of one place: the later one's id, as before.
+        assert_eq!(placement.get(Path::new("a/x.yaml")), Some(FileId(2)));
+        assert_eq!(placement.get(Path::new("/abs/a/x.yaml")), Some(FileId(2)));
+        assert_eq!(placement.get(Path::new("b/../b/y.yaml")), Some(FileId(1)));
+        assert_eq!(placement.get(Path::new("c/z.yaml")), Some(FileId(3)));
+        assert_eq!(placement.get(Path::new("d/w.yaml")), None);
+        assert_eq!(placement.id(Path::new("d/./w.yaml")), (FileId(4), true));
+        assert_eq!(
+            placement.id(Path::new("../abs/d/w.yaml")),
+            (FileId(4), false)
+        );
+        assert_eq!(placement.id(Path::new("/else/v.yaml")), (FileId(5), true));
+        assert_eq!(placement.id(Path::new("b/y.yaml")), (FileId(1), false));
+        assert_eq!(placement.files().len(), 6);
+        assert_eq!(placement.get(Path::new("/else/v.yaml")), Some(FileId(5)));
+    }
+
     fn spelling() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         let name = prop_oneof!["a", "b", "abs", "\\.", "\\.\\.", ""];
@@ -916,6 +1003,10 @@ mod tests {
             let same = respelled(&a, how);
             proptest::prop_assert_eq!(place("/abs/b", &a), place("/abs/b", &same));
             proptest::prop_assert_eq!(key(&a), key(&same), "{:?} {:?}", a, same);
+            // What a placement holds of a path it was given is its lexical path: its key
+            // must be the path's.
+            let lexical = kustomize::lexical_path(Path::new(&a));
+            proptest::prop_assert_eq!(keys.key(&lexical).into_owned(), key(&a), "{:?}", a);
             proptest::prop_assert_eq!(
                 key(&a) == key(&b),
                 place("/abs/b", &a) == place("/abs/b", &b),
