@@ -176,25 +176,27 @@ pub fn lint_cached(
     }
 
     let reported_count = inputs.len();
-    let mut files: Origins = inputs.into_iter().chain(context).collect();
+    let files: Origins = inputs.into_iter().chain(context).collect();
     let loose_count = files.len();
+    let mut placement = Placement::new(files, PlaceKeys::default());
     crate::heap::stage("discovery");
-    let assembly = assemble_units(files.paths(), settings, cache, None);
-    crate::heap::stage("assembly");
-    let mut placement = Placement::new(std::mem::take(&mut files), PlaceKeys::default());
     // The loose files that are a unit's part, found by their places (however either names
     // the file): analysed as assembled, not read on their own.
     let mut is_part = vec![false; loose_count];
-    for part in assembly.parts() {
-        if let Some(id) = placement.get(part)
-            && let Some(loose) = is_part.get_mut(id.0 as usize)
-        {
-            *loose = true;
-        }
-    }
-    let units = place_units(&mut placement, assembly.units, reported_count);
+    let plan = plan_units(placement.files().paths(), settings, cache, None);
+    mark_parts(
+        &placement,
+        &mut is_part,
+        plan.templates.iter().map(PathBuf::as_path),
+    );
+    // Each unit placed as it comes, its paths dropped: they were most of what it kept.
+    let mut units = Vec::new();
+    run_units(plan, settings, cache, None, &mut |unit| {
+        mark_parts(&placement, &mut is_part, assemble::Assembled::parts(&unit));
+        place_unit(&mut placement, unit, reported_count, &mut units);
+    });
     let files = placement.into_files();
-    crate::heap::stage("placement");
+    crate::heap::stage("assembly");
     let templates = chart_templates(units.iter().filter_map(|placed| match placed {
         Placed::Unit { place, .. } => Some(place),
         Placed::File { .. } => None,
@@ -600,10 +602,47 @@ pub fn assemble_units(
     cache: Option<&Cache>,
     overlay: Option<&Overlay>,
 ) -> Assembly<UnitFacts> {
-    let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
+    let mut plan = plan_units(paths, settings, cache, overlay);
+    let templates = std::mem::take(&mut plan.templates);
+    let mut units = Vec::new();
+    run_units(plan, settings, cache, overlay, &mut |unit| units.push(unit));
+    Assembly { units, templates }
+}
+
+/// The units among `paths` ([`assemble::plan`]), for [`run_units`] with the same `cache`
+/// and `overlay`.
+fn plan_units(
+    paths: impl IntoIterator<Item = impl AsRef<Path>>,
+    settings: &Settings,
+    cache: Option<&Cache>,
+    overlay: Option<&Overlay>,
+) -> assemble::Plan {
     // Cached units were assembled from the disk's texts, not an editor's.
-    let cache = cache.filter(|_| overlay.is_none());
-    let each = |job: assemble::Job| match cache {
+    let roots = |dirs: &[PathBuf], boundary: &Path, parsed: &kustomize::Parsed| match cache
+        .filter(|_| overlay.is_none())
+    {
+        Some(cache) => cache.roots(dirs, boundary, parsed),
+        None => kustomize::roots(dirs, boundary, parsed),
+    };
+    assemble::plan(
+        paths,
+        &settings.boundaries,
+        &roots,
+        crate::k8s::UNREAD_BODIES,
+    )
+}
+
+/// Assembles `plan`'s units and reads their objects, handing each unit's facts to `sink`
+/// as it comes ([`assemble::Plan::run`]).
+fn run_units(
+    plan: assemble::Plan,
+    settings: &Settings,
+    cache: Option<&Cache>,
+    overlay: Option<&Overlay>,
+    sink: &mut dyn FnMut(UnitFacts),
+) {
+    let options = |chart: &Path| settings.helm.options(chart, settings.max_file_size);
+    let each = |job: assemble::Job| match cache.filter(|_| overlay.is_none()) {
         Some(cache) => {
             // What the unit's result depends on besides the files it looks at.
             let key = match &job.boundary {
@@ -616,17 +655,7 @@ pub fn assemble_units(
         }
         None => UnitFacts::of(job.assemble(&options, overlay)).0,
     };
-    let roots = |dirs: &[PathBuf], boundary: &Path, parsed: &kustomize::Parsed| match cache {
-        Some(cache) => cache.roots(dirs, boundary, parsed),
-        None => kustomize::roots(dirs, boundary, parsed),
-    };
-    assemble::assemble(
-        paths,
-        &settings.boundaries,
-        &roots,
-        crate::k8s::UNREAD_BODIES,
-        &each,
-    )
+    plan.run(&each, sink);
 }
 
 /// The template files of every chart rendered, alone or by a kustomization (run ids):
@@ -879,25 +908,37 @@ impl Placement {
     }
 }
 
-/// Gives the units' files their places in `placement` (those already there keep theirs) and
-/// each unit an entry of its own after them. A unit is reported when one of its files is
-/// an input (one of the first `reported_count`).
-fn place_units(
-    placement: &mut Placement,
-    units: Vec<UnitFacts>,
-    reported_count: usize,
-) -> Vec<Placed> {
-    let mut placed = Vec::new();
-    for unit in units {
-        let (place, new) = placement.place(&unit, None, |id| (id.0 as usize) < reported_count);
-        let reported = place.reported;
-        placed.extend(new.iter().map(|_| Placed::File { reported }));
-        placed.push(Placed::Unit {
-            facts: unit.into_packed(),
-            place,
-        });
+/// Marks in `is_part` (by the loose files' ids) those of `parts` that are loose files.
+fn mark_parts<'p>(
+    placement: &Placement,
+    is_part: &mut [bool],
+    parts: impl Iterator<Item = &'p Path>,
+) {
+    for part in parts {
+        if let Some(id) = placement.get(part)
+            && let Some(loose) = is_part.get_mut(id.0 as usize)
+        {
+            *loose = true;
+        }
     }
-    placed
+}
+
+/// Gives `unit`'s files their places in `placement` (those already there keep theirs) and
+/// the unit an entry of its own after them, added to `placed`. A unit is reported when one
+/// of its files is an input (one of the first `reported_count`).
+fn place_unit(
+    placement: &mut Placement,
+    unit: UnitFacts,
+    reported_count: usize,
+    placed: &mut Vec<Placed>,
+) {
+    let (place, new) = placement.place(&unit, None, |id| (id.0 as usize) < reported_count);
+    let reported = place.reported;
+    placed.extend(new.iter().map(|_| Placed::File { reported }));
+    placed.push(Placed::Unit {
+        facts: unit.into_packed(),
+        place,
+    });
 }
 
 #[cfg(test)]

@@ -133,21 +133,34 @@ impl Assembled for Unit {
 /// what a cache knows of it), telling the builds' shared parses what to keep.
 pub type RootsOf<'a> = dyn Fn(&[PathBuf], &Path, &kustomize::Parsed) -> Vec<PathBuf> + 'a;
 
-/// Finds the charts and kustomization roots among `paths` (inputs and context) and hands
-/// each to `each` in parallel, which assembles it ([`Job::assemble`]) or knows its result,
-/// and returns what it keeps of the unit: a unit's output is many times the size of what
-/// is kept of it, and not all are held at once. A kustomization reads nothing outside the
-/// first of `boundaries` that holds it (nothing outside its own directory when none
-/// does); a chart nothing outside its directory. `roots` tells which kustomizations within
-/// a boundary are roots ([`kustomize::roots`], or what a cache knows of it). Builds leave
-/// the bodies of `unread_bodies` kinds unread ([`kustomize::Parsed::leaving_unread`]).
-pub fn assemble<T: Send + Assembled>(
+/// Units assembled in parallel a chunk at a time, each chunk's handed on in order before the
+/// next is begun: enough to keep every thread busy, few enough that what is kept of them
+/// is placed (and the rest dropped) as they come, not every unit held until the last.
+const ASSEMBLE_CHUNK: usize = 32;
+
+/// The units found among a run's files, to assemble ([`Plan::run`]).
+pub struct Plan {
+    /// The input files that are chart templates: with each unit's [`Assembled::parts`],
+    /// the parts, analysed as assembled, not read on their own.
+    pub templates: HashSet<PathBuf>,
+    kustomizations: Vec<Job>,
+    /// Their directories, in order.
+    charts: Vec<PathBuf>,
+    parsed: Arc<kustomize::Parsed>,
+}
+
+/// Finds the charts and kustomization roots among `paths` (inputs and context). A
+/// kustomization reads nothing outside the first of `boundaries` that holds it (nothing
+/// outside its own directory when none does); a chart nothing outside its directory.
+/// `roots` tells which kustomizations within a boundary are roots ([`kustomize::roots`],
+/// or what a cache knows of it). Builds leave the bodies of `unread_bodies` kinds unread
+/// ([`kustomize::Parsed::leaving_unread`]).
+pub fn plan(
     paths: impl IntoIterator<Item = impl AsRef<Path>>,
     boundaries: &[PathBuf],
     roots: &RootsOf<'_>,
     unread_bodies: &'static [&'static str],
-    each: &(dyn Fn(Job) -> T + Sync),
-) -> Assembly<T> {
+) -> Plan {
     let mut finder = units::ChartFinder::default();
     let mut charts = BTreeSet::new();
     let mut templates = HashSet::new();
@@ -189,41 +202,89 @@ pub fn assemble<T: Send + Assembled>(
     for dir in kustomizations {
         by_boundary.entry(boundary_of(&dir)).or_default().push(dir);
     }
-    let roots = by_boundary.into_iter().flat_map(|(boundary, dirs)| {
-        let parsed = Arc::clone(&parsed);
-        roots(&dirs, &boundary, &parsed)
+    let kustomizations = by_boundary
+        .into_iter()
+        .flat_map(|(boundary, dirs)| {
+            let parsed = Arc::clone(&parsed);
+            roots(&dirs, &boundary, &parsed)
+                .into_iter()
+                .map(move |dir| Job {
+                    dir,
+                    boundary: Some(boundary.clone()),
+                    parsed: Arc::clone(&parsed),
+                })
+        })
+        .collect();
+    Plan {
+        templates,
+        kustomizations,
+        charts: charts.into_iter().collect(),
+        parsed,
+    }
+}
+
+impl Plan {
+    /// Hands each unit to `each` in parallel, which assembles it ([`Job::assemble`]) or
+    /// knows its result, and what it keeps of the unit to `sink`, in order: the
+    /// kustomizations, then the charts. A unit's output is many times the size of what is
+    /// kept of it, and not all are held at once. A chart a kustomization inflates is
+    /// analysed as built there, with its values: it is not rendered on its own with its
+    /// defaults as well.
+    pub fn run<T: Send + Assembled>(
+        self,
+        each: &(dyn Fn(Job) -> T + Sync),
+        sink: &mut dyn FnMut(T),
+    ) {
+        let Plan {
+            kustomizations,
+            charts,
+            parsed,
+            ..
+        } = self;
+        let mut inflated = HashSet::new();
+        in_order(kustomizations, each, &mut |unit: T| {
+            inflated.extend(unit.charts().iter().map(|dir| kustomize::lexical_path(dir)));
+            sink(unit);
+        });
+        let charts = charts
             .into_iter()
-            .map(move |dir| Job {
+            .filter(|dir| !inflated.contains(&kustomize::lexical_path(dir)))
+            .map(|dir| Job {
                 dir,
-                boundary: Some(boundary.clone()),
+                boundary: None,
                 parsed: Arc::clone(&parsed),
             })
-    });
-    let jobs: Vec<Job> = charts
-        .into_iter()
-        .map(|dir| Job {
-            dir,
-            boundary: None,
-            parsed: Arc::clone(&parsed),
-        })
-        .chain(roots)
-        .collect();
-    let assembled: Vec<(bool, PathBuf, T)> = jobs
-        .into_par_iter()
-        .map(|job| (job.boundary.is_none(), job.dir.clone(), each(job)))
-        .collect();
-    // A chart a kustomization inflates is analysed as built there, with its values, not
-    // rendered on its own with its defaults as well.
-    let inflated: HashSet<PathBuf> = assembled
-        .iter()
-        .flat_map(|(_, _, unit)| unit.charts())
-        .map(|dir| kustomize::lexical_path(&dir))
-        .collect();
-    let units = assembled
-        .into_iter()
-        .filter(|(chart, dir, _)| !(*chart && inflated.contains(&kustomize::lexical_path(dir))))
-        .map(|(_, _, unit)| unit)
-        .collect();
+            .collect();
+        in_order(charts, each, sink);
+    }
+}
+
+/// Hands `each` of `jobs`' results to `sink` in the jobs' order, [`ASSEMBLE_CHUNK`] jobs
+/// assembled in parallel at a time.
+fn in_order<T: Send>(jobs: Vec<Job>, each: &(dyn Fn(Job) -> T + Sync), sink: &mut dyn FnMut(T)) {
+    let mut jobs = jobs.into_iter();
+    loop {
+        let chunk: Vec<Job> = jobs.by_ref().take(ASSEMBLE_CHUNK).collect();
+        if chunk.is_empty() {
+            return;
+        }
+        let done: Vec<T> = chunk.into_par_iter().map(each).collect();
+        done.into_iter().for_each(&mut *sink);
+    }
+}
+
+/// [`plan`] and [`Plan::run`], every unit kept.
+pub fn assemble<T: Send + Assembled>(
+    paths: impl IntoIterator<Item = impl AsRef<Path>>,
+    boundaries: &[PathBuf],
+    roots: &RootsOf<'_>,
+    unread_bodies: &'static [&'static str],
+    each: &(dyn Fn(Job) -> T + Sync),
+) -> Assembly<T> {
+    let mut plan = plan(paths, boundaries, roots, unread_bodies);
+    let templates = std::mem::take(&mut plan.templates);
+    let mut units = Vec::new();
+    plan.run(each, &mut |unit| units.push(unit));
     Assembly { units, templates }
 }
 
