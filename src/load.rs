@@ -685,7 +685,8 @@ fn load_template(text: &str, mut template: Template, file: FileId, reported: boo
     let mut given_up = Vec::new();
     loop {
         let mut facts = FileFacts::empty(reported, Outcome::NotKubernetes);
-        let mut stream = DocumentStream::templated(&template, text, file);
+        let mut stream =
+            DocumentStream::templated(&template, text, file).unread_bodies(k8s::UNREAD_BODIES);
         let (object_count, syntax_error) = read_documents(&mut stream, text, &mut facts);
         let unreadable = syntax_error.as_ref().and_then(|error| {
             let document = document_at(text, error.pos.byte as usize);

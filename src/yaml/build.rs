@@ -278,7 +278,7 @@ impl<'a> DocumentStream<'a> {
         let [root] = stack else {
             return false;
         };
-        if self.unread_bodies.is_empty() || self.template.is_some() || !root.mapping {
+        if self.unread_bodies.is_empty() || !root.mapping {
             return false;
         }
         let entries = &scratch[root.first_child..];
@@ -312,7 +312,7 @@ impl<'a> DocumentStream<'a> {
             };
             match event {
                 Event::MappingStart(..) => {
-                    if self.template_braces.is_none() {
+                    if self.template.is_none() && self.template_braces.is_none() {
                         let start = self.positions.pos(&span.start);
                         if self.positions.starts_with_at(start.byte, "{{") {
                             self.template_braces = Some(braces_at(self.file, start));
@@ -543,6 +543,10 @@ impl<'a> DocumentStream<'a> {
                             Ok(end) => end,
                             Err(error) => return Some(Err(error)),
                         };
+                        // A template's structural actions in the body are the body's: no
+                        // collection around it is made unknown by them.
+                        let body = span.start.byte as usize..end.byte as usize;
+                        self.unclaimed.retain(|start, _| !body.contains(start));
                         let kind = collection(mapping, 0, 0, 0);
                         let id = push_node(doc, kind, Span::new(self.file, span.start, end));
                         shared += register(&mut anchors, anchor, id);

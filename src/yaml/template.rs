@@ -311,27 +311,35 @@ fn classify_go(inner: &str) -> (Role, Flavour) {
     (role, flavour)
 }
 
-/// The lines of a text (broken at `\n` and at `\r`), for finding an offset's line in
-/// logarithmic time.
-struct Lines(Vec<Range<usize>>);
+/// The lines of a text (a `\n` or a `\r` ends one): where each starts. A table of
+/// ranges and per-line tables of blanks and neighbours were four times the size of a
+/// multi-megabyte file whose one action is in a ConfigMap's value.
+struct Lines {
+    starts: Vec<usize>,
+    len: usize,
+}
 
 impl Lines {
     fn new(bytes: &[u8]) -> Lines {
-        let mut lines = Vec::new();
-        let mut start = 0;
-        for (i, byte) in bytes.iter().enumerate() {
-            if matches!(byte, b'\n' | b'\r') {
-                lines.push(start..i);
-                start = i + 1;
-            }
+        let breaks = || memchr::memchr2_iter(b'\n', b'\r', bytes).map(|i| i + 1);
+        let mut starts = Vec::with_capacity(breaks().count() + 1);
+        starts.push(0);
+        starts.extend(breaks());
+        Lines {
+            starts,
+            len: bytes.len(),
         }
-        lines.push(start..bytes.len());
-        Lines(lines)
     }
 
-    /// The index of the line holding byte `at`.
+    /// Line `i`, without its line break.
+    fn get(&self, i: usize) -> Range<usize> {
+        let end = self.starts.get(i + 1).map_or(self.len, |next| next - 1);
+        self.starts[i]..end
+    }
+
+    /// The index of the line holding byte `at` (a line break is its line's).
     fn index(&self, at: usize) -> usize {
-        self.0.partition_point(|line| line.end < at)
+        self.starts[1..].partition_point(|&start| start <= at)
     }
 }
 
@@ -340,43 +348,60 @@ impl Lines {
 /// content instead (blanks to the indentation, then `_`), and its action a value action,
 /// so the block scalar is unknown.
 fn open_leading_block_lines(bytes: &mut [u8], lines: &Lines, actions: &mut [Action]) {
-    let blank: Vec<bool> = lines
-        .0
+    let is_blank = |bytes: &[u8], i: usize| {
+        bytes[lines.get(i)]
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t'))
+    };
+    // Each such action's line (in order, as the actions are), and, as the lines are before
+    // any is opened: whether it is blank, and the nearest line with content before it and
+    // after it. One pass each way, holding nothing per line.
+    let ats: Vec<usize> = actions
         .iter()
-        .map(|line| {
-            bytes[line.clone()]
-                .iter()
-                .all(|b| matches!(b, b' ' | b'\t'))
-        })
+        .filter(|a| a.role != Role::Value)
+        .map(|a| lines.index(a.bytes.start))
         .collect();
-    // For each line, the nearest line with content before it and after it.
-    let mut previous = vec![None; blank.len()];
-    let mut last = None;
-    for (i, is_blank) in blank.iter().enumerate() {
-        previous[i] = last;
-        if !is_blank {
+    let blank: Vec<bool> = ats.iter().map(|&at| is_blank(bytes, at)).collect();
+    let mut previous = vec![None; ats.len()];
+    let (mut k, mut last) = (0, None);
+    for i in 0..lines.starts.len() {
+        while ats.get(k) == Some(&i) {
+            previous[k] = last;
+            k += 1;
+        }
+        if k == ats.len() {
+            break;
+        }
+        if !is_blank(bytes, i) {
             last = Some(i);
         }
     }
-    let mut next = vec![None; blank.len()];
-    let mut last = None;
-    for (i, is_blank) in blank.iter().enumerate().rev() {
-        next[i] = last;
-        if !is_blank {
+    let mut next = vec![None; ats.len()];
+    let (mut k, mut last) = (ats.len(), None);
+    for i in (0..lines.starts.len()).rev() {
+        while k > 0 && ats[k - 1] == i {
+            next[k - 1] = last;
+            k -= 1;
+        }
+        if k == 0 {
+            break;
+        }
+        if !is_blank(bytes, i) {
             last = Some(i);
         }
     }
     let indent = |line: &[u8]| line.iter().take_while(|b| **b == b' ').count();
-    for action in actions.iter_mut().filter(|a| a.role != Role::Value) {
-        let at = lines.index(action.bytes.start);
+    let structural = actions.iter_mut().filter(|a| a.role != Role::Value);
+    for (k, action) in structural.enumerate() {
+        let at = ats[k];
         let Some(header) =
-            previous[at].filter(|h| blank[at] && is_block_header(&bytes[lines.0[*h].clone()]))
+            previous[k].filter(|h| blank[k] && is_block_header(&bytes[lines.get(*h)]))
         else {
             continue;
         };
-        let line = lines.0[at].clone();
-        let floor = indent(&bytes[lines.0[header].clone()]) + 1;
-        let content = next[at].map_or(floor, |n| indent(&bytes[lines.0[n].clone()]).max(floor));
+        let line = lines.get(at);
+        let floor = indent(&bytes[lines.get(header)]) + 1;
+        let content = next[k].map_or(floor, |n| indent(&bytes[lines.get(n)]).max(floor));
         if line.len() <= content {
             continue;
         }
@@ -401,8 +426,8 @@ fn is_block_header(line: &[u8]) -> bool {
 
 /// Whether only blanks share the action's line.
 fn alone_on_its_line(text: &str, lines: &Lines, bytes: &Range<usize>) -> bool {
-    let start = lines.0[lines.index(bytes.start)].start;
-    let end = lines.0[lines.index(bytes.end)].end;
+    let start = lines.get(lines.index(bytes.start)).start;
+    let end = lines.get(lines.index(bytes.end)).end;
     let blank = |s: &str| s.trim_matches([' ', '\t']).is_empty();
     blank(&text[start..bytes.start]) && blank(&text[bytes.end..end])
 }
@@ -547,6 +572,101 @@ mod tests {
         let template = Template::read(text).unwrap();
         assert_eq!(template.text, "data:\n  f: |\n    _______\n    line\n");
         assert_eq!(template.actions[0].role, Role::Value);
+    }
+
+    /// What [`open_leading_block_lines`] did with a table of every line's blankness and
+    /// neighbours (before it held nothing per line): the reference it must agree with.
+    fn opened_by_line_tables(text: &str) -> (String, Vec<Role>) {
+        let mut actions = scan(text);
+        let lines = Lines::new(text.as_bytes());
+        let mut bytes = text.as_bytes().to_vec();
+        for action in &mut actions {
+            if action.role == Role::Value && alone_on_its_line(text, &lines, &action.bytes) {
+                action.role = Role::Structural;
+            }
+            let fill = if action.role == Role::Value {
+                b'_'
+            } else {
+                b' '
+            };
+            for byte in &mut bytes[action.bytes.clone()] {
+                if byte.is_ascii() && !matches!(*byte, b'\n' | b'\r') {
+                    *byte = fill;
+                }
+            }
+        }
+        let count = lines.starts.len();
+        let blank: Vec<bool> = (0..count)
+            .map(|i| {
+                bytes[lines.get(i)]
+                    .iter()
+                    .all(|b| matches!(b, b' ' | b'\t'))
+            })
+            .collect();
+        let previous: Vec<Option<usize>> = (0..count)
+            .map(|i| (0..i).rev().find(|&j| !blank[j]))
+            .collect();
+        let next: Vec<Option<usize>> = (0..count)
+            .map(|i| (i + 1..count).find(|&j| !blank[j]))
+            .collect();
+        let indent = |line: &[u8]| line.iter().take_while(|b| **b == b' ').count();
+        for action in actions.iter_mut().filter(|a| a.role != Role::Value) {
+            let at = lines.index(action.bytes.start);
+            let Some(header) =
+                previous[at].filter(|h| blank[at] && is_block_header(&bytes[lines.get(*h)]))
+            else {
+                continue;
+            };
+            let line = lines.get(at);
+            let floor = indent(&bytes[lines.get(header)]) + 1;
+            let content = next[at].map_or(floor, |n| indent(&bytes[lines.get(n)]).max(floor));
+            if line.len() <= content {
+                continue;
+            }
+            for byte in &mut bytes[line.start + content..line.end] {
+                *byte = b'_';
+            }
+            action.role = Role::Value;
+        }
+        let roles = actions.iter().map(|a| a.role).collect();
+        (String::from_utf8(bytes).unwrap(), roles)
+    }
+
+    proptest::proptest! {
+        /// Lines of block headers, actions alone or not, blanks and content, indented
+        /// anyhow, broken by `\n`, `\r\n` or `\r`.
+        #[test]
+        fn leading_block_lines_open_as_the_line_tables_opened_them(
+            lines in proptest::collection::vec(
+                (
+                    " {0,6}",
+                    proptest::prop_oneof![
+                        proptest::strategy::Just("k: |".to_string()),
+                        proptest::strategy::Just("- >-".to_string()),
+                        proptest::strategy::Just("{{ if .x }}".to_string()),
+                        proptest::strategy::Just("{{- end }}".to_string()),
+                        proptest::strategy::Just("{{ if .y }}{{ end }}".to_string()),
+                        proptest::strategy::Just("{{ .v }}".to_string()),
+                        proptest::strategy::Just("a: {{ .v }}".to_string()),
+                        proptest::strategy::Just(String::new()),
+                        "[a-z :]{0,6}",
+                    ],
+                    proptest::prop_oneof!["\n", "\r\n", "\r"],
+                ),
+                0..14,
+            ),
+        ) {
+            let text: String = lines
+                .iter()
+                .map(|(indent, line, end)| format!("{indent}{line}{end}"))
+                .collect();
+            if let Some(template) = Template::read(&text) {
+                let (bytes, roles) = opened_by_line_tables(&text);
+                proptest::prop_assert_eq!(&template.text, &bytes, "{:?}", text);
+                let read: Vec<Role> = template.actions.iter().map(|a| a.role).collect();
+                proptest::prop_assert_eq!(read, roles, "{:?}", text);
+            }
+        }
     }
 
     #[test]

@@ -466,6 +466,27 @@ fn unread_bodies_keep_the_head_and_the_span_of_the_rest() {
 }
 
 #[test]
+fn a_templates_unread_body_leaves_its_actions_to_no_collection_around_it() {
+    // `toYaml` alone on its line stands for a collection: in an unread body nothing is
+    // built for it, and the document around the body is not made unknown by it.
+    let text = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                metadata:\n  name: {{ .Values.name }}\nspec:\n  group: x.io\n  \
+                {{- toYaml .Values.extra | nindent 2 }}\n  scope: Cluster\n";
+    let template = super::Template::read(text).expect("a template");
+    let docs: Vec<Document<'_>> = DocumentStream::templated(&template, text, FileId::default())
+        .unread_bodies(&["CustomResourceDefinition"])
+        .map(Result::unwrap)
+        .collect();
+    let crd = &docs[0];
+    assert!(crd.unknown(root(crd)).is_none());
+    let spec = crd.get(root(crd), "spec").unwrap().value;
+    assert!(crd.is_mapping(spec) && crd.entries(spec).is_empty());
+    assert!(crd.unknown(spec).is_none());
+    let name = crd.path(root(crd), &["metadata", "name"]).unwrap();
+    assert!(crd.unknown(name).is_some());
+}
+
+#[test]
 fn packed_values_unpack_equal_with_their_spans_in_another_file() {
     let text =
         "a: ~\nb: [true, false, -7, 123456789012, 1.5, -0.0, ''\n  , \"é\\n\"]\nc:\n  d: {e: x}\n";
