@@ -711,11 +711,12 @@ pub struct Placement {
     files: Origins,
     keys: PlaceKeys,
     /// [`key_hash`], but in tests.
-    hash: fn(&OsStr) -> u64,
+    hash: fn(&OsStr) -> u32,
     /// By a hash of [`PlaceKeys::key`]; a hit is checked against the key of the path the
     /// table holds. A key of its own per file was the run's largest transient after the
-    /// builds (a 40,000-file run's: 12 MB); the paths are in `files` already.
-    known: HashMap<u64, FileId>,
+    /// builds (a 40,000-file run's: 12 MB); the paths are in `files` already. Four bytes
+    /// of hash: a collision (one in about five runs of 40,000 files) costs a key kept.
+    known: HashMap<u32, FileId>,
     /// The places whose key's hash another's holds, by their keys.
     collided: HashMap<OsString, FileId>,
 }
@@ -753,10 +754,12 @@ impl Default for PlaceKeys {
 
 /// The hash a place is found by in [`Placement`]: the same in every run (no random
 /// state), which keeps the table's order out of it; a hit is checked against the path.
-fn key_hash(key: &OsStr) -> u64 {
+fn key_hash(key: &OsStr) -> u32 {
     use std::hash::BuildHasher;
-    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default()
-        .hash_one(key.as_encoded_bytes())
+    let hash = std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default()
+        .hash_one(key.as_encoded_bytes());
+    // Both halves count.
+    (hash ^ (hash >> 32)) as u32
 }
 
 impl PlaceKeys {
@@ -791,7 +794,7 @@ impl Placement {
         Placement::hashed(files, keys, key_hash)
     }
 
-    fn hashed(files: Origins, keys: PlaceKeys, hash: fn(&OsStr) -> u64) -> Self {
+    fn hashed(files: Origins, keys: PlaceKeys, hash: fn(&OsStr) -> u32) -> Self {
         let mut placement = Placement {
             known: HashMap::with_capacity(files.len()),
             files,
