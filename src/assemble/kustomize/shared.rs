@@ -31,8 +31,9 @@ const MAX_HELD: u64 = 16 * 1024 * 1024;
 /// [`super::roots`] parses while finding the roots, all before any build starts. A
 /// repository's are a few hundred kilobytes (the bench corpus's 429: 246 KB of text, as
 /// much again packed: 476 KB held); beyond this their builds parse them again, so that a
-/// larger corpus does not hold more (four copies of the bench corpus held 1.9 MB).
-pub(super) const MAX_PENDING_HELD: u64 = 1024 * 1024;
+/// larger corpus does not hold more (uncapped, four copies of the bench corpus held 1.9
+/// MB; capped at 1 MiB, still half a megabyte more than one copy through every build).
+pub(super) const MAX_PENDING_HELD: u64 = 512 * 1024;
 
 /// A parse of a file's text: its documents as values, or the first syntax error.
 pub type Parse = Result<Vec<Value>, (String, Pos)>;
