@@ -826,8 +826,19 @@ impl Placement {
 
     /// Whether `key` is the key of `id`'s path in the table.
     fn holds(&self, id: FileId, key: &OsStr) -> bool {
+        let i = id.0 as usize;
+        // A key is its own key: a path written as the key, or as the working directory and
+        // the key, has it (nearly every hit, told without building the path).
+        let bytes = key.as_encoded_bytes();
+        let within = |cwd: &PathBuf| {
+            let cwd = cwd.as_os_str().as_encoded_bytes();
+            !bytes.starts_with(b"/") && self.files.path_is(i, &[cwd, b"/", bytes])
+        };
+        if self.files.path_is(i, &[bytes]) || self.keys.cwd.as_ref().is_some_and(within) {
+            return true;
+        }
         self.files
-            .path(id.0 as usize)
+            .path(i)
             .is_some_and(|path| *self.keys.key(&path) == *key)
     }
 
@@ -1051,6 +1062,14 @@ mod tests {
             // must be the path's.
             let lexical = kustomize::lexical_path(Path::new(&a));
             proptest::prop_assert_eq!(keys.key(&lexical).into_owned(), key(&a), "{:?}", a);
+            // A key is its own key (what finding a place by its path's bytes relies on), and
+            // so is the working directory joined with a relative one.
+            let own = key(&a);
+            proptest::prop_assert_eq!(keys.key(Path::new(&own)).into_owned(), own.clone());
+            if !own.as_encoded_bytes().starts_with(b"/") {
+                let joined = Path::new("/abs/b").join(&own);
+                proptest::prop_assert_eq!(keys.key(&joined).into_owned(), own.clone(), "{:?}", joined);
+            }
             proptest::prop_assert_eq!(
                 key(&a) == key(&b),
                 place("/abs/b", &a) == place("/abs/b", &b),

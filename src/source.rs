@@ -376,6 +376,55 @@ impl Origins {
         Some(Origin::File(path_of(bytes)))
     }
 
+    /// Whether the input numbered `i` is the file whose path's bytes are `parts` one after
+    /// another: compared in place, from the end, without building the path.
+    pub fn path_is(&self, i: usize, parts: &[&[u8]]) -> bool {
+        let Some(entry) = self.entries.get(i) else {
+            return false;
+        };
+        let mut end: usize = parts.iter().map(|part| part.len()).sum();
+        // Whether `piece` is what the parts hold just before `end` (then moved before it).
+        let mut matches = |piece: &[u8]| {
+            let Some(start) = end.checked_sub(piece.len()) else {
+                return false;
+            };
+            end = start;
+            let (mut at, mut rest) = (start, piece);
+            for part in parts {
+                if rest.is_empty() {
+                    break;
+                }
+                if at >= part.len() {
+                    at -= part.len();
+                    continue;
+                }
+                let take = (part.len() - at).min(rest.len());
+                if part[at..at + take] != rest[..take] {
+                    return false;
+                }
+                (at, rest) = (0, &rest[take..]);
+            }
+            true
+        };
+        match entry.dir {
+            STDIN => false,
+            WHOLE => match self.whole.get(entry.name as usize) {
+                Some(Origin::File(path)) => {
+                    matches(path.as_os_str().as_encoded_bytes()) && end == 0
+                }
+                _ => false,
+            },
+            dir => {
+                matches(self.piece(entry.name))
+                    && std::iter::successors(self.dirs.get(dir as usize), |&&(parent, _)| {
+                        self.dirs.get(parent as usize)
+                    })
+                    .all(|&(_, step)| matches(self.piece(step)))
+                    && end == 0
+            }
+        }
+    }
+
     /// The path of the input numbered `i` (`None` for standard input).
     pub fn path(&self, i: usize) -> Option<PathBuf> {
         match self.get(i)? {
@@ -1037,6 +1086,20 @@ mod tests {
                 .collect();
             let table: Origins = origins.iter().cloned().collect();
             proptest::prop_assert_eq!(table.len(), origins.len());
+            // Each input is its path's bytes in place, cut anywhere, and no other bytes.
+            for (i, origin) in origins.iter().enumerate() {
+                for (j, other) in origins.iter().enumerate() {
+                    let Some(path) = other.path() else { continue };
+                    let bytes = path.as_os_str().as_encoded_bytes();
+                    let cut = (i + j) % (bytes.len() + 1);
+                    let (head, tail) = bytes.split_at(cut);
+                    proptest::prop_assert_eq!(
+                        table.path_is(i, &[head, b"", tail]),
+                        origin.path().is_some_and(|own| own.as_os_str().as_encoded_bytes() == bytes),
+                        "{:?} against {:?}", origin, other
+                    );
+                }
+            }
             proptest::prop_assert_eq!(table.iter().collect::<Vec<_>>(), origins.clone());
             proptest::prop_assert_eq!(table.get(origins.len()), None);
             // Every directory is held once: one per prefix of a path ending right after a
