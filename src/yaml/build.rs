@@ -544,9 +544,18 @@ impl<'a> DocumentStream<'a> {
                             Err(error) => return Some(Err(error)),
                         };
                         // A template's structural actions in the body are the body's: no
-                        // collection around it is made unknown by them.
+                        // collection around it is made unknown by them. Only those are
+                        // looked at (each action is let go once): a pass over every action
+                        // at each body was quadratic in a file's bodies and actions.
                         let body = span.start.byte as usize..end.byte as usize;
-                        self.unclaimed.retain(|start, _| !body.contains(start));
+                        let inside: Vec<usize> = self
+                            .unclaimed
+                            .range(body)
+                            .map(|(&start, _)| start)
+                            .collect();
+                        for start in inside {
+                            self.unclaimed.remove(&start);
+                        }
                         let kind = collection(mapping, 0, 0, 0);
                         let id = push_node(doc, kind, Span::new(self.file, span.start, end));
                         shared += register(&mut anchors, anchor, id);
