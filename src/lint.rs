@@ -752,8 +752,9 @@ impl Default for PlaceKeys {
     }
 }
 
-/// The hash a place is found by in [`Placement`]: the same in every run (no random
-/// state), which keeps the table's order out of it; a hit is checked against the path.
+/// The hash a place is found by in [`Placement`]: the same in every run, so that a run's
+/// memory does not vary. A hit is checked against the path, so a collision, chosen by
+/// whoever wrote the paths or not, costs only a key kept whole in `collided`.
 fn key_hash(key: &OsStr) -> u32 {
     use std::hash::BuildHasher;
     let hash = std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default()
