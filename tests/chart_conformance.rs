@@ -749,7 +749,8 @@ fn charts_render_as_real_helm_renders_them_with_their_ci_values() {
 }
 
 /// The charts written for karplint's own tests (`testdata/`), each with its defaults,
-/// against the real Helm: the same objects (subcharts, import-values, aliases, helpers).
+/// against the real Helm: the same objects (subcharts, import-values, aliases, helpers,
+/// templates that change what later ones see).
 #[test]
 fn the_test_charts_render_as_real_helm_renders_them() {
     let Some(helm) = real_helm() else { return };
@@ -777,5 +778,10 @@ fn the_test_charts_render_as_real_helm_renders_them() {
     }
     eprintln!("{} charts equal: {compared:?}", compared.len());
     assert!(compared.iter().any(|name| name.ends_with("charts/imports")));
+    assert!(
+        compared
+            .iter()
+            .any(|name| name.ends_with("charts/shared-dot"))
+    );
     assert!(compared.len() >= 10, "{compared:?}");
 }

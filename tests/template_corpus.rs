@@ -11,7 +11,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::corpus;
-use karplint::assemble::template::{Environment, ErrorKind, Limits, TemplateSet, json_numbers};
+use karplint::assemble::template::{
+    Dot, Environment, ErrorKind, Limits, TemplateSet, json_numbers,
+};
 use karplint::source::FileId;
 use karplint::yaml::{Data, DocumentStream, Key, Map, Value};
 
@@ -251,7 +253,7 @@ fn every_corpus_template_parses_and_renders_or_says_why() {
                 &chart.metadata,
                 name,
             );
-            match chart.set.render(name, &dot, &chart.env) {
+            match chart.set.render(name, &Dot::new(&dot), &chart.env) {
                 Ok(_) => rendered += 1,
                 Err(e) => failed.push(format!(
                     "{name}:{}:{}: {:?}",
@@ -384,7 +386,10 @@ fn aws_vpc_cni_templates_render_as_helm_rendered_them_text_for_text() {
                 &loaded.metadata,
                 source,
             );
-            let out = loaded.set.render(source, &dot, &loaded.env).unwrap();
+            let out = loaded
+                .set
+                .render(source, &Dot::new(&dot), &loaded.env)
+                .unwrap();
             let mut got: Vec<String> = documents(&out.text)
                 .iter()
                 .map(|d| sed(d).trim().to_string())
@@ -489,7 +494,7 @@ fn datadog_objects_match_the_helm_baselines() {
                 &loaded.metadata,
                 name,
             );
-            match loaded.set.render(name, &dot, &loaded.env) {
+            match loaded.set.render(name, &Dot::new(&dot), &loaded.env) {
                 Ok(out) => {
                     text.push_str("\n---\n");
                     text.push_str(&out.text);
@@ -554,7 +559,7 @@ fn charts_render_with_each_of_their_ci_values_files() {
                     &loaded.metadata,
                     name,
                 );
-                match loaded.set.render(name, &dot, &loaded.env) {
+                match loaded.set.render(name, &Dot::new(&dot), &loaded.env) {
                     Ok(_) => rendered += 1,
                     Err(e) if matches!(e.kind, ErrorKind::Fail | ErrorKind::Required) => {
                         refused += 1

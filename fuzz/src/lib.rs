@@ -243,7 +243,7 @@ fn hunk_header(line: &str) -> Result<(Range, Range), String> {
 /// values in YAML), rendered with small limits: no panic, no hang, and every byte of the
 /// output is mapped to a position inside the template or the values.
 pub fn check_template(input: &[u8]) {
-    use karplint::assemble::template::{Limits, NoFiles, TemplateSet};
+    use karplint::assemble::template::{Dot, Limits, NoFiles, TemplateSet};
     use karplint::source::FileId;
     use karplint::yaml::{DocumentStream, Value};
 
@@ -269,7 +269,7 @@ pub fn check_template(input: &[u8]) {
     if set.add("t", template, FileId(1)).is_err() {
         return;
     }
-    let Ok(out) = set.render("t", &dot, &NoFiles) else {
+    let Ok(out) = set.render("t", &Dot::new(&dot), &NoFiles) else {
         return;
     };
     assert!(out.text.len() <= limits.max_output);

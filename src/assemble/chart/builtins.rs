@@ -5,7 +5,7 @@ use super::load::{Chart, TemplateFile};
 use super::{ChartOptions, ChartOutput};
 use std::collections::BTreeMap;
 
-use crate::assemble::template::{Environment, Limits, TemplateError, TemplateSet};
+use crate::assemble::template::{Dot, Environment, Limits, TemplateError, TemplateSet};
 use crate::yaml::{Data, Key, Map, Value};
 
 /// `.Capabilities.KubeVersion` unless configured. `helm template` reports the version of
@@ -274,6 +274,8 @@ pub struct Scope<'c> {
     pub chart: &'c Chart,
     /// Helm's `ChartFullPath`: `root/charts/sub`.
     pub full_path: String,
+    /// The parent chart's scope (an index into [`Scopes::scopes`]).
+    pub parent: Option<usize>,
     /// The scope's built-in objects but `.Template` (per template) and `.Files`.
     pub dot: Map,
 }
@@ -305,13 +307,13 @@ impl<'c> Scopes<'c> {
     fn add(
         &mut self,
         chart: &'c Chart,
-        parent: Option<&str>,
+        parent: Option<usize>,
         values: Map,
         release: &Value,
         capabilities: &Value,
     ) {
         let full_path = match parent {
-            Some(parent) => format!("{parent}/charts/{}", chart.name),
+            Some(parent) => format!("{}/charts/{}", self.scopes[parent].full_path, chart.name),
             None => chart.name.clone(),
         };
         let subvalues: Vec<Map> = chart
@@ -332,17 +334,21 @@ impl<'c> Scopes<'c> {
             ("Values", Value::computed(Data::Map(values))),
             // The engine answers `.Files` from the environment, whatever this holds.
             ("Files", Value::computed(Data::Map(Map::new()))),
+            // Each subchart's `.`, by name: added as they are read (`dots`).
+            ("Subcharts", Value::computed(Data::Map(Map::new()))),
         ]
         .into_iter()
         .map(|(name, value)| (Key::computed(name), value))
         .collect();
+        let index = self.scopes.len();
         self.scopes.push(Scope {
             chart,
-            full_path: full_path.clone(),
+            full_path,
+            parent,
             dot,
         });
         for (sub, values) in chart.subcharts.iter().zip(subvalues) {
-            self.add(sub, Some(&full_path), values, release, capabilities);
+            self.add(sub, Some(index), values, release, capabilities);
         }
     }
 
@@ -401,12 +407,7 @@ pub fn render_all(mut scopes: Scopes<'_>, output: &mut ChartOutput) {
         .iter()
         .map(|scope| ChartEnvironment::new(scope.chart))
         .collect();
-    // One `.` per scope, its `.Template` replaced for each template (no copy of the values).
-    let mut dots: Vec<Map> = scopes
-        .scopes
-        .iter_mut()
-        .map(|scope| std::mem::take(&mut scope.dot))
-        .collect();
+    let dots = dots(&mut scopes);
     // Helm renders in the same order it parses.
     for entry in &entries {
         if is_partial(&entry.name) || is_notes(&entry.name) || unparsed.contains(&entry.name) {
@@ -414,19 +415,13 @@ pub fn render_all(mut scopes: Scopes<'_>, output: &mut ChartOutput) {
         }
         let scope = &scopes.scopes[entry.scope];
         let base_path = format!("{}/templates", scope.full_path);
-        let dot = &mut dots[entry.scope];
-        dot.insert(
-            Key::computed("Template"),
-            map(vec![
-                ("Name", string(&entry.name)),
-                ("BasePath", string(&base_path)),
-            ]),
-        );
-        let dot = Value::computed(Data::Map(std::mem::take(dot)));
-        let result = set.render(&entry.name, &dot, &environments[entry.scope]);
-        if let Data::Map(map) = dot.data {
-            dots[entry.scope] = map;
-        }
+        let dot = &dots[entry.scope];
+        let template = map(vec![
+            ("Name", string(&entry.name)),
+            ("BasePath", string(&base_path)),
+        ]);
+        dot.set("Template", Dot::new(&template));
+        let result = set.render(&entry.name, dot, &environments[entry.scope]);
         match result {
             Ok(mut rendered) => {
                 // Helm prints each manifest trimmed and then a line break: a block scalar
@@ -443,6 +438,46 @@ pub fn render_all(mut scopes: Scopes<'_>, output: &mut ChartOutput) {
             Err(error) => output.problems.push(template_problem(error)),
         }
     }
+}
+
+/// Each scope's `.`, read into template values once and shared as Helm shares it
+/// (`recAllTpls`): one map for every template of a chart; a subchart's `.Values` is its
+/// parent's `.Values.<name>` (when that is a map) and its `.` its parent's
+/// `.Subcharts.<name>`; `.Release` and `.Capabilities` are one object for the tree. So a
+/// `set` is seen by every template rendered after it, as in `helm template`.
+fn dots(scopes: &mut Scopes<'_>) -> Vec<Dot> {
+    let mut dots: Vec<Dot> = Vec::with_capacity(scopes.scopes.len());
+    for scope in &mut scopes.scopes {
+        let mut own = std::mem::take(&mut scope.dot);
+        let Some(parent) = scope.parent.and_then(|parent| dots.get(parent)).cloned() else {
+            dots.push(Dot::new(&Value::computed(Data::Map(own))));
+            continue;
+        };
+        let name = &scope.chart.name;
+        let values = parent
+            .field("Values")
+            .and_then(|values| values.field(name))
+            .filter(Dot::is_map);
+        // What is the parent's is not read again.
+        let mut shared = Vec::new();
+        for key in ["Release", "Capabilities"] {
+            own.remove(key);
+            shared.extend(parent.field(key).map(|value| (key, value)));
+        }
+        if let Some(values) = values {
+            own.remove("Values");
+            shared.push(("Values", values));
+        }
+        let dot = Dot::new(&Value::computed(Data::Map(own)));
+        for (key, value) in shared {
+            dot.set(key, value);
+        }
+        if let Some(subcharts) = parent.field("Subcharts") {
+            subcharts.set(name, dot.clone());
+        }
+        dots.push(dot);
+    }
+    dots
 }
 
 fn template_problem(error: TemplateError) -> super::ChartProblem {

@@ -481,6 +481,14 @@ mod tests {
         (chart, top, problems, files)
     }
 
+    /// The test chart `testdata/charts/<name>` rendered with its defaults.
+    fn with_defaults(name: &str) -> (ChartOutput, UnitFiles) {
+        let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts").join(name);
+        let mut files = UnitFiles::default();
+        let output = render(&chart, &ChartOptions::default(), &mut files);
+        (output, files)
+    }
+
     fn names(chart: &Chart) -> Vec<String> {
         let mut names = vec![chart.name.clone()];
         for sub in &chart.subcharts {
@@ -750,9 +758,7 @@ mod tests {
         // `import-values: [priority, {child: defaults.resources, parent: agentResources}]`;
         // the parent's own `priorityClass.value` wins over the imported one, and an
         // imported value still points at the subchart's values file.
-        let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts/imports");
-        let mut files = UnitFiles::default();
-        let output = render(&chart, &ChartOptions::default(), &mut files);
+        let (output, files) = with_defaults("imports");
         assert_eq!(output.problems, []);
         let class = output
             .documents
@@ -798,6 +804,28 @@ mod tests {
         assert_eq!(
             output.documents[0].rendered.text,
             "kube: v1.30.0 30\nhelm: v3.17.2\ndict: map[Version:v1]\n"
+        );
+    }
+
+    #[test]
+    fn a_set_is_seen_by_the_templates_rendered_after_it() {
+        // What Helm 3.17.2 prints for testdata/charts/shared-dot (its Chart.yaml says why).
+        let (output, _) = with_defaults("shared-dot");
+        assert_eq!(output.problems, []);
+        let data = |name: &str| {
+            let document = output.documents.iter().find(|d| d.name.ends_with(name));
+            let text = &document.unwrap().rendered.text;
+            text[text.find("\ndata:").unwrap() + 1..].to_string()
+        };
+        assert_eq!(data("sub/templates/s.yaml"), "data:\n  setByZ: \n");
+        assert_eq!(data("/z.yaml"), "data:\n  setBySub: \"sub\"\n");
+        assert_eq!(
+            data("/b.yaml"),
+            "data:\n  given: \"1\"\n  setBySub: \"sub\"\n  chart: \"sub\"\n"
+        );
+        assert_eq!(
+            data("/a.yaml"),
+            "data:\n  setByZ: \"z\"\n  setBySub: \"sub\"\n  releaseSetBySub: \"sub\"\n"
         );
     }
 

@@ -9,7 +9,6 @@ use super::parse::{Arg, Cmd, Node, Pipe, Source, Tree};
 use super::value::{Kind, Val};
 use super::{Environment, ErrorKind, Limits, Rendered, TemplateError, TemplateSet};
 use crate::source::{Provenance, SourceMap, Span};
-use crate::yaml::Value;
 
 /// An execution error; `span` is filled in by the innermost action it passes.
 #[derive(Debug)]
@@ -108,7 +107,7 @@ pub struct Exec<'a> {
 pub fn render(
     set: &TemplateSet,
     name: &str,
-    dot: &Value,
+    dot: &Val,
     env: &dyn Environment,
 ) -> Result<Rendered, TemplateError> {
     let mut exec = Exec {
@@ -131,11 +130,8 @@ pub fn render(
             span: Span::default(),
         });
     };
-    let dot = Val::from_value(dot, true);
     let mut out = Out::default();
-    let result = exec.run(&tree, &dot, &mut out);
-    // Release what the run built before returning (maps may hold themselves).
-    drop(dot);
+    let result = exec.run(&tree, dot, &mut out);
     match result {
         Ok(()) => {
             let omissions = out

@@ -196,6 +196,37 @@ impl fmt::Display for TemplateError {
 
 impl std::error::Error for TemplateError {}
 
+/// What a template is executed with as `.` (and `$`): data read into template values
+/// once, for any number of renders. Go maps are shared references, so a map in it is one
+/// map wherever it is held: a `set` that one render makes, the next one sees.
+#[derive(Clone, Debug)]
+pub struct Dot(value::Val);
+
+impl Dot {
+    /// `value` read as Helm's top-level object: its `Files` and `Capabilities` answer as
+    /// Helm's do.
+    pub fn new(value: &Value) -> Dot {
+        Dot(value::Val::from_value(value, true))
+    }
+
+    /// The entry `key`, when the dot is a map that has it (the same map, if a map).
+    pub fn field(&self, key: &str) -> Option<Dot> {
+        let map = self.0.as_map()?.0.borrow();
+        map.get(key).cloned().map(Dot)
+    }
+
+    pub fn is_map(&self) -> bool {
+        self.0.as_map().is_some()
+    }
+
+    /// Sets the entry `key`, when the dot is a map: every holder of the map sees it.
+    pub fn set(&self, key: &str, value: Dot) {
+        if let Some(map) = self.0.as_map() {
+            map.0.borrow_mut().insert(key.to_string(), value.0);
+        }
+    }
+}
+
 /// One namespace of named templates.
 pub struct TemplateSet {
     limits: Limits,
@@ -242,9 +273,9 @@ impl TemplateSet {
     pub fn render(
         &self,
         name: &str,
-        dot: &Value,
+        dot: &Dot,
         env: &dyn Environment,
     ) -> Result<Rendered, TemplateError> {
-        exec::render(self, name, dot, env)
+        exec::render(self, name, &dot.0, env)
     }
 }

@@ -33,7 +33,7 @@ fn try_render(text: &str, dot: &str) -> Result<Rendered, TemplateError> {
     } else {
         data(dot)
     };
-    set.render("t", &dot, &NoFiles)
+    set.render("t", &Dot::new(&dot), &NoFiles)
 }
 
 fn render(text: &str, dot: &str) -> String {
@@ -172,7 +172,7 @@ fn define_template_block_and_include() {
     ]);
     let dot = data("name: agent\n");
     let out = set
-        .render("chart/templates/a.yaml", &dot, &NoFiles)
+        .render("chart/templates/a.yaml", &Dot::new(&dot), &NoFiles)
         .unwrap();
     assert_eq!(
         out.text,
@@ -200,7 +200,7 @@ fn define_template_block_and_include() {
         other => panic!("{other:?}"),
     }
     let e = set
-        .render("chart/templates/_helpers.tpl", &dot, &NoFiles)
+        .render("chart/templates/_helpers.tpl", &Dot::new(&dot), &NoFiles)
         .map(|r| r.text);
     assert_eq!(e, Ok(String::new()));
 }
@@ -633,7 +633,7 @@ fn files_and_capabilities() {
     let dot = data(
         "Files: {}\nCapabilities:\n  APIVersions: [v1, policy/v1]\n  KubeVersion: {Version: v1.30.0}\n",
     );
-    let out = set.render("t", &dot, &Files).unwrap();
+    let out = set.render("t", &Dot::new(&dot), &Files).unwrap();
     assert_eq!(
         out.text,
         "z|[x=1 y=2]|a.conf: |\n  x=1\n  y=2\nb.conf: z|conf/a.conf conf/b.conf |truefalse|v1.30.0"
@@ -703,7 +703,9 @@ fn limits_stop_cycles_loops_and_floods() {
         TEMPLATE,
     )
     .unwrap();
-    let e = set.render("t", &Value::null(), &NoFiles).unwrap_err();
+    let e = set
+        .render("t", &Dot::new(&Value::null()), &NoFiles)
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Limit);
     assert!(
         e.message.contains("nested deeper than 100"),
@@ -746,17 +748,21 @@ fn limits_stop_cycles_loops_and_floods() {
     )
     .unwrap();
     for name in ["flood", "loop", "repeat"] {
-        let e = set.render(name, &Value::null(), &NoFiles).unwrap_err();
+        let e = set
+            .render(name, &Dot::new(&Value::null()), &NoFiles)
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Limit, "{name}: {e:?}");
     }
     assert_eq!(
-        set.render("self", &Value::null(), &NoFiles)
+        set.render("self", &Dot::new(&Value::null()), &NoFiles)
             .unwrap_err()
             .kind,
         ErrorKind::Exec
     );
     assert_eq!(
-        set.render("deep", &Value::null(), &NoFiles).unwrap().text,
+        set.render("deep", &Dot::new(&Value::null()), &NoFiles)
+            .unwrap()
+            .text,
         "ok"
     );
 }
@@ -814,7 +820,7 @@ mod properties {
             let mut set = TemplateSet::new(limits);
             if set.add("t", &text, TEMPLATE).is_ok() {
                 let dot = data("a: {b: [1, x]}\n");
-                if let Ok(out) = set.render("t", &dot, &NoFiles) {
+                if let Ok(out) = set.render("t", &Dot::new(&dot), &NoFiles) {
                     // Every byte is mapped and every span locates.
                     if !out.text.is_empty() {
                         let span = out.map.locate(&out.text, 0..out.text.len());
@@ -865,7 +871,9 @@ fn a_later_definition_wins_unless_it_is_empty() {
         ("t", "{{ include \"x\" . }} {{ include \"y\" . }}"),
     ]);
     assert_eq!(
-        set.render("t", &Value::null(), &NoFiles).unwrap().text,
+        set.render("t", &Dot::new(&Value::null()), &NoFiles)
+            .unwrap()
+            .text,
         "parent y"
     );
     assert!(set.contains("sub/_helpers.tpl") && set.names().len() == 5);
@@ -884,7 +892,9 @@ fn deep_blocks_in_deep_includes_stop_before_the_stack_does() {
     });
     let text = "{{ define \"deep\" }}".to_string() + &body + "{{ end }}{{ include \"deep\" . }}";
     set.add("t", &text, TEMPLATE).unwrap();
-    let e = set.render("t", &data("a: 1\n"), &NoFiles).unwrap_err();
+    let e = set
+        .render("t", &Dot::new(&data("a: 1\n")), &NoFiles)
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Limit);
     assert!(
         e.message.contains("nested deeper than 400"),
@@ -905,7 +915,9 @@ fn substrings_of_included_text_keep_their_source() {
             "a:\n  {{- include \"h\" . | trim | nindent 2 }}\nb: {{ include \"h\" . | trimSuffix \"\\n\" | trimPrefix \"\\n\" | trunc 5 }}",
         ),
     ]);
-    let out = set.render("t", &Value::null(), &NoFiles).unwrap();
+    let out = set
+        .render("t", &Dot::new(&Value::null()), &NoFiles)
+        .unwrap();
     assert_eq!(out.text, "a:\n  key: value\nb:   key");
     for (needle, col) in [("key: value", 3), ("  key", 1)] {
         let at = out.text.rfind(needle).unwrap();
@@ -1033,7 +1045,7 @@ fn omissions_are_found_where_the_text_that_left_them_out_ends_up() {
         ),
     ]);
     let dot = data("Values:\n  class: \"\"\n  other: null\n");
-    let rendered = set.render("ds.yaml", &dot, &NoFiles).unwrap();
+    let rendered = set.render("ds.yaml", &Dot::new(&dot), &NoFiles).unwrap();
     assert_eq!(rendered.text, "spec:\n  name: a\n  image: b\nend: \n");
     let found: Vec<(usize, &str, FileId, u32, bool)> = rendered
         .omissions
