@@ -497,3 +497,32 @@ fn dangling_links_and_loops_in_a_tree_are_warnings() {
     assert_eq!(report["errors"].as_array().unwrap().len(), 0);
     assert!(!report["warnings"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_chart_of_many_looping_templates_costs_one_budget() {
+    // Forty templates of 40 bytes, each 600,000 steps: rendered, 24 million steps and as
+    // many lists made. The chart's templates share one budget (a million steps), so the
+    // run stops rendering after the first and says so at each template left.
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart");
+    fs::create_dir_all(chart.join("templates")).unwrap();
+    fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: loops\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    for i in 0..40 {
+        fs::write(
+            chart.join(format!("templates/t{i:02}.yaml")),
+            format!("{{{{ range until 300000 }}}}{{{{ end }}}}\nkind: ConfigMap # {i}\n"),
+        )
+        .unwrap();
+    }
+    let out = output(karplint(dir.path()).args(["--format", "concise", "chart"]));
+    let refused = out
+        .stdout
+        .lines()
+        .filter(|line| line.contains("KDS904") && line.contains("more than 1000000 steps"))
+        .count();
+    assert_eq!(refused, 39, "{}", out.stdout);
+}

@@ -483,7 +483,9 @@ mod tests {
 
     /// The test chart `testdata/charts/<name>` rendered with its defaults.
     fn with_defaults(name: &str) -> (ChartOutput, UnitFiles) {
-        let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/charts").join(name);
+        let chart = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/charts")
+            .join(name);
         let mut files = UnitFiles::default();
         let output = render(&chart, &ChartOptions::default(), &mut files);
         (output, files)

@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use super::funcs;
 use super::parse::{Arg, Cmd, Node, Pipe, Source, Tree};
-use super::value::{Kind, Val};
-use super::{Environment, ErrorKind, Limits, Rendered, TemplateError, TemplateSet};
+use super::value::{Changed, Kind, Val};
+use super::{Dot, Environment, ErrorKind, Limits, Rendered, TemplateError, TemplateSet};
 use crate::source::{Provenance, SourceMap, Span};
 
 /// An execution error; `span` is filled in by the innermost action it passes.
@@ -88,6 +89,8 @@ const MAX_FRAMES: usize = 400;
 pub struct Exec<'a> {
     set: &'a TemplateSet,
     pub env: &'a dyn Environment,
+    /// Where `set` and `merge` note the maps they change (the dot's record).
+    pub changed: &'a Changed,
     pub limits: Limits,
     steps: u64,
     written: usize,
@@ -107,14 +110,16 @@ pub struct Exec<'a> {
 pub fn render(
     set: &TemplateSet,
     name: &str,
-    dot: &Val,
+    dot: &Dot,
     env: &dyn Environment,
 ) -> Result<Rendered, TemplateError> {
+    let started = set.spent.load(Ordering::Relaxed);
     let mut exec = Exec {
         set,
         env,
+        changed: &dot.1,
         limits: set.limits,
-        steps: 0,
+        steps: started,
         written: 0,
         depth: 0,
         frames: 0,
@@ -131,7 +136,8 @@ pub fn render(
         });
     };
     let mut out = Out::default();
-    let result = exec.run(&tree, dot, &mut out);
+    let result = exec.run(&tree, &dot.0, &mut out);
+    set.spent.fetch_add(exec.steps - started, Ordering::Relaxed);
     match result {
         Ok(()) => {
             let omissions = out

@@ -4,6 +4,8 @@
 use super::*;
 use crate::source::{Pos, Provenance};
 use crate::yaml::DocumentStream;
+use std::rc::Rc;
+use value::{Kind, Val};
 
 const TEMPLATE: FileId = FileId(1);
 const VALUES: FileId = FileId(2);
@@ -695,6 +697,58 @@ fn parse_errors_are_located() {
 }
 
 #[test]
+fn a_map_that_holds_itself_is_freed_with_its_dot() {
+    // Reference counts never free a cycle: the maps `set` or `merge` made hold a container
+    // are emptied when the last holder of the dot lets go of it.
+    let mut set = TemplateSet::new(Limits::default());
+    set.add(
+        "t",
+        "{{ $d := dict }}{{ $_ := set $d \"self\" $d }}{{ $l := list $d }}\
+         {{ $m := dict \"l\" $l }}{{ $_ := merge $d $m }}{{ $_ := set . \"d\" $d }}\
+         {{ $e := dict }}{{ $_ := set $e \"e\" (list $e) }}",
+        TEMPLATE,
+    )
+    .unwrap();
+    let dot = Dot::new(&data("a: 1\n"));
+    set.render("t", &dot, &NoFiles).unwrap();
+    let Some(Dot(
+        Val {
+            kind: Kind::Map(d), ..
+        },
+        ..,
+    )) = dot.field("d")
+    else {
+        panic!("no map at .d");
+    };
+    let held = Rc::downgrade(&d);
+    drop(d);
+    assert!(held.upgrade().is_some(), "the dot holds it");
+    drop(dot);
+    assert!(
+        held.upgrade().is_none(),
+        "a map that holds itself outlived its dot"
+    );
+}
+
+#[test]
+fn the_renders_of_a_set_share_its_step_budget() {
+    // A chart's templates share one budget: a chart of many looping templates costs what
+    // one would, not as much again for each.
+    let limits = Limits {
+        max_steps: 1_000,
+        ..Limits::default()
+    };
+    let mut set = TemplateSet::new(limits);
+    set.add("t", "{{ range until 200 }}{{ end }}", TEMPLATE)
+        .unwrap();
+    let dot = Dot::new(&Value::null());
+    assert!(set.render("t", &dot, &NoFiles).is_ok());
+    assert!(set.render("t", &dot, &NoFiles).is_ok());
+    let e = set.render("t", &dot, &NoFiles).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Limit);
+}
+
+#[test]
 fn limits_stop_cycles_loops_and_floods() {
     let mut set = TemplateSet::new(Limits::default());
     set.add(
@@ -719,48 +773,33 @@ fn limits_stop_cycles_loops_and_floods() {
     );
     assert_eq!(e.kind, ErrorKind::Limit);
 
+    // Each in a set of its own: a set's renders share their steps.
     let limits = Limits {
         max_depth: 100,
         max_output: 1000,
         max_steps: 10_000,
     };
-    let mut set = TemplateSet::new(limits);
-    set.add(
-        "flood",
+    let render = |text: &str| {
+        let mut set = TemplateSet::new(limits);
+        set.add("t", text, TEMPLATE).unwrap();
+        set.render("t", &Dot::new(&Value::null()), &NoFiles)
+    };
+    for text in [
         "{{ range until 1000 }}0123456789{{ end }}",
-        TEMPLATE,
-    )
-    .unwrap();
-    set.add("loop", "{{ range until 100 }}{{ range until 100 }}{{ range until 100 }}{{ end }}{{ end }}{{ end }}", TEMPLATE)
-        .unwrap();
-    set.add("repeat", "{{ repeat 100000 \"ab\" }}", TEMPLATE)
-        .unwrap();
-    set.add(
-        "self",
-        "{{ $d := dict }}{{ $_ := set $d \"d\" $d }}{{ toYaml $d }}",
-        TEMPLATE,
-    )
-    .unwrap();
-    set.add(
-        "deep",
-        "{{ $d := dict }}{{ range until 1500 }}{{ $d = dict \"a\" $d }}{{ end }}ok",
-        TEMPLATE,
-    )
-    .unwrap();
-    for name in ["flood", "loop", "repeat"] {
-        let e = set
-            .render(name, &Dot::new(&Value::null()), &NoFiles)
-            .unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Limit, "{name}: {e:?}");
+        "{{ range until 100 }}{{ range until 100 }}{{ range until 100 }}{{ end }}{{ end }}{{ end }}",
+        "{{ repeat 100000 \"ab\" }}",
+    ] {
+        let e = render(text).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Limit, "{text}: {e:?}");
     }
     assert_eq!(
-        set.render("self", &Dot::new(&Value::null()), &NoFiles)
+        render("{{ $d := dict }}{{ $_ := set $d \"d\" $d }}{{ toYaml $d }}")
             .unwrap_err()
             .kind,
         ErrorKind::Exec
     );
     assert_eq!(
-        set.render("deep", &Dot::new(&Value::null()), &NoFiles)
+        render("{{ $d := dict }}{{ range until 1500 }}{{ $d = dict \"a\" $d }}{{ end }}ok")
             .unwrap()
             .text,
         "ok"

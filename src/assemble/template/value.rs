@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::source::{SourceMap, Span};
 use crate::yaml::{Data, Key, MAX_DEPTH, Map, Value};
@@ -58,6 +58,42 @@ fn drop_iteratively(mut stack: Vec<Val>) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// The maps templates changed to hold a list or a map. Only through such a change can a
+/// map come to hold itself (a map made holds only what was made before it), and
+/// reference counting never frees a map that holds itself: each of these is emptied when
+/// the record is dropped, which lets every such cycle go.
+#[derive(Debug, Default)]
+pub struct Changed(RefCell<Vec<Weak<MapObj>>>);
+
+impl Changed {
+    /// Notes that `value` was put into `map`.
+    pub fn record(&self, map: &Rc<MapObj>, value: &Val) {
+        if matches!(
+            value.kind,
+            Kind::Map(_) | Kind::List(_) | Kind::ApiVersions(_)
+        ) {
+            let mut changed = self.0.borrow_mut();
+            if !changed
+                .last()
+                .is_some_and(|last| last.ptr_eq(&Rc::downgrade(map)))
+            {
+                changed.push(Rc::downgrade(map));
+            }
+        }
+    }
+}
+
+impl Drop for Changed {
+    fn drop(&mut self) {
+        for map in self.0.get_mut().drain(..) {
+            if let Some(map) = map.upgrade() {
+                let entries = std::mem::take(&mut *map.0.borrow_mut());
+                drop_iteratively(entries.into_values().collect());
+            }
         }
     }
 }

@@ -512,6 +512,7 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         }),
         "set" => arity(name, args, 3).and_then(|()| {
             let map = dict(name, &args[0])?;
+            ex.changed.record(map, &args[2]);
             map.0.borrow_mut().insert(s(1), args[2].clone());
             Ok(args[0].clone())
         }),
@@ -886,7 +887,7 @@ fn dict<'v>(name: &str, val: &'v Val) -> Res<&'v Rc<super::super::value::MapObj>
 /// are set from `source`; maps on both sides merge deeply.
 fn merge(
     ex: &mut Exec,
-    target: &super::super::value::MapObj,
+    target: &Rc<super::super::value::MapObj>,
     source: &super::super::value::MapObj,
     overwrite: bool,
     depth: usize,
@@ -919,6 +920,7 @@ fn merge(
             }
             Some(existing) if overwrite && value.is_nil() && !existing.is_nil() => {}
             _ => {
+                ex.changed.record(target, &value);
                 target.0.borrow_mut().insert(key, value);
             }
         }
