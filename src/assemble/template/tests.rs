@@ -697,6 +697,53 @@ fn parse_errors_are_located() {
 }
 
 #[test]
+fn case_functions_convert_as_helm_s_do() {
+    // What `helm template` 3.17.2 printed for each (sprig 3.3 on xstrings 1.5 and goutils).
+    let camel: &[(&str, &str)] = &[
+        ("GOLANG_IS_GREAT", "GolangIsGreat"),
+        ("some words", "SomeWords"),
+        ("_complex__case_", "_Complex_Case_"),
+        ("", ""),
+        ("-", "--"),
+        ("__a", "__A"),
+        ("a__", "A__"),
+        ("http_server", "HttpServer"),
+        ("fooBar_baz", "FooBarBaz"),
+        ("  lead space", "  LeadSpace"),
+        ("tab\there", "TabHere"),
+        ("a--b", "A-B"),
+        ("X_y-Z z", "XYZZ"),
+        ("héllo wörld", "HélloWörld"),
+        ("1st_place", "1stPlace"),
+        ("HTTPServer", "Httpserver"),
+        ("fooBAR", "FooBAR"),
+        ("aBC_dEF", "ABCDEF"),
+        ("ÉCOLE_x", "ÉcoleX"),
+        ("A1B", "A1B"),
+        ("ABcD", "AbcD"),
+        ("aB", "AB"),
+        ("AB", "Ab"),
+        ("HELLO world", "HelloWorld"),
+        ("ǅemal", "Ǆemal"),
+        ("AB_x", "AbX"),
+        ("AB ", "Ab "),
+    ];
+    // goutils reads bytes: a letter written in two gives its first byte, as Latin-1.
+    let initials: &[(&str, &str)] = &[
+        ("Hello World", "HW"),
+        ("  two  gaps\tand\ttabs ", "tgat"),
+        ("ÜberCool x", "Ãx"),
+        ("", ""),
+    ];
+    for (function, cases) in [("camelcase", camel), ("initials", initials)] {
+        for (text, want) in cases {
+            let template = format!("{{{{ {function} {text:?} }}}}");
+            assert_eq!(render(&template, ""), *want, "{function} {text:?}");
+        }
+    }
+}
+
+#[test]
 fn a_map_that_holds_itself_is_freed_with_its_dot() {
     // Reference counts never free a cycle: the maps `set` or `merge` made hold a container
     // are emptied when the last holder of the dot lets go of it.

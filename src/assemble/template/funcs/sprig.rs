@@ -173,13 +173,7 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
                 Val::str(format!("{}...", byte_slice(&text, 0, (width - 3) as usize)))
             }
         }),
-        "initials" => one(args).map(|()| {
-            Val::str(
-                s(0).split_whitespace()
-                    .filter_map(|w| w.chars().next())
-                    .collect::<String>(),
-            )
-        }),
+        "initials" => one(args).map(|()| Val::str(initials(&s(0)))),
         "contains" => two(args).map(|()| Val::bool(s(1).contains(&*s(0)))),
         "hasPrefix" => two(args).map(|()| Val::bool(s(1).starts_with(&*s(0)))),
         "hasSuffix" => two(args).map(|()| Val::bool(s(1).ends_with(&*s(0)))),
@@ -193,9 +187,7 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         }
         "snakecase" => one(args).map(|()| Val::str(words_case(&s(0), '_'))),
         "kebabcase" => one(args).map(|()| Val::str(words_case(&s(0), '-'))),
-        "camelcase" => {
-            one(args).map(|()| Val::str(s(0).split('_').map(title_word).collect::<String>()))
-        }
+        "camelcase" => one(args).map(|()| Val::str(camel_case(&s(0)))),
         "wrap" => two(args).map(|()| Val::str(wrap(&s(1), int(&args[0]).max(1) as usize, "\n"))),
         "wrapWith" => arity(name, args, 3)
             .map(|()| Val::str(wrap(&s(2), int(&args[0]).max(1) as usize, &s(1)))),
@@ -714,11 +706,86 @@ fn byte_slice(text: &str, start: usize, end: usize) -> String {
         .into_owned()
 }
 
-fn title_word(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+/// sprig's `initials` (goutils): the first byte after each gap, read as a Latin-1
+/// character, so that a letter written in two bytes gives its first (`Über` → `Ã`).
+fn initials(text: &str) -> String {
+    let mut out = String::new();
+    let mut gap = true;
+    for c in text.bytes().map(char::from) {
+        if c.is_whitespace() {
+            gap = true;
+        } else if gap {
+            out.push(c);
+            gap = false;
+        }
+    }
+    out
+}
+
+/// sprig's `camelcase` (xstrings 1.5's `ToCamelCase`): `-`, `_` and spaces join words,
+/// and the last of each run of them is dropped; each word starts upper-case, and in a word
+/// that starts upper-case the upper-case runes after the first are lowered up to its first
+/// other rune (`HTTPServer` → `Httpserver`, `ABcD` → `AbcD`). Leading joiners stay, and a
+/// text of joiners only gets its last one twice (`-` → `--`), as there.
+fn camel_case(text: &str) -> String {
+    let joiner = |c: char| c == '-' || c == '_' || c.is_whitespace();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    let mut last = None;
+    let mut word_upper = false;
+    for c in chars.by_ref() {
+        if joiner(c) {
+            out.push(c);
+            last = Some(c);
+        } else {
+            word_upper = c.is_uppercase();
+            last = Some(go_upper(c));
+            break;
+        }
+    }
+    let Some(mut last) = last else {
+        return out;
+    };
+    for c in chars {
+        let before = last;
+        last = c;
+        if joiner(c) && joiner(before) {
+            out.push(before);
+            continue;
+        }
+        if joiner(before) {
+            word_upper = c.is_uppercase();
+            last = go_upper(c);
+        } else {
+            if word_upper {
+                if c.is_uppercase() {
+                    last = go_lower(c);
+                } else {
+                    word_upper = false;
+                }
+            }
+            out.push(before);
+        }
+    }
+    out.push(last);
+    out
+}
+
+/// Go's `unicode.ToUpper`: one rune for one (a rune whose upper case is several stays).
+fn go_upper(c: char) -> char {
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// Go's `unicode.ToLower`, one rune for one.
+fn go_lower(c: char) -> char {
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
     }
 }
 
