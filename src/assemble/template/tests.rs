@@ -735,11 +735,104 @@ fn case_functions_convert_as_helm_s_do() {
         ("ÜberCool x", "Ãx"),
         ("", ""),
     ];
-    for (function, cases) in [("camelcase", camel), ("initials", initials)] {
-        for (text, want) in cases {
-            let template = format!("{{{{ {function} {text:?} }}}}");
-            assert_eq!(render(&template, ""), *want, "{function} {text:?}");
-        }
+    // Input, then `snakecase` and `kebabcase` of it.
+    let words: &[(&str, &str, &str)] = &[
+        ("HTTPServer", "http_server", "http-server"),
+        ("FirstName", "first_name", "first-name"),
+        ("NoHTTPS", "no_https", "no-https"),
+        ("GO_PATH", "go_path", "go-path"),
+        ("GO PATH", "go_path", "go-path"),
+        ("GO-PATH", "go_path", "go-path"),
+        ("http2xx", "http_2xx", "http-2xx"),
+        ("HTTP20xOK", "http_20x_ok", "http-20x-ok"),
+        ("Duration2m3s", "duration_2m3s", "duration-2m3s"),
+        ("Bld4Floor3rd", "bld4_floor_3rd", "bld4-floor-3rd"),
+        ("fooBar", "foo_bar", "foo-bar"),
+        ("a__b", "a__b", "a--b"),
+        ("_x_", "_x_", "-x-"),
+        ("ab--cd", "ab__cd", "ab--cd"),
+        ("Hello World", "hello_world", "hello-world"),
+        ("already_snake", "already_snake", "already-snake"),
+        ("x", "x", "x"),
+        ("", "", ""),
+        ("ÜberCool", "über_cool", "über-cool"),
+        ("a1b2", "a_1b2", "a-1b2"),
+        ("AbcDEF", "abc_def", "abc-def"),
+        ("snake_Case", "snake_case", "snake-case"),
+        ("abc1", "abc1", "abc1"),
+        ("1abc", "1abc", "1abc"),
+        ("A1", "a1", "a1"),
+        ("a.b", "a.b", "a.b"),
+        ("a..B", "a..b", "a..b"),
+        ("x!!Y", "x!!y", "x!!y"),
+        ("中文Abc", "中文_abc", "中文-abc"),
+        ("ÉCOLE2x", "école_2x", "école-2x"),
+        ("İSTANBUL", "istanbul", "istanbul"),
+        ("ⅫRoman", "Ⅻ_roman", "Ⅻ-roman"),
+        ("ǅemal", "ǅemal", "ǅemal"),
+        ("a\u{a0}b", "a_b", "a-b"),
+        ("v1.2.3", "v1.2.3", "v1.2.3"),
+        ("HTTPStatus", "http_status", "http-status"),
+        ("HTTPs", "htt_ps", "htt-ps"),
+        ("myHTTP2Server", "my_http2_server", "my-http2-server"),
+        ("ID", "id", "id"),
+        ("IDs", "i_ds", "i-ds"),
+        ("A-b_C d", "a_b_c_d", "a-b-c-d"),
+    ];
+    // Go's one-rune case mappings and classes (`ß` has no upper case of one rune; `İ`
+    // lowers to `i`; a digraph's title case is its own), and `strconv.Quote`'s escapes for
+    // what is not printable (spaces but ` `, format and private-use characters).
+    let others: &[(&str, &str, &str)] = &[
+        ("upper", "straße", "STRAßE"),
+        ("upper", "ﬁx", "ﬁX"),
+        ("upper", "ŉa", "ŉA"),
+        ("upper", "ᾀx", "ᾈX"),
+        ("upper", "ΣΑΣ", "ΣΑΣ"),
+        ("lower", "İstanbul", "istanbul"),
+        ("lower", "ΣΑΣ", "σασ"),
+        ("title", "don't stop", "Don'T Stop"),
+        ("title", "ǆemal", "ǅemal"),
+        ("title", "a\u{ad}b", "A\u{ad}b"),
+        ("title", "pu\u{e000}a", "Pu\u{e000}a"),
+        ("title", "\u{301}acc", "\u{301}acc"),
+        ("title", "a.b-c_d", "A.B-C_d"),
+        ("title", "ᾀx", "ᾈx"),
+        ("untitle", "İstanbul", "istanbul"),
+        ("swapcase", "straße", "STRAßE"),
+        ("swapcase", "ǆemal", "ǅEMAL"),
+        ("swapcase", "xǆy", "XǄY"),
+        ("swapcase", "a ǆb", "A ǅB"),
+        ("swapcase", "İstanbul", "iSTANBUL"),
+        ("quote", "a\u{ad}b", "\"a\\u00adb\""),
+        ("quote", "zw\u{200b}sp", "\"zw\\u200bsp\""),
+        ("quote", "bom\u{feff}", "\"bom\\ufeff\""),
+        ("quote", "nb\u{a0}sp", "\"nb\\u00a0sp\""),
+        ("quote", "ideo\u{3000}sp", "\"ideo\\u3000sp\""),
+        ("quote", "pu\u{e000}a", "\"pu\\ue000a\""),
+        ("quote", "ls\u{2028}x", "\"ls\\u2028x\""),
+        ("quote", "x\u{85}y", "\"x\\u0085y\""),
+        ("quote", "😀", "\"😀\""),
+        ("quote", "tab\tx", "\"tab\\tx\""),
+        ("printf \"%q\"", "nb\u{a0}sp", "\"nb\\u00a0sp\""),
+        ("printf \"%q\"", "zw\u{200b}sp", "\"zw\\u200bsp\""),
+    ];
+    let mut all: Vec<(&str, &str, &str)> = others.to_vec();
+    all.extend(camel.iter().map(|(text, want)| ("camelcase", *text, *want)));
+    all.extend(
+        initials
+            .iter()
+            .map(|(text, want)| ("initials", *text, *want)),
+    );
+    all.extend(
+        words
+            .iter()
+            .flat_map(|(text, s, k)| [("snakecase", *text, *s), ("kebabcase", *text, *k)]),
+    );
+    for (function, text, want) in all {
+        // A JSON string is a Go string literal (Rust's `{:?}` writes `\u{a0}`).
+        let literal = serde_json::to_string(text).unwrap();
+        let template = format!("{{{{ {function} {literal} }}}}");
+        assert_eq!(render(&template, ""), want, "{function} {text:?}");
     }
 }
 

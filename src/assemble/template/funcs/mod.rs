@@ -4,11 +4,13 @@
 //! or float a parameter wants, nil to a zero value) rather than refused as Go's reflection
 //! would refuse a `float64` for an `int` parameter.
 
+mod case;
 pub mod fmt;
 mod go;
 pub mod helm;
 mod semver;
 mod sprig;
+mod unicode;
 
 /// Whether `version` satisfies `constraint` as Helm checks a dependency's `version`
 /// range (`IsCompatibleRange`): an empty range takes any version; a range or a version

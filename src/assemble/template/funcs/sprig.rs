@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use super::super::exec::{Exec, Fault, Res};
 use super::super::value::{Kind, Val};
-use super::{arity, at_least, empty, float, fmt, int, list, string, strval};
+use super::{arity, at_least, case, empty, float, fmt, int, list, string, strval, unicode};
 use crate::yaml::{Data, Value};
 
 /// The instant `now` stands for: 2000-01-01T00:00:00Z.
@@ -108,19 +108,32 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
             let end = text.len() - if text.ends_with(&*cut) { cut.len() } else { 0 };
             substring(&args[1], &text, 0..end)
         }),
-        "upper" => one(args).map(|()| Val::str(s(0).to_uppercase())),
-        "lower" => one(args).map(|()| Val::str(s(0).to_lowercase())),
+        "upper" => {
+            one(args).map(|()| Val::str(s(0).chars().map(unicode::to_upper).collect::<String>()))
+        }
+        "lower" => {
+            one(args).map(|()| Val::str(s(0).chars().map(unicode::to_lower).collect::<String>()))
+        }
         "title" => one(args).map(|()| Val::str(title(&s(0)))),
         "untitle" => one(args).map(|()| Val::str(untitle(&s(0)))),
+        // goutils' SwapCase: upper and title case lowered, lower case raised (to title
+        // case at the start or after a space: `ǆ` gives `ǅ` there, `Ǆ` elsewhere).
         "swapcase" => one(args).map(|()| {
+            let mut after_space = true;
             Val::str(
                 s(0).chars()
                     .map(|c| {
-                        if c.is_uppercase() {
-                            c.to_lowercase().collect::<String>()
+                        let swapped = if unicode::is_upper(c) || unicode::is_title(c) {
+                            unicode::to_lower(c)
+                        } else if unicode::is_lower(c) && after_space {
+                            unicode::to_title(c)
+                        } else if unicode::is_lower(c) {
+                            unicode::to_upper(c)
                         } else {
-                            c.to_uppercase().collect()
-                        }
+                            c
+                        };
+                        after_space = c.is_whitespace();
+                        swapped
                     })
                     .collect::<String>(),
             )
@@ -185,9 +198,9 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "plural" => {
             arity(name, args, 3).map(|()| Val::str(if int(&args[2]) == 1 { s(0) } else { s(1) }))
         }
-        "snakecase" => one(args).map(|()| Val::str(words_case(&s(0), '_'))),
-        "kebabcase" => one(args).map(|()| Val::str(words_case(&s(0), '-'))),
-        "camelcase" => one(args).map(|()| Val::str(camel_case(&s(0)))),
+        "snakecase" => one(args).map(|()| Val::str(case::words(&s(0), '_'))),
+        "kebabcase" => one(args).map(|()| Val::str(case::words(&s(0), '-'))),
+        "camelcase" => one(args).map(|()| Val::str(case::camel(&s(0)))),
         "wrap" => two(args).map(|()| Val::str(wrap(&s(1), int(&args[0]).max(1) as usize, "\n"))),
         "wrapWith" => arity(name, args, 3)
             .map(|()| Val::str(wrap(&s(2), int(&args[0]).max(1) as usize, &s(1)))),
@@ -722,88 +735,29 @@ fn initials(text: &str) -> String {
     out
 }
 
-/// sprig's `camelcase` (xstrings 1.5's `ToCamelCase`): `-`, `_` and spaces join words,
-/// and the last of each run of them is dropped; each word starts upper-case, and in a word
-/// that starts upper-case the upper-case runes after the first are lowered up to its first
-/// other rune (`HTTPServer` → `Httpserver`, `ABcD` → `AbcD`). Leading joiners stay, and a
-/// text of joiners only gets its last one twice (`-` → `--`), as there.
-fn camel_case(text: &str) -> String {
-    let joiner = |c: char| c == '-' || c == '_' || c.is_whitespace();
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    let mut last = None;
-    let mut word_upper = false;
-    for c in chars.by_ref() {
-        if joiner(c) {
-            out.push(c);
-            last = Some(c);
-        } else {
-            word_upper = c.is_uppercase();
-            last = Some(go_upper(c));
-            break;
-        }
-    }
-    let Some(mut last) = last else {
-        return out;
-    };
-    for c in chars {
-        let before = last;
-        last = c;
-        if joiner(c) && joiner(before) {
-            out.push(before);
-            continue;
-        }
-        if joiner(before) {
-            word_upper = c.is_uppercase();
-            last = go_upper(c);
-        } else {
-            if word_upper {
-                if c.is_uppercase() {
-                    last = go_lower(c);
-                } else {
-                    word_upper = false;
-                }
-            }
-            out.push(before);
-        }
-    }
-    out.push(last);
-    out
-}
-
-/// Go's `unicode.ToUpper`: one rune for one (a rune whose upper case is several stays).
-fn go_upper(c: char) -> char {
-    let mut upper = c.to_uppercase();
-    match (upper.next(), upper.next()) {
-        (Some(u), None) => u,
-        _ => c,
-    }
-}
-
-/// Go's `unicode.ToLower`, one rune for one.
-fn go_lower(c: char) -> char {
-    let mut lower = c.to_lowercase();
-    match (lower.next(), lower.next()) {
-        (Some(l), None) => l,
-        _ => c,
-    }
-}
-
-/// sprig's `title` (Go's deprecated `strings.Title`: a letter after a non-letter is
-/// upper-cased).
+/// sprig's `title`, Go's deprecated `strings.Title`: a rune after a separator is made
+/// title case. Separators are ASCII but for letters, digits and `_` (so `don't` gives
+/// `Don'T`), and past ASCII only spaces.
 fn title(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut previous_letter = false;
-    for c in text.chars() {
-        let letter = c.is_alphanumeric() || c == '_' || c == '\'';
-        if letter && !previous_letter {
-            out.extend(c.to_uppercase());
+    let separator = |c: char| {
+        if c.is_ascii() {
+            !(c.is_ascii_alphanumeric() || c == '_')
         } else {
-            out.push(c);
+            !(unicode::is_letter(c) || unicode::is_digit(c)) && c.is_whitespace()
         }
-        previous_letter = letter;
-    }
-    out
+    };
+    let mut previous = ' ';
+    text.chars()
+        .map(|c| {
+            let mapped = if separator(previous) {
+                unicode::to_title(c)
+            } else {
+                c
+            };
+            previous = c;
+            mapped
+        })
+        .collect()
 }
 
 fn untitle(text: &str) -> String {
@@ -811,32 +765,11 @@ fn untitle(text: &str) -> String {
     let mut previous_space = true;
     for c in text.chars() {
         if previous_space {
-            out.extend(c.to_lowercase());
+            out.push(unicode::to_lower(c));
         } else {
             out.push(c);
         }
         previous_space = c.is_whitespace();
-    }
-    out
-}
-
-fn words_case(text: &str, sep: char) -> String {
-    let mut out = String::new();
-    let mut previous_lower = false;
-    for c in text.chars() {
-        if c.is_uppercase() {
-            if previous_lower {
-                out.push(sep);
-            }
-            out.extend(c.to_lowercase());
-            previous_lower = false;
-        } else if c == '_' || c == '-' || c == ' ' {
-            out.push(sep);
-            previous_lower = false;
-        } else {
-            out.push(c);
-            previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        }
     }
     out
 }
