@@ -212,13 +212,7 @@ fn no_fix_is_written_into_a_chart_template() {
     let daemonset = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: {{ .Values.name }}\n\
                      spec:\n  template:\n    spec:\n      containers:\n        - name: a\n          \
                      image: a\n";
-    let chart = dir.path().join("chart");
-    std::fs::create_dir_all(chart.join("templates")).unwrap();
-    std::fs::write(
-        chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: c\nversion: 1.0.0\n",
-    )
-    .unwrap();
+    let chart = common::new_chart(dir.path(), "chart", "1.0.0");
     std::fs::write(chart.join("values.yaml"), "name: agent\n").unwrap();
     std::fs::write(chart.join("templates/ds.yaml"), daemonset).unwrap();
     std::fs::write(

@@ -5,7 +5,8 @@
 //! Also: every chart under `../shared/corpus/helm-templates` renders with its defaults, but
 //! for the failures pinned here; and, where the real Helm is installed
 //! (`scripts/install-helm.sh`), every corpus chart and every DataDog values file renders
-//! as `helm template` renders it now, subcharts included.
+//! as `helm template` renders it now, subcharts included, and the string functions that
+//! depend on Unicode give what Helm's give.
 
 mod common;
 
@@ -784,4 +785,82 @@ fn the_test_charts_render_as_real_helm_renders_them() {
             .any(|name| name.ends_with("charts/shared-dot"))
     );
     assert!(compared.len() >= 10, "{compared:?}");
+}
+
+/// Strings that tell Go's Unicode rules from others: case mappings of one rune for one,
+/// digraphs, final sigma, dotted I, spaces that are not ` `, format and private-use
+/// characters, CJK, numbers of every kind, runs of capitals and digits.
+const UNICODE_INPUTS: &[&str] = &[
+    "HTTPServer",
+    "myHTTP2Server",
+    "Bld4Floor3rd",
+    "GOLANG_IS_GREAT",
+    "_complex__case_",
+    "don't stop",
+    "a.b-c_d",
+    "straße",
+    "ǆemal",
+    "xǆy ǅ",
+    "İSTANBUL",
+    "ΣΑΣ",
+    "ᾀx",
+    "ﬁx",
+    "nb\u{a0}sp",
+    "zw\u{200b}sp",
+    "bom\u{feff}",
+    "ideo\u{3000}sp",
+    "pu\u{e000}a",
+    "\u{301}acc",
+    "中文Abc",
+    "ⅫRoman½",
+    "ÜberCool x",
+    "-",
+    "",
+];
+
+/// The string functions that depend on Unicode, each on [`UNICODE_INPUTS`], rendered by
+/// the real Helm and by karplint: every result equal.
+#[test]
+fn string_functions_follow_go_s_unicode_rules_as_real_helm_does() {
+    let Some(helm) = real_helm() else { return };
+    let functions = [
+        "camelcase",
+        "snakecase",
+        "kebabcase",
+        "upper",
+        "lower",
+        "title",
+        "untitle",
+        "swapcase",
+        "initials",
+        "quote",
+        "printf \"%q\"",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let chart_dir = common::new_chart(dir.path(), "unicode", "0.1.0");
+    let mut template =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: u\ndata:\n");
+    for (f, function) in functions.iter().enumerate() {
+        for (i, input) in UNICODE_INPUTS.iter().enumerate() {
+            // A JSON string is a Go string literal; toJson keeps the result one line.
+            let literal = serde_json::to_string(input).unwrap();
+            template.push_str(&format!(
+                "  f{f}i{i}: {{{{ {function} {literal} | toJson }}}}\n"
+            ));
+        }
+    }
+    std::fs::write(chart_dir.join("templates/cm.yaml"), template).unwrap();
+    let theirs = helm_template(&helm, &chart_dir, "release-name", "default", &[]).unwrap();
+    let (output, files) = render(&chart_dir, &ChartOptions::default());
+    let (mine, problems) = rendered_objects(&output, &files, false);
+    assert_eq!(problems, Vec::<String>::new());
+    let data = |objects: &[Value]| objects[0].path(&["data"]).cloned().unwrap();
+    let (theirs, mine) = (data(&theirs), data(&mine));
+    let mut differing = Vec::new();
+    differences(&theirs, &mine, String::new(), &mut differing);
+    assert_eq!(differing, Vec::<String>::new());
+    assert_eq!(
+        theirs.as_map().unwrap().len(),
+        functions.len() * UNICODE_INPUTS.len()
+    );
 }

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+mod common;
+
 /// Generous: these runs take well under a second; only a hang or a quadratic blow-up
 /// reaches it.
 const HANG: Duration = Duration::from_secs(60);
@@ -504,13 +506,7 @@ fn a_chart_of_many_looping_templates_costs_one_budget() {
     // many lists made. The chart's templates share one budget (a million steps), so the
     // run stops rendering after the first and says so at each template left.
     let dir = tempfile::tempdir().unwrap();
-    let chart = dir.path().join("chart");
-    fs::create_dir_all(chart.join("templates")).unwrap();
-    fs::write(
-        chart.join("Chart.yaml"),
-        "apiVersion: v2\nname: loops\nversion: 0.1.0\n",
-    )
-    .unwrap();
+    let chart = common::new_chart(dir.path(), "chart", "0.1.0");
     for i in 0..40 {
         fs::write(
             chart.join(format!("templates/t{i:02}.yaml")),

@@ -7,6 +7,19 @@ use std::path::{Path, PathBuf};
 /// Set on the binaries tests run inside this repository: see [`run_with_stdin`].
 pub const NO_CONTEXT: (&str, &str) = ("KARPLINT_NO_CONTEXT", "true");
 
+/// A new chart `name` in `parent`: its `Chart.yaml` (v2, version `version`) and an empty
+/// `templates/`.
+pub fn new_chart(parent: &Path, name: &str, version: &str) -> PathBuf {
+    let chart = parent.join(name);
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        format!("apiVersion: v2\nname: {name}\nversion: {version}\n"),
+    )
+    .unwrap();
+    chart
+}
+
 /// Copies a directory tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
