@@ -6,8 +6,10 @@
 //!
 //! Values read from YAML files are typed as Helm reads them (YAML 1.1 through JSON): every
 //! number is a float64 ([`Data::Float`]), and plain `yes`/`no`/`on`/`off`/`y`/`n` are
-//! booleans. Values from `--set` keep their own types (int64, bool, null, string).
+//! booleans (as keys, named `true` and `false`). Values from `--set` keep their own types
+//! (int64, bool, null, string).
 
+use crate::source::Span;
 use crate::yaml::{Data, Key, Map, Value};
 
 /// The key Helm copies from parent to subcharts.
@@ -16,20 +18,50 @@ pub const GLOBAL: &str = "global";
 /// Retypes a value read from a YAML file the way Helm's `sigs.k8s.io/yaml` reads it.
 /// `text` is the file the value's spans point into (to tell plain scalars from quoted).
 pub fn helm_typed(value: &mut Value, text: &str) {
+    // Whether what was written at `span` is a plain scalar (not quoted, not a block).
+    let plain = |span: Option<Span>| {
+        span.is_some_and(|span| {
+            text.as_bytes()
+                .get(span.start.byte as usize)
+                .is_some_and(|b| !matches!(b, b'\'' | b'"' | b'|' | b'>'))
+        })
+    };
     match &mut value.data {
         Data::Int(int) => value.data = Data::Float(*int as f64),
         Data::String(string) => {
-            let plain = value.span.is_some_and(|span| {
-                text.as_bytes()
-                    .get(span.start.byte as usize)
-                    .is_some_and(|b| !matches!(b, b'\'' | b'"' | b'|' | b'>'))
-            });
-            if plain && let Some(flag) = yaml11_bool(string) {
+            if plain(value.span)
+                && let Some(flag) = yaml11_bool(string)
+            {
                 value.data = Data::Bool(flag);
             }
         }
         Data::Seq(items) => items.iter_mut().for_each(|item| helm_typed(item, text)),
-        Data::Map(map) => map.iter_mut().for_each(|(_, item)| helm_typed(item, text)),
+        Data::Map(map) => {
+            map.iter_mut().for_each(|(_, item)| helm_typed(item, text));
+            // A boolean key is named as JSON names it: a plain `y:` is "true".
+            let boolean = |key: &Key| {
+                let flag = yaml11_bool(&key.name).or(match key.name.as_str() {
+                    "true" | "True" | "TRUE" => Some(true),
+                    "false" | "False" | "FALSE" => Some(false),
+                    _ => None,
+                });
+                flag.filter(|_| plain(key.span))
+            };
+            if map.iter().any(|(key, _)| boolean(key).is_some()) {
+                let mut named = Map::new();
+                for (key, item) in map.iter() {
+                    let name = boolean(key).map_or_else(|| key.name.clone(), |f| f.to_string());
+                    named.insert(
+                        Key {
+                            name,
+                            span: key.span,
+                        },
+                        item.clone(),
+                    );
+                }
+                *map = named;
+            }
+        }
         Data::Null | Data::Bool(_) | Data::Float(_) => {}
     }
 }
@@ -239,6 +271,25 @@ mod tests {
         assert_eq!(values.get("c").unwrap().data, Data::String("yes".into()));
         assert_eq!(values.get("d").unwrap().data, Data::Bool(false));
         assert_eq!(values.get("e").unwrap().data, Data::String("on".into()));
+    }
+
+    #[test]
+    fn yaml11_boolean_keys_are_named_as_helm_names_them() {
+        // What Helm 3.17.2's `.Values | toJson` shows for the same file: a plain key `y`
+        // is the boolean true, named "true" once the values go through JSON.
+        let values = map(
+            "pos: {x: 1, y: 2}\noff: 3\n\"n\": 4\nnested:\n  Yes: a\n  \"on\": b\nlist:\n- N: c\n",
+        );
+        let keys = |map: &Map| map.keys().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(keys(&values), ["pos", "false", "n", "nested", "list"]);
+        let inner = |name: &str| values.get(name).and_then(Value::as_map).unwrap();
+        assert_eq!(keys(inner("pos")), ["x", "true"]);
+        assert_eq!(keys(inner("nested")), ["true", "on"]);
+        let item = values.get("list").and_then(Value::as_seq).unwrap()[0].clone();
+        assert_eq!(keys(item.as_map().unwrap()), ["false"]);
+        // The renamed key still points where it was written.
+        let (key, _) = inner("pos").entry("true").unwrap();
+        assert_eq!(key.span.unwrap().start.col, 13);
     }
 
     #[test]
