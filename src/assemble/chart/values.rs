@@ -26,6 +26,16 @@ pub fn helm_typed(value: &mut Value, text: &str) {
                 .is_some_and(|b| !matches!(b, b'\'' | b'"' | b'|' | b'>'))
         })
     };
+    let written = |span: Option<Span>| {
+        let span = span.filter(|_| plain(span))?;
+        text.get(span.start.byte as usize..span.end.byte as usize)
+    };
+    if matches!(value.data, Data::Int(_) | Data::Float(_) | Data::String(_))
+        && let Some(data) = written(value.span).and_then(yaml11_number)
+    {
+        value.data = data;
+        return;
+    }
     match &mut value.data {
         Data::Int(int) => value.data = Data::Float(*int as f64),
         Data::String(string) => {
@@ -64,6 +74,90 @@ pub fn helm_typed(value: &mut Value, text: &str) {
         }
         Data::Null | Data::Bool(_) | Data::Float(_) => {}
     }
+}
+
+/// What yaml.v2 (Helm's YAML 1.1) makes of a plain scalar that starts as a number does:
+/// after a digit or a sign, `_`s dropped, Go's `ParseInt` with base 0 (`0x`, `0o`, `0b`,
+/// and a leading `0` for octal: `0644` is 420), then `ParseUint`, then `ParseFloat` for
+/// what looks like a float, a number (a float64 through JSON); failing all, a string
+/// (`6e999` is out of range). After a `.`, `ParseFloat` alone. `None` for other scalars,
+/// and for the infinities yaml.v2 names (`-.inf`), which the core schema reads alike.
+fn yaml11_number(written: &str) -> Option<Data> {
+    let finite = |text: &str| text.parse::<f64>().ok().filter(|f| f.is_finite());
+    match written.as_bytes().first()? {
+        b'.' => finite(written).map(Data::Float),
+        b'+' | b'-' if written[1..].eq_ignore_ascii_case(".inf") => None,
+        b'0'..=b'9' | b'+' | b'-' => {
+            let plain: String = written.chars().filter(|&c| c != '_').collect();
+            let number = go_parse_int(&plain)
+                .or_else(|| looks_like_float(&plain).then(|| finite(&plain)).flatten());
+            Some(number.map_or_else(|| Data::String(written.to_string()), Data::Float))
+        }
+        _ => None,
+    }
+}
+
+/// Go's `ParseInt(text, 0, 64)`, and then `ParseUint(text, 0, 64)`, as a float64.
+fn go_parse_int(text: &str) -> Option<f64> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let signed = unsigned.len() != text.len();
+    let bytes = unsigned.as_bytes();
+    let (base, digits) = match bytes {
+        [] => return None,
+        [b'0', prefix, _, ..] if matches!(prefix.to_ascii_lowercase(), b'b' | b'o' | b'x') => {
+            let base = match prefix.to_ascii_lowercase() {
+                b'b' => 2,
+                b'o' => 8,
+                _ => 16,
+            };
+            (base, &unsigned[2..])
+        }
+        [b'0', ..] => (8, &unsigned[1..]),
+        _ => (10, unsigned),
+    };
+    // `from_str_radix` would take a sign of its own.
+    if !digits.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let n = if digits.is_empty() {
+        0
+    } else {
+        u64::from_str_radix(digits, base).ok()?
+    };
+    // ParseInt's range; past it, ParseUint takes an unsigned text up to u64's.
+    let fits = if negative {
+        n <= 1 << 63
+    } else {
+        n <= i64::MAX as u64 || !signed
+    };
+    let value = n as f64;
+    fits.then_some(if negative && n != 0 { -value } else { value })
+}
+
+/// yaml.v2's `yamlStyleFloat`: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+fn looks_like_float(text: &str) -> bool {
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let mut rest = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let whole = digits(rest);
+    rest = &rest[whole..];
+    if let Some(after) = rest.strip_prefix('.') {
+        let fraction = digits(after);
+        if whole == 0 && fraction == 0 {
+            return false;
+        }
+        rest = &after[fraction..];
+    } else if whole == 0 {
+        return false;
+    }
+    if let Some(after) = rest.strip_prefix(['e', 'E']) {
+        let after = after.strip_prefix(['-', '+']).unwrap_or(after);
+        let exponent = digits(after);
+        return exponent > 0 && exponent == after.len();
+    }
+    rest.is_empty()
 }
 
 /// YAML 1.1 booleans that the core schema reads as strings.
@@ -271,6 +365,49 @@ mod tests {
         assert_eq!(values.get("c").unwrap().data, Data::String("yes".into()));
         assert_eq!(values.get("d").unwrap().data, Data::Bool(false));
         assert_eq!(values.get("e").unwrap().data, Data::String("on".into()));
+    }
+
+    #[test]
+    fn yaml11_numbers_are_read_as_helm_reads_them() {
+        // What Helm 3.17.2's `.Values | toJson` shows for the same file (yaml.v2: `_`s
+        // dropped, then Go's ParseInt with base 0 - a leading 0 is octal -, ParseUint, then
+        // ParseFloat for what looks like a float; every number a float64 through JSON).
+        let values = map(
+            "a: 0644\nb: 1_000\nc: 12345678901234567890\nd: 0b101\ne: 99999999999999999999999\n\
+             f: \"0644\"\ng: 08\nh: -0x10\ni: +0o17\nj: 0\nk: -0b11\nl: 0x_1F\nm: 1__0\n\
+             n2: 0.5_0\no: 007\np: 0_8\nq: 1e3_0\nr: 0xG\ns: 6e999\nt: 6E827__\n",
+        );
+        let number = |key: &str| match values.get(key).map(|v| &v.data) {
+            Some(Data::Float(f)) => Some(*f),
+            _ => None,
+        };
+        let expected = [
+            ("a", 420.0),
+            ("b", 1000.0),
+            ("c", 12345678901234567890.0),
+            ("d", 5.0),
+            ("e", 1e23),
+            ("g", 8.0),
+            ("h", -16.0),
+            ("i", 15.0),
+            ("j", 0.0),
+            ("k", -3.0),
+            ("l", 31.0),
+            ("m", 10.0),
+            ("n2", 0.5),
+            ("o", 7.0),
+            ("p", 8.0),
+            ("q", 1e30),
+        ];
+        for (key, want) in expected {
+            assert_eq!(number(key), Some(want), "{key}");
+        }
+        for key in ["f", "r", "s", "t"] {
+            assert!(
+                matches!(values.get(key).unwrap().data, Data::String(_)),
+                "{key}"
+            );
+        }
     }
 
     #[test]
