@@ -837,6 +837,75 @@ fn case_functions_convert_as_helm_s_do() {
 }
 
 #[test]
+fn float_arithmetic_is_decimal_as_in_helm() {
+    // What `helm template` 3.17.2 printed for `{{ CALL | toJson }}` (sprig's
+    // execDecimalOp on shopspring/decimal): `addf 0.1 0.2` is 0.3.
+    let calls: &[(&str, &str)] = &[
+        ("addf 0.1 0.2", "0.3"),
+        ("subf 1 0.9", "0.1"),
+        ("mulf 0.1 3", "0.3"),
+        ("divf 1 3", "0.3333333333333333"),
+        ("divf 2 3", "0.6666666666666667"),
+        ("divf 10 4", "2.5"),
+        ("divf 1 7", "0.1428571428571429"),
+        ("divf 1e20 3", "33333333333333330000"),
+        ("mulf 1.1 1.1", "1.21"),
+        ("addf 1e300 1e-300", "1e+300"),
+        ("add1f 0.1", "1.1"),
+        ("addf", "0"),
+        ("mulf 2 \"2.5\"", "5"),
+        ("subf 0.3 0.1 0.1", "0.1"),
+        ("divf 22 7 1", "3.142857142857143"),
+        ("divf 1 3 3", "0.1111111111111111"),
+        ("mulf 0.07 100", "7"),
+        ("addf 0.1 0.7", "0.8"),
+        ("mulf 3.3 3", "9.9"),
+        ("divf 0.3 0.1", "3"),
+        ("subf 1e-20 1e-21", "9e-21"),
+        ("divf 1 1e-20", "100000000000000000000"),
+        ("mulf 123456789.123 987654321.987", "121932631355968600"),
+        ("divf 5 -3", "-1.6666666666666667"),
+        ("divf -2 3", "-0.6666666666666667"),
+        ("addf -0.1 -0.2", "-0.3"),
+        ("mulf 1e-200 1e-200", "0"),
+        ("divf 1 9e15", "1e-16"),
+        ("divf 123456789 1000000", "123.456789"),
+        (
+            "mulf 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5 0.5",
+            "0.0001220703125",
+        ),
+        ("addf 1.0000000000000002 1", "2"),
+        ("divf 0.0000001 3", "3.33333333e-8"),
+        ("mulf 1.7976931348623157e308 1", "1.7976931348623157e+308"),
+        ("subf 0.1", "0.1"),
+        ("divf 7", "7"),
+    ];
+    for (call, want) in calls {
+        assert_eq!(
+            render(&format!("{{{{ {call} | toJson }}}}"), ""),
+            *want,
+            "{call}"
+        );
+    }
+    assert_eq!(
+        error("{{ divf 1 0 }}", "").message,
+        "error calling divf: decimal division by 0"
+    );
+    // JSON cannot write an infinity: Helm's toJson and toYaml give nothing, mustToJson fails.
+    assert_eq!(
+        render(
+            "{{ mulf 1e200 1e200 | toJson }}|{{ divf -1e300 1e-300 | toYaml }}|",
+            ""
+        ),
+        "||"
+    );
+    assert_eq!(
+        error("{{ mulf 1e200 1e200 | mustToJson }}", "").message,
+        "error calling mustToJson: json: unsupported value: +Inf"
+    );
+}
+
+#[test]
 fn a_map_that_holds_itself_is_freed_with_its_dot() {
     // Reference counts never free a cycle: the maps `set` or `merge` made hold a container
     // are emptied when the last holder of the dot lets go of it.

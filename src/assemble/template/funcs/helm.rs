@@ -37,6 +37,9 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         }
         "toYaml" | "mustToYaml" | "toYamlPretty" => arity(name, args, 1).and_then(|()| {
             let value = data(&args[0])?;
+            if let Some(unsupported) = json_unsupported(&value, name == "mustToYaml")? {
+                return Ok(unsupported);
+            }
             let (text, marks) = crate::yaml::to_yaml_marked(&value);
             let text = text.strip_suffix('\n').unwrap_or(&text);
             // Each entry of the block stands for the value it prints.
@@ -64,6 +67,9 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "toJson" | "mustToJson" | "toRawJson" | "mustToRawJson" | "toPrettyJson"
         | "mustToPrettyJson" => arity(name, args, 1).and_then(|()| {
             let value = data(&args[0])?;
+            if let Some(unsupported) = json_unsupported(&value, name.starts_with("must"))? {
+                return Ok(unsupported);
+            }
             let raw = name.contains("Raw");
             let pretty = name.contains("Pretty");
             Ok(Val::str(super::sprig::to_json(&value, !raw, pretty)))
@@ -105,6 +111,32 @@ fn template_name(val: &Val) -> Res<String> {
 }
 
 /// A value as data for the YAML and JSON writers (a map that holds itself is refused).
+/// What the JSON writers (and `toYaml`, which goes through JSON) make of a value holding
+/// an infinity or a NaN, which JSON cannot write: Helm's `toJson` gives an empty string,
+/// `mustToJson` an error. `None` for any other value.
+fn json_unsupported(value: &Value, must: bool) -> Res<Option<Val>> {
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match &value.data {
+            Data::Float(f) if !f.is_finite() => {
+                let shown = match *f {
+                    f if f.is_nan() => "NaN",
+                    f if f > 0.0 => "+Inf",
+                    _ => "-Inf",
+                };
+                if must {
+                    return Err(Fault::exec(format!("json: unsupported value: {shown}")));
+                }
+                return Ok(Some(Val::str("")));
+            }
+            Data::Seq(items) => stack.extend(items),
+            Data::Map(map) => stack.extend(map.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
 pub fn data(val: &Val) -> Res<Value> {
     val.to_value()
         .ok_or_else(|| Fault::exec("value nested too deep (does a map hold itself?)"))

@@ -5,6 +5,7 @@
 //! would refuse a `float64` for an `int` parameter.
 
 mod case;
+mod decimal;
 pub mod fmt;
 mod go;
 pub mod helm;

@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use super::super::exec::{Exec, Fault, Res};
 use super::super::value::{Kind, Val};
+use super::decimal::{self, Op};
 use super::{arity, at_least, case, empty, float, fmt, int, list, string, strval, unicode};
 use crate::yaml::{Data, Value};
 
@@ -303,7 +304,7 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "add" => Ok(Val::int(args.iter().map(int).fold(0i64, i64::wrapping_add))),
         "mul" => Ok(Val::int(args.iter().map(int).fold(1i64, i64::wrapping_mul))),
         "add1" => one(args).map(|()| Val::int(int(&args[0]).wrapping_add(1))),
-        "add1f" => one(args).map(|()| Val::float(float(&args[0]) + 1.0)),
+        "add1f" => one(args).and_then(|()| float_op(ex, Op::Add, float(&args[0]), &[1.0])),
         "sub" => two(args).map(|()| Val::int(int(&args[0]).wrapping_sub(int(&args[1])))),
         "div" | "mod" => two(args).and_then(|()| {
             let (a, b) = (int(&args[0]), int(&args[1]));
@@ -327,23 +328,19 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
                 .unwrap_or(0),
             )
         }),
-        "addf" => Ok(Val::float(args.iter().map(float).sum())),
-        "mulf" => Ok(Val::float(args.iter().map(float).product())),
-        "subf" => at_least(name, args, 1).map(|()| {
-            Val::float(
-                args[1..]
-                    .iter()
-                    .map(float)
-                    .fold(float(&args[0]), |a, b| a - b),
-            )
-        }),
-        "divf" => at_least(name, args, 1).map(|()| {
-            Val::float(
-                args[1..]
-                    .iter()
-                    .map(float)
-                    .fold(float(&args[0]), |a, b| a / b),
-            )
+        // sprig starts `addf` from 0 and the others from their first operand.
+        "addf" => {
+            let operands: Vec<f64> = args.iter().map(float).collect();
+            float_op(ex, Op::Add, 0.0, &operands)
+        }
+        "subf" | "mulf" | "divf" => at_least(name, args, 1).and_then(|()| {
+            let op = match name {
+                "subf" => Op::Sub,
+                "mulf" => Op::Mul,
+                _ => Op::Div,
+            };
+            let operands: Vec<f64> = args[1..].iter().map(float).collect();
+            float_op(ex, op, float(&args[0]), &operands)
         }),
         "maxf" | "minf" => at_least(name, args, 1).map(|()| {
             let values = args.iter().map(float);
@@ -710,6 +707,14 @@ fn go_space(c: char) -> bool {
         c,
         '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
     ) || c.is_whitespace()
+}
+
+/// sprig's decimal arithmetic ([`decimal::fold`]) as a template value, a step an operand.
+fn float_op(ex: &mut Exec, op: Op, first: f64, rest: &[f64]) -> Res<Val> {
+    ex.step(rest.len() as u64)?;
+    decimal::fold(op, first, rest)
+        .map(Val::float)
+        .ok_or_else(|| Fault::exec("decimal division by 0"))
 }
 
 /// `text[start..end]` by bytes, as Go slices (a cut through a character keeps its bytes
