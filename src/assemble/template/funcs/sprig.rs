@@ -647,7 +647,17 @@ pub fn call(ex: &mut Exec, name: &str, args: &[Val]) -> Option<Res<Val>> {
         "unixEpoch" => Ok(Val::str(NOW.to_string())),
         "toDate" | "mustToDate" | "dateModify" | "date_modify" | "mustDateModify"
         | "must_date_modify" => Ok(Val::str(date("2006-01-02 15:04:05 -0700 MST", NOW))),
-        "ago" | "duration" | "durationRound" => Ok(Val::str("0s")),
+        "ago" | "durationRound" => Ok(Val::str("0s")),
+        // Seconds (a string, or an int64: Go's `int`, which a literal is, gives 0s in
+        // sprig, but karplint's integers are one type) as a Go duration.
+        "duration" => one(args).map(|()| {
+            let seconds = match &args[0].kind {
+                Kind::Str(text, _) => text.parse::<i64>().unwrap_or(0),
+                Kind::Int(n) => *n,
+                _ => 0,
+            };
+            Val::str(go_duration(seconds.wrapping_mul(1_000_000_000)))
+        }),
         "uuidv4" => Ok(Val::str("00000000-0000-4000-8000-000000000000")),
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" => one(args).and_then(|()| {
             let n = usize::try_from(int(&args[0])).unwrap_or(0);
@@ -707,6 +717,47 @@ fn go_space(c: char) -> bool {
         c,
         '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
     ) || c.is_whitespace()
+}
+
+/// Go's `time.Duration.String`: `1h1m40s`, `1.5s`, `2ms`, `0s`.
+fn go_duration(nanos: i64) -> String {
+    // The digits of `v / 10^precision`'s fraction, trailing zeros and a bare point left out.
+    let fraction = |v: u64, precision: u32| {
+        let digits = format!(
+            "{:0width$}",
+            v % 10u64.pow(precision),
+            width = precision as usize
+        );
+        let digits = digits.trim_end_matches('0');
+        let text = if digits.is_empty() {
+            String::new()
+        } else {
+            format!(".{digits}")
+        };
+        (text, v / 10u64.pow(precision))
+    };
+    let magnitude = nanos.unsigned_abs();
+    let sign = if nanos < 0 { "-" } else { "" };
+    if magnitude == 0 {
+        return "0s".to_string();
+    }
+    if magnitude < 1_000_000_000 {
+        let (unit, precision) = match magnitude {
+            m if m < 1_000 => ("ns", 0),
+            m if m < 1_000_000 => ("µs", 3),
+            _ => ("ms", 6),
+        };
+        let (fraction, whole) = fraction(magnitude, precision);
+        return format!("{sign}{whole}{fraction}{unit}");
+    }
+    let (fraction, seconds) = fraction(magnitude, 9);
+    let (minutes, seconds) = (seconds / 60, seconds % 60);
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    match (hours, minutes) {
+        (0, 0) => format!("{sign}{seconds}{fraction}s"),
+        (0, _) => format!("{sign}{minutes}m{seconds}{fraction}s"),
+        _ => format!("{sign}{hours}h{minutes}m{seconds}{fraction}s"),
+    }
 }
 
 /// sprig's decimal arithmetic ([`decimal::fold`]) as a template value, a step an operand.
@@ -1219,6 +1270,28 @@ fn write_json(out: &mut String, value: &Value, escape_html: bool, indent: Option
                 newline(out, level);
             }
             out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_duration;
+
+    #[test]
+    fn durations_under_a_second_use_smaller_units_as_go_does() {
+        // Go's own examples (time.Duration.String): 1.5s, 1.2ms, 1.5µs, 999ns.
+        for (nanos, text) in [
+            (1_500_000_000, "1.5s"),
+            (1_200_000, "1.2ms"),
+            (1_500, "1.5µs"),
+            (999, "999ns"),
+            (-2_000_000, "-2ms"),
+            (3_600_000_000_000, "1h0m0s"),
+            (61_000_000_001, "1m1.000000001s"),
+            (i64::MIN, "-2562047h47m16.854775808s"),
+        ] {
+            assert_eq!(go_duration(nanos), text, "{nanos}");
         }
     }
 }
