@@ -837,6 +837,17 @@ fn case_functions_convert_as_helm_s_do() {
 }
 
 #[test]
+fn q_quotes_an_integer_as_a_rune_as_go_does() {
+    // What `helm template` 3.17.2 printed: strconv.QuoteRune's escapes; no code point is
+    // U+FFFD.
+    check(&[(
+        "{{ printf \"%q|%q|%q|%q|%q|%q|%q|%q|%q|%q|%q|%q|%q\" 97 5 39 34 92 10 8232 128512 -1 1114112 55296 160 127 }}",
+        "",
+        "'a'|'\\x05'|'\\''|'\"'|'\\\\'|'\\n'|'\\u2028'|'\u{1f600}'|'\u{fffd}'|'\u{fffd}'|'\u{fffd}'|'\\u00a0'|'\\x7f'",
+    )]);
+}
+
+#[test]
 fn durations_print_as_go_prints_them() {
     // What `helm template` 3.17.2 printed for each (`int64 95`: a literal would be Go's
     // `int`, which sprig reads as 0; karplint's integers are one type).

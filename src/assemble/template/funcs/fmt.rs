@@ -133,12 +133,30 @@ fn write_value(out: &mut String, val: &Val, depth: usize) {
 
 /// Go's `strconv.Quote`.
 pub fn quote(text: &str) -> String {
+    quoted(text, '"')
+}
+
+/// Go's `strconv.QuoteRune` of an integer (`%q`): `'a'`, `'\x05'`, `'\''`; what is no
+/// code point is U+FFFD.
+fn quote_rune(code: i64) -> String {
+    let rune = u32::try_from(code)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or(char::REPLACEMENT_CHARACTER);
+    quoted(rune.encode_utf8(&mut [0; 4]), '\'')
+}
+
+/// `text` between `mark`s, escaped as Go's `strconv` escapes: the mark and `\`, and every
+/// rune that is not printable.
+fn quoted(text: &str, mark: char) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
+    out.push(mark);
     for c in text.chars() {
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
+            c if c == mark || c == '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
             '\u{7}' => out.push_str("\\a"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
@@ -159,7 +177,7 @@ pub fn quote(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('"');
+    out.push(mark);
     out
 }
 
@@ -315,7 +333,7 @@ fn format_one(verb: char, flags: &Flags, arg: &Val) -> String {
         },
         ('d', Kind::Float(_)) => bad(verb, arg),
         ('q', Kind::Str(s, _)) => quote(s),
-        ('q', Kind::Int(i)) => format!("'{}'", char::from_u32(*i as u32).unwrap_or('\u{fffd}')),
+        ('q', Kind::Int(i)) => quote_rune(*i),
         ('t', Kind::Bool(b)) => b.to_string(),
         ('f' | 'F', Kind::Float(f)) => {
             sign(format!("{:.*}", flags.precision.unwrap_or(6), f), *f < 0.0)
