@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 use super::MAX_DEPTH;
 use super::value::{Data, Value};
+use super::yaml11;
 use crate::source::Span;
 
 /// `value` as YAML, ending with a newline (Helm's `toYaml` trims it). Integral floats
@@ -504,10 +505,10 @@ fn resolves_to_non_string(text: &str) -> bool {
         return true;
     }
     let plain = text.replace('_', "");
-    if go_int(&plain) {
+    if yaml11::go_integer(&plain).is_some() {
         return true;
     }
-    if yaml_float(&plain) {
+    if yaml11::yaml_style_float(&plain) {
         return true;
     }
     let binary = plain
@@ -515,63 +516,6 @@ fn resolves_to_non_string(text: &str) -> bool {
         .or_else(|| plain.strip_prefix("0b"))
         .or_else(|| plain.strip_prefix("+0b"));
     binary.is_some_and(|b| !b.is_empty() && b.bytes().all(|c| c == b'0' || c == b'1'))
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)` or `ParseUint` would accept it.
-fn go_int(text: &str) -> bool {
-    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let lower = body.to_ascii_lowercase();
-    let (digits, radix) = if let Some(d) = lower.strip_prefix("0x") {
-        (d, 16)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (d, 8)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (d, 2)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (&lower[1..], 8)
-    } else {
-        (lower.as_str(), 10)
-    };
-    !digits.is_empty()
-        && digits.chars().all(|c| c.is_digit(radix))
-        && u128::from_str_radix(digits, radix).is_ok_and(|v| v <= u128::from(u64::MAX))
-}
-
-/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn yaml_float(text: &str) -> bool {
-    let b = text.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while b.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// go-yaml's timestamp forms: `2006-1-2`, with an optional time after `T`, `t` or a space.

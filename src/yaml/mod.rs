@@ -14,6 +14,7 @@ mod skim;
 mod template;
 mod tree;
 mod value;
+pub(crate) mod yaml11;
 
 pub use build::{DocumentStream, ParseError};
 pub use emit::{to_yaml, to_yaml_marked};

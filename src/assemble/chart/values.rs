@@ -10,7 +10,7 @@
 //! (int64, bool, null, string).
 
 use crate::source::Span;
-use crate::yaml::{Data, Key, Map, Value};
+use crate::yaml::{Data, Key, Map, Value, yaml11};
 
 /// The key Helm copies from parent to subcharts.
 pub const GLOBAL: &str = "global";
@@ -31,7 +31,7 @@ pub fn helm_typed(value: &mut Value, text: &str) {
         text.get(span.start.byte as usize..span.end.byte as usize)
     };
     if matches!(value.data, Data::Int(_) | Data::Float(_) | Data::String(_))
-        && let Some(data) = written(value.span).and_then(yaml11_number)
+        && let Some(data) = written(value.span).and_then(yaml11::plain_number)
     {
         value.data = data;
         return;
@@ -74,90 +74,6 @@ pub fn helm_typed(value: &mut Value, text: &str) {
         }
         Data::Null | Data::Bool(_) | Data::Float(_) => {}
     }
-}
-
-/// What yaml.v2 (Helm's YAML 1.1) makes of a plain scalar that starts as a number does:
-/// after a digit or a sign, `_`s dropped, Go's `ParseInt` with base 0 (`0x`, `0o`, `0b`,
-/// and a leading `0` for octal: `0644` is 420), then `ParseUint`, then `ParseFloat` for
-/// what looks like a float, a number (a float64 through JSON); failing all, a string
-/// (`6e999` is out of range). After a `.`, `ParseFloat` alone. `None` for other scalars,
-/// and for the infinities yaml.v2 names (`-.inf`), which the core schema reads alike.
-fn yaml11_number(written: &str) -> Option<Data> {
-    let finite = |text: &str| text.parse::<f64>().ok().filter(|f| f.is_finite());
-    match written.as_bytes().first()? {
-        b'.' => finite(written).map(Data::Float),
-        b'+' | b'-' if written[1..].eq_ignore_ascii_case(".inf") => None,
-        b'0'..=b'9' | b'+' | b'-' => {
-            let plain: String = written.chars().filter(|&c| c != '_').collect();
-            let number = go_parse_int(&plain)
-                .or_else(|| looks_like_float(&plain).then(|| finite(&plain)).flatten());
-            Some(number.map_or_else(|| Data::String(written.to_string()), Data::Float))
-        }
-        _ => None,
-    }
-}
-
-/// Go's `ParseInt(text, 0, 64)`, and then `ParseUint(text, 0, 64)`, as a float64.
-fn go_parse_int(text: &str) -> Option<f64> {
-    let (negative, unsigned) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let signed = unsigned.len() != text.len();
-    let bytes = unsigned.as_bytes();
-    let (base, digits) = match bytes {
-        [] => return None,
-        [b'0', prefix, _, ..] if matches!(prefix.to_ascii_lowercase(), b'b' | b'o' | b'x') => {
-            let base = match prefix.to_ascii_lowercase() {
-                b'b' => 2,
-                b'o' => 8,
-                _ => 16,
-            };
-            (base, &unsigned[2..])
-        }
-        [b'0', ..] => (8, &unsigned[1..]),
-        _ => (10, unsigned),
-    };
-    // `from_str_radix` would take a sign of its own.
-    if !digits.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let n = if digits.is_empty() {
-        0
-    } else {
-        u64::from_str_radix(digits, base).ok()?
-    };
-    // ParseInt's range; past it, ParseUint takes an unsigned text up to u64's.
-    let fits = if negative {
-        n <= 1 << 63
-    } else {
-        n <= i64::MAX as u64 || !signed
-    };
-    let value = n as f64;
-    fits.then_some(if negative && n != 0 { -value } else { value })
-}
-
-/// yaml.v2's `yamlStyleFloat`: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
-fn looks_like_float(text: &str) -> bool {
-    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
-    let mut rest = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let whole = digits(rest);
-    rest = &rest[whole..];
-    if let Some(after) = rest.strip_prefix('.') {
-        let fraction = digits(after);
-        if whole == 0 && fraction == 0 {
-            return false;
-        }
-        rest = &after[fraction..];
-    } else if whole == 0 {
-        return false;
-    }
-    if let Some(after) = rest.strip_prefix(['e', 'E']) {
-        let after = after.strip_prefix(['-', '+']).unwrap_or(after);
-        let exponent = digits(after);
-        return exponent > 0 && exponent == after.len();
-    }
-    rest.is_empty()
 }
 
 /// YAML 1.1 booleans that the core schema reads as strings.

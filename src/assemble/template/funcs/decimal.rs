@@ -144,31 +144,36 @@ pub enum Op {
 /// to the result; `None` when a divisor is zero (Helm: "decimal division by 0").
 /// An operand that is no number (an infinity) makes the result float64's.
 pub fn fold(op: Op, first: f64, rest: &[f64]) -> Option<f64> {
-    let mut decimal = Decimal::from_f64(first);
+    // The exact value while there is one; the float64 one once an operand is no number.
+    let mut exact = Decimal::from_f64(first);
     let mut value = first;
     for &b in rest {
         if matches!(op, Op::Div) && b == 0.0 {
             return None;
         }
-        decimal = match (decimal, Decimal::from_f64(b)) {
-            (Some(a), Some(d)) => match op {
+        let next = exact
+            .as_ref()
+            .zip(Decimal::from_f64(b))
+            .and_then(|(a, d)| match op {
                 Op::Add => Some(a.add(&d)),
                 Op::Sub => Some(a.add(&d.negated())),
                 Op::Mul => Some(a.mul(&d)),
                 Op::Div => a.div(&d),
+            });
+        if next.is_none() {
+            if let Some(a) = &exact {
+                value = a.to_f64();
             }
-            .map(Decimal::bounded),
-            _ => None,
-        };
-        value = match (&decimal, op) {
-            (Some(exact), _) => exact.to_f64(),
-            (None, Op::Add) => value + b,
-            (None, Op::Sub) => value - b,
-            (None, Op::Mul) => value * b,
-            (None, Op::Div) => value / b,
-        };
+            value = match op {
+                Op::Add => value + b,
+                Op::Sub => value - b,
+                Op::Mul => value * b,
+                Op::Div => value / b,
+            };
+        }
+        exact = next.map(Decimal::bounded);
     }
-    Some(value)
+    Some(exact.map_or(value, |d| d.to_f64()))
 }
 
 #[cfg(test)]

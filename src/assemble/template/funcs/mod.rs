@@ -23,6 +23,7 @@ pub fn version_satisfies(constraint: &str, version: &str) -> bool {
 use super::ErrorKind;
 use super::exec::{Exec, Fault, Res};
 use super::value::{Kind, Val};
+use crate::yaml::yaml11;
 
 /// Every function a template may name, sorted (a name outside it is a parse error).
 #[rustfmt::skip]
@@ -164,29 +165,9 @@ fn int(val: &Val) -> i64 {
     }
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)`.
+/// Go's `strconv.ParseInt(s, 0, 64)` (`_`s between digits taken, as base 0 does).
 fn parse_int(s: &str) -> Option<i64> {
-    let (negative, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (digits, radix) = if let Some(d) = lower.strip_prefix("0x") {
-        (d.to_string(), 16)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (d.to_string(), 8)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (d.to_string(), 2)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (lower[1..].to_string(), 8)
-    } else {
-        (lower.clone(), 10)
-    };
-    if digits.is_empty() || digits.starts_with(['+', '-']) {
-        return None;
-    }
-    let value = i64::from_str_radix(&digits.replace('_', ""), radix).ok()?;
-    Some(if negative { -value } else { value })
+    yaml11::go_integer(&s.replace('_', "")).and_then(|n| i64::try_from(n).ok())
 }
 
 /// A float as `cast.ToFloat64` reads it.
