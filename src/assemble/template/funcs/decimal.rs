@@ -20,8 +20,11 @@ const DIVISION_PLACES: i64 = 16;
 /// greatest to its least, and its own digits.
 const KEPT_DIGITS: i64 = 800;
 
+/// `10^n`. The callers' `n` is never negative and at most about 2,000 (float64's
+/// exponents and [`KEPT_DIGITS`]); clamped all the same, so that a mistake cannot ask for
+/// a number of billions of digits.
 fn power_of_ten(n: i64) -> BigInt {
-    BigInt::from(10u8).pow(u32::try_from(n).unwrap_or(u32::MAX))
+    BigInt::from(10u8).pow(n.clamp(0, 4 * KEPT_DIGITS) as u32)
 }
 
 impl Decimal {
